@@ -1,0 +1,1 @@
+export type { RowId, StoredRow, StoredDoc, DocStore, Store } from './store.ts';
