@@ -1,0 +1,56 @@
+import { createServer } from '@dungeon-lab/server';
+import { createLevelStore } from '@dungeon-lab/store-level';
+import { pino } from 'pino';
+import { ConfigError, configFromEnv } from './config.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = configFromEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel });
+  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  const server = createServer({
+    store,
+    logger,
+    evictAfterMs: config.evictAfterMs,
+    checksumIntervalMs: config.checksumIntervalMs,
+  });
+  await server.listen(config.port, config.host);
+  logger.info({ url: server.url, dataDir: config.dataDir }, 'server started');
+  // The one line a person starting the server looks for.
+  process.stdout.write(`listening on ${server.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: flushing rooms');
+    server
+      .close()
+      .then(() => store.close())
+      .then(
+        () => {
+          logger.info('shutdown complete');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: String(err) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

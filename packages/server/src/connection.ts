@@ -1,0 +1,231 @@
+import {
+  CloseCode,
+  Feature,
+  PROTOCOL_VERSION,
+  ProtocolDecodeError,
+  closeInfo,
+  decodeMessage,
+  encodeMessage,
+  type ProtocolMessage,
+  type RoomScopedMessage,
+} from '@dungeon-lab/protocol';
+import type { WebSocket } from 'ws';
+import { ConnectionError, protocolError } from './connection-error.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { Room, RoomMember, RoomPeer } from './room.ts';
+import type { RoomRegistry } from './room-registry.ts';
+import { isValidRoomName } from './room-name.ts';
+
+/** A multiplexed room being loaded: messages for it wait here, in order. */
+interface PendingJoin {
+  readonly queue: Array<{ msg: RoomScopedMessage; frame: Uint8Array }>;
+  cancelled: boolean;
+}
+
+type Binding = { kind: 'joined'; room: Room; member: RoomMember } | { kind: 'joining'; pending: PendingJoin };
+
+let nextConnectionId = 1;
+
+/**
+ * One WebSocket. It belongs to the room in its URL and, if it speaks the
+ * sidecar's multiplexing, to further rooms joined through `room` envelopes.
+ * Any protocol violation closes this socket only, with a code from the table.
+ */
+export class Connection implements RoomPeer {
+  readonly id = nextConnectionId++;
+  features: number;
+  private readonly ws: WebSocket;
+  private readonly opts: ResolvedOptions;
+  private readonly registry: RoomRegistry;
+  private readonly bindings = new Map<string, Binding>();
+  private primary: { room: Room; member: RoomMember } | null = null;
+  private closed = false;
+  private readonly onClosed: (conn: Connection) => void;
+
+  constructor(
+    ws: WebSocket,
+    opts: ResolvedOptions,
+    registry: RoomRegistry,
+    features: number,
+    onClosed: (conn: Connection) => void,
+  ) {
+    this.ws = ws;
+    this.opts = opts;
+    this.registry = registry;
+    this.features = features;
+    this.onClosed = onClosed;
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => this.cleanup());
+    ws.on('error', (err) => {
+      this.opts.logger.debug({ conn: this.id, err: String(err) }, 'socket error');
+      this.close(closeCodeForSocketError(err));
+    });
+  }
+
+  get roomCount(): number {
+    return this.bindings.size + (this.primary === null ? 0 : 1);
+  }
+
+  /** Makes `room` (already loaded and acquired) this socket's URL room. */
+  joinPrimary(room: Room): void {
+    if (this.closed) {
+      this.registry.release(room);
+      return;
+    }
+    const member: RoomMember = { peer: this, enveloped: false, awarenessIds: new Set() };
+    this.primary = { room, member };
+    room.addMember(member);
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      // A peer that does not read must not grow our memory; it resyncs when it reconnects.
+      this.close(CloseCode.SlowConsumer);
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  /** Closes with a code from the table; the socket is destroyed if the peer does not finish the handshake. */
+  close(code: CloseCode, detail?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = (detail ?? closeInfo(code)?.reason ?? '').slice(0, 120);
+    if (code !== CloseCode.Normal && code !== CloseCode.GoingAway) {
+      this.opts.logger.info({ conn: this.id, code, reason }, 'closing connection');
+    }
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+    setTimeout(() => this.ws.terminate(), this.opts.closeGraceMs).unref();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    this.closed = true;
+    if (this.primary !== null) {
+      const { room, member } = this.primary;
+      this.primary = null;
+      room.removeMember(member);
+      this.registry.release(room);
+    }
+    for (const [name, binding] of this.bindings) this.unbind(name, binding);
+    this.bindings.clear();
+    this.onClosed(this);
+  }
+
+  private unbind(name: string, binding: Binding): void {
+    this.bindings.delete(name);
+    if (binding.kind === 'joined') {
+      binding.room.removeMember(binding.member);
+      this.registry.release(binding.room);
+    } else {
+      binding.pending.cancelled = true;
+    }
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!isBinary) {
+      this.close(CloseCode.UnsupportedData);
+      return;
+    }
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    try {
+      this.dispatch(decodeMessage(frame), frame);
+    } catch (err) {
+      if (err instanceof ConnectionError) {
+        this.close(err.code, err.message);
+      } else if (err instanceof ProtocolDecodeError) {
+        this.close(CloseCode.ProtocolError, err.message);
+      } else {
+        this.opts.logger.error({ conn: this.id, err: String(err), stack: (err as Error).stack }, 'unexpected error');
+        this.close(CloseCode.InternalError);
+      }
+    }
+  }
+
+  private dispatch(msg: ProtocolMessage, frame: Uint8Array): void {
+    switch (msg.type) {
+      case 'hello':
+        if (msg.version !== PROTOCOL_VERSION) {
+          throw new ConnectionError(CloseCode.UnsupportedVersion, `server speaks version ${PROTOCOL_VERSION}`);
+        }
+        this.features = msg.features;
+        return;
+      case 'room':
+        this.dispatchToRoom(msg.room, msg.message, frame);
+        return;
+      case 'room-leave': {
+        const binding = this.bindings.get(msg.room);
+        if (binding !== undefined) this.unbind(msg.room, binding);
+        return;
+      }
+      default:
+        if (this.primary === null) throw protocolError('no room');
+        this.primary.room.handle(this.primary.member, msg, frame);
+    }
+  }
+
+  private dispatchToRoom(name: string, msg: RoomScopedMessage, frame: Uint8Array): void {
+    if ((this.features & Feature.Multiplex) === 0) throw protocolError('room envelopes need the multiplex feature');
+    if (this.primary?.room.name === name) {
+      this.primary.room.handle(this.primary.member, msg, frame);
+      return;
+    }
+    const binding = this.bindings.get(name);
+    if (binding?.kind === 'joined') {
+      // Room.handle expects the inner frame for verbatim forwarding; envelope members re-encode.
+      binding.room.handle(binding.member, msg, frame);
+      return;
+    }
+    if (binding?.kind === 'joining') {
+      binding.pending.queue.push({ msg, frame });
+      return;
+    }
+    if (!isValidRoomName(name)) {
+      this.send(encodeMessage({ type: 'room', room: name.slice(0, 512), message: { type: 'error', reason: 'invalid-room-name', detail: 'invalid room name' } }));
+      return;
+    }
+    if (this.roomCount >= this.opts.maxRoomsPerConnection) {
+      throw new ConnectionError(CloseCode.RoomLimit, `at most ${this.opts.maxRoomsPerConnection} rooms per connection`);
+    }
+    const pending: PendingJoin = { queue: [{ msg, frame }], cancelled: false };
+    this.bindings.set(name, { kind: 'joining', pending });
+    this.registry.acquire(name).then(
+      (room) => this.completeJoin(name, room, pending),
+      () => {
+        if (pending.cancelled || this.closed) return;
+        this.bindings.delete(name);
+        this.send(
+          encodeMessage({ type: 'room', room: name, message: { type: 'error', reason: 'room-unavailable', detail: 'room could not be loaded' } }),
+        );
+      },
+    );
+  }
+
+  private completeJoin(name: string, room: Room, pending: PendingJoin): void {
+    if (pending.cancelled || this.closed) {
+      this.registry.release(room);
+      return;
+    }
+    const member: RoomMember = { peer: this, enveloped: true, awarenessIds: new Set() };
+    this.bindings.set(name, { kind: 'joined', room, member });
+    room.addMember(member);
+    try {
+      for (const { msg, frame } of pending.queue) room.handle(member, msg, frame);
+    } catch (err) {
+      if (err instanceof ConnectionError) this.close(err.code, err.message);
+      else throw err;
+    }
+  }
+}
+
+function closeCodeForSocketError(err: Error): CloseCode {
+  const code = (err as Error & { code?: string }).code;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCode.MessageTooBig;
+  return CloseCode.ProtocolError;
+}

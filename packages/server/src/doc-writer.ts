@@ -1,0 +1,177 @@
+import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
+import * as Y from 'yjs';
+import type { Logger } from './logger.ts';
+import type { CompactionOptions } from './options.ts';
+
+export interface DocWriterOptions {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly compaction: CompactionOptions;
+  readonly writeRetryMs: number;
+  readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
+  /** Called after each durable write with the clocks it made durable (only the clients that changed). */
+  readonly onSaved: (delta: Map<number, number>) => void;
+}
+
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * Persists one room's updates with group commit: every update applied while a
+ * write is in flight (or within the same event-loop turn) goes to the store in
+ * the next single atomic write. The clocks a batch covers are captured when the
+ * batch is taken, so the `saved` state vector only ever claims what is on disk.
+ */
+export class DocWriter {
+  private readonly opts: DocWriterOptions;
+  private pending: Uint8Array[] = [];
+  /** Highest clock per client among updates queued since the last batch was taken. */
+  private dirtyClocks = new Map<number, number>();
+  private draining: Promise<void> | null = null;
+  private compacting: Promise<void> | null = null;
+  private rowIds: RowId[] = [];
+  private readonly updateRowBytes = new Map<RowId, number>();
+  private bytesSinceSnapshot = 0;
+  private retryMs: number;
+  private compactionCooldownUntil = 0;
+  private stopped = false;
+  /** Clocks durably stored per client. */
+  readonly durable = new Map<number, number>();
+
+  constructor(opts: DocWriterOptions, loadedRows: readonly StoredRow[]) {
+    this.opts = opts;
+    this.retryMs = opts.writeRetryMs;
+    for (const row of loadedRows) {
+      this.rowIds.push(row.id);
+      if (row.kind === 'update') {
+        this.updateRowBytes.set(row.id, row.data.byteLength);
+        this.bytesSinceSnapshot += row.data.byteLength;
+      }
+    }
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
+      this.durable.set(client, clock);
+    }
+  }
+
+  /** Number of rows the document occupies in the store. */
+  get rowCount(): number {
+    return this.rowIds.length;
+  }
+
+  /** Updates accepted in memory but not yet durably stored. */
+  get unsavedUpdates(): number {
+    return this.pending.length;
+  }
+
+  /** Queues an update applied to the doc; `transaction` tells which clients' clocks it advanced. */
+  enqueue(update: Uint8Array, transaction: Y.Transaction): void {
+    this.pending.push(update);
+    transaction.afterState.forEach((clock, client) => {
+      if (transaction.beforeState.get(client) !== clock) {
+        const known = this.dirtyClocks.get(client) ?? 0;
+        if (clock > known) this.dirtyClocks.set(client, clock);
+      }
+    });
+    if (this.draining === null) {
+      this.draining = this.drain().finally(() => {
+        this.draining = null;
+      });
+    }
+  }
+
+  private async drain(): Promise<void> {
+    // Yield once so that updates arriving in the same I/O phase share one write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0 && !this.stopped) {
+      const batch = this.pending;
+      const clocks = this.dirtyClocks;
+      this.pending = [];
+      this.dirtyClocks = new Map();
+      try {
+        const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
+        this.retryMs = this.opts.writeRetryMs;
+        ids.forEach((id, i) => {
+          const bytes = batch[i]?.byteLength ?? 0;
+          this.rowIds.push(id);
+          this.updateRowBytes.set(id, bytes);
+          this.bytesSinceSnapshot += bytes;
+        });
+        for (const [client, clock] of clocks) {
+          if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
+        }
+        this.opts.onSaved(clocks);
+        this.maybeCompact();
+      } catch (err) {
+        // Keep the batch (and its clocks) in front of anything newer and retry; clients
+        // keep showing these changes as unsaved until a write succeeds.
+        this.pending = batch.concat(this.pending);
+        for (const [client, clock] of this.dirtyClocks) {
+          if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);
+        }
+        this.dirtyClocks = clocks;
+        this.opts.logger.error(
+          { room: this.opts.name, err: String(err), updates: batch.length, retryMs: this.retryMs },
+          'store write failed; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+        this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+      }
+    }
+  }
+
+  private maybeCompact(): void {
+    const { afterUpdates, afterBytes } = this.opts.compaction;
+    const rowsSinceSnapshot = this.updateRowBytes.size;
+    if (this.compacting !== null || Date.now() < this.compactionCooldownUntil) return;
+    if (rowsSinceSnapshot < afterUpdates && this.bytesSinceSnapshot < afterBytes) return;
+    // Off the write path: the next write does not wait for the merge.
+    this.compacting = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.compact())
+      .finally(() => {
+        this.compacting = null;
+      });
+  }
+
+  /**
+   * Crash-safe compaction: write a snapshot of the in-memory doc (a superset of
+   * every durable row), then delete exactly the rows known durable before it.
+   * A crash in between leaves both, which load merges idempotently.
+   */
+  async compact(): Promise<void> {
+    const replaced = this.rowIds.slice();
+    if (replaced.length <= 1) return;
+    try {
+      const snapshot = Y.encodeStateAsUpdate(this.opts.doc);
+      const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
+      await this.opts.onCompactionSnapshotWritten?.(this.opts.name);
+      await this.opts.store.deleteRows(this.opts.name, replaced);
+      const gone = new Set(replaced);
+      this.rowIds = [snapshotId, ...this.rowIds.filter((id) => !gone.has(id))];
+      for (const id of replaced) {
+        const bytes = this.updateRowBytes.get(id);
+        if (bytes !== undefined) {
+          this.bytesSinceSnapshot -= bytes;
+          this.updateRowBytes.delete(id);
+        }
+      }
+      this.opts.logger.debug({ room: this.opts.name, merged: replaced.length, bytes: snapshot.byteLength }, 'compacted');
+    } catch (err) {
+      this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
+      this.opts.logger.error({ room: this.opts.name, err: String(err) }, 'compaction failed');
+    }
+  }
+
+  /** Stops retrying writes; whatever is still queued stays unsaved (clients still hold it). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Resolves once every queued update is durable and no compaction is running. */
+  async flush(): Promise<void> {
+    while (this.draining !== null || this.compacting !== null) {
+      await this.draining;
+      await this.compacting;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import type { Store } from '@dungeon-lab/store';
+import { type Logger, silentLogger } from './logger.ts';
+
+export interface CompactionOptions {
+  /** Merge a room's rows into one snapshot once this many update rows have accumulated. */
+  readonly afterUpdates: number;
+  /** …or once the rows since the last snapshot exceed this many bytes. */
+  readonly afterBytes: number;
+}
+
+export interface ServerOptions {
+  readonly store: Store;
+  readonly logger?: Logger;
+  /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
+  readonly maxMessageBytes?: number;
+  /** Rooms one socket may hold open (its URL room plus multiplexed ones). */
+  readonly maxRoomsPerConnection?: number;
+  /**
+   * Bytes a socket may have queued but unsent before it is closed as a slow
+   * consumer. It resyncs on reconnect, so dropping it loses nothing and keeps
+   * server memory bounded.
+   */
+  readonly maxBufferedBytes?: number;
+  /** How long a room stays in memory after its last client left. */
+  readonly evictAfterMs?: number;
+  /** Period of drift-detection checksums sent to sidecar clients; 0 disables them. */
+  readonly checksumIntervalMs?: number;
+  readonly compaction?: Partial<CompactionOptions>;
+  /** Delay before a failed store write is retried (doubles up to 30 s). */
+  readonly writeRetryMs?: number;
+  /** Grace period for a closing handshake before the socket is destroyed. */
+  readonly closeGraceMs?: number;
+  /**
+   * Called between the two compaction steps (snapshot written, merged rows not
+   * yet deleted). Exists so crash tests can kill the process at exactly that point.
+   */
+  readonly onCompactionSnapshotWritten?: (room: string) => void | Promise<void>;
+}
+
+export interface ResolvedOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly maxMessageBytes: number;
+  readonly maxRoomsPerConnection: number;
+  readonly maxBufferedBytes: number;
+  readonly evictAfterMs: number;
+  readonly checksumIntervalMs: number;
+  readonly compaction: CompactionOptions;
+  readonly writeRetryMs: number;
+  readonly closeGraceMs: number;
+  readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
+}
+
+export const DEFAULT_OPTIONS = {
+  maxMessageBytes: 32 * 1024 * 1024,
+  maxRoomsPerConnection: 16,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  evictAfterMs: 30_000,
+  checksumIntervalMs: 10_000,
+  compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 },
+  writeRetryMs: 250,
+  closeGraceMs: 2_000,
+} as const;
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  return {
+    store: options.store,
+    logger: options.logger ?? silentLogger,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_OPTIONS.maxMessageBytes,
+    maxRoomsPerConnection: options.maxRoomsPerConnection ?? DEFAULT_OPTIONS.maxRoomsPerConnection,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_OPTIONS.maxBufferedBytes,
+    evictAfterMs: options.evictAfterMs ?? DEFAULT_OPTIONS.evictAfterMs,
+    checksumIntervalMs: options.checksumIntervalMs ?? DEFAULT_OPTIONS.checksumIntervalMs,
+    compaction: { ...DEFAULT_OPTIONS.compaction, ...options.compaction },
+    writeRetryMs: options.writeRetryMs ?? DEFAULT_OPTIONS.writeRetryMs,
+    closeGraceMs: options.closeGraceMs ?? DEFAULT_OPTIONS.closeGraceMs,
+    onCompactionSnapshotWritten: options.onCompactionSnapshotWritten,
+  };
+}

@@ -1,0 +1,126 @@
+import type { ResolvedOptions } from './options.ts';
+import { Room } from './room.ts';
+
+interface Entry {
+  room: Room | null;
+  loading: Promise<Room>;
+  refs: number;
+  evictTimer: ReturnType<typeof setTimeout> | null;
+  evicting: Promise<void> | null;
+}
+
+/**
+ * Loaded rooms by name. A room is loaded from the store once, before anyone
+ * may sync with it ([P5]); it stays while referenced and is flushed and
+ * dropped `evictAfterMs` after its last reference goes.
+ */
+export class RoomRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly opts: ResolvedOptions;
+  private closed = false;
+
+  constructor(opts: ResolvedOptions) {
+    this.opts = opts;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Loaded rooms, for metrics. */
+  rooms(): Room[] {
+    const out: Room[] = [];
+    for (const e of this.entries.values()) if (e.room !== null) out.push(e.room);
+    return out;
+  }
+
+  /** Returns the loaded room, loading it first if needed; rejects if it cannot be loaded. */
+  async acquire(name: string): Promise<Room> {
+    if (this.closed) throw new Error('server is closing');
+    let entry = this.entries.get(name);
+    while (entry?.evicting) {
+      await entry.evicting;
+      entry = this.entries.get(name);
+    }
+    if (entry === undefined) {
+      const created: Entry = { room: null, loading: Room.load(name, this.opts), refs: 0, evictTimer: null, evicting: null };
+      created.loading.then(
+        (room) => {
+          created.room = room;
+        },
+        (err: unknown) => {
+          this.opts.logger.error({ room: name, err: String(err) }, 'room failed to load');
+          if (this.entries.get(name) === created) this.entries.delete(name);
+        },
+      );
+      this.entries.set(name, created);
+      entry = created;
+    }
+    entry.refs++;
+    if (entry.evictTimer !== null) {
+      clearTimeout(entry.evictTimer);
+      entry.evictTimer = null;
+    }
+    try {
+      return await entry.loading;
+    } catch (err) {
+      entry.refs--;
+      throw err;
+    }
+  }
+
+  release(room: Room): void {
+    const entry = this.entries.get(room.name);
+    if (entry?.room !== room) return;
+    entry.refs--;
+    if (entry.refs > 0 || this.closed) return;
+    entry.evictTimer = setTimeout(() => this.evict(room.name, entry), this.opts.evictAfterMs);
+    entry.evictTimer.unref();
+  }
+
+  private evict(name: string, entry: Entry): void {
+    entry.evictTimer = null;
+    const room = entry.room;
+    if (entry.refs > 0 || room === null) return;
+    entry.evicting = (async () => {
+      try {
+        await room.flush();
+        await room.compact();
+      } catch (err) {
+        this.opts.logger.error({ room: name, err: String(err) }, 'flush on eviction failed');
+      } finally {
+        room.destroy();
+        if (this.entries.get(name) === entry) this.entries.delete(name);
+        this.opts.logger.debug({ room: name }, 'room evicted');
+      }
+    })();
+  }
+
+  /** Flushes every room to the store and drops them all; used on shutdown. */
+  async closeAll(deadlineMs: number): Promise<{ unsaved: number }> {
+    this.closed = true;
+    const all = Array.from(this.entries.values());
+    let unsaved = 0;
+    await Promise.all(
+      all.map(async (entry) => {
+        if (entry.evictTimer !== null) clearTimeout(entry.evictTimer);
+        if (entry.evicting !== null) return entry.evicting;
+        const room = await entry.loading.catch(() => null);
+        if (room === null) return;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), deadlineMs);
+        });
+        const flushed = room.flush().then(() => false);
+        if (await Promise.race([flushed, timedOut])) {
+          unsaved += room.unsavedUpdates;
+          this.opts.logger.error({ room: room.name, unsaved: room.unsavedUpdates }, 'shutdown before all updates were stored');
+        }
+        clearTimeout(timer);
+        room.destroy();
+      }),
+    );
+    this.entries.clear();
+    return { unsaved };
+  }
+}

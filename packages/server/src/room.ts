@@ -1,0 +1,268 @@
+import {
+  CloseCode,
+  Feature,
+  docChecksum,
+  encodeMessage,
+  encodeRoomEnvelope,
+  type RoomScopedMessage,
+} from '@dungeon-lab/protocol';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type { StoredRow } from '@dungeon-lab/store';
+import * as Y from 'yjs';
+import { ConnectionError, protocolError } from './connection-error.ts';
+import { DocWriter } from './doc-writer.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** What a room needs from a socket; implemented by Connection. */
+export interface RoomPeer {
+  readonly id: number;
+  readonly features: number;
+  send(frame: Uint8Array): void;
+}
+
+/** One socket's membership in one room. */
+export interface RoomMember {
+  readonly peer: RoomPeer;
+  /** Frames for this member travel inside a `room` envelope (multiplexed room). */
+  readonly enveloped: boolean;
+  /** Awareness client ids this member announced, removed when it leaves. */
+  readonly awarenessIds: Set<number>;
+}
+
+const EMPTY_STATE_VECTOR_LENGTH = 1;
+
+/**
+ * A loaded Yjs document and everyone connected to it. Every change to the doc,
+ * whoever made it, goes through the doc's `update` event: it is queued for
+ * durable storage and broadcast to all members (the sender included).
+ */
+export class Room {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly members = new Set<RoomMember>();
+  private readonly writer: DocWriter;
+  private readonly opts: ResolvedOptions;
+  private changeVersion = 0;
+  private checksumFrame: { version: number; frame: Uint8Array } | null = null;
+  private fullStateFrame: { version: number; frame: Uint8Array } | null = null;
+  private checksumTimer: ReturnType<typeof setInterval> | null = null;
+
+  static async load(name: string, opts: ResolvedOptions): Promise<Room> {
+    const stored = await opts.store.loadDoc(name);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (const row of stored.rows) Y.applyUpdate(doc, row.data);
+    });
+    return new Room(name, doc, stored.rows, opts);
+  }
+
+  private constructor(name: string, doc: Y.Doc, rows: readonly StoredRow[], opts: ResolvedOptions) {
+    this.name = name;
+    this.doc = doc;
+    this.opts = opts;
+    this.writer = new DocWriter(
+      {
+        name,
+        doc,
+        store: opts.store,
+        logger: opts.logger,
+        compaction: opts.compaction,
+        writeRetryMs: opts.writeRetryMs,
+        onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
+        onSaved: (delta) => this.broadcastSaved(delta),
+      },
+      rows,
+    );
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    // The server has no presence of its own.
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', this.onAwarenessUpdate);
+    doc.on('update', this.onDocUpdate);
+    if (opts.checksumIntervalMs > 0) {
+      this.checksumTimer = setInterval(() => this.sendChecksums(), opts.checksumIntervalMs);
+      this.checksumTimer.unref();
+    }
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
+    this.changeVersion++;
+    this.writer.enqueue(update, tr);
+    this.broadcast(encodeMessage({ type: 'sync-update', update }));
+  };
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const member = origin as RoomMember | null;
+    if (member !== null && this.members.has(member)) {
+      // Changes a member sent us were already forwarded verbatim; only track ownership.
+      for (const id of added) member.awarenessIds.add(id);
+      for (const id of updated) member.awarenessIds.add(id);
+      for (const id of removed) member.awarenessIds.delete(id);
+      return;
+    }
+    // Removals the server decided (member left, state timed out) must be announced.
+    const changed = added.concat(updated, removed);
+    if (changed.length === 0) return;
+    this.broadcast(
+      encodeMessage({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }),
+    );
+  };
+
+  /** Number of rows this room occupies in the store. */
+  get storedRows(): number {
+    return this.writer.rowCount;
+  }
+
+  get unsavedUpdates(): number {
+    return this.writer.unsavedUpdates;
+  }
+
+  addMember(member: RoomMember): void {
+    this.members.add(member);
+    this.sendTo(member, encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
+    if (member.peer.features & Feature.Saved) {
+      this.sendTo(member, encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(this.writer.durable) }));
+    }
+    const states = this.awareness.getStates();
+    if (states.size > 0) {
+      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, Array.from(states.keys()));
+      this.sendTo(member, encodeMessage({ type: 'awareness', update }));
+    }
+  }
+
+  removeMember(member: RoomMember): void {
+    if (!this.members.delete(member)) return;
+    if (member.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), null);
+    }
+  }
+
+  /** Handles one message from a member; throws ConnectionError for protocol violations. */
+  handle(member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+    switch (msg.type) {
+      case 'sync-step1':
+        this.sendTo(member, this.syncStep2For(msg.stateVector));
+        return;
+      case 'sync-step2':
+      case 'sync-update':
+        this.applyClientUpdate(member, msg.update);
+        return;
+      case 'awareness':
+        try {
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, member);
+        } catch (err) {
+          throw protocolError(`malformed awareness update: ${(err as Error).message}`);
+        }
+        // Forward the frame as received: encoded once, by its sender.
+        this.broadcast(member.enveloped ? encodeMessage({ type: 'awareness', update: msg.update }) : frame);
+        return;
+      case 'query-awareness': {
+        const states = this.awareness.getStates();
+        if (states.size === 0) return;
+        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, Array.from(states.keys()));
+        this.sendTo(member, encodeMessage({ type: 'awareness', update }));
+        return;
+      }
+      case 'auth-denied':
+      case 'saved':
+      case 'checksum':
+      case 'error':
+        throw protocolError(`${msg.type} is a server-to-client message`);
+    }
+  }
+
+  private syncStep2For(encodedStateVector: Uint8Array): Uint8Array {
+    let stateVector: Map<number, number>;
+    try {
+      stateVector = Y.decodeStateVector(encodedStateVector);
+    } catch {
+      throw protocolError('malformed state vector');
+    }
+    if (stateVector.size === 0 && encodedStateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH) {
+      // Fresh joiners all need the same bytes: encode the full state once per doc version.
+      if (this.fullStateFrame?.version !== this.changeVersion) {
+        this.fullStateFrame = {
+          version: this.changeVersion,
+          frame: encodeMessage({ type: 'sync-step2', update: Y.encodeStateAsUpdate(this.doc) }),
+        };
+      }
+      return this.fullStateFrame.frame;
+    }
+    return encodeMessage({ type: 'sync-step2', update: Y.encodeStateAsUpdate(this.doc, encodedStateVector) });
+  }
+
+  private applyClientUpdate(member: RoomMember, update: Uint8Array): void {
+    try {
+      // Parse the whole update before touching the doc: Yjs integrates structs
+      // before it reads the delete set, so a truncated update could half-apply.
+      Y.decodeUpdate(update);
+    } catch (err) {
+      throw new ConnectionError(CloseCode.CorruptUpdate, `undecodable update: ${(err as Error).message}`);
+    }
+    try {
+      Y.applyUpdate(this.doc, update, member);
+    } catch (err) {
+      // Whatever Yjs integrated before failing went through onDocUpdate (stored, broadcast),
+      // so memory, store and peers stay consistent; only the sender is cut off.
+      this.opts.logger.warn({ room: this.name, peer: member.peer.id, err: String(err) }, 'update failed to apply');
+      throw new ConnectionError(CloseCode.CorruptUpdate, `update failed to apply: ${(err as Error).message}`);
+    }
+  }
+
+  private broadcastSaved(delta: Map<number, number>): void {
+    if (delta.size === 0) return;
+    this.broadcast(encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(delta) }), Feature.Saved);
+  }
+
+  private sendChecksums(): void {
+    let any = false;
+    for (const m of this.members) if (m.peer.features & Feature.Checksum) any = true;
+    if (!any) return;
+    if (this.checksumFrame?.version !== this.changeVersion) {
+      this.checksumFrame = {
+        version: this.changeVersion,
+        frame: encodeMessage({
+          type: 'checksum',
+          stateVector: Y.encodeStateVector(this.doc),
+          checksum: docChecksum(this.doc),
+        }),
+      };
+    }
+    this.broadcast(this.checksumFrame.frame, Feature.Checksum);
+  }
+
+  /** Sends one encoded frame to every member (optionally only those with `feature`), encoding envelopes once. */
+  broadcast(frame: Uint8Array, feature = 0): void {
+    let enveloped: Uint8Array | undefined;
+    for (const m of this.members) {
+      if (feature !== 0 && (m.peer.features & feature) === 0) continue;
+      m.peer.send(m.enveloped ? (enveloped ??= encodeRoomEnvelope(this.name, frame)) : frame);
+    }
+  }
+
+  sendTo(member: RoomMember, frame: Uint8Array): void {
+    member.peer.send(member.enveloped ? encodeRoomEnvelope(this.name, frame) : frame);
+  }
+
+  /** Resolves once every update applied so far is durable. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Merges the room's rows into one snapshot if it has more than one. */
+  compact(): Promise<void> {
+    return this.writer.compact();
+  }
+
+  destroy(): void {
+    this.writer.stop();
+    if (this.checksumTimer !== null) clearInterval(this.checksumTimer);
+    this.awareness.off('update', this.onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.off('update', this.onDocUpdate);
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { MessageType, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
+import { createLevelStore } from '@dungeon-lab/store-level';
+import type { Store } from '@dungeon-lab/store';
+import * as decoding from 'lib0/decoding';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { createServer, type DungeonLabServer, type ServerOptions } from '../src/index.ts';
+
+export async function tempDir(prefix = 'dl-server-'): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export interface RunningServer {
+  readonly server: DungeonLabServer;
+  readonly store: Store;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly dataDir: string;
+  /** Closes the server and the store; keeps the data dir. */
+  stop(): Promise<void>;
+  /** Stops and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+export async function startServer(
+  options: Partial<Omit<ServerOptions, 'store'>> & { dataDir?: string; port?: number } = {},
+): Promise<RunningServer> {
+  const owned = options.dataDir === undefined ? await tempDir() : null;
+  const dataDir = options.dataDir ?? owned!.path;
+  const store = await createLevelStore({ dataDir });
+  const server = createServer({ ...options, store });
+  await server.listen(options.port ?? 0, '127.0.0.1');
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await store.close();
+  };
+  return {
+    server,
+    store,
+    url: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws'),
+    dataDir,
+    stop,
+    async dispose() {
+      await stop();
+      await owned?.remove();
+    },
+  };
+}
+
+export interface ProviderOptions {
+  sidecar?: boolean;
+  connect?: boolean;
+}
+
+/** A stock y-websocket provider in Node; with `sidecar` it also records `saved` state vectors. */
+export function connectProvider(
+  wsUrl: string,
+  room: string,
+  doc = new Y.Doc(),
+  { sidecar = false, connect = true }: ProviderOptions = {},
+): WebsocketProvider & { saved: Map<number, number> } {
+  const provider = new WebsocketProvider(wsUrl, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    connect,
+    params: sidecar ? { [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) } : {},
+  }) as WebsocketProvider & { saved: Map<number, number> };
+  provider.saved = new Map();
+  if (sidecar) {
+    provider.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
+      const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      for (const [client, clock] of sv) {
+        if (clock > (provider.saved.get(client) ?? 0)) provider.saved.set(client, clock);
+      }
+    };
+    provider.messageHandlers[MessageType.Checksum] = () => {};
+  }
+  return provider;
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function synced(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {
+  return waitFor(() => provider.synced, timeoutMs, `sync of ${provider.roomname}`);
+}
+
+/** True when the durable state vector covers everything this doc holds. */
+export function allSaved(provider: { doc: Y.Doc; saved: Map<number, number> }): boolean {
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(provider.doc))) {
+    if ((provider.saved.get(client) ?? 0) < clock) return false;
+  }
+  return true;
+}
+
+const fixture = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly wsUrl: string;
+  /** Resolves when the child prints `line` (e.g. a fault-injection marker). */
+  waitForLine(predicate: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs a server in its own process, so tests can SIGKILL it. */
+export async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = lines.find(predicate);
+        if (hit !== undefined) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`server process did not print the expected line; got: ${lines.join(' | ')}`));
+      }, timeoutMs);
+      waiters.add(check);
+      void exited.then(() => setTimeout(check, 0));
+      check();
+    });
+  const listening = await waitForLine((l) => l.startsWith('listening '));
+  const url = listening.slice('listening '.length).trim();
+  return {
+    child,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    waitForLine,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
