@@ -130,6 +130,8 @@ export class DocWriter {
       .then(() => this.compact())
       .finally(() => {
         this.compacting = null;
+        // Rows that arrived while merging may already be over the threshold again.
+        if (!this.stopped) this.maybeCompact();
       });
   }
 

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface App {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  output: string[];
+}
+
+async function startApp(env: Record<string, string>): Promise<App> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      const m = /^listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)));
+  });
+  return { child, url, exited, output };
+}
+
+function provider(url: string, room: string): WebsocketProvider {
+  const p = new WebsocketProvider(url.replace('http', 'ws'), room, new Y.Doc(), {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  cleanups.push(() => p.destroy());
+  return p;
+}
+
+async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!pred()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('apps/server', () => {
+  it('prints its URL, answers /healthz, and flushes every room on SIGTERM', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir });
+    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${app.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+
+    const p = provider(app.url, 'sessions/demo/table');
+    await until(() => p.synced, 'sync');
+    for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
+    const probe = provider(app.url, 'sessions/demo/table');
+    await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+
+    const again = await startApp({ DATA_DIR: dataDir });
+    const reader = provider(again.url, 'sessions/demo/table');
+    await until(() => reader.synced, 'sync after restart');
+    expect(reader.doc.getMap('tokens').size).toBe(50);
+  });
+
+  it('refuses invalid configuration with exit code 2 and a readable message', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/PORT must be an integer/);
+  });
+});
