@@ -1,1 +1,2 @@
-export type { RowId, StoredRow, StoredDoc, DocStore, Store } from './store.ts';
+export type { RowId, StoredRow, StoredDoc, DocStore, StoredEvent, StoredRecord, EventLogStore, Store } from './store.ts';
+export { DuplicateEventError } from './store.ts';

@@ -7,7 +7,11 @@
  * because Yjs updates are idempotent.
  */
 
-/** Opaque, backend-assigned row id; unique within a document. */
+/**
+ * Opaque, backend-assigned row id; unique within a document and never reused,
+ * even after deletion or a restart, so a late deleteRows can never remove a
+ * newer row ([S9]).
+ */
 export type RowId = string;
 
 /** One stored row of a document: an incremental update or a merged snapshot. */
@@ -22,6 +26,7 @@ export interface StoredDoc {
   readonly rows: readonly StoredRow[];
 }
 
+/** Document names are any well-formed Unicode strings (no lone surrogates). */
 export interface DocStore {
   /**
    * Loads every row of a document. A document never written loads as no rows.
@@ -51,9 +56,53 @@ export interface DocStore {
   /** Resolves when the backend is reachable and usable; used by health checks. */
   ping(): Promise<void>;
 
-  /** Releases the backend. Writes already resolved stay durable. */
+  /** Releases the backend; calling it again is harmless ([S12]). Writes already resolved stay durable. */
   close(): Promise<void>;
 }
 
-/** The store a server is built on. Later waves add the event log and sessions here. */
-export type Store = DocStore;
+/** One entry of a session's event log, encoded by the caller; the store only sees keys and bytes. */
+export interface StoredEvent {
+  /** Position in the log: 1, 2, 3, … with no gaps. */
+  readonly sequence: number;
+  /** The intent's UUID (idempotency key), unique within the log. */
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+/** A record keyed only by id: rejections and checkpoints. */
+export interface StoredRecord {
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+/** Thrown by appendEvents when a sequence or an id is already in the log; nothing was written. */
+export class DuplicateEventError extends Error {
+  override readonly name = 'DuplicateEventError';
+}
+
+export interface EventLogStore {
+  /**
+   * Appends entries atomically and durably (all or none; survives `kill -9`
+   * once resolved). Rejects with DuplicateEventError, writing nothing, if any
+   * sequence or id already exists in the log.
+   */
+  appendEvents(log: string, events: readonly StoredEvent[]): Promise<void>;
+  /** Up to `limit` entries with sequence ≥ `from`, ascending. */
+  readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]>;
+  /** The entry with this intent id, or null. */
+  eventById(log: string, id: string): Promise<StoredEvent | null>;
+  /** Highest sequence in the log, 0 when empty. */
+  lastSequence(log: string): Promise<number>;
+  /** Rewrites an existing entry's data (status transitions); rejects if the sequence/id pair does not exist. */
+  replaceEvent(log: string, event: StoredEvent): Promise<void>;
+  /** Remembers a rejected intent by id so that a resend gets the original answer; durable once resolved. */
+  putRejection(log: string, record: StoredRecord): Promise<void>;
+  rejectionById(log: string, id: string): Promise<StoredRecord | null>;
+  /** Named snapshots of a session; never overwritten (rejects on an existing id). */
+  putCheckpoint(log: string, record: StoredRecord): Promise<void>;
+  listCheckpoints(log: string): Promise<StoredRecord[]>;
+  checkpointById(log: string, id: string): Promise<StoredRecord | null>;
+}
+
+/** The store a server is built on. Later waves add sessions and membership here. */
+export type Store = DocStore & EventLogStore;

@@ -1,0 +1,154 @@
+/**
+ * The embedded backend: one LevelDB directory holds every document's rows.
+ * Layout and guarantees are in docs/storage.md ([L1]..[L4]).
+ */
+import type { RowId, Store, StoredDoc, StoredRow } from '@dungeon-lab/store';
+import { ClassicLevel } from 'classic-level';
+import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
+import { createRowIdGenerator } from './row-id.ts';
+import { decodeRowValue, encodeRowValue } from './row-value.ts';
+
+export interface LevelStoreOptions {
+  /** Directory of the LevelDB database; created if missing. One store per directory at a time. */
+  readonly dataDir: string;
+  /**
+   * fsync every write before its promise resolves (default true). Without it,
+   * acknowledged writes still survive a process crash but not an OS crash or
+   * power loss.
+   */
+  readonly sync?: boolean;
+}
+
+/** Another store (in this or another process) holds the data directory's LevelDB lock. */
+export class DataDirLockedError extends Error {
+  readonly dataDir: string;
+
+  constructor(dataDir: string, options: { cause: unknown }) {
+    super(`level store: ${dataDir} is already open by another store or process (LevelDB lock held)`, options);
+    this.name = 'DataDirLockedError';
+    this.dataDir = dataDir;
+  }
+}
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+export async function createLevelStore(options: LevelStoreOptions): Promise<Store> {
+  const { dataDir } = options;
+  const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (err) {
+    throw openError(dataDir, err);
+  }
+  try {
+    const epoch = await claimEpoch(db);
+    return new LevelStore(db, dataDir, epoch, options.sync ?? true);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+/** Increments the open counter that makes row ids unique across restarts ([S9]). */
+async function claimEpoch(db: Db): Promise<number> {
+  const stored = await db.get(EPOCH_KEY);
+  const previous = stored ? new DataView(stored.buffer, stored.byteOffset, stored.byteLength).getUint32(0) : 0;
+  const epoch = previous + 1;
+  const value = new Uint8Array(4);
+  new DataView(value.buffer).setUint32(0, epoch);
+  // Always synced: an id must never be handed out under an epoch that could be lost.
+  await db.put(EPOCH_KEY, value, { sync: true });
+  return epoch;
+}
+
+function openError(dataDir: string, err: unknown): Error {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  if (cause?.code === 'LEVEL_LOCKED') return new DataDirLockedError(dataDir, { cause: err });
+  const detail = cause instanceof Error ? cause.message : String(err);
+  return new Error(`level store: cannot open ${dataDir}: ${detail}`, { cause: err });
+}
+
+class LevelStore implements Store {
+  readonly #db: Db;
+  readonly #dataDir: string;
+  readonly #nextId: () => RowId;
+  readonly #write: { sync: boolean };
+  #closing: Promise<void> | undefined;
+
+  constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
+    this.#db = db;
+    this.#dataDir = dataDir;
+    this.#nextId = createRowIdGenerator(epoch);
+    this.#write = { sync };
+  }
+
+  async loadDoc(docName: string): Promise<StoredDoc> {
+    this.#assertOpen();
+    const prefix = docPrefix(docName);
+    // The iterator reads one LevelDB snapshot, so a concurrent batch is seen whole or not at all ([S5]).
+    const entries = await this.#db.iterator(docRange(prefix)).all();
+    const rows = entries.map(([key, value]): StoredRow => {
+      const id = rowIdOfKey(prefix, key);
+      try {
+        return { id, ...decodeRowValue(value) };
+      } catch (err) {
+        throw new Error(`level store: row ${id} of document ${JSON.stringify(docName)} is unreadable`, {
+          cause: err,
+        });
+      }
+    });
+    return { rows };
+  }
+
+  async appendUpdates(docName: string, updates: readonly Uint8Array[]): Promise<RowId[]> {
+    this.#assertOpen();
+    const prefix = docPrefix(docName);
+    // Encode everything before writing anything, so invalid input leaves no rows ([S5]).
+    const values = updates.map((update) => encodeRowValue('update', update));
+    if (values.length === 0) return [];
+    const ids = values.map(() => this.#nextId());
+    await this.#db.batch(
+      values.map((value, i) => ({ type: 'put' as const, key: rowKey(prefix, ids[i] as RowId), value })),
+      this.#write,
+    );
+    return ids;
+  }
+
+  async writeSnapshot(docName: string, snapshot: Uint8Array): Promise<RowId> {
+    this.#assertOpen();
+    const prefix = docPrefix(docName);
+    const value = encodeRowValue('snapshot', snapshot);
+    const id = this.#nextId();
+    await this.#db.put(rowKey(prefix, id), value, this.#write);
+    return id;
+  }
+
+  async deleteRows(docName: string, ids: readonly RowId[]): Promise<void> {
+    this.#assertOpen();
+    const prefix = docPrefix(docName);
+    const keys = ids.map((id) => rowKey(prefix, id));
+    if (keys.length === 0) return;
+    // Deleting a key that does not exist is a no-op in LevelDB, which is what makes repeats harmless.
+    await this.#db.batch(
+      keys.map((key) => ({ type: 'del' as const, key })),
+      this.#write,
+    );
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.#db.get(EPOCH_KEY);
+  }
+
+  close(): Promise<void> {
+    // classic-level lets operations already started finish before it closes.
+    this.#closing ??= this.#db.close();
+    return this.#closing;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined || this.#db.status !== 'open') {
+      throw new Error(`level store: ${this.#dataDir} is closed`);
+    }
+  }
+}
