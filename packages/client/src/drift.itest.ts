@@ -1,0 +1,168 @@
+import { MessageType, SyncStep } from '@dungeon-lab/protocol';
+import * as decoding from 'lib0/decoding';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { DriftReason } from './drift-detector.ts';
+import { memoryPersistence } from './memory-persistence.ts';
+import { startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import type { SessionClient } from './session-client.ts';
+import { SyncState } from './sync-state.ts';
+
+let server: TestServer;
+const clients: SessionClient[] = [];
+beforeEach(async () => {
+  server = await startTestServer({ checksumIntervalMs: 50 });
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.destroy()));
+  await server.dispose();
+});
+
+async function pair(sessionId: string): Promise<[SessionClient, SessionClient]> {
+  const a = testClient(server.url, { sessionId, persistence: memoryPersistence() });
+  const b = testClient(server.url, { sessionId, persistence: memoryPersistence() });
+  clients.push(a, b);
+  await Promise.all([a.whenSynced(), b.whenSynced()]);
+  b.doc('table').getMap('tokens').set('seed', 1);
+  await waitFor(() => a.doc('table').getMap('tokens').has('seed'), 'seed reaches a');
+  return [a, b];
+}
+
+/** Makes `c` drop the next inbound sync update, as a lossy transport would. */
+function swallowNextInboundUpdate(c: SessionClient): { swallowed: () => boolean } {
+  const handlers = c.provider('table').messageHandlers;
+  const original = handlers[MessageType.Sync]!;
+  let done = false;
+  handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
+    if (!done && decoding.peekVarUint(decoder) === SyncStep.Update) {
+      done = true;
+      decoder.pos = decoder.arr.length;
+      return;
+    }
+    original(encoder, decoder, provider, emitSynced, messageType);
+  };
+  return { swallowed: () => done };
+}
+
+function watchDrift(c: SessionClient) {
+  const transitions: string[] = [];
+  const drifts: DriftReason[] = [];
+  c.on('transition', (e) => transitions.push(`${e.from}->${e.to}`));
+  c.on('drift', (e) => drifts.push(e.reason));
+  return { transitions, drifts };
+}
+
+const REPAIR = [
+  `${SyncState.SYNCED}->${SyncState.OUT_OF_SYNC}`,
+  `${SyncState.OUT_OF_SYNC}->${SyncState.RESYNCING}`,
+  `${SyncState.RESYNCING}->${SyncState.SYNCED}`,
+];
+
+function sameContent(a: SessionClient, b: SessionClient): boolean {
+  const da = a.doc('table');
+  const db = b.doc('table');
+  return (
+    Y.encodeStateVector(da).toString() === Y.encodeStateVector(db).toString() &&
+    JSON.stringify(da.getMap('tokens').toJSON()) === JSON.stringify(db.getMap('tokens').toJSON())
+  );
+}
+
+describe('drift detection', () => {
+  it('repairs a missed inbound update: OUT_OF_SYNC → RESYNCING → SYNCED', async () => {
+    const [a, b] = await pair('drift-in');
+    const watch = watchDrift(a);
+    const swallow = swallowNextInboundUpdate(a);
+    b.doc('table').getMap('tokens').set('ghost', { x: 5 });
+    await waitFor(() => swallow.swallowed(), 'update swallowed');
+    expect(a.doc('table').getMap('tokens').has('ghost')).toBe(false);
+
+    await waitFor(() => a.doc('table').getMap('tokens').has('ghost'), 'a repaired');
+    await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
+    expect(watch.drifts).toEqual(['missing-inbound']);
+    expect(watch.transitions).toEqual(REPAIR);
+    expect(a.driftCount.get()).toBe(1);
+    expect(a.docDriftCount('table').get()).toBe(1);
+    expect(sameContent(a, b)).toBe(true);
+    expect(b.driftCount.get()).toBe(0);
+  });
+
+  it('repairs a missed delete, visible only through the checksum', async () => {
+    const [a, b] = await pair('drift-delete');
+    const watch = watchDrift(a);
+    const swallow = swallowNextInboundUpdate(a);
+    b.doc('table').getMap('tokens').delete('seed');
+    await waitFor(() => swallow.swallowed(), 'delete swallowed');
+    // A delete adds no operation: the state vectors agree, the content does not.
+    expect(Y.encodeStateVector(a.doc('table'))).toEqual(Y.encodeStateVector(b.doc('table')));
+    expect(a.doc('table').getMap('tokens').has('seed')).toBe(true);
+
+    await waitFor(() => !a.doc('table').getMap('tokens').has('seed'), 'a repaired');
+    await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
+    expect(watch.drifts).toEqual(['checksum-mismatch']);
+    expect(watch.transitions).toEqual(REPAIR);
+    expect(a.driftCount.get()).toBe(1);
+  });
+
+  it('repairs a lost outbound update (applied with the provider as origin, so never sent)', async () => {
+    const [a, b] = await pair('drift-out');
+    await a.whenSaved();
+    const watch = watchDrift(a);
+    const doc = a.doc('table');
+    doc.transact(() => doc.getMap('tokens').set('lost', { x: 7 }), a.provider('table'));
+    expect(a.pendingChanges.get()).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.doc('table').getMap('tokens').has('lost')).toBe(false);
+
+    await waitFor(() => b.doc('table').getMap('tokens').has('lost'), 'b receives the repaired update');
+    await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
+    await a.whenSaved();
+    expect(watch.drifts).toEqual(['missing-outbound']);
+    expect(watch.transitions).toEqual(REPAIR);
+    expect(a.driftCount.get()).toBe(1);
+    expect(sameContent(a, b)).toBe(true);
+  });
+
+  it('reconnects for a fresh sync when a resync is never answered', async () => {
+    const slow = testClient(server.url, { sessionId: 'drift-timeout', persistence: memoryPersistence(), resyncTimeoutMs: 150 });
+    const other = testClient(server.url, { sessionId: 'drift-timeout', persistence: memoryPersistence() });
+    clients.push(slow, other);
+    await Promise.all([slow.whenSynced(), other.whenSynced()]);
+    const watch = watchDrift(slow);
+    // Drop one update, then the server's answer to the resync that follows.
+    const handlers = slow.provider('table').messageHandlers;
+    const original = handlers[MessageType.Sync]!;
+    const toDrop = [SyncStep.Update, SyncStep.Step2];
+    handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
+      if (toDrop[0] === decoding.peekVarUint(decoder)) {
+        toDrop.shift();
+        decoder.pos = decoder.arr.length;
+        return;
+      }
+      original(encoder, decoder, provider, emitSynced, messageType);
+    };
+    other.doc('table').getMap('tokens').set('late', 1);
+    await waitFor(() => slow.doc('table').getMap('tokens').has('late'), 'slow repaired');
+    await slow.whenSynced();
+    expect(toDrop).toEqual([]);
+    expect(watch.drifts).toEqual(['missing-inbound']);
+    expect(watch.transitions).toEqual([
+      ...REPAIR.slice(0, 2),
+      `${SyncState.RESYNCING}->${SyncState.OFFLINE}`,
+      `${SyncState.OFFLINE}->${SyncState.CONNECTING}`,
+      `${SyncState.CONNECTING}->${SyncState.SYNCING}`,
+      `${SyncState.SYNCING}->${SyncState.SYNCED}`,
+    ]);
+  });
+
+  it('reports nothing while both sides agree, edits flowing or not', async () => {
+    const [a, b] = await pair('no-drift');
+    for (let i = 0; i < 20; i++) {
+      a.doc('table').getMap('tokens').set(`a${i}`, i);
+      b.doc('table').getMap('tokens').delete(`a${i - 1}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => sameContent(a, b), 'converged');
+    expect(a.driftCount.get() + b.driftCount.get()).toBe(0);
+  });
+});

@@ -1,0 +1,55 @@
+import * as idb from 'lib0/indexeddb';
+import { IndexeddbPersistence, clearDocument } from 'y-indexeddb';
+import type * as Y from 'yjs';
+import type { DocPersistence, DocPersistenceFactory } from './persistence.ts';
+
+/** Browser persistence on y-indexeddb: one IndexedDB database per document. */
+export class IndexedDbDocPersistence implements DocPersistence {
+  readonly #inner: IndexeddbPersistence;
+  readonly #name: string;
+
+  constructor(name: string, doc: Y.Doc) {
+    this.#name = name;
+    this.#inner = new IndexeddbPersistence(name, doc);
+  }
+
+  async load(): Promise<void> {
+    await this.#inner.whenSynced;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const value: unknown = await this.#inner.get(key);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#inner.set(key, value);
+  }
+
+  async flush(): Promise<void> {
+    // y-indexeddb fires its writes without handing back a promise. A later
+    // transaction over the same store is scheduled after them, so its
+    // completion means theirs did.
+    const db = await this.#inner._db;
+    const [updates] = idb.transact(db, ['updates'], 'readonly');
+    if (updates) await idb.count(updates);
+  }
+
+  async destroy(): Promise<void> {
+    await this.#inner.destroy();
+  }
+
+  async clearData(): Promise<void> {
+    await this.destroy();
+    // y-indexeddb's own clearData does not wait for the deletion.
+    await clearDocument(this.#name);
+  }
+}
+
+export function indexedDbPersistence(): DocPersistenceFactory {
+  return (name, doc) => new IndexedDbDocPersistence(name, doc);
+}
+
+export function hasIndexedDb(): boolean {
+  return typeof indexedDB !== 'undefined';
+}

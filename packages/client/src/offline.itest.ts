@@ -1,0 +1,187 @@
+import { MessageType } from '@dungeon-lab/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryPersistence } from './memory-persistence.ts';
+import type { DocPersistence, DocPersistenceFactory } from './persistence.ts';
+import { filePersistence } from './node/file-persistence.ts';
+import { startTestServer, tempDir, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import type { SessionClient } from './session-client.ts';
+import { SyncState } from './sync-state.ts';
+
+let server: TestServer;
+const cleanups: Array<() => Promise<unknown>> = [];
+beforeEach(async () => {
+  server = await startTestServer();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await server.dispose();
+});
+
+function client(sessionId: string, extra: Partial<Parameters<typeof testClient>[1]> = {}): SessionClient {
+  const c = testClient(server.url, { sessionId, persistence: memoryPersistence(), ...extra });
+  cleanups.push(() => c.destroy());
+  return c;
+}
+
+function bindAll(p: DocPersistence): DocPersistence {
+  return {
+    load: () => p.load(),
+    getMeta: (k) => p.getMeta(k),
+    setMeta: (k, v) => p.setMeta(k, v),
+    flush: () => p.flush(),
+    destroy: () => p.destroy(),
+    clearData: () => p.clearData(),
+  };
+}
+
+/** Records pendingChanges right before and right after each `saved` message is handled. */
+function watchSaved(c: SessionClient, doc = 'table'): Array<{ before: number; after: number }> {
+  const seen: Array<{ before: number; after: number }> = [];
+  const handlers = c.provider(doc).messageHandlers;
+  const original = handlers[MessageType.Saved]!;
+  handlers[MessageType.Saved] = (...args) => {
+    const before = c.pendingChanges.get();
+    original(...args);
+    seen.push({ before, after: c.pendingChanges.get() });
+  };
+  return seen;
+}
+
+describe('offline edits', () => {
+  it('merge both ways on reconnect; pendingChanges drops to 0 only when `saved` arrives', async () => {
+    const a = client('offline');
+    const b = client('offline');
+    await Promise.all([a.whenSynced(), b.whenSynced()]);
+    await a.whenSaved();
+
+    a.disconnect();
+    expect(a.syncState.get()).toBe(SyncState.OFFLINE);
+    const tokens = a.doc('table').getMap('tokens');
+    tokens.set('goblin', { x: 1 });
+    tokens.set('orc', { x: 2 });
+    a.doc('table').getText('log').insert(0, 'a moved');
+    expect(a.pendingChanges.get()).toBe(3);
+    b.doc('table').getMap('tokens').set('dragon', { x: 9 });
+    b.doc('table').getText('log').insert(0, 'b moved');
+    await new Promise((r) => setTimeout(r, 200));
+    // Deliberately offline: no reconnect happened behind our back.
+    expect(a.syncState.get()).toBe(SyncState.OFFLINE);
+    expect(b.doc('table').getMap('tokens').has('goblin')).toBe(false);
+    expect(a.pendingChanges.get()).toBe(3);
+
+    const seen = watchSaved(a);
+    let pendingWhenSynced = -1;
+    a.on('transition', (e) => {
+      if (e.to === SyncState.SYNCED) pendingWhenSynced = a.pendingChanges.get();
+    });
+    a.connect();
+    await a.whenSynced();
+    await waitFor(() => a.pendingChanges.get() === 0, 'a saved');
+
+    // The server had the edits in memory at sync time, but only `saved` confirms them.
+    expect(pendingWhenSynced).toBe(3);
+    const drop = seen.findIndex((s) => s.after === 0);
+    expect(drop).toBeGreaterThanOrEqual(0);
+    expect(seen[drop]).toEqual({ before: 3, after: 0 });
+    expect(seen.slice(0, drop).every((s) => s.before === 3 && s.after === 3)).toBe(true);
+
+    await waitFor(() => b.doc('table').getMap('tokens').has('orc'), 'b sees a’s offline edits');
+    for (const c of [a, b]) {
+      expect(c.doc('table').getMap('tokens').toJSON()).toEqual({ goblin: { x: 1 }, orc: { x: 2 }, dragon: { x: 9 } });
+    }
+    expect(a.doc('table').getText('log').toString()).toBe(b.doc('table').getText('log').toString());
+    expect(a.doc('table').getText('log').toString()).toContain('a moved');
+    expect(a.doc('table').getText('log').toString()).toContain('b moved');
+  });
+
+  it('counts only local transactions as pending, never remote ones', async () => {
+    const a = client('remote-only');
+    const b = client('remote-only');
+    await Promise.all([a.whenSynced(), b.whenSynced()]);
+    const seenByA: number[] = [];
+    a.pendingChanges.subscribe((n) => seenByA.push(n));
+    for (let i = 0; i < 5; i++) b.doc('table').getMap('m').set(`k${i}`, i);
+    await waitFor(() => a.doc('table').getMap('m').size === 5, 'a receives b’s edits');
+    await b.whenSaved();
+    expect(seenByA).toEqual([]);
+    expect(a.pendingChanges.get()).toBe(0);
+  });
+
+  it('counts a delete-only change until the server demonstrably holds it', async () => {
+    const a = client('deletes');
+    await a.whenSynced();
+    a.doc('table').getMap('tokens').set('bat', 1);
+    await a.whenSaved();
+
+    a.disconnect();
+    a.doc('table').getMap('tokens').delete('bat');
+    expect(a.pendingChanges.get()).toBe(1);
+    const seen = watchSaved(a);
+    a.connect();
+    await a.whenSynced();
+    // The initial `saved` (durable state vector) covers a's clock, yet says nothing about the delete.
+    await waitFor(() => seen.length > 0, 'initial saved');
+    expect(seen[0]).toEqual({ before: 1, after: 1 });
+    await a.whenSaved();
+
+    const b = client('deletes');
+    await b.whenSynced();
+    expect(b.doc('table').getMap('tokens').has('bat')).toBe(false);
+  });
+
+  it('still syncs when local storage fails to load, and says so', async () => {
+    const broken: DocPersistenceFactory = (name, doc) => {
+      const inner = memoryPersistence()(name, doc);
+      return { ...bindAll(inner), load: () => Promise.reject(new Error('disk on fire')) };
+    };
+    const errors: unknown[] = [];
+    const a = client('broken-storage', { persistence: broken, connect: false });
+    a.on('error', (e) => errors.push(e.error));
+    a.connect();
+    await a.ready;
+    await a.whenSynced();
+    expect(String(errors[0])).toContain('disk on fire');
+  });
+
+  it('a reload over the same on-disk persistence sees the offline edits and their pending count, then syncs them', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const persistence = filePersistence({ dir: dir.path });
+
+    const first = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    await first.ready;
+    const oldClientId = first.doc('table').clientID;
+    first.doc('table').getMap('tokens').set('paladin', { hp: 30 });
+    first.doc('table').getArray('initiative').push(['paladin', 'rogue']);
+    expect(first.pendingChanges.get()).toBe(2);
+    await first.destroy();
+
+    const second = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    cleanups.push(() => second.destroy());
+    await second.ready;
+    expect(second.doc('table').clientID).not.toBe(oldClientId);
+    expect(second.doc('table').getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 } });
+    expect(second.pendingChanges.get()).toBe(2);
+    second.doc('table').getMap('tokens').set('rogue', { hp: 20 });
+    expect(second.pendingChanges.get()).toBe(3);
+
+    const seen = watchSaved(second);
+    second.connect();
+    await second.whenSynced();
+    await second.whenSaved();
+    expect(seen.find((s) => s.after < s.before)).toEqual({ before: 3, after: 0 });
+
+    const other = client('reload');
+    await other.whenSynced();
+    expect(other.doc('table').getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 }, rogue: { hp: 20 } });
+    expect(other.doc('table').getArray('initiative').toJSON()).toEqual(['paladin', 'rogue']);
+
+    // Confirmation is persisted too: yet another reload has nothing pending.
+    await second.destroy();
+    const third = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    cleanups.push(() => third.destroy());
+    await third.ready;
+    expect(third.pendingChanges.get()).toBe(0);
+    expect(third.doc('table').getMap('tokens').size).toBe(2);
+  });
+});
