@@ -4,6 +4,7 @@ import {
   SIDECAR_QUERY_PARAM,
   SyncStep,
   closeInfo,
+  decodeDeleteSet,
   decodeMessage,
   docChecksum,
   encodeMessage,
@@ -16,7 +17,7 @@ import * as Y from 'yjs';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
 import { DriftDetector, type DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
-import { PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
+import { type DeleteRangesByClient, PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
 import type { DocPersistence } from './persistence.ts';
 import { createValue, type ReadableValue } from './readable-value.ts';
 import { localStateVector, stateVectorsEqual } from './state-vector.ts';
@@ -129,7 +130,7 @@ export class DocSync {
       if (this.#destroyed) return;
       const seen = new Set<string>();
       const merged = [...stored, ...this.#pending.entries].filter((e) => {
-        const key = `${e.client}:${e.clock}:${e.deleteOnly === true}`;
+        const key = JSON.stringify([e.client, e.clock, e.adds, e.deletes]);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
@@ -276,7 +277,7 @@ export class DocSync {
       if (step === SyncStep.Step2) this.#dispatch('sync-done');
     };
     handlers[MessageType.Saved] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'saved') this.#onSaved(Y.decodeStateVector(msg.stateVector));
+      if (msg.type === 'saved') this.#onSaved(Y.decodeStateVector(msg.stateVector), decodeDeleteSet(msg.deleteSet));
     });
     handlers[MessageType.Checksum] = this.#sidecarHandler((msg) => {
       if (msg.type === 'checksum') this.#onChecksum(msg.stateVector, msg.checksum);
@@ -306,13 +307,13 @@ export class DocSync {
     const change = localChange(transaction);
     if (change === null) return;
     this.#detector.noteLocalChange();
-    this.#pending.record(doc.clientID, change.clock, change.deleteOnly);
+    this.#pending.record(doc.clientID, change);
     this.#pendingCount.set(this.#pending.count);
     this.#persistPending();
   };
 
-  #onSaved(stateVector: Map<number, number>): void {
-    if (this.#pending.confirm(stateVector)) {
+  #onSaved(stateVector: Map<number, number>, deletes: DeleteRangesByClient): void {
+    if (this.#pending.confirm(stateVector, deletes)) {
       this.#pendingCount.set(this.#pending.count);
       this.#persistPending();
     }
@@ -324,28 +325,11 @@ export class DocSync {
     if (this.#state.get() !== SyncState.SYNCED) return;
     const serverSV = Y.decodeStateVector(encodedServerSV);
     const reason = this.#detector.check(this.doc, serverSV, checksum);
-    if (reason === null) {
-      this.#confirmDeletesIfServerMatches(serverSV, checksum);
-      return;
-    }
+    if (reason === null) return;
     this.#dispatch('drift');
     this.#driftCount.set(this.#driftCount.get() + 1);
     this.events.emit('drift', { reason, driftCount: this.#driftCount.get() });
     this.#sendResync(encodedServerSV);
-  }
-
-  /**
-   * `saved` state vectors cannot confirm deletes (they add no operation, and a
-   * delete-only batch yields no `saved` at all), so delete-only changes count
-   * as confirmed once the server's checksum shows it holds exactly this doc.
-   */
-  #confirmDeletesIfServerMatches(serverSV: Map<number, number>, checksum: string): void {
-    if (!this.#pending.hasDeletes) return;
-    if (!stateVectorsEqual(serverSV, localStateVector(this.doc)) || docChecksum(this.doc) !== checksum) return;
-    if (this.#pending.confirmDeletes()) {
-      this.#pendingCount.set(this.#pending.count);
-      this.#persistPending();
-    }
   }
 
   /** Sync step 1 (what we hold) plus what the server lacks; its step 2 answer ends the resync. */

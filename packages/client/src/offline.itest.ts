@@ -107,7 +107,7 @@ describe('offline edits', () => {
     expect(a.pendingChanges.get()).toBe(0);
   });
 
-  it('counts a delete-only change until the server demonstrably holds it', async () => {
+  it('[P6] counts a delete-only change until a `saved` delete set covers it', async () => {
     const a = client('deletes');
     await a.whenSynced();
     a.doc('table').getMap('tokens').set('bat', 1);
@@ -119,7 +119,7 @@ describe('offline edits', () => {
     const seen = watchSaved(a);
     a.connect();
     await a.whenSynced();
-    // The initial `saved` (durable state vector) covers a's clock, yet says nothing about the delete.
+    // The initial `saved` covers a's clock, but the delete is not stored yet: only a later `saved` delete set confirms it.
     await waitFor(() => seen.length > 0, 'initial saved');
     expect(seen[0]).toEqual({ before: 1, after: 1 });
     await a.whenSaved();

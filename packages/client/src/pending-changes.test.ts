@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
+import { type PendingEntry, PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
 import { localStateVector } from './state-vector.ts';
 
 function recordLocal(doc: Y.Doc, pending: PendingChanges): void {
   doc.on('update', (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
     const change = localChange(transaction);
-    if (change) pending.record(transaction.doc.clientID, change.clock, change.deleteOnly);
+    if (change) pending.record(transaction.doc.clientID, change);
   });
 }
+
+const add = (client: number, clock: number): PendingEntry => ({ client, clock, adds: true, deletes: [] });
 
 describe('localChange', () => {
   it('counts own transactions, including delete-only ones, and not remote ones', () => {
@@ -31,8 +33,7 @@ describe('localChange', () => {
 
     doc.getText('t').delete(0, 2);
     expect(pending.count).toBe(4);
-    expect(pending.entries[3]).toEqual({ client: doc.clientID, clock: 8, deleteOnly: true });
-    expect(pending.hasDeletes).toBe(true);
+    expect(pending.entries[3]).toEqual({ client: doc.clientID, clock: 8, adds: false, deletes: [[doc.clientID, 3, 2]] });
 
     // A transaction that changes nothing is no change.
     doc.transact(() => {});
@@ -41,17 +42,10 @@ describe('localChange', () => {
 });
 
 describe('PendingChanges', () => {
-  it('drops entries once a saved state vector covers them', () => {
-    const pending = new PendingChanges([
-      { client: 1, clock: 2 },
-      { client: 1, clock: 5 },
-      { client: 2, clock: 1 },
-    ]);
+  it('[P6] drops entries once a saved state vector covers them', () => {
+    const pending = new PendingChanges([add(1, 2), add(1, 5), add(2, 1)]);
     expect(pending.confirm(new Map([[1, 4]]))).toBe(true);
-    expect(pending.entries).toEqual([
-      { client: 1, clock: 5 },
-      { client: 2, clock: 1 },
-    ]);
+    expect(pending.entries).toEqual([add(1, 5), add(2, 1)]);
     expect(pending.confirm(new Map([[1, 4]]))).toBe(false);
     pending.confirm(
       new Map([
@@ -62,40 +56,40 @@ describe('PendingChanges', () => {
     expect(pending.count).toBe(0);
   });
 
-  it('never lets a state vector confirm a delete; only confirmDeletes does', () => {
-    const pending = new PendingChanges([
-      { client: 1, clock: 2 },
-      { client: 1, clock: 2, deleteOnly: true },
-    ]);
+  it('[P6] a delete is confirmed only by a saved delete set covering it, possibly across several messages', () => {
+    const entry: PendingEntry = { client: 1, clock: 2, adds: false, deletes: [[7, 10, 5]] };
+    const pending = new PendingChanges([add(1, 2), entry]);
     pending.confirm(new Map([[1, 100]]));
-    expect(pending.entries).toEqual([{ client: 1, clock: 2, deleteOnly: true }]);
-    expect(pending.confirmDeletes()).toBe(true);
+    expect(pending.entries).toEqual([entry]);
+    pending.confirm(new Map(), new Map([[7, [{ clock: 10, len: 2 }]]]));
+    expect(pending.count).toBe(1);
+    pending.confirm(new Map(), new Map([[7, [{ clock: 12, len: 3 }]]]));
+    expect(pending.count).toBe(0);
+  });
+
+  it('[P6] a transaction that adds and deletes needs both its clock and its deletes saved', () => {
+    const both: PendingEntry = { client: 1, clock: 4, adds: true, deletes: [[2, 0, 1]] };
+    const pending = new PendingChanges([both]);
+    pending.confirm(new Map(), new Map([[2, [{ clock: 0, len: 1 }]]]));
+    expect(pending.count).toBe(1);
+    pending.confirm(new Map([[1, 4]]));
     expect(pending.count).toBe(0);
   });
 
   it('prunes entries whose operations the doc never stored', () => {
     const doc = new Y.Doc();
     doc.getMap('m').set('a', 1);
-    const pending = new PendingChanges([
-      { client: doc.clientID, clock: 1 },
-      { client: doc.clientID, clock: 2 },
-    ]);
+    const pending = new PendingChanges([add(doc.clientID, 1), add(doc.clientID, 2)]);
     expect(pending.pruneUnknown(localStateVector(doc))).toBe(true);
-    expect(pending.entries).toEqual([{ client: doc.clientID, clock: 1 }]);
+    expect(pending.entries).toEqual([add(doc.clientID, 1)]);
   });
 
   it('round-trips through its text form', () => {
-    const entries = [
-      { client: 123456789, clock: 3 },
-      { client: 123456789, clock: 9 },
-      { client: 42, clock: 1 },
-      { client: 42, clock: 1, deleteOnly: true },
-    ];
+    const entries: PendingEntry[] = [add(123456789, 3), add(123456789, 9), add(42, 1), { client: 42, clock: 1, adds: false, deletes: [[5, 0, 3]] }];
     const parsed = parsePending(serializePending(entries));
-    expect(parsed).toHaveLength(4);
-    expect(parsed).toEqual(expect.arrayContaining(entries));
+    expect(parsed).toEqual(entries);
     expect(parsePending(undefined)).toEqual([]);
     expect(parsePending('garbage')).toEqual([]);
-    expect(parsePending('{"v":99,"c":{}}')).toEqual([]);
+    expect(parsePending('{"v":99,"e":[]}')).toEqual([]);
   });
 });

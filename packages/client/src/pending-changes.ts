@@ -1,39 +1,74 @@
 import type * as Y from 'yjs';
 import { clockOf, type StateVector } from './state-vector.ts';
 
+/** A deleted id range: `len` operations of `client` starting at `clock`. */
+export type DeletedRange = readonly [client: number, clock: number, len: number];
+
 /**
  * One local transaction the server has not confirmed durable: the client id it
- * was made under and that client's clock right after it. Kept as a pair, not
- * a bare clock, because a reload gives the doc a new client id while the old
- * edits still wait for confirmation.
+ * was made under and that client's clock right after it (kept as a pair, since
+ * a reload gives the doc a new client id while the old edits still wait), plus
+ * the ranges it deleted — a deletion adds no operation, so only the delete set
+ * in `saved` can confirm it.
  */
 export interface PendingEntry {
   readonly client: number;
   readonly clock: number;
-  /**
-   * The transaction only deleted. Deletes add no operation, so no state vector
-   * (and thus no `saved`) can ever cover them; see `confirmDeletes`.
-   */
-  readonly deleteOnly?: boolean;
+  /** The transaction added operations (so `saved`'s state vector must reach `clock`). */
+  readonly adds: boolean;
+  readonly deletes: readonly DeletedRange[];
 }
+
+export type DeleteRangesByClient = ReadonlyMap<number, ReadonlyArray<{ readonly clock: number; readonly len: number }>>;
 
 /**
  * What a transaction means for the unconfirmed list: null unless it was this
  * client's own edit. Remote updates and persistence loads are not local.
  */
-export function localChange(transaction: Y.Transaction): { clock: number; deleteOnly: boolean } | null {
+export function localChange(transaction: Y.Transaction): Omit<PendingEntry, 'client'> | null {
   if (!transaction.local) return null;
   const client = transaction.doc.clientID;
   const after = transaction.afterState.get(client) ?? 0;
-  const before = transaction.beforeState.get(client) ?? 0;
-  if (after !== before) return { clock: after, deleteOnly: false };
-  if (transaction.deleteSet.clients.size > 0) return { clock: after, deleteOnly: true };
-  return null;
+  const adds = after !== (transaction.beforeState.get(client) ?? 0);
+  const deletes: DeletedRange[] = [];
+  transaction.deleteSet.clients.forEach((items, owner) => {
+    for (const { clock, len } of items) deletes.push([owner, clock, len]);
+  });
+  if (!adds && deletes.length === 0) return null;
+  return { clock: after, adds, deletes };
+}
+
+/** Sorted, non-overlapping [start, end) intervals per client. */
+class IntervalSet {
+  readonly #byClient = new Map<number, Array<[number, number]>>();
+
+  add(client: number, start: number, end: number): void {
+    const list = this.#byClient.get(client) ?? [];
+    list.push([start, end]);
+    list.sort((a, b) => a[0] - b[0]);
+    const merged: Array<[number, number]> = [];
+    for (const [s, e] of list) {
+      const last = merged.at(-1);
+      if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
+      else merged.push([s, e]);
+    }
+    this.#byClient.set(client, merged);
+  }
+
+  covers(client: number, start: number, end: number): boolean {
+    return (this.#byClient.get(client) ?? []).some(([s, e]) => s <= start && end <= e);
+  }
+
+  clear(): void {
+    this.#byClient.clear();
+  }
 }
 
 /** The list of local transactions not yet confirmed durable by the server. */
 export class PendingChanges {
   #entries: PendingEntry[];
+  /** Deletions the server has confirmed durable, kept only while some entry waits for deletes. */
+  readonly #savedDeletes = new IntervalSet();
 
   constructor(entries: readonly PendingEntry[] = []) {
     this.#entries = [...entries];
@@ -47,26 +82,28 @@ export class PendingChanges {
     return this.#entries;
   }
 
-  get hasDeletes(): boolean {
-    return this.#entries.some((e) => e.deleteOnly);
-  }
-
-  record(client: number, clock: number, deleteOnly = false): void {
-    this.#entries.push(deleteOnly ? { client, clock, deleteOnly } : { client, clock });
-  }
-
-  /** Drops every operation-adding entry `saved` covers; returns whether anything was dropped. */
-  confirm(saved: StateVector): boolean {
-    return this.#retain((entry) => entry.deleteOnly === true || clockOf(saved, entry.client) < entry.clock);
+  record(client: number, change: Omit<PendingEntry, 'client'>): void {
+    this.#entries.push({ client, ...change });
   }
 
   /**
-   * Drops the delete-only entries. Call when the server demonstrably holds
-   * every local delete (its checksum equals the local doc's): the closest the
-   * protocol gets, as `saved` carries no delete set.
+   * Applies one `saved` message: its clocks and its durable deletions. Drops
+   * every entry fully covered; returns whether anything was dropped.
    */
-  confirmDeletes(): boolean {
-    return this.#retain((entry) => entry.deleteOnly !== true);
+  confirm(saved: StateVector, savedDeletes: DeleteRangesByClient = new Map()): boolean {
+    const waitsForDeletes = this.#entries.some((e) => e.deletes.length > 0);
+    if (waitsForDeletes) {
+      savedDeletes.forEach((items, client) => {
+        for (const { clock, len } of items) this.#savedDeletes.add(client, clock, clock + len);
+      });
+    }
+    const changed = this.#retain(
+      (entry) =>
+        (entry.adds && clockOf(saved, entry.client) < entry.clock) ||
+        entry.deletes.some(([client, clock, len]) => !this.#savedDeletes.covers(client, clock, clock + len)),
+    );
+    if (!this.#entries.some((e) => e.deletes.length > 0)) this.#savedDeletes.clear();
+    return changed;
   }
 
   /**
@@ -75,7 +112,7 @@ export class PendingChanges {
    * list and the update), so no server could ever confirm them.
    */
   pruneUnknown(local: StateVector): boolean {
-    return this.#retain((entry) => clockOf(local, entry.client) >= entry.clock);
+    return this.#retain((entry) => !entry.adds || clockOf(local, entry.client) >= entry.clock);
   }
 
   #retain(keep: (entry: PendingEntry) => boolean): boolean {
@@ -85,39 +122,39 @@ export class PendingChanges {
   }
 }
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
-type ClocksByClient = Record<string, number[]>;
-
-/** Compact text form for persistence metadata: clocks grouped by client. */
+/** Compact text form for persistence metadata. */
 export function serializePending(entries: readonly PendingEntry[]): string {
-  const adds: ClocksByClient = {};
-  const deletes: ClocksByClient = {};
-  for (const { client, clock, deleteOnly } of entries) ((deleteOnly ? deletes : adds)[client] ??= []).push(clock);
-  return JSON.stringify({ v: FORMAT_VERSION, c: adds, d: deletes });
+  return JSON.stringify({
+    v: FORMAT_VERSION,
+    e: entries.map(({ client, clock, adds, deletes }) => [client, clock, adds ? 1 : 0, deletes]),
+  });
 }
 
-function readClocks(value: unknown, deleteOnly: boolean, into: PendingEntry[]): void {
-  if (typeof value !== 'object' || value === null) return;
-  for (const [client, clocks] of Object.entries(value as Record<string, unknown>)) {
-    if (!Array.isArray(clocks) || !Number.isSafeInteger(Number(client))) continue;
-    for (const clock of clocks) {
-      if (!Number.isSafeInteger(clock)) continue;
-      into.push(deleteOnly ? { client: Number(client), clock, deleteOnly } : { client: Number(client), clock });
-    }
+const isInt = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+function readEntry(raw: unknown): PendingEntry | null {
+  if (!Array.isArray(raw) || raw.length !== 4) return null;
+  const [client, clock, adds, deletes] = raw as unknown[];
+  if (!isInt(client) || !isInt(clock) || (adds !== 0 && adds !== 1) || !Array.isArray(deletes)) return null;
+  const ranges: DeletedRange[] = [];
+  for (const d of deletes as unknown[]) {
+    if (!Array.isArray(d) || d.length !== 3) return null;
+    const [owner, start, len] = d as unknown[];
+    if (!isInt(owner) || !isInt(start) || !isInt(len)) return null;
+    ranges.push([owner, start, len]);
   }
+  return { client, clock, adds: adds === 1, deletes: ranges };
 }
 
 /** Parses `serializePending` output; anything unreadable counts as no entries. */
 export function parsePending(text: string | undefined): PendingEntry[] {
   if (text === undefined) return [];
   try {
-    const parsed = JSON.parse(text) as { v?: unknown; c?: unknown; d?: unknown };
-    if (parsed.v !== FORMAT_VERSION) return [];
-    const entries: PendingEntry[] = [];
-    readClocks(parsed.c, false, entries);
-    readClocks(parsed.d, true, entries);
-    return entries;
+    const parsed = JSON.parse(text) as { v?: unknown; e?: unknown };
+    if (parsed.v !== FORMAT_VERSION || !Array.isArray(parsed.e)) return [];
+    return parsed.e.map(readEntry).filter((e): e is PendingEntry => e !== null);
   } catch {
     return [];
   }

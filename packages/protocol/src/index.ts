@@ -18,3 +18,4 @@ export {
   type RoomScopedMessage,
 } from './messages.ts';
 export { docChecksum } from './checksum.ts';
+export { encodeDeleteSet, decodeDeleteSet, type DeleteRanges } from './delete-set.ts';

@@ -12,11 +12,17 @@ export type ProtocolMessage =
   | { readonly type: 'auth-denied'; readonly reason: string }
   | { readonly type: 'query-awareness' }
   | { readonly type: 'hello'; readonly version: number; readonly features: number }
-  | { readonly type: 'saved'; readonly stateVector: Uint8Array }
+  | { readonly type: 'saved'; readonly stateVector: Uint8Array; readonly deleteSet: Uint8Array }
   | { readonly type: 'checksum'; readonly stateVector: Uint8Array; readonly checksum: string }
   | { readonly type: 'room'; readonly room: string; readonly message: RoomScopedMessage }
   | { readonly type: 'room-leave'; readonly room: string }
-  | { readonly type: 'error'; readonly reason: RejectReason; readonly detail: string };
+  | { readonly type: 'error'; readonly reason: RejectReason; readonly detail: string }
+  // Event-log sidecar. Bodies are lib0 `any` values validated by @dungeon-lab/events' schemas.
+  | { readonly type: 'intent-submit'; readonly intents: readonly unknown[] }
+  | { readonly type: 'intent-ack'; readonly acks: readonly unknown[] }
+  | { readonly type: 'event-applied'; readonly entries: readonly unknown[] }
+  | { readonly type: 'catch-up-request'; readonly from: number }
+  | { readonly type: 'catch-up-response'; readonly entries: readonly unknown[]; readonly latest: number; readonly skipped: boolean };
 
 /** What a `room` envelope may carry: anything but another envelope. */
 export type RoomScopedMessage = Exclude<ProtocolMessage, { type: 'room' } | { type: 'room-leave' } | { type: 'hello' }>;
@@ -65,6 +71,7 @@ function writeBody(encoder: encoding.Encoder, msg: ProtocolMessage): void {
     case 'saved':
       encoding.writeVarUint(encoder, MessageType.Saved);
       encoding.writeVarUint8Array(encoder, msg.stateVector);
+      encoding.writeVarUint8Array(encoder, msg.deleteSet);
       return;
     case 'checksum':
       encoding.writeVarUint(encoder, MessageType.Checksum);
@@ -85,6 +92,28 @@ function writeBody(encoder: encoding.Encoder, msg: ProtocolMessage): void {
       encoding.writeVarUint(encoder, REJECT_REASON_CODES[msg.reason]);
       encoding.writeVarString(encoder, msg.detail);
       return;
+    case 'intent-submit':
+      encoding.writeVarUint(encoder, MessageType.IntentSubmit);
+      encoding.writeAny(encoder, msg.intents as unknown as AnyValue);
+      return;
+    case 'intent-ack':
+      encoding.writeVarUint(encoder, MessageType.IntentAck);
+      encoding.writeAny(encoder, msg.acks as unknown as AnyValue);
+      return;
+    case 'event-applied':
+      encoding.writeVarUint(encoder, MessageType.EventApplied);
+      encoding.writeAny(encoder, msg.entries as unknown as AnyValue);
+      return;
+    case 'catch-up-request':
+      encoding.writeVarUint(encoder, MessageType.CatchUpRequest);
+      encoding.writeVarUint(encoder, msg.from);
+      return;
+    case 'catch-up-response':
+      encoding.writeVarUint(encoder, MessageType.CatchUpResponse);
+      encoding.writeVarUint(encoder, msg.latest);
+      encoding.writeUint8(encoder, msg.skipped ? 1 : 0);
+      encoding.writeAny(encoder, msg.entries as unknown as AnyValue);
+      return;
   }
 }
 
@@ -102,6 +131,14 @@ export function encodeRoomEnvelope(room: string, innerFrame: Uint8Array): Uint8A
   encoding.writeVarString(encoder, room);
   encoding.writeUint8Array(encoder, innerFrame);
   return encoding.toUint8Array(encoder);
+}
+
+type AnyValue = Parameters<typeof encoding.writeAny>[1];
+
+function readList(decoder: decoding.Decoder, what: string): unknown[] {
+  const value: unknown = decoding.readAny(decoder);
+  if (!Array.isArray(value)) return fail(`${what} must be a list`);
+  return value;
 }
 
 function fail(detail: string): never {
@@ -133,8 +170,10 @@ function readBody(decoder: decoding.Decoder, allowEnvelope: boolean): ProtocolMe
       const version = decoding.readVarUint(decoder);
       return { type: 'hello', version, features: decoding.readVarUint(decoder) };
     }
-    case MessageType.Saved:
-      return { type: 'saved', stateVector: decoding.readVarUint8Array(decoder) };
+    case MessageType.Saved: {
+      const stateVector = decoding.readVarUint8Array(decoder);
+      return { type: 'saved', stateVector, deleteSet: decoding.readVarUint8Array(decoder) };
+    }
     case MessageType.Checksum: {
       const stateVector = decoding.readVarUint8Array(decoder);
       return { type: 'checksum', stateVector, checksum: decoding.readVarString(decoder) };
@@ -152,6 +191,20 @@ function readBody(decoder: decoding.Decoder, allowEnvelope: boolean): ProtocolMe
       const code = decoding.readVarUint(decoder);
       const reason = rejectReasonFromCode(code) ?? fail(`unknown error reason ${code}`);
       return { type: 'error', reason, detail: decoding.readVarString(decoder) };
+    }
+    case MessageType.IntentSubmit:
+      return { type: 'intent-submit', intents: readList(decoder, 'intents') };
+    case MessageType.IntentAck:
+      return { type: 'intent-ack', acks: readList(decoder, 'acks') };
+    case MessageType.EventApplied:
+      return { type: 'event-applied', entries: readList(decoder, 'entries') };
+    case MessageType.CatchUpRequest:
+      return { type: 'catch-up-request', from: decoding.readVarUint(decoder) };
+    case MessageType.CatchUpResponse: {
+      const latest = decoding.readVarUint(decoder);
+      const flag = decoding.readUint8(decoder);
+      if (flag > 1) return fail('bad skipped flag');
+      return { type: 'catch-up-response', latest, skipped: flag === 1, entries: readList(decoder, 'entries') };
     }
     default:
       return fail(`unknown message type ${type}`);

@@ -3,6 +3,9 @@ import * as Y from 'yjs';
 import type { Logger } from './logger.ts';
 import type { CompactionOptions } from './options.ts';
 
+/** Yjs does not export its DeleteSet class as a type. */
+export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+
 export interface DocWriterOptions {
   readonly name: string;
   readonly doc: Y.Doc;
@@ -11,8 +14,11 @@ export interface DocWriterOptions {
   readonly compaction: CompactionOptions;
   readonly writeRetryMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
-  /** Called after each durable write with the clocks it made durable (only the clients that changed). */
-  readonly onSaved: (delta: Map<number, number>) => void;
+  /**
+   * Called after each durable write with the clocks it made durable (only the
+   * clients that changed) and the deletions it made durable.
+   */
+  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet) => void;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -28,6 +34,10 @@ export class DocWriter {
   private pending: Uint8Array[] = [];
   /** Highest clock per client among updates queued since the last batch was taken. */
   private dirtyClocks = new Map<number, number>();
+  /** Deletions among updates queued since the last batch was taken. */
+  private dirtyDeletes: DeleteSet[] = [];
+  /** Deletions durably stored, merged lazily (only when someone joins). */
+  private durableDeletes: DeleteSet[];
   private draining: Promise<void> | null = null;
   private compacting: Promise<void> | null = null;
   private rowIds: RowId[] = [];
@@ -52,6 +62,14 @@ export class DocWriter {
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
       this.durable.set(client, clock);
     }
+    this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
+  }
+
+  /** Every deletion known to be durably stored. */
+  durableDeleteSet(): DeleteSet {
+    const merged = Y.mergeDeleteSets(this.durableDeletes);
+    this.durableDeletes = [merged];
+    return merged;
   }
 
   /** Number of rows the document occupies in the store. */
@@ -67,6 +85,7 @@ export class DocWriter {
   /** Queues an update applied to the doc; `transaction` tells which clients' clocks it advanced. */
   enqueue(update: Uint8Array, transaction: Y.Transaction): void {
     this.pending.push(update);
+    if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
     transaction.afterState.forEach((clock, client) => {
       if (transaction.beforeState.get(client) !== clock) {
         const known = this.dirtyClocks.get(client) ?? 0;
@@ -86,8 +105,10 @@ export class DocWriter {
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
       const clocks = this.dirtyClocks;
+      const deletes = this.dirtyDeletes;
       this.pending = [];
       this.dirtyClocks = new Map();
+      this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
         this.retryMs = this.opts.writeRetryMs;
@@ -100,12 +121,15 @@ export class DocWriter {
         for (const [client, clock] of clocks) {
           if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
         }
-        this.opts.onSaved(clocks);
+        const deleted = Y.mergeDeleteSets(deletes);
+        if (deleted.clients.size > 0) this.durableDeletes.push(deleted);
+        this.opts.onSaved(clocks, deleted);
         this.maybeCompact();
       } catch (err) {
         // Keep the batch (and its clocks) in front of anything newer and retry; clients
         // keep showing these changes as unsaved until a write succeeds.
         this.pending = batch.concat(this.pending);
+        this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
         for (const [client, clock] of this.dirtyClocks) {
           if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);
         }
@@ -144,7 +168,7 @@ export class DocWriter {
     const replaced = this.rowIds.slice();
     if (replaced.length <= 1) return;
     try {
-      const snapshot = Y.encodeStateAsUpdate(this.opts.doc);
+      const snapshot = integratedState(this.opts.doc);
       const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
       await this.opts.onCompactionSnapshotWritten?.(this.opts.name);
       await this.opts.store.deleteRows(this.opts.name, replaced);
@@ -175,5 +199,25 @@ export class DocWriter {
       await this.draining;
       await this.compacting;
     }
+  }
+}
+
+/**
+ * The doc's integrated operations only. `Y.encodeStateAsUpdate` also appends
+ * the pending structs and deletes (updates whose dependencies never arrived),
+ * which the update rows never contain: storing them would let a client persist
+ * unresolvable garbage that every later load and every joiner's sync step 2
+ * carries forever ([P13]). A client that sent a legitimately early update
+ * still holds it and resends it on its next sync.
+ */
+function integratedState(doc: Y.Doc): Uint8Array {
+  const { pendingStructs, pendingDs } = doc.store;
+  doc.store.pendingStructs = null;
+  doc.store.pendingDs = null;
+  try {
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.store.pendingStructs = pendingStructs;
+    doc.store.pendingDs = pendingDs;
   }
 }

@@ -2,6 +2,7 @@ import {
   CloseCode,
   Feature,
   docChecksum,
+  encodeDeleteSet,
   encodeMessage,
   encodeRoomEnvelope,
   type RoomScopedMessage,
@@ -10,7 +11,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
-import { DocWriter } from './doc-writer.ts';
+import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** What a room needs from a socket; implemented by Connection. */
@@ -70,7 +71,7 @@ export class Room {
         compaction: opts.compaction,
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
-        onSaved: (delta) => this.broadcastSaved(delta),
+        onSaved: (delta, deletes) => this.broadcastSaved(delta, deletes),
       },
       rows,
     );
@@ -124,7 +125,14 @@ export class Room {
     this.members.add(member);
     this.sendTo(member, encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
     if (member.peer.features & Feature.Saved) {
-      this.sendTo(member, encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(this.writer.durable) }));
+      this.sendTo(
+        member,
+        encodeMessage({
+          type: 'saved',
+          stateVector: Y.encodeStateVector(this.writer.durable),
+          deleteSet: encodeDeleteSet(this.writer.durableDeleteSet().clients),
+        }),
+      );
     }
     const states = this.awareness.getStates();
     if (states.size > 0) {
@@ -212,9 +220,12 @@ export class Room {
     }
   }
 
-  private broadcastSaved(delta: Map<number, number>): void {
-    if (delta.size === 0) return;
-    this.broadcast(encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(delta) }), Feature.Saved);
+  private broadcastSaved(delta: Map<number, number>, deletes: DeleteSet): void {
+    if (delta.size === 0 && deletes.clients.size === 0) return;
+    this.broadcast(
+      encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) }),
+      Feature.Saved,
+    );
   }
 
   private sendChecksums(): void {

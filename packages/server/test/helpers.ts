@@ -31,11 +31,17 @@ export interface RunningServer {
 }
 
 export async function startServer(
-  options: Partial<Omit<ServerOptions, 'store'>> & { dataDir?: string; port?: number } = {},
+  options: Partial<Omit<ServerOptions, 'store'>> & {
+    dataDir?: string;
+    port?: number;
+    /** Wraps the real LevelDB store, e.g. to inject a fault for one room. */
+    wrapStore?: (store: Store) => Store;
+  } = {},
 ): Promise<RunningServer> {
   const owned = options.dataDir === undefined ? await tempDir() : null;
   const dataDir = options.dataDir ?? owned!.path;
-  const store = await createLevelStore({ dataDir });
+  const level = await createLevelStore({ dataDir });
+  const store = options.wrapStore?.(level) ?? level;
   const server = createServer({ ...options, store });
   await server.listen(options.port ?? 0, '127.0.0.1');
   let stopped = false;
@@ -81,6 +87,7 @@ export function connectProvider(
   if (sidecar) {
     provider.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
       const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+      decoding.readVarUint8Array(decoder);
       for (const [client, clock] of sv) {
         if (clock > (provider.saved.get(client) ?? 0)) provider.saved.set(client, clock);
       }

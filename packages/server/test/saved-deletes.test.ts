@@ -1,0 +1,45 @@
+import { MessageType, decodeDeleteSet } from '@dungeon-lab/protocol';
+import * as decoding from 'lib0/decoding';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { connectProvider, type RunningServer, startServer, synced, waitFor } from './helpers.ts';
+
+let running: RunningServer | undefined;
+afterEach(async () => {
+  await running?.dispose();
+  running = undefined;
+});
+
+describe('saved delete sets', () => {
+  it('[P6] a delete-only change is confirmed by the delete set of a later `saved`', async () => {
+    running = await startServer();
+    const p = connectProvider(running.wsUrl, 'deletes', new Y.Doc(), { sidecar: true });
+    const savedDeletes: Array<Map<number, Array<{ clock: number; len: number }>>> = [];
+    p.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
+      decoding.readVarUint8Array(decoder);
+      savedDeletes.push(decodeDeleteSet(decoding.readVarUint8Array(decoder)));
+    };
+    await synced(p);
+    p.doc.getArray('list').insert(0, ['a', 'b', 'c']);
+    await waitFor(() => savedDeletes.length >= 2, 5_000, 'saved for the insert');
+    const before = savedDeletes.length;
+    p.doc.getArray('list').delete(1, 1);
+    await waitFor(
+      () => savedDeletes.slice(before).some((ds) => (ds.get(p.doc.clientID) ?? []).some((r) => r.clock <= 1 && r.clock + r.len >= 2)),
+      5_000,
+      'saved delete set covering the deleted item',
+    );
+    // A fresh sidecar socket learns every durable deletion in its first `saved`.
+    const q = connectProvider(running.wsUrl, 'deletes', new Y.Doc(), { sidecar: true });
+    let first: Map<number, Array<{ clock: number; len: number }>> | null = null;
+    q.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
+      decoding.readVarUint8Array(decoder);
+      first ??= decodeDeleteSet(decoding.readVarUint8Array(decoder));
+    };
+    await synced(q);
+    await waitFor(() => first !== null, 5_000, 'initial saved');
+    expect(first!.get(p.doc.clientID)).toEqual([{ clock: 1, len: 1 }]);
+    p.destroy();
+    q.destroy();
+  });
+});
