@@ -1,15 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StoredRow } from '@dungeon-lab/store';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { CrashWriterLine } from './crash-writer.fixture.ts';
+import type { Store, StoredRow } from '@dungeon-lab/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRASH_DOCS, CRASH_LOGS, type CrashEventLine, type CrashWriterLine } from './crash-writer.fixture.ts';
 import { createLevelStore, DataDirLockedError } from './level-store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(here, 'crash-writer.fixture.ts');
+/** Acknowledged calls of each kind (document appends, event appends) before the kill. */
 const ACKS_BEFORE_KILL = 300;
 
 const base64 = (data: Uint8Array | undefined): string => Buffer.from(data ?? []).toString('base64');
@@ -17,34 +18,45 @@ const base64 = (data: Uint8Array | undefined): string => Buffer.from(data ?? [])
 interface Run {
   readonly intents: Map<number, { doc: string; data: string[] }>;
   readonly acks: Map<number, string[]>;
+  readonly eventIntents: Map<number, { log: string; events: CrashEventLine[] }>;
+  readonly eventAcks: Set<number>;
   readonly signal: NodeJS.Signals | null;
   readonly lockedError: unknown;
 }
 
 /** Runs the writer until it has acknowledged enough appends, checks the lock from outside, then kill -9s it. */
-function runAndKill(child: ChildProcess, dataDir: string): Promise<Run> {
+function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, String(sync)], {
+    cwd: here,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     const intents = new Map<number, { doc: string; data: string[] }>();
     const acks = new Map<number, string[]>();
+    const eventIntents = new Map<number, { log: string; events: CrashEventLine[] }>();
+    const eventAcks = new Set<number>();
     let stdout = '';
     let stderr = '';
     let lockCheck: Promise<unknown> | undefined;
     let lockChecked = false;
     // Only kill once the lock check is over: after the kill the lock is free and the check would prove nothing.
     const killWhenDone = (): void => {
-      if (lockChecked && acks.size >= ACKS_BEFORE_KILL && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-      }
+      const enough = acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL;
+      if (lockChecked && enough && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
+    // If the test times out, the writer must not outlive it.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 25_000);
 
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const lines = stdout.split('\n');
       stdout = lines.pop() ?? '';
       for (const text of lines) {
         const line = JSON.parse(text) as CrashWriterLine;
         if ('intent' in line) intents.set(line.intent, { doc: line.doc, data: line.data });
-        else acks.set(line.ack, line.ids);
+        else if ('ack' in line) acks.set(line.ack, line.ids);
+        else if ('eventIntent' in line) eventIntents.set(line.eventIntent, { log: line.log, events: line.events });
+        else eventAcks.add(line.eventAck);
       }
       if (lockCheck === undefined && acks.size > 0) {
         lockCheck = createLevelStore({ dataDir }).then(
@@ -61,84 +73,118 @@ function runAndKill(child: ChildProcess, dataDir: string): Promise<Run> {
       }
       killWhenDone();
     });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (_code, signal) => {
-      if (signal !== 'SIGKILL') {
+      clearTimeout(guard);
+      if (signal !== 'SIGKILL' || !(acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL)) {
         reject(new Error(`writer exited before the kill (signal ${signal}): ${stderr}`));
         return;
       }
       // A partial last line is a report the kill cut off; it promised nothing.
       void (lockCheck ?? Promise.resolve(new Error('no ack before the kill'))).then((lockedError) =>
-        resolve({ intents, acks, signal, lockedError }),
+        resolve({ intents, acks, eventIntents, eventAcks, signal, lockedError }),
       );
     });
   });
 }
 
-describe('level store under kill -9', () => {
-  const children: ChildProcess[] = [];
-  const dirs: string[] = [];
+for (const sync of [true, false]) {
+  describe(`level store under kill -9 (sync: ${sync})`, () => {
+    let dataDir: string;
+    let run: Run;
+    let store: Store;
 
-  afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-  });
+    // One writer process and one kill serve every check below.
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-crash-'));
+      run = await runAndKill(dataDir, sync);
+      store = await createLevelStore({ dataDir });
+    }, 30_000);
 
-  for (const sync of [true, false]) {
-    it(`[S13][S5][L3] survives kill -9 with every acknowledged update intact (sync: ${sync})`, async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-crash-'));
-      dirs.push(dataDir);
-      const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, String(sync)], {
-        cwd: here,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
+    afterAll(async () => {
+      await store?.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
 
-      const run = await runAndKill(child, dataDir);
+    it('[L3] while the writer lived, its directory was locked against this process', () => {
       expect(run.signal).toBe('SIGKILL');
-      expect(run.acks.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
-      // [L3] while the writer lived, its directory was locked against this process.
       expect(run.lockedError).toBeInstanceOf(DataDirLockedError);
+    });
 
-      const store = await createLevelStore({ dataDir });
-      try {
-        const byId = new Map<string, Map<string, StoredRow>>();
-        const byData = new Map<string, Set<string>>();
-        let stored = 0;
-        for (const doc of ['room', 'sessions/x/table']) {
-          const rows = (await store.loadDoc(doc)).rows;
-          stored += rows.length;
-          byId.set(doc, new Map(rows.map((r) => [r.id, r])));
-          byData.set(doc, new Set(rows.map((r) => base64(r.data))));
-        }
+    it('[S13][S5] every acknowledged update is intact; every update in flight is whole or absent', async () => {
+      const byId = new Map<string, Map<string, StoredRow>>();
+      const byData = new Map<string, Set<string>>();
+      let stored = 0;
+      for (const doc of CRASH_DOCS) {
+        const rows = (await store.loadDoc(doc)).rows;
+        stored += rows.length;
+        byId.set(doc, new Map(rows.map((r) => [r.id, r])));
+        byData.set(doc, new Set(rows.map((r) => base64(r.data))));
+      }
 
-        // [S13] every acknowledged row is there, byte-exact, under the id it was acknowledged with.
-        for (const [call, ids] of run.acks) {
-          const intent = run.intents.get(call);
-          expect(intent, `intent of call ${call}`).toBeDefined();
-          ids.forEach((id, i) => {
-            const row = byId.get(intent?.doc ?? '')?.get(id);
-            expect(row, `acknowledged row ${id} of call ${call}`).toBeDefined();
-            expect(row?.kind).toBe('update');
-            expect(base64(row?.data)).toBe(intent?.data[i]);
-          });
-        }
+      // [S13] every acknowledged row is there, byte-exact, under the id it was acknowledged with.
+      expect(run.acks.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
+      for (const [call, ids] of run.acks) {
+        const intent = run.intents.get(call);
+        expect(intent, `intent of call ${call}`).toBeDefined();
+        ids.forEach((id, i) => {
+          const row = byId.get(intent?.doc ?? '')?.get(id);
+          expect(row, `acknowledged row ${id} of call ${call}`).toBeDefined();
+          expect(row?.kind).toBe('update');
+          expect(base64(row?.data)).toBe(intent?.data[i]);
+        });
+      }
 
-        // [S5] every call in flight at the kill is whole or absent, and nothing else was stored.
+      // [S5] every call in flight at the kill is whole or absent, and nothing else was stored.
+      let accounted = 0;
+      for (const [call, intent] of run.intents) {
+        const present = intent.data.filter((d) => byData.get(intent.doc)?.has(d)).length;
+        if (run.acks.has(call)) expect(present).toBe(intent.data.length);
+        else expect([0, intent.data.length], `rows of unacknowledged call ${call}`).toContain(present);
+        accounted += present;
+      }
+      expect(accounted).toBe(stored);
+    });
+
+    it('[S28][S17][L6] every acknowledged event batch is intact; every batch in flight whole or absent', async () => {
+      expect(run.eventAcks.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
+      let inFlight = 0;
+      for (const log of CRASH_LOGS) {
+        const stored = await store.readEvents(log, 1, Number.MAX_SAFE_INTEGER);
+        const bySequence = new Map(stored.map((e) => [e.sequence, e]));
+        const isStored = (e: CrashEventLine): boolean => {
+          const found = bySequence.get(e.sequence);
+          return found !== undefined && found.id === e.id && base64(found.data) === e.data;
+        };
+
         let accounted = 0;
-        for (const [call, intent] of run.intents) {
-          const present = intent.data.filter((d) => byData.get(intent.doc)?.has(d)).length;
-          if (run.acks.has(call)) expect(present).toBe(intent.data.length);
-          else expect([0, intent.data.length], `rows of unacknowledged call ${call}`).toContain(present);
+        for (const [call, intent] of run.eventIntents) {
+          if (intent.log !== log) continue;
+          const present = intent.events.filter(isStored).length;
+          if (run.eventAcks.has(call)) {
+            // [S28] acknowledged: every entry, byte-exact, under its sequence.
+            expect(present, `entries of acknowledged batch ${call}`).toBe(intent.events.length);
+          } else {
+            // [S17] in flight at the kill: all or nothing.
+            expect([0, intent.events.length], `entries of unacknowledged batch ${call}`).toContain(present);
+            inFlight++;
+          }
+          // The id index is part of the same batch: a surviving entry is found by its id.
+          for (const e of present > 0 ? intent.events : []) {
+            const found = await store.eventById(log, e.id);
+            expect(found?.sequence, `eventById of ${e.id}, batch ${call}`).toBe(e.sequence);
+          }
           accounted += present;
         }
-        expect(accounted).toBe(stored);
-      } finally {
-        await store.close();
+        // Nothing was stored that no batch carried, and no entry of another log leaked in.
+        expect(accounted, `entries of ${log}`).toBe(stored.length);
+        // [L6] batches of one log are written in call order, so what survives is a gap-free prefix.
+        expect(stored.map((e) => e.sequence)).toEqual(stored.map((_, i) => i + 1));
+        expect(await store.lastSequence(log)).toBe(stored.length);
       }
-    }, 30_000);
-  }
-});
+      // Three event writers run at once, so the kill always finds some batch unacknowledged.
+      expect(inFlight).toBeGreaterThan(0);
+    });
+  });
+}

@@ -1,8 +1,10 @@
 /**
- * Binary key layout of the LevelDB backend (docs/storage.md, [L1]):
+ * Binary key layout of the LevelDB backend (docs/storage.md, [L1] and [L5]).
+ * The first byte is the namespace, so no two kinds of key can collide:
  *
  *   0x00 "epoch"                                       -> u32 BE open counter
  *   0x01 | u32 BE byteLength(name) | utf8(name) | rowId -> row value
+ *   0x02 | u32 BE byteLength(log) | utf8(log) | ...     -> event logs (log-key-layout.ts)
  *
  * Length-prefixing the name means no document's prefix is a prefix of another
  * document's, whatever bytes the names contain, so one document is exactly
@@ -12,6 +14,7 @@ import type { RowId } from '@dungeon-lab/store';
 
 const META_NAMESPACE = 0x00;
 const ROW_NAMESPACE = 0x01;
+export const LOG_NAMESPACE = 0x02;
 /** Upper bound of a document's range; row ids are ASCII and never start with it. */
 const RANGE_END = 0xff;
 const NAME_OFFSET = 5;
@@ -23,18 +26,31 @@ export const EPOCH_KEY: Uint8Array = Uint8Array.of(META_NAMESPACE, ...encoder.en
 
 /** The key prefix shared by every row of `docName` and by nothing else. */
 export function docPrefix(docName: string): Uint8Array {
-  if (typeof docName !== 'string') throw new TypeError('document name must be a string');
-  // TextEncoder turns a lone surrogate into U+FFFD, which would silently merge
-  // two different names into one document.
-  if (/\p{Surrogate}/u.test(docName)) {
-    throw new TypeError(`document name ${JSON.stringify(docName)} is not well-formed Unicode`);
-  }
-  const name = encoder.encode(docName);
-  const prefix = new Uint8Array(NAME_OFFSET + name.byteLength);
-  prefix[0] = ROW_NAMESPACE;
-  new DataView(prefix.buffer).setUint32(1, name.byteLength);
-  prefix.set(name, NAME_OFFSET);
+  return namedPrefix(ROW_NAMESPACE, docName, 'document name');
+}
+
+/**
+ * `namespace | u32 BE byteLength(name) | utf8(name)`: within one namespace, no
+ * name's prefix is a prefix of another name's.
+ */
+export function namedPrefix(namespace: number, name: string, what: string): Uint8Array {
+  const encoded = wellFormedUtf8(name, what);
+  const prefix = new Uint8Array(NAME_OFFSET + encoded.byteLength);
+  prefix[0] = namespace;
+  new DataView(prefix.buffer).setUint32(1, encoded.byteLength);
+  prefix.set(encoded, NAME_OFFSET);
   return prefix;
+}
+
+/** UTF-8 of a string that is to become (part of) a key, refusing strings that would not stay distinct. */
+export function wellFormedUtf8(value: string, what: string): Uint8Array {
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
+  // TextEncoder turns a lone surrogate into U+FFFD, which would silently merge
+  // two different strings into one key.
+  if (/\p{Surrogate}/u.test(value)) {
+    throw new TypeError(`${what} ${JSON.stringify(value)} is not well-formed Unicode`);
+  }
+  return encoder.encode(value);
 }
 
 export function rowKey(prefix: Uint8Array, id: RowId): Uint8Array {

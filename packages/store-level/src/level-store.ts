@@ -1,10 +1,12 @@
 /**
- * The embedded backend: one LevelDB directory holds every document's rows.
- * Layout and guarantees are in docs/storage.md ([L1]..[L4]).
+ * The embedded backend: one LevelDB directory holds every document's rows and
+ * every session's event log. Layout and guarantees are in docs/storage.md
+ * ([L1]..[L7]).
  */
-import type { RowId, Store, StoredDoc, StoredRow } from '@dungeon-lab/store';
+import type { RowId, Store, StoredDoc, StoredEvent, StoredRecord, StoredRow } from '@dungeon-lab/store';
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
+import { LevelEventLog } from './level-event-log.ts';
 import { createRowIdGenerator } from './row-id.ts';
 import { decodeRowValue, encodeRowValue } from './row-value.ts';
 
@@ -73,6 +75,7 @@ class LevelStore implements Store {
   readonly #dataDir: string;
   readonly #nextId: () => RowId;
   readonly #write: { sync: boolean };
+  readonly #events: LevelEventLog;
   #closing: Promise<void> | undefined;
 
   constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
@@ -80,6 +83,7 @@ class LevelStore implements Store {
     this.#dataDir = dataDir;
     this.#nextId = createRowIdGenerator(epoch);
     this.#write = { sync };
+    this.#events = new LevelEventLog(db, this.#write, () => this.#assertOpen());
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -133,6 +137,46 @@ class LevelStore implements Store {
       keys.map((key) => ({ type: 'del' as const, key })),
       this.#write,
     );
+  }
+
+  appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
+    return this.#events.appendEvents(log, events);
+  }
+
+  readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]> {
+    return this.#events.readEvents(log, from, limit);
+  }
+
+  eventById(log: string, id: string): Promise<StoredEvent | null> {
+    return this.#events.eventById(log, id);
+  }
+
+  lastSequence(log: string): Promise<number> {
+    return this.#events.lastSequence(log);
+  }
+
+  replaceEvent(log: string, event: StoredEvent): Promise<void> {
+    return this.#events.replaceEvent(log, event);
+  }
+
+  putRejection(log: string, record: StoredRecord): Promise<void> {
+    return this.#events.putRejection(log, record);
+  }
+
+  rejectionById(log: string, id: string): Promise<StoredRecord | null> {
+    return this.#events.rejectionById(log, id);
+  }
+
+  putCheckpoint(log: string, record: StoredRecord): Promise<void> {
+    return this.#events.putCheckpoint(log, record);
+  }
+
+  listCheckpoints(log: string): Promise<StoredRecord[]> {
+    return this.#events.listCheckpoints(log);
+  }
+
+  checkpointById(log: string, id: string): Promise<StoredRecord | null> {
+    return this.#events.checkpointById(log, id);
   }
 
   async ping(): Promise<void> {

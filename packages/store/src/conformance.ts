@@ -1,26 +1,20 @@
 /**
- * The conformance suite every storage backend runs. Rule IDs ([S1]..[S12]) are
- * defined in docs/storage.md; [S13] (kill -9) needs a real child process and is
- * proved by each backend's own tests.
+ * The conformance suites every storage backend runs. Rule IDs are defined in
+ * docs/storage.md: [S1]..[S12] here for documents, [S14]..[S27] in
+ * event-log-conformance.ts for event logs. [S13] and [S28] (kill -9) need a
+ * real child process and are proved by each backend's own tests.
  *
- * It is black-box on purpose: only the DocStore interface is used, so a
+ * They are black-box on purpose: only the store interfaces are used, so a
  * backend that passes here can replace another without the server noticing.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { bytes, type ConformanceTarget, digest, expectBytes, Harness } from './conformance-harness.ts';
 import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
 
-/** One persistent location of a backend: a temp directory, a Redis db, a Mongo database. */
-export interface ConformanceTarget {
-  /**
-   * Opens a store on the target's location. Every call opens the SAME location,
-   * so close + open simulates a restart.
-   */
-  open(): Promise<DocStore>;
-  /** Removes the location. Called once per test, after every store it opened is closed. */
-  cleanup(): Promise<void>;
-}
+export type { Closable, ConformanceTarget } from './conformance-harness.ts';
+export { runEventLogConformance } from './event-log-conformance.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 
@@ -30,12 +24,12 @@ export function runDocStoreConformance(
   createTarget: () => Promise<ConformanceTarget>,
 ): void {
   describe(`DocStore conformance: ${backendName}`, () => {
-    let h: Harness;
+    let h: Harness<DocStore>;
     let store: DocStore;
 
     beforeEach(async () => {
       // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness();
+      h = new Harness<DocStore>();
       store = await h.start(createTarget);
     });
 
@@ -442,44 +436,6 @@ export function runDocStoreConformance(
   });
 }
 
-/** Tracks the stores a test opens so each is closed exactly once before cleanup. */
-class Harness {
-  #target: ConformanceTarget | undefined;
-  readonly #open = new Set<DocStore>();
-
-  async start(createTarget: () => Promise<ConformanceTarget>): Promise<DocStore> {
-    this.#target = await createTarget();
-    return this.open();
-  }
-
-  async open(): Promise<DocStore> {
-    if (!this.#target) throw new Error('conformance harness used before start()');
-    const store = await this.#target.open();
-    this.#open.add(store);
-    return store;
-  }
-
-  async close(store: DocStore): Promise<void> {
-    this.#open.delete(store);
-    await store.close();
-  }
-
-  async reopen(store: DocStore): Promise<DocStore> {
-    await this.close(store);
-    return this.open();
-  }
-
-  async dispose(): Promise<void> {
-    const errors: unknown[] = [];
-    for (const store of this.#open) {
-      await store.close().catch((err: unknown) => errors.push(err));
-    }
-    this.#open.clear();
-    await this.#target?.cleanup();
-    if (errors.length > 0) throw new AggregateError(errors, 'closing a store after the test failed');
-  }
-}
-
 /**
  * Makes real Yjs edits from two clients that sync only now and then, so the
  * updates include concurrent, conflicting operations — the kind the server
@@ -590,10 +546,6 @@ function expectSameDoc(actual: Y.Doc, expected: Y.Doc): void {
   expect(view(actual)).toEqual(view(expected));
 }
 
-function bytes(...values: number[]): Uint8Array {
-  return Uint8Array.from(values);
-}
-
 function rowsById(doc: StoredDoc): Map<RowId, StoredRow> {
   const rows = new Map<RowId, StoredRow>();
   for (const row of doc.rows) {
@@ -612,22 +564,4 @@ function canonical(doc: StoredDoc): [RowId, string, string][] {
   return doc.rows
     .map((r): [RowId, string, string] => [r.id, r.kind, digest(r.data)])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function expectBytes(actual: Uint8Array | undefined, expected: Uint8Array | undefined): void {
-  expect(actual).toBeInstanceOf(Uint8Array);
-  expect(expected).toBeInstanceOf(Uint8Array);
-  if (!actual || !expected) return;
-  expect(actual.byteLength).toBe(expected.byteLength);
-  // Hex diffs are readable for small rows; hashes keep failures of 10 MB rows printable.
-  if (expected.byteLength <= 4096) expect(hex(actual)).toBe(hex(expected));
-  else expect(digest(actual)).toBe(digest(expected));
-}
-
-function hex(data: Uint8Array): string {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
-}
-
-function digest(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -75,31 +75,60 @@ export interface StoredRecord {
   readonly data: Uint8Array;
 }
 
-/** Thrown by appendEvents when a sequence or an id is already in the log; nothing was written. */
+/**
+ * Thrown by appendEvents when a sequence or an id is already in the log or
+ * appears twice in the batch, and by putCheckpoint when the checkpoint id is
+ * taken ([S17], [S24]). Nothing of the call was written. Invalid input is
+ * rejected with other errors, so callers can tell a conflict from a bug.
+ */
 export class DuplicateEventError extends Error {
   override readonly name = 'DuplicateEventError';
 }
 
+/**
+ * A session's event log, its remembered rejections and its checkpoints
+ * ([S14]..[S28] in docs/storage.md). Log names are any well-formed Unicode
+ * strings, in a namespace separate from document names.
+ */
 export interface EventLogStore {
   /**
    * Appends entries atomically and durably (all or none; survives `kill -9`
    * once resolved). Rejects with DuplicateEventError, writing nothing, if any
-   * sequence or id already exists in the log.
+   * sequence or id already exists in the log or appears twice in `events`;
+   * concurrent calls cannot race past this check. Sequences must be positive
+   * safe integers; the store does not check that they are gap-free — the
+   * caller is the sequencer ([S21]). An empty list writes nothing.
    */
   appendEvents(log: string, events: readonly StoredEvent[]): Promise<void>;
-  /** Up to `limit` entries with sequence ≥ `from`, ascending. */
+  /**
+   * Up to `limit` entries with sequence ≥ `from`, ascending (`from` ≤ 1 reads
+   * from the start). Rejects unless `from` is a safe integer and `limit` a
+   * non-negative safe integer.
+   */
   readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]>;
   /** The entry with this intent id, or null. */
   eventById(log: string, id: string): Promise<StoredEvent | null>;
   /** Highest sequence in the log, 0 when empty. */
   lastSequence(log: string): Promise<number>;
-  /** Rewrites an existing entry's data (status transitions); rejects if the sequence/id pair does not exist. */
+  /**
+   * Rewrites an existing entry's data (status transitions); durable once
+   * resolved. Rejects, writing nothing, unless an entry with exactly this
+   * sequence and this id exists; never creates one.
+   */
   replaceEvent(log: string, event: StoredEvent): Promise<void>;
-  /** Remembers a rejected intent by id so that a resend gets the original answer; durable once resolved. */
+  /**
+   * Remembers a rejected intent by id so that a resend gets the original answer; durable once resolved.
+   * A second put of the same id replaces the data. Rejections are not entries: they are not read,
+   * counted by lastSequence or found by eventById.
+   */
   putRejection(log: string, record: StoredRecord): Promise<void>;
   rejectionById(log: string, id: string): Promise<StoredRecord | null>;
-  /** Named snapshots of a session; never overwritten (rejects on an existing id). */
+  /**
+   * Named snapshots of a session; never overwritten: rejects with DuplicateEventError on an existing id,
+   * leaving the original intact. Durable once resolved.
+   */
   putCheckpoint(log: string, record: StoredRecord): Promise<void>;
+  /** Every checkpoint of the log, in no guaranteed order. */
   listCheckpoints(log: string): Promise<StoredRecord[]>;
   checkpointById(log: string, id: string): Promise<StoredRecord | null>;
 }

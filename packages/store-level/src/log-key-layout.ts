@@ -1,0 +1,92 @@
+/**
+ * Keys of the event logs (docs/storage.md, [L5]). Every key of one log starts
+ * with the log's prefix (namespace 0x02, length-prefixed name, see
+ * key-layout.ts), then one byte says what the key holds:
+ *
+ *   prefix | 0x01 | u64 BE sequence -> entry value (event-value.ts)
+ *   prefix | 0x02 | utf8(id)        -> u64 BE sequence (id index, for dedupe and eventById)
+ *   prefix | 0x03 | utf8(id)        -> rejection data
+ *   prefix | 0x04 | utf8(id)        -> checkpoint data
+ *
+ * Sequences are fixed-width big-endian, so byte order is numeric order: one
+ * log's entries are one range, read ascending for readEvents and backwards,
+ * one key, for lastSequence.
+ */
+import { LOG_NAMESPACE, namedPrefix, wellFormedUtf8 } from './key-layout.ts';
+
+const ENTRY = 0x01;
+const ID_INDEX = 0x02;
+const REJECTION = 0x03;
+const CHECKPOINT = 0x04;
+const SEQUENCE_BYTES = 8;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export interface KeyRange {
+  readonly gte: Uint8Array;
+  readonly lt: Uint8Array;
+}
+
+/** The key prefix shared by every key of `log` and by nothing else. */
+export function logPrefix(log: string): Uint8Array {
+  return namedPrefix(LOG_NAMESPACE, log, 'log name');
+}
+
+export function encodeSequence(sequence: number): Uint8Array {
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new RangeError(`sequence ${sequence} is not a non-negative safe integer`);
+  }
+  const bytes = new Uint8Array(SEQUENCE_BYTES);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(sequence));
+  return bytes;
+}
+
+export function decodeSequence(bytes: Uint8Array): number {
+  if (bytes.byteLength !== SEQUENCE_BYTES) {
+    throw new Error(`a sequence is ${SEQUENCE_BYTES} bytes, not ${bytes.byteLength}`);
+  }
+  const value = new DataView(bytes.buffer, bytes.byteOffset, SEQUENCE_BYTES).getBigUint64(0);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`sequence ${value} is beyond the safe integers`);
+  return Number(value);
+}
+
+export function entryKey(prefix: Uint8Array, sequence: number): Uint8Array {
+  return concat(prefix, ENTRY, encodeSequence(sequence));
+}
+
+/** Entries with sequence ≥ `from` (all of them for `from` ≤ 0). */
+export function entryRange(prefix: Uint8Array, from = 0): KeyRange {
+  return { gte: entryKey(prefix, Math.max(from, 0)), lt: concat(prefix, ENTRY + 1, new Uint8Array(0)) };
+}
+
+export function sequenceOfEntryKey(prefix: Uint8Array, key: Uint8Array): number {
+  return decodeSequence(key.subarray(prefix.byteLength + 1));
+}
+
+export function idIndexKey(prefix: Uint8Array, id: string): Uint8Array {
+  return concat(prefix, ID_INDEX, wellFormedUtf8(id, 'event id'));
+}
+
+export function rejectionKey(prefix: Uint8Array, id: string): Uint8Array {
+  return concat(prefix, REJECTION, wellFormedUtf8(id, 'rejection id'));
+}
+
+export function checkpointKey(prefix: Uint8Array, id: string): Uint8Array {
+  return concat(prefix, CHECKPOINT, wellFormedUtf8(id, 'checkpoint id'));
+}
+
+export function checkpointRange(prefix: Uint8Array): KeyRange {
+  return { gte: concat(prefix, CHECKPOINT, new Uint8Array(0)), lt: concat(prefix, CHECKPOINT + 1, new Uint8Array(0)) };
+}
+
+export function checkpointIdOfKey(prefix: Uint8Array, key: Uint8Array): string {
+  return decoder.decode(key.subarray(prefix.byteLength + 1));
+}
+
+function concat(prefix: Uint8Array, kind: number, rest: Uint8Array): Uint8Array {
+  const key = new Uint8Array(prefix.byteLength + 1 + rest.byteLength);
+  key.set(prefix);
+  key[prefix.byteLength] = kind;
+  key.set(rest, prefix.byteLength + 1);
+  return key;
+}

@@ -1,0 +1,84 @@
+/**
+ * What the conformance suites share: the target a backend hands them, the
+ * harness that opens and closes its stores, and byte assertions whose failures
+ * stay readable for multi-megabyte values.
+ */
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import type { DocStore } from './store.ts';
+
+/** Anything a suite can open on a target: every store ends with `close()`. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** One persistent location of a backend: a temp directory, a Redis db, a Mongo database. */
+export interface ConformanceTarget<S extends Closable = DocStore> {
+  /**
+   * Opens a store on the target's location. Every call opens the SAME location,
+   * so close + open simulates a restart.
+   */
+  open(): Promise<S>;
+  /** Removes the location. Called once per test, after every store it opened is closed. */
+  cleanup(): Promise<void>;
+}
+
+/** Tracks the stores a test opens so each is closed exactly once before cleanup. */
+export class Harness<S extends Closable> {
+  #target: ConformanceTarget<S> | undefined;
+  readonly #open = new Set<S>();
+
+  async start(createTarget: () => Promise<ConformanceTarget<S>>): Promise<S> {
+    this.#target = await createTarget();
+    return this.open();
+  }
+
+  async open(): Promise<S> {
+    if (!this.#target) throw new Error('conformance harness used before start()');
+    const store = await this.#target.open();
+    this.#open.add(store);
+    return store;
+  }
+
+  async close(store: S): Promise<void> {
+    this.#open.delete(store);
+    await store.close();
+  }
+
+  async reopen(store: S): Promise<S> {
+    await this.close(store);
+    return this.open();
+  }
+
+  async dispose(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const store of this.#open) {
+      await store.close().catch((err: unknown) => errors.push(err));
+    }
+    this.#open.clear();
+    await this.#target?.cleanup();
+    if (errors.length > 0) throw new AggregateError(errors, 'closing a store after the test failed');
+  }
+}
+
+export function bytes(...values: number[]): Uint8Array {
+  return Uint8Array.from(values);
+}
+
+export function expectBytes(actual: Uint8Array | undefined, expected: Uint8Array | undefined, what?: string): void {
+  expect(actual, what).toBeInstanceOf(Uint8Array);
+  expect(expected, what).toBeInstanceOf(Uint8Array);
+  if (!actual || !expected) return;
+  expect(actual.byteLength, what).toBe(expected.byteLength);
+  // Hex diffs are readable for small values; hashes keep failures of 10 MB values printable.
+  if (expected.byteLength <= 4096) expect(hex(actual), what).toBe(hex(expected));
+  else expect(digest(actual), what).toBe(digest(expected));
+}
+
+export function hex(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
+}
+
+export function digest(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
