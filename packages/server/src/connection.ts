@@ -12,6 +12,7 @@ import {
 import type { WebSocket } from 'ws';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { EventLogService } from './event-log/event-log-service.ts';
 import type { Room, RoomMember, RoomPeer } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { isValidRoomName } from './room-name.ts';
@@ -34,6 +35,7 @@ let nextConnectionId = 1;
 export class Connection implements RoomPeer {
   readonly id = nextConnectionId++;
   features: number;
+  readonly userId: string;
   private readonly ws: WebSocket;
   private readonly opts: ResolvedOptions;
   private readonly registry: RoomRegistry;
@@ -42,17 +44,22 @@ export class Connection implements RoomPeer {
   private closed = false;
   private readonly onClosed: (conn: Connection) => void;
 
+  private readonly eventLog: EventLogService;
+
   constructor(
     ws: WebSocket,
     opts: ResolvedOptions,
     registry: RoomRegistry,
-    features: number,
+    eventLog: EventLogService,
+    identity: { userId: string; features: number },
     onClosed: (conn: Connection) => void,
   ) {
+    this.eventLog = eventLog;
+    this.userId = identity.userId;
     this.ws = ws;
     this.opts = opts;
     this.registry = registry;
-    this.features = features;
+    this.features = identity.features;
     this.onClosed = onClosed;
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.cleanup());
@@ -66,8 +73,8 @@ export class Connection implements RoomPeer {
     return this.bindings.size + (this.primary === null ? 0 : 1);
   }
 
-  /** Makes `room` (already loaded and acquired) this socket's URL room. */
-  joinPrimary(room: Room): void {
+  /** Makes `room` (already loaded and acquired) this socket's URL room; `lastSeen` is the client's last event sequence. */
+  joinPrimary(room: Room, lastSeen: number | null): void {
     if (this.closed) {
       this.registry.release(room);
       return;
@@ -75,6 +82,18 @@ export class Connection implements RoomPeer {
     const member: RoomMember = { peer: this, enveloped: false, awarenessIds: new Set() };
     this.primary = { room, member };
     room.addMember(member);
+    this.eventLog.onJoin(member, room, lastSeen);
+  }
+
+  /** Event-log messages go to the sidecar; everything else to the room. */
+  private route(room: Room, member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+    if (msg.type === 'intent-submit' || msg.type === 'catch-up-request') {
+      if ((this.features & Feature.EventLog) === 0) throw protocolError(`${msg.type} needs the event-log feature`);
+      if (msg.type === 'intent-submit') this.eventLog.handleIntents(member, room, msg.intents);
+      else this.eventLog.handleCatchUp(member, room, msg.from);
+      return;
+    }
+    room.handle(member, msg, frame);
   }
 
   send(frame: Uint8Array): void {
@@ -166,20 +185,19 @@ export class Connection implements RoomPeer {
       }
       default:
         if (this.primary === null) throw protocolError('no room');
-        this.primary.room.handle(this.primary.member, msg, frame);
+        this.route(this.primary.room, this.primary.member, msg, frame);
     }
   }
 
   private dispatchToRoom(name: string, msg: RoomScopedMessage, frame: Uint8Array): void {
     if ((this.features & Feature.Multiplex) === 0) throw protocolError('room envelopes need the multiplex feature');
     if (this.primary?.room.name === name) {
-      this.primary.room.handle(this.primary.member, msg, frame);
+      this.route(this.primary.room, this.primary.member, msg, frame);
       return;
     }
     const binding = this.bindings.get(name);
     if (binding?.kind === 'joined') {
-      // Room.handle expects the inner frame for verbatim forwarding; envelope members re-encode.
-      binding.room.handle(binding.member, msg, frame);
+      this.route(binding.room, binding.member, msg, frame);
       return;
     }
     if (binding?.kind === 'joining') {
@@ -216,7 +234,7 @@ export class Connection implements RoomPeer {
     this.bindings.set(name, { kind: 'joined', room, member });
     room.addMember(member);
     try {
-      for (const { msg, frame } of pending.queue) room.handle(member, msg, frame);
+      for (const { msg, frame } of pending.queue) this.route(room, member, msg, frame);
     } catch (err) {
       if (err instanceof ConnectionError) this.close(err.code, err.message);
       else throw err;

@@ -1,14 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson as json } from './http-json.ts';
 
 export interface HttpContext {
   readonly ping: () => Promise<void>;
   readonly metrics: () => object;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
-  res.end(data);
 }
 
 /** Plain HTTP endpoints beside the WebSocket rooms. Returns false when the request is not ours. */

@@ -1,3 +1,4 @@
+import type { IntentDefinition } from '@dungeon-lab/events';
 import type { Store } from '@dungeon-lab/store';
 import { type Logger, silentLogger } from './logger.ts';
 
@@ -6,6 +7,20 @@ export interface CompactionOptions {
   readonly afterUpdates: number;
   /** …or once the rows since the last snapshot exceed this many bytes. */
   readonly afterBytes: number;
+}
+
+export interface EventLogOptions {
+  /** Per-user token bucket for intents. */
+  readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  /** Entries kept in memory per session for catch-up and dedupe (the seed's 1000 / 1 hour). */
+  readonly hotEntries: number;
+  readonly hotMaxAgeMs: number;
+  /** Intents accepted in one socket message. */
+  readonly maxIntentsPerMessage: number;
+  /** Largest JSON body accepted by the HTTP API. */
+  readonly maxHttpBodyBytes: number;
+  /** Intents a session may have waiting; beyond it new ones are rejected as rate-limited. */
+  readonly maxQueuedPerSession: number;
 }
 
 export interface ServerOptions {
@@ -35,6 +50,10 @@ export interface ServerOptions {
    * yet deleted). Exists so crash tests can kill the process at exactly that point.
    */
   readonly onCompactionSnapshotWritten?: (room: string) => void | Promise<void>;
+  /** Intent types beyond the core ones (chat:message, dice:roll, token:move). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions differ in payload type
+  readonly intents?: readonly IntentDefinition<any>[];
+  readonly eventLog?: Partial<EventLogOptions>;
 }
 
 export interface ResolvedOptions {
@@ -49,6 +68,7 @@ export interface ResolvedOptions {
   readonly writeRetryMs: number;
   readonly closeGraceMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
+  readonly eventLog: EventLogOptions;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -60,6 +80,14 @@ export const DEFAULT_OPTIONS = {
   compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 },
   writeRetryMs: 250,
   closeGraceMs: 2_000,
+  eventLog: {
+    rateLimit: { burst: 30, perSecond: 10 },
+    hotEntries: 1000,
+    hotMaxAgeMs: 60 * 60 * 1000,
+    maxIntentsPerMessage: 50,
+    maxHttpBodyBytes: 1024 * 1024,
+    maxQueuedPerSession: 5_000,
+  },
 } as const;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
@@ -75,5 +103,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     writeRetryMs: options.writeRetryMs ?? DEFAULT_OPTIONS.writeRetryMs,
     closeGraceMs: options.closeGraceMs ?? DEFAULT_OPTIONS.closeGraceMs,
     onCompactionSnapshotWritten: options.onCompactionSnapshotWritten,
+    eventLog: { ...DEFAULT_OPTIONS.eventLog, ...options.eventLog },
   };
 }

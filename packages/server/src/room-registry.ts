@@ -19,8 +19,15 @@ export class RoomRegistry {
   private readonly opts: ResolvedOptions;
   private closed = false;
 
+  /** Runs after a room loads and before anyone may sync with it (event-log recovery). */
+  afterLoad: ((room: Room) => Promise<void>) | null = null;
+
   constructor(opts: ResolvedOptions) {
     this.opts = opts;
+  }
+
+  isLoaded(name: string): boolean {
+    return this.entries.has(name);
   }
 
   get size(): number {
@@ -43,7 +50,16 @@ export class RoomRegistry {
       entry = this.entries.get(name);
     }
     if (entry === undefined) {
-      const created: Entry = { room: null, loading: Room.load(name, this.opts), refs: 0, evictTimer: null, evicting: null };
+      const loading = Room.load(name, this.opts).then(async (room) => {
+        try {
+          await this.afterLoad?.(room);
+        } catch (err) {
+          room.destroy();
+          throw err;
+        }
+        return room;
+      });
+      const created: Entry = { room: null, loading, refs: 0, evictTimer: null, evicting: null };
       created.loading.then(
         (room) => {
           created.room = room;

@@ -18,6 +18,8 @@ import type { ResolvedOptions } from './options.ts';
 export interface RoomPeer {
   readonly id: number;
   readonly features: number;
+  /** Who is on this socket (development identity until signed tokens land). */
+  readonly userId: string;
   send(frame: Uint8Array): void;
 }
 
@@ -178,7 +180,14 @@ export class Room {
       case 'saved':
       case 'checksum':
       case 'error':
+      case 'intent-ack':
+      case 'event-applied':
+      case 'catch-up-response':
         throw protocolError(`${msg.type} is a server-to-client message`);
+      case 'intent-submit':
+      case 'catch-up-request':
+        // Routed to the event log by the connection before it reaches the room.
+        throw protocolError(`${msg.type} needs the event-log feature`);
     }
   }
 
@@ -245,11 +254,15 @@ export class Room {
     this.broadcast(this.checksumFrame.frame, Feature.Checksum);
   }
 
-  /** Sends one encoded frame to every member (optionally only those with `feature`), encoding envelopes once. */
-  broadcast(frame: Uint8Array, feature = 0): void {
+  /**
+   * Sends one encoded frame to every member (optionally only those with
+   * `feature`, optionally skipping one socket), encoding envelopes once.
+   */
+  broadcast(frame: Uint8Array, feature = 0, exceptPeerId?: number): void {
     let enveloped: Uint8Array | undefined;
     for (const m of this.members) {
       if (feature !== 0 && (m.peer.features & feature) === 0) continue;
+      if (m.peer.id === exceptPeerId) continue;
       m.peer.send(m.enveloped ? (enveloped ??= encodeRoomEnvelope(this.name, frame)) : frame);
     }
   }

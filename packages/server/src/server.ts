@@ -1,9 +1,14 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { CORE_INTENTS, IntentRegistry } from '@dungeon-lab/events';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
+import { Checkpoints } from './event-log/checkpoints.ts';
+import { EventLogService } from './event-log/event-log-service.ts';
+import { handleSessionApi } from './event-log/http-api.ts';
+import { userFromRequest } from './event-log/identity.ts';
 import { handleHttp } from './http-routes.ts';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options.ts';
 import { RoomRegistry } from './room-registry.ts';
@@ -39,6 +44,14 @@ function featuresFromQuery(params: URLSearchParams): { features: number; version
     : { features: 0, versionMismatch: true };
 }
 
+/** The last event sequence a reconnecting client saw (`seq` query parameter), if any. */
+function lastSeenFromQuery(params: URLSearchParams): number | null {
+  const raw = params.get('seq');
+  if (raw === null) return null;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -46,13 +59,26 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export function createServer(options: ServerOptions): DungeonLabServer {
   const opts: ResolvedOptions = resolveOptions(options);
   const registry = new RoomRegistry(opts);
+  const intents = new IntentRegistry();
+  for (const definition of [...CORE_INTENTS, ...(options.intents ?? [])]) intents.register(definition);
+  const eventLog = new EventLogService(opts, registry, intents);
+  const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
+  registry.afterLoad = (room) => eventLog.afterRoomLoad(room);
   const connections = new Set<Connection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
   let url = '';
   let closing = false;
 
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    return (
+      (await handleHttp(req, res, { ping: () => opts.store.ping(), metrics })) ||
+      (await handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes))
+    );
+  };
+
   const httpServer = createHttpServer((req, res) => {
-    handleHttp(req, res, { ping: () => opts.store.ping(), metrics }).then(
+    route(req, res).then(
       (handled) => {
         if (!handled) {
           res.writeHead(404, { 'content-type': 'application/json' });
@@ -90,15 +116,16 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       registry.release(room);
       return;
     }
+    const identity = { userId: userFromRequest(req, parsed), features };
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, opts, registry, features, (c) => connections.delete(c));
+      const conn = new Connection(ws, opts, registry, eventLog, identity, (c) => connections.delete(c));
       connections.add(conn);
       if (versionMismatch) {
         registry.release(room);
         conn.close(CloseCode.UnsupportedVersion, `server speaks version ${PROTOCOL_VERSION}`);
         return;
       }
-      conn.joinPrimary(room);
+      conn.joinPrimary(room, lastSeenFromQuery(parsed.searchParams));
     });
   }
 
@@ -131,6 +158,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       closing = true;
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       for (const conn of connections) conn.close(CloseCode.GoingAway);
+      eventLog.close();
       const { unsaved } = await registry.closeAll(SHUTDOWN_FLUSH_DEADLINE_MS);
       opts.logger.info({ unsaved }, 'rooms flushed');
       wss.close();

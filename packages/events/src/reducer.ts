@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import type { RejectReason } from '@dungeon-lab/protocol';
+import type { JsonPatchOp } from './json-patch-types.ts';
+import type { JsonValue } from './json.ts';
+
+/**
+ * Read access to a session's JSON projection, by JSON Pointer. Lazy on purpose:
+ * the server answers from the live Y.Doc and materialises only the subtrees a
+ * reducer asks for, so validating an intent costs what it reads, not the doc size.
+ */
+export interface StateReader {
+  /**
+   * The JSON value at `pointer` (e.g. `/tokens/t1`), or undefined if nothing is
+   * there (a malformed pointer reads as absent too). The value may share memory
+   * with the document or projection behind the reader: treat it as read-only.
+   */
+  get(pointer: string): JsonValue | undefined;
+}
+
+export interface IntentContext {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Server time (ms) when sequenced; the client's clock when predicting. */
+  readonly timestamp: number;
+}
+
+export type Validation = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+export const valid: Validation = { ok: true };
+
+export function invalid(reason: RejectReason, detail: string): Validation {
+  return { ok: false, reason, detail };
+}
+
+/** What a reducer sees of an event: its payload after `prepare`, and who/when. */
+export interface ReducibleEvent<P> {
+  readonly id: string;
+  readonly type: string;
+  readonly payload: P;
+  readonly userId: string;
+  readonly timestamp: number;
+  /** Set once the server sequenced it; absent while a client predicts. */
+  readonly sequence?: number;
+}
+
+/**
+ * One intent type. `validate` and `reduce` are pure and deterministic and run
+ * identically on the server (authority) and the client (prediction overlay).
+ *
+ * Server order: `validateIntent` (envelope, type, size, checksum, payload
+ * schema) → `prepare` → `validate` → `reduce`, all against the same state. So
+ * on the server `validate` and `reduce` see the PREPARED payload, while a
+ * predicting client calls them with the payload as submitted (no `prepare`):
+ * both shapes must be handled (see dice:roll, [EM14]).
+ */
+export interface IntentDefinition<P extends JsonValue = JsonValue> {
+  readonly type: string;
+  /** Runtime schema of the payload a client submits. */
+  readonly payload: z.ZodType<P>;
+  /** Largest accepted payload, in UTF-8 bytes of canonical JSON ([EM2]); DEFAULT_MAX_PAYLOAD_BYTES (64 KiB) when unset. */
+  readonly maxPayloadBytes?: number;
+  /** Sent at once instead of waiting for the client's batching window. */
+  readonly priority?: boolean;
+  /**
+   * Server-only, before sequencing: fills in what only the server may decide
+   * (dice results) using the server's random source. The result is what gets
+   * logged, so replays and clients see the same rolls. It must overwrite, never
+   * trust, any such field a client put in the payload.
+   */
+  prepare?(payload: P, random: () => number, ctx: IntentContext): P;
+  /** Rule check against the current state; rejections carry a reason from the protocol table. */
+  validate(payload: P, state: StateReader, ctx: IntentContext): Validation;
+  /**
+   * The state changes, as JSON Patch operations over the projection. They must
+   * obey the document rules of `applyPatchToDoc` ([EM5], [EM6]): paths inside a
+   * schema root, never a root itself; written objects and arrays become Yjs types.
+   */
+  reduce(event: ReducibleEvent<P>, state: StateReader): JsonPatchOp[];
+}

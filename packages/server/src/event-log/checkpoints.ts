@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { type LogEntry, TABLE_DOC_SCHEMA, payloadChecksum, projectDoc } from '@dungeon-lab/events';
+import { docChecksum } from '@dungeon-lab/protocol';
+import type { Store } from '@dungeon-lab/store';
+import { toBase64 } from 'lib0/buffer';
+import * as Y from 'yjs';
+import { appliedSequence } from './apply-effects.ts';
+import { decodeAny, encodeAny } from './log-codec.ts';
+import { restorePatch } from './restore-patch.ts';
+import type { SessionSequencer } from './session-sequencer.ts';
+
+export interface CheckpointInfo {
+  readonly id: string;
+  readonly name: string;
+  /** The event sequence the table doc had reached. */
+  readonly version: number;
+  /** docChecksum of the table doc at that moment (same function as drift detection). */
+  readonly checksum: string;
+  /** Base64 Yjs state vector of the table doc. */
+  readonly stateVector: string;
+  readonly createdAt: number;
+  readonly createdBy: string;
+}
+
+interface StoredCheckpoint extends CheckpointInfo {
+  readonly snapshot: Uint8Array;
+}
+
+export class CheckpointNotFoundError extends Error {
+  override readonly name = 'CheckpointNotFoundError';
+}
+
+const MAX_NAME = 200;
+
+function info(c: StoredCheckpoint): CheckpointInfo {
+  const { snapshot: _snapshot, ...rest } = c;
+  return rest;
+}
+
+function decode(data: Uint8Array): StoredCheckpoint {
+  const raw = decodeAny(data) as StoredCheckpoint;
+  if (!(raw.snapshot instanceof Uint8Array)) throw new Error('stored checkpoint has no snapshot');
+  return raw;
+}
+
+/**
+ * Named snapshots of a session's table doc ([EL8]). Taking one and restoring
+ * one both run through the session's sequencer, so a checkpoint's version is
+ * exact and a restore is an ordinary new log entry — nothing is overwritten.
+ */
+export class Checkpoints {
+  constructor(
+    private readonly store: Store,
+    private readonly sequencer: (sessionId: string) => SessionSequencer,
+  ) {}
+
+  create(sessionId: string, name: string, userId: string): Promise<CheckpointInfo> {
+    const clean = name.trim().slice(0, MAX_NAME) || 'checkpoint';
+    return this.sequencer(sessionId).run(async (room) => {
+      const record: StoredCheckpoint = {
+        id: randomUUID(),
+        name: clean,
+        version: appliedSequence(room.doc),
+        checksum: docChecksum(room.doc),
+        stateVector: toBase64(Y.encodeStateVector(room.doc)),
+        createdAt: Date.now(),
+        createdBy: userId,
+        snapshot: Y.encodeStateAsUpdate(room.doc),
+      };
+      await this.store.putCheckpoint(sessionId, { id: record.id, data: encodeAny(record) });
+      return info(record);
+    });
+  }
+
+  async list(sessionId: string): Promise<CheckpointInfo[]> {
+    const records = await this.store.listCheckpoints(sessionId);
+    return records.map((r) => info(decode(r.data))).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Makes the table doc's content equal the checkpoint's, as a new sequenced event. */
+  restore(sessionId: string, checkpointId: string, userId: string): Promise<LogEntry> {
+    const seq = this.sequencer(sessionId);
+    return seq.run(async (room) => {
+      const stored = await this.store.checkpointById(sessionId, checkpointId);
+      if (stored === null) throw new CheckpointNotFoundError(`no checkpoint ${checkpointId}`);
+      const checkpoint = decode(stored.data);
+      const target = new Y.Doc();
+      Y.applyUpdate(target, checkpoint.snapshot);
+      const patch = restorePatch(projectDoc(room.doc, TABLE_DOC_SCHEMA), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
+      target.destroy();
+      const payload = { checkpointId, name: checkpoint.name, version: checkpoint.version };
+      return seq.commit(room, (sequence) => ({
+        event: {
+          id: randomUUID(),
+          sequence,
+          timestamp: Date.now(),
+          type: 'checkpoint:restore',
+          payload,
+          userId,
+          sessionId,
+          checksum: payloadChecksum(payload),
+        },
+        status: 'applied',
+        patch,
+      }));
+    });
+  }
+}
