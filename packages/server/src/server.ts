@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CORE_INTENTS, IntentRegistry } from '@dungeon-lab/events';
+import { createIntentRegistry } from '@dungeon-lab/events';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
@@ -59,8 +59,7 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export function createServer(options: ServerOptions): DungeonLabServer {
   const opts: ResolvedOptions = resolveOptions(options);
   const registry = new RoomRegistry(opts);
-  const intents = new IntentRegistry();
-  for (const definition of [...CORE_INTENTS, ...(options.intents ?? [])]) intents.register(definition);
+  const intents = createIntentRegistry(options.intents ?? []);
   const eventLog = new EventLogService(opts, registry, intents);
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => eventLog.afterRoomLoad(room);

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { getRandomValues } from 'node:crypto';
 import {
   type Ack,
   type IntentRegistry,
@@ -22,9 +22,12 @@ import { LogUnavailableError, SessionSequencer } from './session-sequencer.ts';
 export const MAX_REPLAY_GAP = 100;
 const MAX_PAGE = 1000;
 
-/** Server randomness for dice: uniform in [0, 1) from the OS CSPRNG, so no client can predict rolls. */
-function secureRandom(): number {
-  return randomInt(0, 2 ** 48) / 2 ** 48;
+const randomWords = new Uint32Array(2);
+
+/** Server randomness for dice: 53 uniform bits in [0, 1) from the OS CSPRNG, so no client can predict rolls. */
+export function secureRandom(): number {
+  getRandomValues(randomWords);
+  return (randomWords[0]! * 2 ** 21 + (randomWords[1]! >>> 11)) / 2 ** 53;
 }
 
 export interface EventPage {

@@ -1,6 +1,7 @@
 import {
   type Ack,
   type IntentRegistry,
+  type JsonValue,
   type LogEntry,
   type StateEvent,
   TABLE_DOC_SCHEMA,
@@ -41,6 +42,13 @@ export class LogUnavailableError extends Error {
 }
 
 type Rejection = Extract<Ack, { success: false }>;
+
+/** An intent definition's own code threw; raised before anything is logged. */
+class HandlerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(String(cause));
+  }
+}
 
 function rejection(id: string, reason: RejectReason, detail: string, extra: Partial<Rejection> = {}): Rejection {
   return { id, success: false, reason, detail, ...extra };
@@ -137,11 +145,15 @@ export class SessionSequencer {
 
     const definition = deps.intents.get(intent.type)!;
     const ctx = { userId, sessionId: deps.sessionId, timestamp: deps.now() };
-    const payload = definition.prepare ? definition.prepare(checked.payload, deps.random, ctx) : checked.payload;
     const reader = createDocReader(room.doc, TABLE_DOC_SCHEMA);
-
-    const verdict = definition.validate(payload, reader, ctx);
-    if (!verdict.ok) return this.remember(rejection(intent.id, verdict.reason, verdict.detail), userId, intent.type);
+    let payload: JsonValue;
+    try {
+      payload = definition.prepare ? definition.prepare(checked.payload, deps.random, ctx) : checked.payload;
+      const verdict = definition.validate(payload, reader, ctx);
+      if (!verdict.ok) return this.remember(rejection(intent.id, verdict.reason, verdict.detail), userId, intent.type);
+    } catch (err) {
+      return this.handlerFailed(intent.id, intent.type, err);
+    }
 
     if (intent.expected !== undefined) {
       const actual = readEntityVersion(reader, intent.expected.entity);
@@ -156,19 +168,29 @@ export class SessionSequencer {
       }
     }
 
-    const result = await this.commit(room, (sequence) => {
-      const event: StateEvent = {
-        id: intent.id,
-        sequence,
-        timestamp: ctx.timestamp,
-        type: intent.type,
-        payload,
-        userId,
-        sessionId: deps.sessionId,
-        checksum: payloadChecksum(payload),
-      };
-      return { event, status: 'applied', patch: definition.reduce(event, reader) };
-    }, peerId);
+    let result: LogEntry;
+    try {
+      result = await this.commit(room, (sequence) => {
+        const event: StateEvent = {
+          id: intent.id,
+          sequence,
+          timestamp: ctx.timestamp,
+          type: intent.type,
+          payload,
+          userId,
+          sessionId: deps.sessionId,
+          checksum: payloadChecksum(payload),
+        };
+        try {
+          return { event, status: 'applied', patch: definition.reduce(event, reader) };
+        } catch (err) {
+          throw new HandlerError(err);
+        }
+      }, peerId);
+    } catch (err) {
+      if (err instanceof HandlerError) return this.handlerFailed(intent.id, intent.type, err.cause);
+      throw err;
+    }
     return result.status === 'applied'
       ? { id: intent.id, success: true, sequence: result.event.sequence }
       : rejection(intent.id, RejectReason.Conflict, result.reason ?? 'state changed');
@@ -197,6 +219,12 @@ export class SessionSequencer {
     }
     deps.onApplied(entry, room, peerId);
     return entry;
+  }
+
+  /** A rule handler that throws is a bug in that intent type, not in the caller: reject, log, go on. */
+  private handlerFailed(id: string, type: string, err: unknown): Ack {
+    this.deps.logger.error({ sessionId: this.deps.sessionId, type, err: String(err), stack: (err as Error).stack }, 'intent handler threw');
+    return rejection(id, RejectReason.RuleViolation, `${type} could not be evaluated: ${(err as Error).message}`);
   }
 
   /** Logs an event (and its id) durably, then advances the sequence. */
