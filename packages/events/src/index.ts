@@ -17,10 +17,15 @@ export {
   type Conflict,
   AckSchema,
   type Ack,
+  ApprovalRequestSchema,
+  type ApprovalRequest,
+  ApprovalResolutionSchema,
+  type ApprovalResolution,
 } from './model.ts';
 export {
   type StateReader,
   type IntentContext,
+  type SessionRole,
   type Validation,
   valid,
   invalid,
@@ -80,3 +85,9 @@ export {
   type CreateIntentOptions,
   type IntentCheck,
 } from './intent.ts';
+export {
+  APPROVAL_RESOLVE_TYPE,
+  ApprovalDecisionPayloadSchema,
+  approvalResolveIntent,
+  type ApprovalDecisionPayload,
+} from './approval-resolve-intent.ts';

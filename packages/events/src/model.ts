@@ -77,7 +77,13 @@ export type Conflict = z.infer<typeof ConflictSchema>;
 
 /** The server's answer to one intent ([EL1]). `reason` is a RejectReason from the protocol package. */
 export const AckSchema = z.discriminatedUnion('success', [
-  z.object({ id: z.string(), success: z.literal(true), sequence: z.number().int().positive() }),
+  z.object({
+    id: z.string(),
+    success: z.literal(true),
+    sequence: z.number().int().positive(),
+    /** Absent or `applied`: the effects are in the doc. `awaiting-approval`: sequenced, waiting for the GM. */
+    status: z.enum(['applied', 'awaiting-approval']).optional(),
+  }),
   z.object({
     id: z.string(),
     success: z.literal(false),
@@ -87,3 +93,30 @@ export const AckSchema = z.discriminatedUnion('success', [
   }),
 ]);
 export type Ack = z.infer<typeof AckSchema>;
+
+/**
+ * A critical intent waiting for the GM ([EL13]): the logged entry (its patch
+ * is the predicted effect), why it needs approval, and the current state of
+ * the entities it would change, so the GM decides on what is true now.
+ */
+export const ApprovalRequestSchema = z.object({
+  entry: LogEntrySchema,
+  summary: z.string(),
+  current: z.record(z.string(), JsonValueSchema.nullable()),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+/** How a pending critical intent was settled; broadcast to the session and logged. */
+export const ApprovalResolutionSchema = z.object({
+  /** Sequence and id of the critical intent. */
+  sequence: z.number().int().positive(),
+  id: z.uuid(),
+  decision: z.enum(['approved', 'denied']),
+  resolvedBy: z.string(),
+  reason: z.string().optional(),
+  /** The sequence of the logged resolution event (whose patch, when approved, is what was applied). */
+  resolutionSequence: z.number().int().positive(),
+  /** The GM edited the effect before approving it. */
+  edited: z.boolean(),
+});
+export type ApprovalResolution = z.infer<typeof ApprovalResolutionSchema>;

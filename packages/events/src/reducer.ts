@@ -17,9 +17,18 @@ export interface StateReader {
   get(pointer: string): JsonValue | undefined;
 }
 
+/** A member's role in a game session. */
+export type SessionRole = 'gm' | 'player';
+
 export interface IntentContext {
   readonly userId: string;
   readonly sessionId: string;
+  /**
+   * The actor's role in the session, as the server knows it (absent where
+   * membership is not known, which counts as a player). Rules that only a GM
+   * may invoke check it in `validate` and reject with `permission-denied`.
+   */
+  readonly role?: SessionRole;
   /** Server time (ms) when sequenced; the client's clock when predicting. */
   readonly timestamp: number;
 }

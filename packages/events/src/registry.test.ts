@@ -33,9 +33,10 @@ describe('IntentRegistry', () => {
     }
   });
 
-  it('[EM16] the core registry has chat:message, dice:roll and token:move', () => {
-    expect(createIntentRegistry().types()).toEqual(['chat:message', 'dice:roll', 'token:move']);
-    expect(CORE_INTENTS.map((d) => d.type)).toEqual(['chat:message', 'dice:roll', 'token:move']);
+  it('[EM16] the core registry has chat:message, dice:roll, token:move and approval:resolve', () => {
+    const core = ['chat:message', 'dice:roll', 'token:move', 'approval:resolve'];
+    expect(createIntentRegistry().types()).toEqual(core);
+    expect(CORE_INTENTS.map((d) => d.type)).toEqual(core);
     expect(createIntentRegistry([ping]).types()).toContain('plugin:test:ping');
   });
 });

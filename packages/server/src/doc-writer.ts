@@ -1,5 +1,6 @@
 import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
+import { encodeIntegratedState } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
 import type { CompactionOptions } from './options.ts';
 
@@ -148,6 +149,8 @@ export class DocWriter {
     const { afterUpdates, afterBytes } = this.opts.compaction;
     const rowsSinceSnapshot = this.updateRowBytes.size;
     if (this.compacting !== null || Date.now() < this.compactionCooldownUntil) return;
+    // One row, however large, is already as compact as it gets.
+    if (this.rowIds.length <= 1) return;
     if (rowsSinceSnapshot < afterUpdates && this.bytesSinceSnapshot < afterBytes) return;
     // Off the write path: the next write does not wait for the merge.
     this.compacting = new Promise<void>((resolve) => setImmediate(resolve))
@@ -168,7 +171,7 @@ export class DocWriter {
     const replaced = this.rowIds.slice();
     if (replaced.length <= 1) return;
     try {
-      const snapshot = integratedState(this.opts.doc);
+      const snapshot = encodeIntegratedState(this.opts.doc);
       const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
       await this.opts.onCompactionSnapshotWritten?.(this.opts.name);
       await this.opts.store.deleteRows(this.opts.name, replaced);
@@ -199,25 +202,5 @@ export class DocWriter {
       await this.draining;
       await this.compacting;
     }
-  }
-}
-
-/**
- * The doc's integrated operations only. `Y.encodeStateAsUpdate` also appends
- * the pending structs and deletes (updates whose dependencies never arrived),
- * which the update rows never contain: storing them would let a client persist
- * unresolvable garbage that every later load and every joiner's sync step 2
- * carries forever ([P13]). A client that sent a legitimately early update
- * still holds it and resends it on its next sync.
- */
-function integratedState(doc: Y.Doc): Uint8Array {
-  const { pendingStructs, pendingDs } = doc.store;
-  doc.store.pendingStructs = null;
-  doc.store.pendingDs = null;
-  try {
-    return Y.encodeStateAsUpdate(doc);
-  } finally {
-    doc.store.pendingStructs = pendingStructs;
-    doc.store.pendingDs = pendingDs;
   }
 }

@@ -154,3 +154,21 @@ describe('room lifecycle', () => {
     expect(doc.getMap('m').toJSON()).toEqual(p.doc.getMap('m').toJSON());
   });
 });
+
+describe('compaction of a single large row', () => {
+  it('[P8] a room stored as one row over the byte threshold is left alone (no compaction loop)', async () => {
+    const running = await startServer({ compaction: { afterUpdates: 1000, afterBytes: 64 * 1024 } });
+    cleanups.push(() => running.dispose());
+    const p = connectProvider(running.wsUrl, 'one-big-row', new Y.Doc(), { sidecar: true });
+    cleanups.push(() => p.destroy());
+    await synced(p);
+    p.doc.getText('t').insert(0, 'x'.repeat(200 * 1024));
+    await waitFor(() => allSaved(p), 10_000, 'saved');
+    const cpuBefore = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 300));
+    const spent = process.cpuUsage(cpuBefore);
+    // An idle server: a spinning compactor would burn most of these 300 ms.
+    expect((spent.user + spent.system) / 1000).toBeLessThan(150);
+    expect((await running.store.loadDoc('one-big-row')).rows).toHaveLength(1);
+  });
+});

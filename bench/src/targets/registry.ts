@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { dungeonLabSavedWire } from '../wire/dungeon-lab-saved.ts';
+import { hocuspocusWire } from '../wire/hocuspocus.ts';
+import type { WireProtocol } from '../wire/types.ts';
+import { yWebsocketWire } from '../wire/y-websocket.ts';
+
+export type TargetName = 'ours' | 'reference' | 'hocuspocus';
+export const TARGET_NAMES: readonly TargetName[] = ['ours', 'reference', 'hocuspocus'];
+/** The targets ours is compared against; every table shows ours ÷ each of them. */
+export const REFERENCE_TARGETS: readonly TargetName[] = ['reference', 'hocuspocus'];
+
+export interface TargetSpec {
+  readonly name: TargetName;
+  readonly label: string;
+  readonly entry: string;
+  readonly wire: WireProtocol;
+  /** Keeps documents across a restart (needs a data directory). */
+  readonly persistent: boolean;
+  /** Unloads a room some time after its last client left, rather than never or at once. */
+  readonly evictsAfterDelay: boolean;
+  /** A variant of `wire` in which the server says which updates are durable, if it has one. */
+  readonly durableAckWire: WireProtocol | undefined;
+}
+
+const entry = (file: string): string => fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
+
+export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
+  ours: {
+    name: 'ours',
+    label: 'Dungeon Lab',
+    entry: entry('ours.ts'),
+    wire: yWebsocketWire,
+    persistent: true,
+    evictsAfterDelay: true,
+    durableAckWire: dungeonLabSavedWire,
+  },
+  reference: {
+    name: 'reference',
+    label: '@y/websocket-server 0.1.1',
+    entry: entry('reference.ts'),
+    wire: yWebsocketWire,
+    persistent: false,
+    evictsAfterDelay: false,
+    durableAckWire: undefined,
+  },
+  hocuspocus: {
+    name: 'hocuspocus',
+    label: '@hocuspocus/server 4',
+    entry: entry('hocuspocus.ts'),
+    wire: hocuspocusWire,
+    persistent: false,
+    evictsAfterDelay: false,
+    durableAckWire: undefined,
+  },
+};
+
+export function isTargetName(name: string): name is TargetName {
+  return (TARGET_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { serverPinPrefix } from '../host/affinity.ts';
+import { READY_PREFIX, STATS_PREFIX, type ServerStats } from './servers/harness.ts';
+import type { TargetSpec } from './registry.ts';
+
+export const HOST = '127.0.0.1';
+const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+const STATS_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 3_000;
+const STDERR_TAIL_LINES = 40;
+
+export interface TargetOptions {
+  /** For targets that evict idle rooms after a delay. */
+  readonly evictAfterMs?: number;
+}
+
+/** Every child still alive, so that no target outlives the runner however it exits. */
+const live = new Set<ChildProcess>();
+let exitHooksInstalled = false;
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly exited: Promise<void>;
+  readonly statsWaiters: Array<(stats: ServerStats) => void>;
+  readonly stderrTail: string[];
+}
+
+/**
+ * One target running in its own process on the server core. It listens on a
+ * port the OS picks (read back from the child's stdout) and can be killed
+ * with SIGKILL and restarted on the same port and data directory.
+ */
+export class TargetProcess {
+  private child: Child;
+  private stopped = false;
+
+  private constructor(
+    readonly spec: TargetSpec,
+    private readonly options: TargetOptions,
+    private readonly dataDir: string | undefined,
+    child: Child,
+  ) {
+    this.child = child;
+  }
+
+  static async start(spec: TargetSpec, options: TargetOptions = {}): Promise<TargetProcess> {
+    installExitHooks();
+    const dataDir = spec.persistent ? mkdtempSync(join(tmpdir(), `dl-bench-${spec.name}-`)) : undefined;
+    try {
+      const child = await launch(spec, options, dataDir, 0);
+      return new TargetProcess(spec, options, dataDir, child);
+    } catch (error) {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  get port(): number {
+    return this.child.port;
+  }
+
+  /** Base WebSocket URL; clients that reconnect read it again, since a restart may move the port. */
+  get url(): string {
+    return `ws://${HOST}:${this.child.port}`;
+  }
+
+  /** Memory and room count as the target's own process sees them, after a full GC. */
+  async stats(): Promise<ServerStats> {
+    const child = this.child;
+    return new Promise<ServerStats>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.spec.name}: no stats reply`)), STATS_TIMEOUT_MS);
+      child.statsWaiters.push((stats) => {
+        clearTimeout(timer);
+        resolve(stats);
+      });
+      child.process.stdin?.write('stats\n');
+    });
+  }
+
+  /** SIGKILL, as a crash: no shutdown code of the target runs. */
+  async kill9(): Promise<void> {
+    this.child.process.kill('SIGKILL');
+    await this.child.exited;
+  }
+
+  /** Starts the target again on the same port (or a fresh one if that is taken) and data directory. */
+  async restart(): Promise<void> {
+    try {
+      this.child = await launch(this.spec, this.options, this.dataDir, this.child.port);
+    } catch {
+      this.child = await launch(this.spec, this.options, this.dataDir, 0);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { process: proc, exited } = this.child;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  stderrTail(): string {
+    return this.child.stderrTail.join('\n');
+  }
+}
+
+async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string | undefined, port: number): Promise<Child> {
+  const args = [
+    ...serverPinPrefix(),
+    process.execPath,
+    // Only used when the runner asks for stats, so that retained heap is measured without garbage.
+    '--expose-gc',
+    '--import',
+    'tsx',
+    spec.entry,
+    '--host',
+    HOST,
+    '--port',
+    String(port),
+    ...(dataDir ? ['--data-dir', dataDir] : []),
+    ...(options.evictAfterMs === undefined ? [] : ['--evict-ms', String(options.evictAfterMs)]),
+  ];
+  const [command, ...rest] = args;
+  const proc = spawn(command as string, rest, {
+    cwd: BENCH_DIR,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+  const exited = new Promise<void>((resolve) => {
+    proc.once('exit', () => {
+      live.delete(proc);
+      resolve();
+    });
+  });
+  const stderrTail: string[] = [];
+  createInterface({ input: proc.stderr! }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+  });
+  const statsWaiters: Array<(stats: ServerStats) => void> = [];
+
+  const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
+    const fail = (why: string): void => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${spec.name} did not start: ${why}\n${stderrTail.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(`exited with ${code ?? signal}`);
+    });
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (line.startsWith(READY_PREFIX)) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line.slice(READY_PREFIX.length)) as { port: number; pid: number });
+      } else if (line.startsWith(STATS_PREFIX)) {
+        statsWaiters.shift()?.(JSON.parse(line.slice(STATS_PREFIX.length)) as ServerStats);
+      }
+    });
+  });
+  // taskset execs node, so the child's pid is the target's; the check catches a wrapper sneaking in.
+  if (ready.pid !== proc.pid) {
+    proc.kill('SIGKILL');
+    throw new Error(`${spec.name}: target pid ${ready.pid} is not the spawned pid ${proc.pid}`);
+  }
+  return { process: proc, pid: ready.pid, port: ready.port, exited, statsWaiters, stderrTail };
+}

@@ -1,0 +1,14 @@
+import { bigDoc } from './big-doc.ts';
+import { fanout } from './fanout.ts';
+import { knee } from './knee.ts';
+import { manyRooms } from './many-rooms.ts';
+import { reconnectStorm } from './reconnect-storm.ts';
+import type { Workload, WorkloadName } from './types.ts';
+import { wireBytes } from './wire-bytes.ts';
+
+/** In run order: cheap and informative first. */
+export const WORKLOADS: readonly Workload[] = [wireBytes, fanout, knee, manyRooms, bigDoc, reconnectStorm];
+
+export function findWorkload(name: string): Workload | undefined {
+  return WORKLOADS.find((w) => w.name === (name as WorkloadName));
+}

@@ -1,0 +1,72 @@
+import type { TargetName, TargetSpec } from '../targets/registry.ts';
+
+export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'bigdoc' | 'storm' | 'wire';
+
+export interface MetricSpec {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: string;
+  /** Which way a ratio ours ÷ reference should go; 'none' for context figures. */
+  readonly better: 'lower' | 'higher' | 'none';
+  readonly digits: number;
+}
+
+/** One target's figures for one scenario of a workload. */
+export interface Measurement {
+  readonly target: TargetName;
+  readonly scenario: string;
+  /** null where a figure does not apply to a target (e.g. eviction on a server that never evicts). */
+  readonly metrics: Readonly<Record<string, number | null>>;
+  /** Highest load generator CPU share seen while measuring this scenario. */
+  readonly loadgenCpuShare: number;
+  readonly unreliable: boolean;
+  /** Share of each pinned core that other processes used meanwhile (see ResourceMeter). */
+  readonly foreignLoad: { readonly serverCore: number; readonly loadgenCore: number } | undefined;
+  readonly notes: readonly string[];
+}
+
+export interface RunContext {
+  readonly quick: boolean;
+  log(message: string): void;
+}
+
+export interface Workload {
+  readonly name: WorkloadName;
+  readonly title: string;
+  /** One paragraph for the docs: what is measured and how. */
+  readonly description: string;
+  readonly metrics: readonly MetricSpec[];
+  /** Scenario labels in display order (they may depend on --quick). */
+  scenarios(quick: boolean): readonly string[];
+  run(target: TargetSpec, context: RunContext): Promise<Measurement[]>;
+}
+
+export interface WorkloadResult {
+  readonly workload: WorkloadName;
+  readonly title: string;
+  readonly description: string;
+  readonly metrics: readonly MetricSpec[];
+  readonly scenarios: readonly string[];
+  readonly targets: readonly TargetName[];
+  readonly measurements: readonly Measurement[];
+  /** Targets that could not be run, with the reason. */
+  readonly failures: Readonly<Partial<Record<TargetName, string>>>;
+}
+
+export interface RunMeta {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly quick: boolean;
+  readonly node: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly pinning: string;
+  readonly loadAverageAtStart: string;
+  readonly gitCommit: string | undefined;
+  readonly gitDirty: boolean | undefined;
+}
+
+export interface RunResults {
+  readonly meta: RunMeta;
+  readonly results: readonly WorkloadResult[];
+}
