@@ -9,9 +9,11 @@ import type { ClassicLevel } from 'classic-level';
 import { checkEvent, checkRecord, decodeEventValue, encodeEventValue } from './event-value.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import {
-  checkpointIdOfKey,
+  approvalKey,
+  approvalRange,
   checkpointKey,
   checkpointRange,
+  idOfKey,
   decodeSequence,
   encodeSequence,
   entryKey,
@@ -184,14 +186,41 @@ export class LevelEventLog implements EventLogStore {
   }
 
   async listCheckpoints(log: string): Promise<StoredRecord[]> {
+    return this.#listRecords(log, checkpointRange, 'a checkpoint key');
+  }
+
+  async putApproval(log: string, record: StoredRecord): Promise<void> {
+    this.#assertOpen();
+    const { id, data } = checkRecord(record, 'approval');
+    const key = approvalKey(logPrefix(log), id);
+    await this.#queue.run(log, async () => {
+      this.#assertOpen();
+      await this.#db.put(key, data, this.#write);
+    });
+  }
+
+  async deleteApproval(log: string, id: string): Promise<void> {
+    this.#assertOpen();
+    const key = approvalKey(logPrefix(log), id);
+    await this.#queue.run(log, async () => {
+      this.#assertOpen();
+      await this.#db.del(key, this.#write);
+    });
+  }
+
+  async listApprovals(log: string): Promise<StoredRecord[]> {
+    return this.#listRecords(log, approvalRange, 'an approval key');
+  }
+
+  async #listRecords(log: string, range: (prefix: Uint8Array) => { gte: Uint8Array; lt: Uint8Array }, what: string): Promise<StoredRecord[]> {
     this.#assertOpen();
     const prefix = logPrefix(log);
-    const entries = await this.#db.iterator(checkpointRange(prefix)).all();
+    const entries = await this.#db.iterator(range(prefix)).all();
     return entries.map(([key, data]) => {
       try {
-        return { id: checkpointIdOfKey(prefix, key), data };
+        return { id: idOfKey(prefix, key), data };
       } catch (err) {
-        throw unreadable(log, 'a checkpoint key', err);
+        throw unreadable(log, what, err);
       }
     });
   }

@@ -179,6 +179,18 @@ class LevelStore implements Store {
     return this.#events.checkpointById(log, id);
   }
 
+  putApproval(log: string, record: StoredRecord): Promise<void> {
+    return this.#events.putApproval(log, record);
+  }
+
+  deleteApproval(log: string, id: string): Promise<void> {
+    return this.#events.deleteApproval(log, id);
+  }
+
+  listApprovals(log: string): Promise<StoredRecord[]> {
+    return this.#events.listApprovals(log);
+  }
+
   async ping(): Promise<void> {
     this.#assertOpen();
     await this.#db.get(EPOCH_KEY);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { docPrefix, docRange, EPOCH_KEY, rowKey } from './key-layout.ts';
 import {
-  checkpointIdOfKey,
+  idOfKey,
   checkpointKey,
   checkpointRange,
   decodeSequence,
@@ -99,7 +99,7 @@ describe('event log key layout', () => {
 
   it('[L5] checkpoint ids round-trip through their key', () => {
     const prefix = logPrefix('a/b');
-    for (const id of IDS) expect(checkpointIdOfKey(prefix, checkpointKey(prefix, id))).toBe(id);
+    for (const id of IDS) expect(idOfKey(prefix, checkpointKey(prefix, id))).toBe(id);
   });
 
   it('[L5] log names and ids with lone surrogates are refused, since UTF-8 would merge them', () => {

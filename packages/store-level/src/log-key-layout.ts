@@ -7,6 +7,7 @@
  *   prefix | 0x02 | utf8(id)        -> u64 BE sequence (id index, for dedupe and eventById)
  *   prefix | 0x03 | utf8(id)        -> rejection data
  *   prefix | 0x04 | utf8(id)        -> checkpoint data
+ *   prefix | 0x05 | utf8(id)        -> open approval data
  *
  * Sequences are fixed-width big-endian, so byte order is numeric order: one
  * log's entries are one range, read ascending for readEvents and backwards,
@@ -18,6 +19,7 @@ const ENTRY = 0x01;
 const ID_INDEX = 0x02;
 const REJECTION = 0x03;
 const CHECKPOINT = 0x04;
+const APPROVAL = 0x05;
 const SEQUENCE_BYTES = 8;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -76,11 +78,24 @@ export function checkpointKey(prefix: Uint8Array, id: string): Uint8Array {
 }
 
 export function checkpointRange(prefix: Uint8Array): KeyRange {
-  return { gte: concat(prefix, CHECKPOINT, new Uint8Array(0)), lt: concat(prefix, CHECKPOINT + 1, new Uint8Array(0)) };
+  return kindRange(prefix, CHECKPOINT);
 }
 
-export function checkpointIdOfKey(prefix: Uint8Array, key: Uint8Array): string {
+export function approvalKey(prefix: Uint8Array, id: string): Uint8Array {
+  return concat(prefix, APPROVAL, wellFormedUtf8(id, 'approval id'));
+}
+
+export function approvalRange(prefix: Uint8Array): KeyRange {
+  return kindRange(prefix, APPROVAL);
+}
+
+/** The id of a record key (checkpoint or approval): the UTF-8 after the kind byte. */
+export function idOfKey(prefix: Uint8Array, key: Uint8Array): string {
   return decoder.decode(key.subarray(prefix.byteLength + 1));
+}
+
+function kindRange(prefix: Uint8Array, kind: number): KeyRange {
+  return { gte: concat(prefix, kind, new Uint8Array(0)), lt: concat(prefix, kind + 1, new Uint8Array(0)) };
 }
 
 function concat(prefix: Uint8Array, kind: number, rest: Uint8Array): Uint8Array {

@@ -477,6 +477,30 @@ export function runEventLogConformance(
       await expect(store.putCheckpoint('log', record('turn-1'))).rejects.toBeInstanceOf(DuplicateEventError);
     });
 
+    it('[S29] open approvals are put, overwritten, listed, deleted exactly, isolated per log and durable', async () => {
+      const a = record(randomUUID(), bytes(1, 2));
+      const b = record(randomUUID(), bytes(3));
+      await store.putApproval('log', a);
+      await store.putApproval('log', b);
+      await store.putApproval('log-2', record('other', bytes(9)));
+      expectRecords(await store.listApprovals('log'), [a, b]);
+      const a2 = { id: a.id, data: bytes(7, 7) };
+      await store.putApproval('log', a2);
+      expectRecords(await store.listApprovals('log'), [a2, b]);
+      await store.deleteApproval('log', b.id);
+      await store.deleteApproval('log', 'never-there');
+      expectRecords(await store.listApprovals('log'), [a2]);
+      store = await h.reopen(store);
+      expectRecords(await store.listApprovals('log'), [a2]);
+      expectRecords(await store.listApprovals('log-2'), [record('other', bytes(9))]);
+      // Approvals are not checkpoints, rejections or entries.
+      expect(await store.listCheckpoints('log')).toEqual([]);
+      expect(await store.rejectionById('log', a.id)).toBeNull();
+      expect(await store.eventById('log', a.id)).toBeNull();
+      await store.deleteApproval('log', a.id);
+      expect(await store.listApprovals('log')).toEqual([]);
+    });
+
     it('[S24] of concurrent puts of one checkpoint id exactly one lands', async () => {
       const claimants = Array.from({ length: 20 }, (_, i) => record('race', bytes(i, ...randomBytes(8))));
       const results = await Promise.allSettled(claimants.map((c) => store.putCheckpoint('log', c)));

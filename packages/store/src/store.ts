@@ -131,6 +131,15 @@ export interface EventLogStore {
   /** Every checkpoint of the log, in no guaranteed order. */
   listCheckpoints(log: string): Promise<StoredRecord[]>;
   checkpointById(log: string, id: string): Promise<StoredRecord | null>;
+  /**
+   * The open approval queue: one record per critical intent waiting for the
+   * GM, keyed by the intent's id ([S29]). Put overwrites; durable once
+   * resolved. Delete removes exactly that id and ignores unknown ones.
+   */
+  putApproval(log: string, record: StoredRecord): Promise<void>;
+  deleteApproval(log: string, id: string): Promise<void>;
+  /** Every open approval of the log, in no guaranteed order. */
+  listApprovals(log: string): Promise<StoredRecord[]>;
 }
 
 /** The store a server is built on. Later waves add sessions and membership here. */
