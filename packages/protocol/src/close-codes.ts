@@ -74,6 +74,7 @@ export const RejectReason = {
   SchemaViolation: 'schema-violation',
   RuleViolation: 'rule-violation',
   Conflict: 'conflict',
+  Denied: 'denied',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
@@ -94,6 +95,7 @@ export const REJECT_REASON_CODES: Readonly<Record<RejectReason, number>> = {
   'schema-violation': 13,
   'rule-violation': 14,
   conflict: 15,
+  denied: 16,
 };
 
 const reasonByCode = new Map<number, RejectReason>(

@@ -23,6 +23,8 @@ const samples: ProtocolMessage[] = [
   { type: 'intent-ack', acks: [{ id: 'a', success: true, sequence: 7 }] },
   { type: 'event-applied', entries: [{ event: { id: 'a', sequence: 7 }, status: 'applied', patch: [] }] },
   { type: 'catch-up-request', from: 12 },
+  { type: 'approval-requested', approvals: [{ summary: 'Thorin dies', current: { '/actors/thorin': null } }] },
+  { type: 'approval-resolved', resolutions: [{ sequence: 4, decision: 'denied', reason: 'healed in time' }] },
   { type: 'catch-up-response', entries: [], latest: 300, skipped: true },
   ...(Object.keys(REJECT_REASON_CODES) as RejectReason[]).map(
     (reason): ProtocolMessage => ({ type: 'error', reason, detail: `d-${reason}` }),

@@ -21,6 +21,8 @@ export type ProtocolMessage =
   | { readonly type: 'intent-submit'; readonly intents: readonly unknown[] }
   | { readonly type: 'intent-ack'; readonly acks: readonly unknown[] }
   | { readonly type: 'event-applied'; readonly entries: readonly unknown[] }
+  | { readonly type: 'approval-requested'; readonly approvals: readonly unknown[] }
+  | { readonly type: 'approval-resolved'; readonly resolutions: readonly unknown[] }
   | { readonly type: 'catch-up-request'; readonly from: number }
   | { readonly type: 'catch-up-response'; readonly entries: readonly unknown[]; readonly latest: number; readonly skipped: boolean };
 
@@ -103,6 +105,14 @@ function writeBody(encoder: encoding.Encoder, msg: ProtocolMessage): void {
     case 'event-applied':
       encoding.writeVarUint(encoder, MessageType.EventApplied);
       encoding.writeAny(encoder, msg.entries as unknown as AnyValue);
+      return;
+    case 'approval-requested':
+      encoding.writeVarUint(encoder, MessageType.ApprovalRequested);
+      encoding.writeAny(encoder, msg.approvals as unknown as AnyValue);
+      return;
+    case 'approval-resolved':
+      encoding.writeVarUint(encoder, MessageType.ApprovalResolved);
+      encoding.writeAny(encoder, msg.resolutions as unknown as AnyValue);
       return;
     case 'catch-up-request':
       encoding.writeVarUint(encoder, MessageType.CatchUpRequest);
@@ -198,6 +208,10 @@ function readBody(decoder: decoding.Decoder, allowEnvelope: boolean): ProtocolMe
       return { type: 'intent-ack', acks: readList(decoder, 'acks') };
     case MessageType.EventApplied:
       return { type: 'event-applied', entries: readList(decoder, 'entries') };
+    case MessageType.ApprovalRequested:
+      return { type: 'approval-requested', approvals: readList(decoder, 'approvals') };
+    case MessageType.ApprovalResolved:
+      return { type: 'approval-resolved', resolutions: readList(decoder, 'resolutions') };
     case MessageType.CatchUpRequest:
       return { type: 'catch-up-request', from: decoding.readVarUint(decoder) };
     case MessageType.CatchUpResponse: {

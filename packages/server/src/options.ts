@@ -1,4 +1,5 @@
-import type { IntentDefinition } from '@dungeon-lab/events';
+import type { IntentDefinition, SessionRole } from '@dungeon-lab/events';
+import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import { type Logger, silentLogger } from './logger.ts';
 
@@ -54,6 +55,13 @@ export interface ServerOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions differ in payload type
   readonly intents?: readonly IntentDefinition<any>[];
   readonly eventLog?: Partial<EventLogOptions>;
+  /** Game systems: their intents are registered under `plugin:<id>:…` and their rules decide critical intents. */
+  readonly plugins?: readonly GameSystemPlugin[];
+  /**
+   * A user's role in a session (null: not a member). The default is the
+   * server's own membership store.
+   */
+  readonly roleOf?: (sessionId: string, userId: string) => Promise<SessionRole | null>;
 }
 
 export interface ResolvedOptions {

@@ -12,6 +12,7 @@ import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
+import { encodeIntegratedState } from './integrated-state.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** What a room needs from a socket; implemented by Connection. */
@@ -183,6 +184,8 @@ export class Room {
       case 'intent-ack':
       case 'event-applied':
       case 'catch-up-response':
+      case 'approval-requested':
+      case 'approval-resolved':
         throw protocolError(`${msg.type} is a server-to-client message`);
       case 'intent-submit':
       case 'catch-up-request':
@@ -203,12 +206,12 @@ export class Room {
       if (this.fullStateFrame?.version !== this.changeVersion) {
         this.fullStateFrame = {
           version: this.changeVersion,
-          frame: encodeMessage({ type: 'sync-step2', update: Y.encodeStateAsUpdate(this.doc) }),
+          frame: encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc) }),
         };
       }
       return this.fullStateFrame.frame;
     }
-    return encodeMessage({ type: 'sync-step2', update: Y.encodeStateAsUpdate(this.doc, encodedStateVector) });
+    return encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc, encodedStateVector) });
   }
 
   private applyClientUpdate(member: RoomMember, update: Uint8Array): void {

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createIntentRegistry } from '@dungeon-lab/events';
+import { assertValidPlugin } from '@dungeon-lab/plugin-api';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
@@ -59,8 +60,12 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export function createServer(options: ServerOptions): DungeonLabServer {
   const opts: ResolvedOptions = resolveOptions(options);
   const registry = new RoomRegistry(opts);
-  const intents = createIntentRegistry(options.intents ?? []);
-  const eventLog = new EventLogService(opts, registry, intents);
+  const plugins = new Map((options.plugins ?? []).map((p) => [p.id, p] as const));
+  for (const plugin of plugins.values()) assertValidPlugin(plugin);
+  const intents = createIntentRegistry([...(options.intents ?? []), ...Array.from(plugins.values()).flatMap((p) => p.intents)]);
+  // Until the membership store lands, nobody has a role unless the embedder says so.
+  const roleOf = options.roleOf ?? (async () => null);
+  const eventLog = new EventLogService(opts, registry, intents, plugins, roleOf);
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => eventLog.afterRoomLoad(room);
   const connections = new Set<Connection>();

@@ -89,7 +89,8 @@ export class Checkpoints {
       const patch = restorePatch(projectDoc(room.doc, TABLE_DOC_SCHEMA), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
       target.destroy();
       const payload = { checkpointId, name: checkpoint.name, version: checkpoint.version };
-      return seq.commit(room, (sequence) => ({
+      const sequence = (await seq.latest()) + 1;
+      return seq.commit(room, {
         event: {
           id: randomUUID(),
           sequence,
@@ -102,7 +103,7 @@ export class Checkpoints {
         },
         status: 'applied',
         patch,
-      }));
+      });
     });
   }
 }

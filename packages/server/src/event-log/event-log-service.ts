@@ -1,12 +1,17 @@
 import { getRandomValues } from 'node:crypto';
 import {
   type Ack,
+  type ApprovalRequest,
+  type ApprovalResolution,
   type IntentRegistry,
   type JsonObject,
   type LogEntry,
+  type SessionRole,
   TABLE_DOC_SCHEMA,
+  createDocReader,
   projectDoc,
 } from '@dungeon-lab/events';
+import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
 import type { ResolvedOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
@@ -16,7 +21,8 @@ import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { sessionOfTableRoom, tableRoom } from './session-rooms.ts';
-import { LogUnavailableError, SessionSequencer } from './session-sequencer.ts';
+import type { PendingApproval } from './approval-queue.ts';
+import { LogUnavailableError, type ResolvedApproval, SessionSequencer } from './session-sequencer.ts';
 
 /** A gap larger than this is not replayed: the client relies on the Yjs sync instead ([EL5]). */
 export const MAX_REPLAY_GAP = 100;
@@ -50,6 +56,9 @@ export class EventLogService {
     private readonly opts: ResolvedOptions,
     private readonly registry: RoomRegistry,
     private readonly intents: IntentRegistry,
+    private readonly plugins: ReadonlyMap<string, GameSystemPlugin>,
+    /** The user's role in a session, null for non-members. */
+    private readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>,
   ) {
     this.rate = new RateLimiter(opts.eventLog.rateLimit);
     this.sweepTimer = setInterval(() => this.sweep(), 60_000);
@@ -64,6 +73,8 @@ export class EventLogService {
         sessionId,
         store: this.opts.store,
         intents: this.intents,
+        plugins: this.plugins,
+        roleOf: (userId) => this.roleOf(sessionId, userId),
         rate: this.rate,
         hot,
         logger: this.opts.logger,
@@ -72,7 +83,9 @@ export class EventLogService {
         maxQueued: this.opts.eventLog.maxQueuedPerSession,
         acquireRoom: () => this.registry.acquire(tableRoom(sessionId)),
         releaseRoom: (room) => this.registry.release(room),
-        onApplied: (entry, room, exceptPeerId) => this.broadcastApplied(entry, room, exceptPeerId),
+        onLogged: (entry, room, exceptPeerId) => this.broadcastApplied(entry, room, exceptPeerId),
+        onApprovalRequested: (pending, room) => this.notifyGms(sessionId, room, [pending]),
+        onApprovalResolved: (resolved, room) => this.broadcastResolved(room, resolved),
       });
       this.sequencers.set(sessionId, seq);
     }
@@ -98,6 +111,53 @@ export class EventLogService {
   private broadcastApplied(entry: LogEntry, room: Room, exceptPeerId: number | undefined): void {
     const frame = encodeMessage({ type: 'event-applied', entries: [entry] });
     room.broadcast(frame, Feature.EventLog, exceptPeerId);
+  }
+
+  /** What the GM sees of a pending critical intent: requester, intent, predicted effect and the state now ([EL13]). */
+  private approvalView(pending: PendingApproval, room: Room): ApprovalRequest {
+    const reader = createDocReader(room.doc, TABLE_DOC_SCHEMA);
+    const current: Record<string, ReturnType<typeof reader.get> | null> = {};
+    for (const entity of pending.entities) current[entity] = reader.get(entity) ?? null;
+    return { entry: pending.entry, summary: pending.summary, current } as ApprovalRequest;
+  }
+
+  /** Sends pending approvals to the GMs among the room's event-log sockets (players never see the queue). */
+  private notifyGms(sessionId: string, room: Room, pending: readonly PendingApproval[], only?: RoomMember): void {
+    if (pending.length === 0) return;
+    const frame = encodeMessage({ type: 'approval-requested', approvals: pending.map((p) => this.approvalView(p, room)) });
+    const targets = only ? [only] : Array.from(room.members);
+    for (const member of targets) {
+      if ((member.peer.features & Feature.EventLog) === 0) continue;
+      void this.roleOf(sessionId, member.peer.userId).then(
+        (role) => {
+          if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
+        },
+        (err: unknown) => this.opts.logger.error({ sessionId, err: String(err) }, 'role lookup failed'),
+      );
+    }
+  }
+
+  private broadcastResolved(room: Room, { target, resolution, edited }: ResolvedApproval): void {
+    const r: ApprovalResolution = {
+      sequence: target.event.sequence,
+      id: target.event.id,
+      decision: target.status === 'approved' ? 'approved' : 'denied',
+      resolvedBy: resolution.event.userId,
+      resolutionSequence: resolution.event.sequence,
+      edited,
+      ...(target.reason !== undefined ? { reason: target.reason } : {}),
+    };
+    room.broadcast(encodeMessage({ type: 'approval-resolved', resolutions: [r] }), Feature.EventLog);
+  }
+
+  /** The open approval queue of a session, as the GM sees it. */
+  async pendingApprovals(sessionId: string): Promise<ApprovalRequest[]> {
+    const seq = this.sequencer(sessionId);
+    return seq.run(async (room) => seq.approvals.list().map((p) => this.approvalView(p, room)));
+  }
+
+  async roleIn(sessionId: string, userId: string): Promise<SessionRole | null> {
+    return this.roleOf(sessionId, userId);
   }
 
   /** Intents arriving on a socket: each is acked on that socket once processed. */
@@ -134,10 +194,16 @@ export class EventLogService {
     );
   }
 
-  /** A socket (re)joined a table room knowing entries up to `lastSeen`: send what it missed. */
+  /**
+   * A socket (re)joined a table room knowing entries up to `lastSeen`: send
+   * what it missed, and a GM the open approval queue (it survives GM reloads).
+   */
   onJoin(member: RoomMember, room: Room, lastSeen: number | null): void {
-    if ((member.peer.features & Feature.EventLog) === 0 || lastSeen === null) return;
-    this.handleCatchUp(member, room, lastSeen + 1);
+    if ((member.peer.features & Feature.EventLog) === 0) return;
+    const sessionId = sessionOfTableRoom(room.name);
+    if (sessionId === null) return;
+    if (lastSeen !== null) this.handleCatchUp(member, room, lastSeen + 1);
+    this.notifyGms(sessionId, room, this.sequencer(sessionId).approvals.list(), member);
   }
 
   private async catchUpFrame(sessionId: string, from: number): Promise<Uint8Array> {

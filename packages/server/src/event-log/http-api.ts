@@ -25,7 +25,7 @@ function intParam(url: URL, name: string, fallback: number): number {
   return n;
 }
 
-const ROUTE = /^\/api\/sessions\/([^/]+)\/(state|events|checkpoint|checkpoints)(?:\/([^/]+)\/(restore))?$/;
+const ROUTE = /^\/api\/sessions\/([^/]+)\/(state|events|checkpoint|checkpoints|approvals)(?:\/([^/]+)\/(restore))?$/;
 
 /**
  * The session REST API ([EL7], [EL8]): JSON in, JSON out, errors as
@@ -66,6 +66,11 @@ export async function handleSessionApi(
         const name = typeof body?.name === 'string' ? body.name : '';
         const created: CheckpointInfo = await checkpoints.create(sessionId, name, userId);
         sendJson(res, 201, created);
+        return true;
+      }
+      case 'GET approvals': {
+        if ((await service.roleIn(sessionId, userId)) !== 'gm') throw new HttpError(403, 'only a GM sees the approval queue');
+        sendJson(res, 200, { approvals: await service.pendingApprovals(sessionId) });
         return true;
       }
       case 'GET checkpoints':

@@ -1,20 +1,29 @@
 import {
+  APPROVAL_RESOLVE_TYPE,
   type Ack,
+  type ApprovalDecisionPayload,
+  type IntentContext,
   type IntentRegistry,
+  type JsonPatchOp,
   type JsonValue,
   type LogEntry,
+  type SessionRole,
   type StateEvent,
+  type StateReader,
   TABLE_DOC_SCHEMA,
   createDocReader,
   payloadChecksum,
   readEntityVersion,
+  touchedEntities,
   validateIntent,
 } from '@dungeon-lab/events';
+import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { RejectReason } from '@dungeon-lab/protocol';
 import { DuplicateEventError, type Store } from '@dungeon-lab/store';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../room.ts';
 import { appliedSequence, applyEventEffects } from './apply-effects.ts';
+import { ApprovalQueue, type PendingApproval, decodePendingApproval, encodePendingApproval, resolutionIdFor } from './approval-queue.ts';
 import type { HotLog } from './hot-log.ts';
 import { type RejectionRecord, decodeLogEntry, decodeRejection, encodeLogEntry, encodeRejection } from './log-codec.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -23,6 +32,9 @@ export interface SequencerDeps {
   readonly sessionId: string;
   readonly store: Store;
   readonly intents: IntentRegistry;
+  /** Game systems by id, for critical intents, conflicts and edited approvals. */
+  readonly plugins: ReadonlyMap<string, GameSystemPlugin>;
+  readonly roleOf: (userId: string) => Promise<SessionRole | null>;
   readonly rate: RateLimiter;
   readonly hot: HotLog;
   readonly logger: Logger;
@@ -32,8 +44,18 @@ export interface SequencerDeps {
   readonly maxQueued: number;
   readonly acquireRoom: () => Promise<Room>;
   readonly releaseRoom: (room: Room) => void;
-  /** Called after an event is logged and applied, to tell the session's other sockets. */
-  readonly onApplied: (entry: LogEntry, room: Room, exceptPeerId: number | undefined) => void;
+  /** Called after an event is logged (and applied, unless it awaits approval), to tell the session's sockets. */
+  readonly onLogged: (entry: LogEntry, room: Room, exceptPeerId: number | undefined) => void;
+  /** A critical intent now waits for the GM. */
+  readonly onApprovalRequested: (pending: PendingApproval, room: Room) => void;
+  /** A pending critical intent was approved or denied. */
+  readonly onApprovalResolved: (resolution: ResolvedApproval, room: Room) => void;
+}
+
+export interface ResolvedApproval {
+  readonly target: LogEntry;
+  readonly resolution: LogEntry;
+  readonly edited: boolean;
 }
 
 /** The log could not be written: no ack is given, the client retries and dedupe keeps it exactly-once. */
@@ -42,13 +64,6 @@ export class LogUnavailableError extends Error {
 }
 
 type Rejection = Extract<Ack, { success: false }>;
-
-/** An intent definition's own code threw; raised before anything is logged. */
-class HandlerError extends Error {
-  constructor(override readonly cause: unknown) {
-    super(String(cause));
-  }
-}
 
 function rejection(id: string, reason: RejectReason, detail: string, extra: Partial<Rejection> = {}): Rejection {
   return { id, success: false, reason, detail, ...extra };
@@ -59,18 +74,27 @@ function idOf(raw: unknown): string {
   return typeof id === 'string' ? id.slice(0, 64) : '';
 }
 
+/** The plugin whose namespace an intent type is in (`plugin:<id>:…`). */
+function pluginIdOf(type: string): string | null {
+  const m = /^plugin:([^:]+):/.exec(type);
+  return m === null ? null : m[1]!;
+}
+
 /**
- * One session's intents, strictly in arrival order ([EL2]): rate-limit (at
- * admission) → validate schema and checksum → dedupe by id → rule validation → precondition →
- * next sequence → durable append → apply to the table doc in one transaction
- * → ack → broadcast. Other jobs that must see a consistent log position
- * (checkpoints, restores) run through the same queue.
+ * One session's intents, strictly in arrival order ([EL2]): rate limit (at
+ * admission) → schema, size and checksum → dedupe by id → rules on the
+ * submitted payload → server-side `prepare` (dice) → rules again → entity
+ * locks and precondition → reduce → critical? (GM approval queue) → next
+ * sequence → durable append → apply to the table doc in one transaction →
+ * ack → broadcast. Other jobs that must see a consistent log position
+ * (checkpoints, restores, approvals) run through the same queue.
  */
 export class SessionSequencer {
   private readonly deps: SequencerDeps;
   private readonly queue: Array<() => Promise<void>> = [];
   private running = false;
   private lastSequence: number | null = null;
+  readonly approvals = new ApprovalQueue();
 
   constructor(deps: SequencerDeps) {
     this.deps = deps;
@@ -144,65 +168,101 @@ export class SessionSequencer {
     if (prior !== null) return prior;
 
     const definition = deps.intents.get(intent.type)!;
-    const ctx = { userId, sessionId: deps.sessionId, timestamp: deps.now() };
+    const role = await deps.roleOf(userId);
+    const ctx: IntentContext = { userId, sessionId: deps.sessionId, timestamp: deps.now(), ...(role ? { role } : {}) };
     const reader = createDocReader(room.doc, TABLE_DOC_SCHEMA);
+
     let payload: JsonValue;
     try {
-      payload = definition.prepare ? definition.prepare(checked.payload, deps.random, ctx) : checked.payload;
-      const verdict = definition.validate(payload, reader, ctx);
-      if (!verdict.ok) return this.remember(rejection(intent.id, verdict.reason, verdict.detail), userId, intent.type);
+      // Rules run on what the client claimed (impossible rolls are refused), then on what the server rolled.
+      const claimed = definition.validate(checked.payload, reader, ctx);
+      if (!claimed.ok) return this.remember(rejection(intent.id, claimed.reason, claimed.detail), userId, intent.type);
+      if (definition.prepare) {
+        payload = definition.prepare(checked.payload, deps.random, ctx);
+        const prepared = definition.validate(payload, reader, ctx);
+        if (!prepared.ok) return this.remember(rejection(intent.id, prepared.reason, prepared.detail), userId, intent.type);
+      } else {
+        payload = checked.payload;
+      }
     } catch (err) {
       return this.handlerFailed(intent.id, intent.type, err);
     }
 
+    if (intent.type === APPROVAL_RESOLVE_TYPE) {
+      return this.resolveApproval(intent.id, payload as ApprovalDecisionPayload, ctx, room, reader);
+    }
+
+    const plugin = this.pluginFor(intent.type);
+    let manual: string | null = null;
     if (intent.expected !== undefined) {
       const actual = readEntityVersion(reader, intent.expected.entity);
       if (actual !== intent.expected.version) {
-        return this.remember(
-          rejection(intent.id, RejectReason.Conflict, `${intent.expected.entity} changed since version ${intent.expected.version}`, {
-            conflict: { entity: intent.expected.entity, expected: intent.expected.version, actual },
-          }),
-          userId,
-          intent.type,
-        );
+        const conflict = { entity: intent.expected.entity, expected: intent.expected.version, actual };
+        // A game system may settle it; without one, a changed entity is a conflict ([EL6]).
+        const resolution = plugin?.resolveConflict(
+          { intent, expected: intent.expected },
+          { entity: reader.get(intent.expected.entity), version: actual },
+          reader,
+        ) ?? { kind: 'reject' as const, reason: `${intent.expected.entity} changed since version ${intent.expected.version}` };
+        if (resolution.kind === 'reject') {
+          return this.remember(rejection(intent.id, RejectReason.Conflict, resolution.reason, { conflict }), userId, intent.type);
+        }
+        if (resolution.kind === 'manual') manual = resolution.reason;
       }
     }
 
-    let result: LogEntry;
+    const sequence = (await this.latest()) + 1;
+    const event: StateEvent = {
+      id: intent.id,
+      sequence,
+      timestamp: ctx.timestamp,
+      type: intent.type,
+      payload,
+      userId,
+      sessionId: deps.sessionId,
+      checksum: payloadChecksum(payload),
+    };
+    let patch: JsonPatchOp[];
+    let critical: string | null = manual;
     try {
-      result = await this.commit(room, (sequence) => {
-        const event: StateEvent = {
-          id: intent.id,
-          sequence,
-          timestamp: ctx.timestamp,
-          type: intent.type,
-          payload,
-          userId,
-          sessionId: deps.sessionId,
-          checksum: payloadChecksum(payload),
-        };
-        try {
-          return { event, status: 'applied', patch: definition.reduce(event, reader) };
-        } catch (err) {
-          throw new HandlerError(err);
-        }
-      }, peerId);
+      patch = definition.reduce(event, reader);
+      critical ??= plugin?.isCritical(event, patch, reader)?.summary ?? null;
     } catch (err) {
-      if (err instanceof HandlerError) return this.handlerFailed(intent.id, intent.type, err.cause);
-      throw err;
+      return this.handlerFailed(intent.id, intent.type, err);
     }
+
+    const entities = touchedEntities(patch);
+    const holder = this.approvals.lockHolder(entities);
+    if (holder !== undefined) {
+      return this.remember(
+        rejection(intent.id, RejectReason.Conflict, `waiting for the GM to decide on #${holder}, which changes the same character`),
+        userId,
+        intent.type,
+      );
+    }
+
+    if (critical !== null) {
+      const entry: LogEntry = { event, status: 'awaiting-approval', patch };
+      await this.enqueueApproval({ entry, summary: critical, entities }, room, peerId);
+      return { id: intent.id, success: true, sequence, status: 'awaiting-approval' };
+    }
+    const result = await this.commit(room, { event, status: 'applied', patch }, peerId);
     return result.status === 'applied'
-      ? { id: intent.id, success: true, sequence: result.event.sequence }
+      ? { id: intent.id, success: true, sequence }
       : rejection(intent.id, RejectReason.Conflict, result.reason ?? 'state changed');
   }
 
+  private pluginFor(type: string): GameSystemPlugin | undefined {
+    const id = pluginIdOf(type);
+    return id === null ? undefined : this.deps.plugins.get(id);
+  }
+
   /**
-   * Assigns the next sequence, logs the entry durably, then applies its effects
-   * to the table doc and tells the session. Call only from inside `run`.
+   * Logs the entry durably, then applies its effects to the table doc and
+   * tells the session. Call only from inside `run`, with the next sequence.
    */
-  async commit(room: Room, build: (sequence: number) => LogEntry, peerId?: number): Promise<LogEntry> {
+  async commit(room: Room, entry: LogEntry, peerId?: number): Promise<LogEntry> {
     const { deps } = this;
-    const entry = build((await this.latest()) + 1);
     const { sequence, id } = entry.event;
     await this.append(entry);
     deps.hot.push(entry);
@@ -214,11 +274,136 @@ export class SessionSequencer {
       const failed: LogEntry = { ...entry, status: 'rejected', reason: `state changed: ${(err as Error).message}`, resolvedAt: deps.now() };
       deps.hot.update(failed);
       await deps.store.replaceEvent(deps.sessionId, { sequence, id, data: encodeLogEntry(failed) });
-      deps.onApplied(failed, room, undefined);
+      deps.onLogged(failed, room, undefined);
       return failed;
     }
-    deps.onApplied(entry, room, peerId);
+    deps.onLogged(entry, room, peerId);
     return entry;
+  }
+
+  /**
+   * A critical intent is logged as awaiting approval and put in the durable
+   * queue — the queue record first, so a crash in between leaves a record
+   * without an entry (dropped on load), never an entry the GM cannot see ([EL13]).
+   */
+  private async enqueueApproval(pending: PendingApproval, room: Room, peerId: number | undefined): Promise<void> {
+    const { deps } = this;
+    try {
+      await deps.store.putApproval(deps.sessionId, { id: pending.entry.event.id, data: encodePendingApproval(pending) });
+    } catch (err) {
+      throw new LogUnavailableError(`approval queue write failed: ${String(err)}`);
+    }
+    await this.append(pending.entry);
+    deps.hot.push(pending.entry);
+    this.approvals.add(pending);
+    deps.onLogged(pending.entry, room, peerId);
+    deps.onApprovalRequested(pending, room);
+  }
+
+  /**
+   * The GM's decision ([EL14]). Approving re-validates the intent against the
+   * state now and recomputes its effect (or, edited, checks the GM's patch
+   * with the game system); the decision is logged as its own event, whose
+   * patch is what gets applied; then the original entry's status changes.
+   */
+  private async resolveApproval(requestId: string, decision: ApprovalDecisionPayload, gm: IntentContext, room: Room, reader: StateReader): Promise<Ack> {
+    const { deps } = this;
+    const pending = this.approvals.get(decision.sequence);
+    if (pending === undefined) return this.alreadyResolved(requestId, decision);
+    const target = pending.entry;
+    const approve = decision.decision === 'approve';
+    let patch: JsonPatchOp[] = [];
+    let edited = false;
+    if (approve) {
+      const definition = deps.intents.get(target.event.type);
+      if (definition === undefined) return rejection(requestId, RejectReason.UnknownType, `${target.event.type} is no longer known`);
+      const requesterRole = await deps.roleOf(target.event.userId);
+      const requester: IntentContext = {
+        userId: target.event.userId,
+        sessionId: deps.sessionId,
+        timestamp: deps.now(),
+        ...(requesterRole ? { role: requesterRole } : {}),
+      };
+      try {
+        if (decision.patch !== undefined) {
+          const plugin = this.pluginFor(target.event.type);
+          const verdict = plugin
+            ? plugin.validateStateChange({ event: target.event, patch: decision.patch }, reader, gm)
+            : { ok: true as const };
+          if (!verdict.ok) return rejection(requestId, verdict.reason, `edited effect refused: ${verdict.detail}`);
+          patch = decision.patch.slice();
+          edited = true;
+        } else {
+          const still = definition.validate(target.event.payload, reader, requester);
+          if (!still.ok) return rejection(requestId, RejectReason.RuleViolation, `no longer valid: ${still.detail}`);
+          patch = definition.reduce(target.event, reader);
+        }
+      } catch (err) {
+        return this.handlerFailed(requestId, target.event.type, err);
+      }
+    }
+    const sequence = (await this.latest()) + 1;
+    const payload = {
+      sequence: target.event.sequence,
+      id: target.event.id,
+      decision: approve ? 'approved' : 'denied',
+      request: requestId,
+      edited,
+      ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+    };
+    const resolution = await this.commit(room, {
+      event: {
+        id: resolutionIdFor(target.event.id),
+        sequence,
+        timestamp: gm.timestamp,
+        type: APPROVAL_RESOLVE_TYPE,
+        payload,
+        userId: gm.userId,
+        sessionId: deps.sessionId,
+        checksum: payloadChecksum(payload),
+      },
+      status: 'applied',
+      patch,
+    });
+    if (resolution.status !== 'applied') return rejection(requestId, RejectReason.Conflict, resolution.reason ?? 'state changed');
+    const settled = await this.settle(pending, resolution);
+    deps.onApprovalResolved({ target: settled, resolution, edited }, room);
+    return { id: requestId, success: true, sequence };
+  }
+
+  /** Marks the original entry approved/denied and drops it from the queue; idempotent (also run on recovery). */
+  private async settle(pending: PendingApproval, resolution: LogEntry): Promise<LogEntry> {
+    const { deps } = this;
+    const p = resolution.event.payload as { decision: 'approved' | 'denied'; reason?: string };
+    const settled: LogEntry = {
+      ...pending.entry,
+      status: p.decision,
+      resolvedBy: resolution.event.userId,
+      resolvedAt: resolution.event.timestamp,
+      ...(p.reason !== undefined ? { reason: p.reason } : {}),
+    };
+    const { sequence, id } = settled.event;
+    await deps.store.replaceEvent(deps.sessionId, { sequence, id, data: encodeLogEntry(settled) });
+    await deps.store.deleteApproval(deps.sessionId, id);
+    this.approvals.remove(sequence);
+    deps.hot.update(settled);
+    return settled;
+  }
+
+  /** A decision on something no longer pending: the same decision again succeeds, another one conflicts. */
+  private async alreadyResolved(requestId: string, decision: ApprovalDecisionPayload): Promise<Ack> {
+    const { store, sessionId } = this.deps;
+    const [target] = await store.readEvents(sessionId, decision.sequence, 1);
+    const entry = target && target.sequence === decision.sequence ? decodeLogEntry(target.data) : null;
+    if (entry === null) return rejection(requestId, RejectReason.RuleViolation, `no entry #${decision.sequence}`);
+    const stored = await store.eventById(sessionId, resolutionIdFor(entry.event.id));
+    if (stored === null) return rejection(requestId, RejectReason.RuleViolation, `#${decision.sequence} is not waiting for approval`);
+    const resolution = decodeLogEntry(stored.data);
+    const decided = (resolution.event.payload as { decision: string }).decision;
+    if (decided === (decision.decision === 'approve' ? 'approved' : 'denied')) {
+      return { id: requestId, success: true, sequence: resolution.event.sequence };
+    }
+    return rejection(requestId, RejectReason.Conflict, `#${decision.sequence} was already ${decided} by ${resolution.event.userId}`);
   }
 
   /** A rule handler that throws is a bug in that intent type, not in the caller: reject, log, go on. */
@@ -228,7 +413,7 @@ export class SessionSequencer {
   }
 
   /** Logs an event (and its id) durably, then advances the sequence. */
-  async append(entry: LogEntry): Promise<void> {
+  private async append(entry: LogEntry): Promise<void> {
     const { sessionId, store } = this.deps;
     const stored = { sequence: entry.event.sequence, id: entry.event.id, data: encodeLogEntry(entry) };
     try {
@@ -270,8 +455,10 @@ export class SessionSequencer {
   }
 
   /**
-   * Re-applies logged events whose effects the table doc lacks — a crash after
-   * the log append but before the doc update was stored ([EL9]).
+   * Runs when the table room loads, before anyone syncs: re-applies logged
+   * events whose effects the doc lacks — a crash after the log append but
+   * before the doc update was stored ([EL9]) — and reloads the approval queue,
+   * finishing any decision a crash interrupted ([EL13]).
    */
   async recover(room: Room): Promise<number> {
     const { store, sessionId, logger } = this.deps;
@@ -296,13 +483,39 @@ export class SessionSequencer {
       }
     }
     if (replayed > 0) logger.warn({ sessionId, replayed }, 'recovered event effects missing from the table doc');
+    await this.loadApprovals();
     return replayed;
+  }
+
+  private async loadApprovals(): Promise<void> {
+    const { store, sessionId } = this.deps;
+    for (const record of await store.listApprovals(sessionId)) {
+      const pending = decodePendingApproval(record.data);
+      if (this.approvals.get(pending.entry.event.sequence) !== undefined) continue;
+      if ((await store.eventById(sessionId, record.id)) === null) {
+        // The queue record was written but the entry never was: the intent was never acked.
+        await store.deleteApproval(sessionId, record.id);
+        continue;
+      }
+      const resolution = await store.eventById(sessionId, resolutionIdFor(record.id));
+      if (resolution !== null) {
+        await this.settle(pending, decodeLogEntry(resolution.data));
+        continue;
+      }
+      this.approvals.add(pending);
+    }
   }
 }
 
 export function ackFor(entry: LogEntry): Ack {
-  if (entry.status === 'rejected' || entry.status === 'denied') {
-    return rejection(entry.event.id, RejectReason.Conflict, entry.reason ?? entry.status);
+  switch (entry.status) {
+    case 'rejected':
+      return rejection(entry.event.id, RejectReason.Conflict, entry.reason ?? 'rejected');
+    case 'denied':
+      return rejection(entry.event.id, RejectReason.Denied, entry.reason ?? 'denied by the GM');
+    case 'awaiting-approval':
+      return { id: entry.event.id, success: true, sequence: entry.event.sequence, status: 'awaiting-approval' };
+    default:
+      return { id: entry.event.id, success: true, sequence: entry.event.sequence };
   }
-  return { id: entry.event.id, success: true, sequence: entry.event.sequence };
 }
