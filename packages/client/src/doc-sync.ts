@@ -6,7 +6,6 @@ import {
   closeInfo,
   decodeDeleteSet,
   decodeMessage,
-  docChecksum,
   encodeMessage,
   type ProtocolMessage,
 } from '@dungeon-lab/protocol';
@@ -20,7 +19,7 @@ import { EventEmitter } from './event-emitter.ts';
 import { type DeleteRangesByClient, PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
 import type { DocPersistence } from './persistence.ts';
 import { createValue, type ReadableValue } from './readable-value.ts';
-import { localStateVector, stateVectorsEqual } from './state-vector.ts';
+import { localStateVector } from './state-vector.ts';
 import { SyncState, nextSyncState, type SyncEvent } from './sync-state.ts';
 
 /** Anything constructible like the browser's WebSocket (e.g. the `ws` package's class). */
@@ -45,6 +44,8 @@ export interface DocSyncOptions {
   readonly random: RandomSource;
   /** Give up waiting for a resync answer after this long and reconnect instead. */
   readonly resyncTimeoutMs: number;
+  /** More local state to load after the doc and before the first connection (the event queue). */
+  readonly afterLoad?: () => Promise<void>;
 }
 
 export interface DocSyncEvents {
@@ -141,6 +142,11 @@ export class DocSync {
     } catch (error) {
       this.events.emit('error', { error });
     } finally {
+      try {
+        await this.#opts.afterLoad?.();
+      } catch (error) {
+        this.events.emit('error', { error });
+      }
       this.#loaded = true;
       if (this.#wantOnline) this.#openSocket();
     }

@@ -1,4 +1,4 @@
-export { SessionClient, roomName, type SessionClientOptions, type SessionClientEvents } from './session-client.ts';
+export { SessionClient, roomName, TABLE_DOC, type SessionClientOptions, type SessionClientEvents } from './session-client.ts';
 export { DocSync, PENDING_META_KEY, isRetryable, type DocSyncOptions, type DocSyncEvents, type WebSocketConstructor } from './doc-sync.ts';
 export { SyncState, SYNC_EVENTS, nextSyncState, aggregateSyncState, type SyncEvent } from './sync-state.ts';
 export {
@@ -23,3 +23,29 @@ export { IndexedDbDocPersistence, indexedDbPersistence, hasIndexedDb } from './i
 export { createValue, derivedValue, type ReadableValue, type WritableValue } from './readable-value.ts';
 export { EventEmitter, type EventMap } from './event-emitter.ts';
 export { type StateVector } from './state-vector.ts';
+export {
+  EventLogClient,
+  ANONYMOUS_USER,
+  DEFAULT_GAP_GRACE_MS,
+  type EventLogClientOptions,
+  type EventLogEvents,
+  type EventQueueTiming,
+  type SubmitOptions,
+  type Submitted,
+} from './event-log-client.ts';
+export {
+  EventQueue,
+  DEFAULT_BATCH_WINDOW_MS,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_RETRY_DELAYS_MS,
+  type EventQueueEvents,
+  type EventQueueOptions,
+  type PendingIntent,
+  type PendingIntentState,
+  type StoredIntent,
+} from './event-queue.ts';
+export { INTENTS_META_KEY, LAST_SEQUENCE_META_KEY, serializeIntents, parseIntents, parseLastSequence } from './event-log-meta.ts';
+export { applyPredictions, planOverlay, type OverlayItem, type OverlayPlan, type PredictionContext, type SkippedPrediction } from './prediction-overlay.ts';
+export { SequenceTracker } from './sequence-tracker.ts';
+export { SequenceSet } from './sequence-set.ts';
+export { lazyValue, type LazyValue } from './lazy-value.ts';

@@ -1,3 +1,4 @@
+import { createIntentRegistry, type IntentRegistry, type JsonObject } from '@dungeon-lab/events';
 import type { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -5,6 +6,8 @@ import { resolveBackoff, type BackoffOptions, type RandomSource } from './backof
 import { DocSync, type WebSocketConstructor } from './doc-sync.ts';
 import type { DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
+import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming } from './event-log-client.ts';
+import type { PendingIntent } from './event-queue.ts';
 import { hasIndexedDb, indexedDbPersistence } from './indexeddb-persistence.ts';
 import { memoryPersistence } from './memory-persistence.ts';
 import type { DocPersistenceFactory } from './persistence.ts';
@@ -32,6 +35,12 @@ export interface SessionClientOptions {
   readonly resyncTimeoutMs?: number;
   /** Prefix of local storage names, so sessions of different apps never share storage. */
   readonly storagePrefix?: string;
+  /** Who this client acts as; sent as the `user` query parameter (a development identity until signed tokens land). */
+  readonly userId?: string;
+  /** Intent definitions used to predict effects; must match the server's (default: the core intents). */
+  readonly intents?: IntentRegistry;
+  /** Event queue timing (defaults: 50 ms window, 10 per batch, retries after 100/200/400/800/1600 ms) and the doc-gap grace period. */
+  readonly eventQueue?: EventQueueTiming & { readonly gapGraceMs?: number };
 }
 
 export interface SessionClientEvents {
@@ -60,6 +69,9 @@ function toWebSocketUrl(serverUrl: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** The document that carries the session's event log. */
+export const TABLE_DOC = 'table';
+
 export function roomName(sessionId: string, doc: string): string {
   return `sessions/${encodeURIComponent(sessionId)}/${encodeURIComponent(doc)}`;
 }
@@ -87,6 +99,7 @@ export class SessionClient {
   readonly #docs = new Map<string, DocSync>();
   readonly #events = new EventEmitter<SessionClientEvents>();
   readonly #derived: Array<{ dispose(): void }> = [];
+  readonly #eventLog: EventLogClient | null = null;
   #destroyed: Promise<void> | null = null;
 
   constructor(options: SessionClientOptions) {
@@ -105,24 +118,42 @@ export class SessionClient {
     const persistence = options.persistence ?? defaultPersistence();
     const backoff = resolveBackoff(options.backoff);
     const params = options.params;
-    const readParams = typeof params === 'function' ? params : () => ({ ...params });
+    const userParam: Record<string, string> = options.userId === undefined ? {} : { user: options.userId };
+    const readParams = typeof params === 'function' ? () => ({ ...params(), ...userParam }) : () => ({ ...params, ...userParam });
     const prefix = options.storagePrefix ?? 'dungeon-lab';
 
     for (const name of this.docNames) {
       const room = roomName(this.sessionId, name);
       const doc = new Y.Doc();
-      const sync = new DocSync({
+      // Created before DocSync subscribes to the doc: see its constructor.
+      const docPersistence = persistence(`${prefix}/${room}`, doc);
+      const isTable = name === TABLE_DOC;
+      const sync: DocSync = new DocSync({
         room,
         serverUrl,
         doc,
-        // Created before DocSync subscribes to the doc: see its constructor.
-        persistence: persistence(`${prefix}/${room}`, doc),
+        persistence: docPersistence,
         WebSocketPolyfill: options.WebSocketPolyfill,
-        params: readParams,
+        // The table socket also says how far it has read the event log ([EQ9]).
+        params: isTable ? () => ({ ...readParams(), ...this.#eventLog?.connectionParams() }) : readParams,
         backoff,
         random: options.random ?? Math.random,
         resyncTimeoutMs: options.resyncTimeoutMs ?? 10_000,
+        afterLoad: isTable ? () => this.#eventLog?.load() ?? Promise.resolve() : undefined,
       });
+      if (isTable) {
+        this.#eventLog = new EventLogClient({
+          sessionId: this.sessionId,
+          userId: options.userId ?? ANONYMOUS_USER,
+          doc,
+          provider: sync.provider,
+          persistence: docPersistence,
+          registry: options.intents ?? createIntentRegistry(),
+          timing: options.eventQueue,
+          gapGraceMs: options.eventQueue?.gapGraceMs,
+        });
+        this.#eventLog.on('error', (e) => this.#events.emit('error', { doc: name, ...e }));
+      }
       sync.events.on('transition', (e) => this.#events.emit('transition', { doc: name, ...e }));
       sync.events.on('drift', (e) => this.#events.emit('drift', { doc: name, ...e }));
       sync.events.on('saved', (e) => this.#events.emit('saved', { doc: name, ...e }));
@@ -186,6 +217,22 @@ export class SessionClient {
     return this.#sync(name).driftCount;
   }
 
+  /** The event log of the table doc: `submit`, pending intents, acks and applied entries. */
+  get intents(): EventLogClient {
+    if (!this.#eventLog) throw new RangeError(`intents travel on the "${TABLE_DOC}" doc, which this session does not have`);
+    return this.#eventLog;
+  }
+
+  /** The table doc's JSON with the predicted effects of pending intents applied ([EQ7]). */
+  get view(): ReadableValue<JsonObject> {
+    return this.intents.view;
+  }
+
+  /** Intents the server has not answered for good, in submission order, each queued | sent | delivery-failed. */
+  get pendingIntents(): ReadableValue<readonly PendingIntent[]> {
+    return this.intents.pending;
+  }
+
   /** Goes online (after local storage is loaded); also resumes after a permanent close. */
   connect(): void {
     for (const sync of this.#docs.values()) sync.connect();
@@ -247,6 +294,8 @@ export class SessionClient {
   destroy(): Promise<void> {
     this.#destroyed ??= (async () => {
       this.#events.emit('destroyed', undefined);
+      // Before the docs: its last queue write must land before their storage closes.
+      await this.#eventLog?.close();
       await Promise.allSettled([...this.#docs.values()].map((sync) => sync.destroy()));
       for (const sync of this.#docs.values()) sync.doc.destroy();
       for (const d of this.#derived) d.dispose();

@@ -1,0 +1,459 @@
+import {
+  AckSchema,
+  LogEntrySchema,
+  META_ROOT,
+  META_SEQUENCE_KEY,
+  TABLE_DOC_SCHEMA,
+  createIntent,
+  projectDoc,
+  type Ack,
+  type ExpectedVersion,
+  type IntentRegistry,
+  type JsonObject,
+  type JsonValue,
+  type LogEntry,
+} from '@dungeon-lab/events';
+import { MessageType, RejectReason, decodeMessage, encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
+import type * as decoding from 'lib0/decoding';
+import type * as encoding from 'lib0/encoding';
+import type { WebsocketProvider } from 'y-websocket';
+import type * as Y from 'yjs';
+import { EventEmitter } from './event-emitter.ts';
+import { INTENTS_META_KEY, LAST_SEQUENCE_META_KEY, parseIntents, parseLastSequence, serializeIntents } from './event-log-meta.ts';
+import { EventQueue, type EventQueueEvents, type EventQueueOptions, type PendingIntent } from './event-queue.ts';
+import { lazyValue, type LazyValue } from './lazy-value.ts';
+import type { DocPersistence } from './persistence.ts';
+import { applyPredictions, planOverlay, type OverlayItem } from './prediction-overlay.ts';
+import { createValue, type ReadableValue } from './readable-value.ts';
+import { SequenceTracker } from './sequence-tracker.ts';
+
+/** Identity the server assumes when a socket names no user. */
+export const ANONYMOUS_USER = 'anonymous';
+
+/** How long the doc may show a sequence no message accounted for before a catch-up is requested. */
+export const DEFAULT_GAP_GRACE_MS = 200;
+/** A catch-up request with no answer by then may be repeated. */
+const CATCH_UP_TIMEOUT_MS = 5000;
+
+export type EventQueueTiming = Pick<EventQueueOptions, 'batchWindowMs' | 'maxBatch' | 'retryDelaysMs'>;
+
+export interface EventLogClientOptions {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly doc: Y.Doc;
+  readonly provider: WebsocketProvider;
+  readonly persistence: DocPersistence;
+  readonly registry: IntentRegistry;
+  readonly timing?: EventQueueTiming;
+  readonly gapGraceMs?: number;
+}
+
+export interface SubmitOptions {
+  /** Send at once instead of waiting for the batching window (default: the definition's `priority`). */
+  readonly priority?: boolean;
+  /** Precondition on one entity's version ([EL6]). */
+  readonly expected?: ExpectedVersion;
+}
+
+export interface Submitted {
+  readonly id: string;
+  /** The final answer: success, or a rejection other than `rate-limited`. Stays pending if the client is destroyed first (the intent stays stored). */
+  readonly result: Promise<Ack>;
+}
+
+export interface EventLogEvents {
+  [event: string]: (payload: never) => void;
+  ack: EventQueueEvents['ack'];
+  rejected: EventQueueEvents['rejected'];
+  'delivery-failed': EventQueueEvents['delivery-failed'];
+  /** A log entry this client learned of: broadcast live, or `replayed` by a catch-up. This client's queued intents are reported by `ack`/`rejected` instead. */
+  applied: (e: { entry: LogEntry; replayed: boolean }) => void;
+  error: (e: { error: unknown }) => void;
+}
+
+type MessageHandler = WebsocketProvider['messageHandlers'][number];
+
+interface AwaitingDoc extends OverlayItem {
+  readonly sequence: number;
+}
+
+/**
+ * The event-log side of the table document: submits intents through the
+ * EventQueue on the table room's socket, tracks the log's sequence and catches
+ * up on gaps, and maintains the optimistic view (doc JSON + predictions).
+ * Nothing here writes to the Y.Doc.
+ */
+export class EventLogClient {
+  readonly #opts: EventLogClientOptions;
+  readonly #events = new EventEmitter<EventLogEvents>();
+  readonly #queue: EventQueue;
+  readonly #pending = createValue<readonly PendingIntent[]>([]);
+  readonly #pendingCount = createValue(0);
+  readonly #lastSequence = createValue(0);
+  readonly #view: LazyValue<JsonObject>;
+  #tracker = new SequenceTracker();
+  /** Acked intents whose effect the doc does not show yet, by sequence. */
+  #awaiting: AwaitingDoc[] = [];
+  #docSequence: number;
+  #base: JsonObject | null = null;
+  #loaded = false;
+  #closed = false;
+  #catchUpUntil = 0;
+  #gapTimer: ReturnType<typeof setTimeout> | null = null;
+  #write: Promise<void> | null = null;
+  #writeAgain = false;
+  #written: { intents?: string; last?: string } = {};
+  readonly #unsubscribes: Array<() => void> = [];
+  /** While > 0, view invalidations are collected and done once at the end. */
+  #batchDepth = 0;
+  #viewStale = false;
+
+  constructor(opts: EventLogClientOptions) {
+    this.#opts = opts;
+    this.#docSequence = this.#readDocSequence();
+    this.#queue = new EventQueue({
+      ...opts.timing,
+      send: (intents) => this.#sendFrame({ type: 'intent-submit', intents }),
+      appliedSequence: () => this.#docSequence,
+    });
+    this.#view = lazyValue((force) => this.#computeView(force));
+    this.#queue.events.on('ack', (e) => this.#events.emit('ack', e));
+    this.#queue.events.on('rejected', (e) => this.#events.emit('rejected', e));
+    this.#queue.events.on('delivery-failed', (e) => this.#events.emit('delivery-failed', e));
+    this.#queue.events.on('change', this.#onQueueChange);
+    this.#installHandlers();
+    opts.provider.on('status', this.#onStatus);
+    opts.doc.on('update', this.#onDocUpdate);
+    this.#unsubscribes.push(
+      () => opts.provider.off('status', this.#onStatus),
+      () => opts.doc.off('update', this.#onDocUpdate),
+    );
+  }
+
+  /** Table doc JSON with the predictions of pending intents applied, in queue order ([EQ7]). */
+  get view(): ReadableValue<JsonObject> {
+    return this.#view;
+  }
+
+  /** Intents not answered for good yet, in submission order. */
+  get pending(): ReadableValue<readonly PendingIntent[]> {
+    return this.#pending;
+  }
+
+  get pendingCount(): ReadableValue<number> {
+    return this.#pendingCount;
+  }
+
+  /** Every log sequence up to this one was seen or skipped ([EQ9]). */
+  get lastSequence(): ReadableValue<number> {
+    return this.#lastSequence;
+  }
+
+  on<K extends keyof EventLogEvents>(event: K, listener: EventLogEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Query parameters of the next table-room connection. */
+  connectionParams(): Record<string, string> {
+    return this.#loaded ? { seq: String(this.#tracker.lastSeen) } : {};
+  }
+
+  /** Reads the stored queue and last sequence; runs once the doc itself is loaded, before the first connection. */
+  async load(): Promise<void> {
+    try {
+      const [intents, last] = await Promise.all([
+        this.#opts.persistence.getMeta(INTENTS_META_KEY),
+        this.#opts.persistence.getMeta(LAST_SEQUENCE_META_KEY),
+      ]);
+      if (this.#closed) return;
+      this.#docSequence = this.#readDocSequence();
+      // Without a stored position, what the stored doc holds is what we have seen.
+      this.#tracker = new SequenceTracker(parseLastSequence(last) ?? this.#docSequence);
+      this.#lastSequence.set(this.#tracker.lastSeen);
+      this.#queue.restore(parseIntents(intents));
+    } catch (error) {
+      this.#events.emit('error', { error });
+    } finally {
+      this.#loaded = true;
+      // Intents submitted while loading are written now; earlier, the write would have replaced the stored queue.
+      this.#persist();
+      this.#view.invalidate();
+    }
+  }
+
+  /** Queues an intent (works offline); throws for a payload that is not JSON. */
+  submit(type: string, payload: JsonValue, options: SubmitOptions = {}): Submitted {
+    if (this.#closed) throw new Error('session client destroyed');
+    const intent = createIntent(type, payload, options.expected === undefined ? {} : { expected: options.expected });
+    const priority = options.priority ?? this.#opts.registry.get(type)?.priority ?? false;
+    let result!: Promise<Ack>;
+    this.#batch(() => {
+      result = this.#queue.submit(intent, priority);
+    });
+    return { id: intent.id, result };
+  }
+
+  /** Resolves once the queue as it is now is in local storage. */
+  async whenStored(): Promise<void> {
+    while (this.#write) await this.#write;
+  }
+
+  /** Stops sending and listening, and finishes writing to local storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearGapTimer();
+    this.#queue.dispose();
+    for (const unsubscribe of this.#unsubscribes) unsubscribe();
+    await this.whenStored();
+    this.#events.removeAllListeners();
+  }
+
+  /** Runs `fn` with one view recomputation at the end instead of one per change inside it. */
+  #batch(fn: () => void): void {
+    this.#batchDepth++;
+    try {
+      fn();
+    } finally {
+      if (--this.#batchDepth === 0 && this.#viewStale) {
+        this.#viewStale = false;
+        this.#view.invalidate();
+      }
+    }
+  }
+
+  #invalidateView(): void {
+    if (this.#batchDepth > 0) this.#viewStale = true;
+    else this.#view.invalidate();
+  }
+
+  // ---- connection -------------------------------------------------------
+
+  readonly #onStatus = ({ status }: { status: string }): void => {
+    if (status === 'connected') {
+      // The URL carried `seq`, so the server sends a catch-up unasked.
+      this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
+      // After y-websocket's sync step 1, which it sends right after this event.
+      queueMicrotask(() => {
+        if (!this.#closed && this.#opts.provider.wsconnected) this.#batch(() => this.#queue.setConnected(true));
+      });
+    } else if (status === 'disconnected') {
+      this.#catchUpUntil = 0;
+      this.#batch(() => this.#queue.setConnected(false));
+    }
+  };
+
+  #sendFrame(msg: ProtocolMessage): boolean {
+    const ws = this.#opts.provider.ws;
+    if (this.#closed || !ws || !this.#opts.provider.wsconnected || ws.readyState !== 1 /* OPEN */) return false;
+    ws.send(encodeMessage(msg));
+    return true;
+  }
+
+  #installHandlers(): void {
+    const handlers = this.#opts.provider.messageHandlers;
+    const install = (type: number, handle: (msg: ProtocolMessage) => void) => {
+      const handler: MessageHandler = (_encoder: encoding.Encoder, decoder: decoding.Decoder) => {
+        const frame = decoder.arr;
+        decoder.pos = frame.length;
+        if (this.#closed) return;
+        let msg: ProtocolMessage;
+        try {
+          msg = decodeMessage(frame);
+        } catch (error) {
+          this.#events.emit('error', { error });
+          return;
+        }
+        this.#batch(() => handle(msg));
+      };
+      handlers[type] = handler;
+    };
+    install(MessageType.IntentAck, (msg) => {
+      if (msg.type === 'intent-ack') this.#onAcks(msg.acks);
+    });
+    install(MessageType.EventApplied, (msg) => {
+      if (msg.type === 'event-applied') this.#onEntries(msg.entries, false);
+    });
+    install(MessageType.CatchUpResponse, (msg) => {
+      if (msg.type === 'catch-up-response') this.#onCatchUp(msg.entries, msg.latest, msg.skipped);
+    });
+  }
+
+  // ---- acks, entries, catch-up ------------------------------------------
+
+  #onAcks(raw: readonly unknown[]): void {
+    for (const item of raw) {
+      const parsed = AckSchema.safeParse(item);
+      if (!parsed.success) {
+        this.#events.emit('error', { error: new Error(`malformed ack: ${parsed.error.issues[0]?.message}`) });
+        continue;
+      }
+      const ack = parsed.data;
+      if (ack.success) this.#tracker.note(ack.sequence);
+      this.#resolve(ack);
+    }
+    this.#afterLogProgress();
+  }
+
+  #onEntries(raw: readonly unknown[], replayed: boolean): void {
+    this.#noteEntries(raw, replayed);
+    this.#afterLogProgress();
+  }
+
+  #noteEntries(raw: readonly unknown[], replayed: boolean): void {
+    const entries: LogEntry[] = [];
+    for (const item of raw) {
+      const parsed = LogEntrySchema.safeParse(item);
+      if (parsed.success) entries.push(parsed.data);
+      else this.#events.emit('error', { error: new Error(`malformed log entry: ${parsed.error.issues[0]?.message}`) });
+    }
+    entries.sort((a, b) => a.event.sequence - b.event.sequence);
+    for (const entry of entries) {
+      const fresh = this.#tracker.note(entry.event.sequence);
+      // Our own intent, answered on a socket that is gone: the entry is its ack ([EQ5]), reported as `ack`.
+      if (this.#queue.has(entry.event.id)) {
+        const ack = ackFromEntry(entry);
+        if (ack !== null) this.#resolve(ack);
+      } else if (fresh) {
+        this.#events.emit('applied', { entry, replayed });
+      }
+    }
+  }
+
+  #onCatchUp(raw: readonly unknown[], latest: number, skipped: boolean): void {
+    this.#catchUpUntil = 0;
+    if (latest < this.#tracker.lastSeen) this.#tracker.rewindTo(latest);
+    const before = this.#tracker.lastSeen;
+    if (!skipped) this.#noteEntries(raw, true);
+    // Skipped: the doc arrives through Yjs. No progress: the log cannot fill the gap, so stop asking.
+    if (skipped || (this.#tracker.lastSeen === before && before < latest)) this.#tracker.skipTo(latest);
+    else if (this.#tracker.lastSeen < latest) this.#requestCatchUp(this.#tracker.lastSeen + 1);
+    this.#afterLogProgress();
+  }
+
+  /** Hands an ack to the queue; a success first moves the prediction to the awaiting-doc list so it never blinks out. */
+  #resolve(ack: Ack): void {
+    if (!this.#queue.has(ack.id)) return;
+    // An intent awaiting a GM's approval changed nothing in the doc: its prediction goes now ([EL13]).
+    if (ack.success && ack.status !== 'awaiting-approval' && ack.sequence > this.#docSequence) {
+      const item = this.#queue.list().find((p) => p.intent.id === ack.id)!;
+      this.#awaiting.push({ intent: item.intent, createdAt: item.createdAt, sentFloor: item.sentFloor, sequence: ack.sequence });
+      this.#awaiting.sort((a, b) => a.sequence - b.sequence);
+    }
+    this.#queue.handleAck(ack);
+  }
+
+  #afterLogProgress(): void {
+    let minFloor = Infinity;
+    for (const p of this.#queue.list()) if (p.sentFloor !== null && p.sentFloor < minFloor) minFloor = p.sentFloor;
+    this.#tracker.forgetBelow(minFloor + 1);
+    this.#lastSequence.set(this.#tracker.lastSeen);
+    const gap = this.#tracker.gap();
+    if (gap !== null) this.#requestCatchUp(gap);
+    this.#checkDocGap();
+    this.#persist();
+    this.#invalidateView();
+  }
+
+  #requestCatchUp(from: number): void {
+    if (Date.now() < this.#catchUpUntil) return;
+    if (this.#sendFrame({ type: 'catch-up-request', from })) this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
+  }
+
+  /** The doc shows a sequence no ack or broadcast accounted for (a lost `event-applied`): ask after a grace period. */
+  #checkDocGap(): void {
+    if (this.#docSequence <= this.#tracker.lastSeen) {
+      this.#clearGapTimer();
+      return;
+    }
+    this.#gapTimer ??= setTimeout(() => {
+      this.#gapTimer = null;
+      if (!this.#closed && this.#docSequence > this.#tracker.lastSeen) this.#requestCatchUp(this.#tracker.lastSeen + 1);
+    }, this.#opts.gapGraceMs ?? DEFAULT_GAP_GRACE_MS);
+  }
+
+  #clearGapTimer(): void {
+    if (this.#gapTimer !== null) clearTimeout(this.#gapTimer);
+    this.#gapTimer = null;
+  }
+
+  // ---- doc and view -------------------------------------------------------
+
+  #readDocSequence(): number {
+    const value = this.#opts.doc.getMap(META_ROOT).get(META_SEQUENCE_KEY);
+    return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+  }
+
+  readonly #onDocUpdate = (): void => {
+    this.#base = null;
+    const sequence = this.#readDocSequence();
+    if (sequence !== this.#docSequence) {
+      this.#docSequence = sequence;
+      this.#awaiting = this.#awaiting.filter((a) => a.sequence > sequence);
+      if (this.#loaded) this.#checkDocGap();
+    }
+    this.#invalidateView();
+  };
+
+  readonly #onQueueChange = (): void => {
+    const list = this.#queue.list();
+    this.#pending.set(list);
+    this.#pendingCount.set(list.length);
+    this.#persist();
+    this.#invalidateView();
+  };
+
+  #computeView(force: boolean): { value: JsonObject } | null {
+    const items: OverlayItem[] = [...this.#awaiting, ...this.#queue.list()];
+    const plan = planOverlay(items, this.#docSequence, (from, to) => this.#tracker.identifiedCovers(from, to));
+    if (plan.hold && !force) return null;
+    this.#base ??= projectDoc(this.#opts.doc, TABLE_DOC_SCHEMA);
+    const { view } = applyPredictions(this.#base, plan.apply, this.#opts.registry, { userId: this.#opts.userId, sessionId: this.#opts.sessionId });
+    return { value: view };
+  }
+
+  // ---- local storage ------------------------------------------------------
+
+  /** Writes queue and position; requests during a write collapse into one more write. */
+  #persist(): void {
+    if (!this.#loaded || this.#closed) return;
+    if (this.#write) {
+      this.#writeAgain = true;
+      return;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#writeAgain = false;
+        const intents = serializeIntents(this.#queue.stored());
+        const last = String(this.#tracker.lastSeen);
+        try {
+          if (intents !== this.#written.intents) {
+            await this.#opts.persistence.setMeta(INTENTS_META_KEY, intents);
+            this.#written.intents = intents;
+          }
+          if (last !== this.#written.last) {
+            await this.#opts.persistence.setMeta(LAST_SEQUENCE_META_KEY, last);
+            this.#written.last = last;
+          }
+        } catch (error) {
+          this.#events.emit('error', { error });
+        }
+      } while (this.#writeAgain);
+    };
+    this.#write = run().finally(() => {
+      this.#write = null;
+    });
+  }
+}
+
+/** The ack an own intent would have had, from its log entry; null for statuses that are not final. */
+function ackFromEntry(entry: LogEntry): Ack | null {
+  const { id, sequence } = entry.event;
+  if (entry.status === 'applied' || entry.status === 'approved') return { id, success: true, sequence };
+  if (entry.status === 'awaiting-approval') return { id, success: true, sequence, status: 'awaiting-approval' };
+  if (entry.status === 'rejected' || entry.status === 'denied') {
+    return { id, success: false, reason: RejectReason.Conflict, ...(entry.reason === undefined ? {} : { detail: entry.reason }) };
+  }
+  return null;
+}
+
