@@ -1,4 +1,4 @@
-import { createServer } from '@dungeon-lab/server';
+import { AuthConfigError, createServer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { pino } from 'pino';
 import { ConfigError, configFromEnv } from './config.ts';
@@ -16,14 +16,30 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: config.logLevel });
   const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
-  const server = createServer({
-    store,
-    logger,
-    evictAfterMs: config.evictAfterMs,
-    checksumIntervalMs: config.checksumIntervalMs,
-  });
+  let server;
+  try {
+    server = createServer({
+      store,
+      logger,
+      evictAfterMs: config.evictAfterMs,
+      checksumIntervalMs: config.checksumIntervalMs,
+      auth: config.auth,
+      openRooms: config.openRooms,
+    });
+  } catch (err) {
+    if (err instanceof AuthConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      await store.close();
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (config.auth.mode === 'development') {
+    // Anyone who can reach the server can log in as anyone: fine on a laptop, not on a network.
+    logger.warn({ host: config.host }, 'development auth: POST /api/dev/login issues a token for any name; set AUTH_MODE=production to deploy');
+  }
   await server.listen(config.port, config.host);
-  logger.info({ url: server.url, dataDir: config.dataDir }, 'server started');
+  logger.info({ url: server.url, dataDir: config.dataDir, auth: config.auth.mode, openRooms: config.openRooms }, 'server started');
   // The one line a person starting the server looks for.
   process.stdout.write(`listening on ${server.url}\n`);
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -45,10 +46,11 @@ async function startApp(env: Record<string, string>): Promise<App> {
   return { child, url, exited, output };
 }
 
-function provider(url: string, room: string): WebsocketProvider {
+function provider(url: string, room: string, token: string): WebsocketProvider {
   const p = new WebsocketProvider(url.replace('http', 'ws'), room, new Y.Doc(), {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params: { token },
   });
   cleanups.push(() => p.destroy());
   return p;
@@ -62,6 +64,23 @@ async function until(pred: () => boolean, what: string, ms = 10_000): Promise<vo
   }
 }
 
+async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A dev-mode GM and a session of theirs. */
+async function gmSession(url: string): Promise<{ token: string; sessionId: string }> {
+  const login = await post<{ token: string }>(`${url}/api/dev/login`, { name: 'gm' });
+  const session = await post<{ id: string }>(`${url}/api/sessions`, { name: 'demo' }, login.body.token);
+  expect(session.status).toBe(201);
+  return { token: login.body.token, sessionId: session.body.id };
+}
+
 describe('apps/server', () => {
   it('prints its URL, answers /healthz, and flushes every room on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
@@ -72,16 +91,19 @@ describe('apps/server', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
 
-    const p = provider(app.url, 'sessions/demo/table');
+    const { token, sessionId } = await gmSession(app.url);
+    const room = `sessions/${sessionId}/table`;
+    const p = provider(app.url, room, token);
     await until(() => p.synced, 'sync');
     for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
-    const probe = provider(app.url, 'sessions/demo/table');
+    const probe = provider(app.url, room, token);
     await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
 
+    // The dev signing key, the session and its GM are in the store: the old token still opens the room.
     const again = await startApp({ DATA_DIR: dataDir });
-    const reader = provider(again.url, 'sessions/demo/table');
+    const reader = provider(again.url, room, token);
     await until(() => reader.synced, 'sync after restart');
     expect(reader.doc.getMap('tokens').size).toBe(50);
   });
@@ -96,5 +118,42 @@ describe('apps/server', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/PORT must be an integer/);
+  });
+
+  it('verifies tokens of the issuer configured in AUTH_* and answers 404 to dev login', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const pem = await exportSPKI(publicKey);
+    const app = await startApp({
+      DATA_DIR: dataDir,
+      AUTH_ISSUER: 'https://id.test/',
+      AUTH_AUDIENCE: 'dungeon-lab',
+      AUTH_PUBLIC_KEY: pem.replace(/\n/g, '\\n'),
+      OPEN_ROOMS: 'true',
+    });
+    expect((await post(`${app.url}/api/dev/login`, { name: 'x' })).status).toBe(404);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('idp|42')
+      .setIssuer('https://id.test/')
+      .setAudience('dungeon-lab')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect((await post(`${app.url}/api/sessions`, { name: 'prod' }, token)).status).toBe(201);
+    const p = provider(app.url, 'lobby', token);
+    await until(() => p.synced, 'sync of an open room');
+  });
+
+  it('refuses a half-configured production auth with exit code 2', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      env: { ...process.env, PORT: '0', AUTH_ISSUER: 'https://id.test/' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
 });

@@ -16,6 +16,14 @@ import type { EventLogService } from './event-log/event-log-service.ts';
 import type { Room, RoomMember, RoomPeer } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { isValidRoomName } from './room-name.ts';
+import type { RevocablePeer } from './sessions/revoke-access.ts';
+
+/** Read authorization for multiplexed joins (implemented by RoomGate). */
+export interface RoomAccess {
+  /** Changes whenever any membership changes; a join that saw another value is checked again. */
+  readonly generation: number;
+  canRead(userId: string, room: string): Promise<boolean>;
+}
 
 /** A multiplexed room being loaded: messages for it wait here, in order. */
 interface PendingJoin {
@@ -32,7 +40,7 @@ let nextConnectionId = 1;
  * sidecar's multiplexing, to further rooms joined through `room` envelopes.
  * Any protocol violation closes this socket only, with a code from the table.
  */
-export class Connection implements RoomPeer {
+export class Connection implements RoomPeer, RevocablePeer {
   readonly id = nextConnectionId++;
   features: number;
   readonly userId: string;
@@ -45,16 +53,19 @@ export class Connection implements RoomPeer {
   private readonly onClosed: (conn: Connection) => void;
 
   private readonly eventLog: EventLogService;
+  private readonly access: RoomAccess;
 
   constructor(
     ws: WebSocket,
     opts: ResolvedOptions,
     registry: RoomRegistry,
     eventLog: EventLogService,
+    access: RoomAccess,
     identity: { userId: string; features: number },
     onClosed: (conn: Connection) => void,
   ) {
     this.eventLog = eventLog;
+    this.access = access;
     this.userId = identity.userId;
     this.ws = ws;
     this.opts = opts;
@@ -71,6 +82,33 @@ export class Connection implements RoomPeer {
 
   get roomCount(): number {
     return this.bindings.size + (this.primary === null ? 0 : 1);
+  }
+
+  roomNames(): string[] {
+    const names: string[] = [];
+    if (this.primary !== null) names.push(this.primary.room.name);
+    for (const [name, binding] of this.bindings) if (binding.kind === 'joined') names.push(name);
+    return names;
+  }
+
+  /**
+   * Takes away a room the user may no longer read: the URL room closes the
+   * socket with `code`; a multiplexed room is left with a `permission-denied`
+   * error and the socket keeps its other rooms.
+   */
+  revokeRoom(name: string, code: CloseCode): void {
+    if (this.primary?.room.name === name) {
+      this.close(code);
+      return;
+    }
+    const binding = this.bindings.get(name);
+    if (binding === undefined) return;
+    this.unbind(name, binding);
+    this.sendRoomError(name, 'permission-denied', closeInfo(code)?.reason ?? 'access revoked');
+  }
+
+  private sendRoomError(room: string, reason: 'permission-denied' | 'room-unavailable', detail: string): void {
+    this.send(encodeMessage({ type: 'room', room, message: { type: 'error', reason, detail } }));
   }
 
   /** Makes `room` (already loaded and acquired) this socket's URL room; `lastSeen` is the client's last event sequence. */
@@ -213,21 +251,39 @@ export class Connection implements RoomPeer {
     }
     const pending: PendingJoin = { queue: [{ msg, frame }], cancelled: false };
     this.bindings.set(name, { kind: 'joining', pending });
-    this.registry.acquire(name).then(
-      (room) => this.completeJoin(name, room, pending),
-      () => {
+    this.startJoin(name, pending);
+  }
+
+  /** Authorizes, then loads; a room the user may not read is never loaded ([A17]). */
+  private startJoin(name: string, pending: PendingJoin): void {
+    const generation = this.access.generation;
+    const fail = (reason: 'permission-denied' | 'room-unavailable', detail: string) => {
+      if (pending.cancelled || this.closed) return;
+      this.bindings.delete(name);
+      this.sendRoomError(name, reason, detail);
+    };
+    this.access.canRead(this.userId, name).then(
+      (allowed) => {
         if (pending.cancelled || this.closed) return;
-        this.bindings.delete(name);
-        this.send(
-          encodeMessage({ type: 'room', room: name, message: { type: 'error', reason: 'room-unavailable', detail: 'room could not be loaded' } }),
+        if (!allowed) return fail('permission-denied', 'not allowed in this room');
+        this.registry.acquire(name).then(
+          (room) => this.completeJoin(name, room, pending, generation),
+          () => fail('room-unavailable', 'room could not be loaded'),
         );
       },
+      () => fail('room-unavailable', 'membership could not be read'),
     );
   }
 
-  private completeJoin(name: string, room: Room, pending: PendingJoin): void {
+  private completeJoin(name: string, room: Room, pending: PendingJoin, generation: number): void {
     if (pending.cancelled || this.closed) {
       this.registry.release(room);
+      return;
+    }
+    if (this.access.generation !== generation) {
+      // Membership changed while the room loaded; the answer may be stale, so ask again.
+      this.registry.release(room);
+      this.startJoin(name, pending);
       return;
     }
     const member: RoomMember = { peer: this, enveloped: true, awarenessIds: new Set() };

@@ -1,6 +1,7 @@
 import type { IntentDefinition, SessionRole } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
+import type { AuthOptions } from './auth/auth-options.ts';
 import { type Logger, silentLogger } from './logger.ts';
 
 export interface CompactionOptions {
@@ -58,10 +59,19 @@ export interface ServerOptions {
   /** Game systems: their intents are registered under `plugin:<id>:…` and their rules decide critical intents. */
   readonly plugins?: readonly GameSystemPlugin[];
   /**
-   * A user's role in a session (null: not a member). The default is the
-   * server's own membership store.
+   * A user's role in a session (null: not a member) as the event log sees it.
+   * The default is the server's membership store. Access to rooms and to the
+   * HTTP API is always decided by the membership store, whatever this says.
    */
   readonly roleOf?: (sessionId: string, userId: string) => Promise<SessionRole | null>;
+  /** How callers are authenticated (docs/security.md); default `{ mode: 'development' }`. */
+  readonly auth?: AuthOptions;
+  /**
+   * Rooms outside `sessions/` accept any valid token, no membership needed
+   * ([A13]). Off by default: such rooms are then refused with 403. For tests
+   * and benchmarks of stock y-websocket behaviour on arbitrary rooms.
+   */
+  readonly openRooms?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +87,8 @@ export interface ResolvedOptions {
   readonly closeGraceMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
   readonly eventLog: EventLogOptions;
+  readonly auth: AuthOptions;
+  readonly openRooms: boolean;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -112,5 +124,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     closeGraceMs: options.closeGraceMs ?? DEFAULT_OPTIONS.closeGraceMs,
     onCompactionSnapshotWritten: options.onCompactionSnapshotWritten,
     eventLog: { ...DEFAULT_OPTIONS.eventLog, ...options.eventLog },
+    auth: options.auth ?? { mode: 'development' },
+    openRooms: options.openRooms ?? false,
   };
 }

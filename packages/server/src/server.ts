@@ -9,11 +9,17 @@ import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
 import { EventLogService } from './event-log/event-log-service.ts';
 import { handleSessionApi } from './event-log/http-api.ts';
-import { userFromRequest } from './event-log/identity.ts';
+import { createAuthenticator } from './auth/authenticator.ts';
+import { credentialFromUpgrade, selectSubprotocol } from './auth/credentials.ts';
+import { handleDevLogin } from './auth/dev-login-route.ts';
 import { handleHttp } from './http-routes.ts';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options.ts';
 import { RoomRegistry } from './room-registry.ts';
 import { roomNameFromPath } from './room-name.ts';
+import { Membership } from './sessions/membership.ts';
+import { revokeAccess } from './sessions/revoke-access.ts';
+import { RoomGate } from './sessions/room-gate.ts';
+import { handleSessionsApi } from './sessions/sessions-http-api.ts';
 
 export interface ServerMetrics {
   readonly rooms: number;
@@ -53,8 +59,17 @@ function lastSeenFromQuery(params: URLSearchParams): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  503: 'Service Unavailable',
+};
+
+/** Upgrade refusals are raw HTTP on the socket: the WebSocket never opens ([A1]). */
+function refuse(socket: Duplex, status: number): void {
+  const challenge = status === 401 ? 'WWW-Authenticate: Bearer realm="dungeon-lab"\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export function createServer(options: ServerOptions): DungeonLabServer {
@@ -63,13 +78,21 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   const plugins = new Map((options.plugins ?? []).map((p) => [p.id, p] as const));
   for (const plugin of plugins.values()) assertValidPlugin(plugin);
   const intents = createIntentRegistry([...(options.intents ?? []), ...Array.from(plugins.values()).flatMap((p) => p.intents)]);
-  // Until the membership store lands, nobody has a role unless the embedder says so.
-  const roleOf = options.roleOf ?? (async () => null);
+  const auth = createAuthenticator(opts.auth, opts.store);
+  const membership = new Membership(opts.store);
+  const gate = new RoomGate(membership, opts.openRooms);
+  const roleOf = options.roleOf ?? ((sessionId: string, userId: string) => membership.roleOf(sessionId, userId));
   const eventLog = new EventLogService(opts, registry, intents, plugins, roleOf);
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => eventLog.afterRoomLoad(room);
   const connections = new Set<Connection>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false });
+  membership.onChange((change) => revokeAccess(connections, change));
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: selectSubprotocol,
+  });
   let url = '';
   let closing = false;
 
@@ -77,7 +100,14 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     return (
       (await handleHttp(req, res, { ping: () => opts.store.ping(), metrics })) ||
-      (await handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes))
+      (await handleDevLogin(req, res, url, auth, opts.eventLog.maxHttpBodyBytes)) ||
+      (await handleSessionsApi(req, res, url, {
+        auth,
+        membership,
+        maxBodyBytes: opts.eventLog.maxHttpBodyBytes,
+        memberApi: (req, res, url, userId) =>
+          handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes, userId),
+      }))
     );
   };
 
@@ -103,26 +133,41 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (closing) return refuse(socket, 503, 'Service Unavailable');
+    if (closing) return refuse(socket, 503);
     const parsed = new URL(req.url ?? '/', 'http://localhost');
     const roomName = roomNameFromPath(parsed.pathname);
-    if (roomName === null) return refuse(socket, 400, 'Bad Request');
+    if (roomName === null) return refuse(socket, 400);
     const { features, versionMismatch } = featuresFromQuery(parsed.searchParams);
+    // Who, then whether they may read the room, and only then load it: a
+    // refused caller never makes the server touch the store for a room ([A1]).
+    const credential = credentialFromUpgrade(req, parsed);
+    if (credential.kind === 'malformed') return refuse(socket, 400);
+    const verified = await auth.verify(credential.kind === 'token' ? credential.token : null);
+    if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401);
+    const userId = verified.principal.userId;
     let room;
-    try {
-      // Load before the socket opens: a client must never sync against an empty doc
-      // that only looks empty because storage has not answered yet ([P5]).
-      room = await registry.acquire(roomName);
-    } catch {
-      return refuse(socket, 503, 'Service Unavailable');
-    }
-    if (socket.destroyed || closing) {
+    for (;;) {
+      const generation = gate.generation;
+      try {
+        if (!(await gate.canRead(userId, roomName))) return refuse(socket, 403);
+        // Load before the socket opens: a client must never sync against an empty doc
+        // that only looks empty because storage has not answered yet ([P5]).
+        room = await registry.acquire(roomName);
+      } catch {
+        return refuse(socket, 503);
+      }
+      if (socket.destroyed || closing) {
+        registry.release(room);
+        return;
+      }
+      // Nothing changed while we waited: the socket is admitted in this same
+      // tick, before any later revocation runs, so that revocation will see it.
+      if (gate.generation === generation) break;
       registry.release(room);
-      return;
     }
-    const identity = { userId: userFromRequest(req, parsed), features };
+    const identity = { userId, features };
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, opts, registry, eventLog, identity, (c) => connections.delete(c));
+      const conn = new Connection(ws, opts, registry, eventLog, gate, identity, (c) => connections.delete(c));
       connections.add(conn);
       if (versionMismatch) {
         registry.release(room);

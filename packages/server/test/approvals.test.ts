@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { resolutionIdFor } from '../src/event-log/approval-queue.ts';
 import { encodeLogEntry } from '../src/event-log/log-codec.ts';
 import { type RunningServer, startServer, tempDir, waitFor } from './helpers.ts';
+import { bearer, testToken } from './test-identity.ts';
 import { type IntentClient, getJson, openIntentClient } from './intent-client.ts';
 
 /** A tiny game system: characters have HP, and finishing one at 0 HP is critical. */
@@ -79,7 +80,7 @@ async function member(running: RunningServer, session: string, user: string) {
   cleanups.push(() => c.close());
   const requested: ApprovalRequest[] = [];
   const resolved: ApprovalResolution[] = [];
-  const ws = new WebSocket(`${running.wsUrl}/sessions/${session}/table?dl=1&user=${user}`);
+  const ws = new WebSocket(`${running.wsUrl}/sessions/${session}/table?dl=1&token=${testToken(user)}`);
   ws.on('message', (data: Buffer) => {
     const msg = decodeMessage(new Uint8Array(data));
     if (msg.type === 'approval-requested') requested.push(...(msg.approvals as ApprovalRequest[]));
@@ -118,9 +119,9 @@ describe('GM approval of critical intents', () => {
     expect(request.current['/actors/thorin']).toMatchObject({ hp: 0, dead: false });
     await new Promise((r) => setTimeout(r, 100));
     expect(player.requested).toHaveLength(0);
-    const asGm = await getJson<{ approvals: ApprovalRequest[] }>(`${running.url}/api/sessions/a1/approvals`, { headers: { 'x-user-id': 'gm-ann' } });
+    const asGm = await getJson<{ approvals: ApprovalRequest[] }>(`${running.url}/api/sessions/a1/approvals`, {}, 'gm-ann');
     expect(asGm.body.approvals.map((a) => a.entry.event.sequence)).toEqual([3]);
-    expect((await getJson(`${running.url}/api/sessions/a1/approvals`, { headers: { 'x-user-id': 'bob' } })).status).toBe(403);
+    expect((await getJson(`${running.url}/api/sessions/a1/approvals`, {}, 'bob')).status).toBe(403);
   });
 
   it('[EL14] the GM approves: the effect applies, the requester is told, and both steps are in the log', async () => {
@@ -197,7 +198,7 @@ describe('GM approval of critical intents', () => {
     const player = await member(running, 'a7', 'bob');
     await gm.c.request(createIntent('plugin:testsys:spawn', { actor: 'thorin', hp: 3 }));
     const post = (path: string, body: object) =>
-      fetch(`${running.url}/api/sessions/a7/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': 'gm-ann' }, body: JSON.stringify(body) });
+      fetch(`${running.url}/api/sessions/a7/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer('gm-ann') }, body: JSON.stringify(body) });
     const { id: standing } = (await (await post('checkpoint', { name: 'standing' })).json()) as { id: string };
     await player.c.request(createIntent('plugin:testsys:hit', { actor: 'thorin', amount: 9 }));
     const [pending] = await player.c.request(createIntent('plugin:testsys:finish', { actor: 'thorin' }));
@@ -278,7 +279,7 @@ describe('approval queue durability', () => {
       [2, 'approved'],
       [3, 'applied'],
     ]);
-    const queue = await getJson<{ approvals: unknown[] }>(`${second.url}/api/sessions/d2/approvals`, { headers: { 'x-user-id': 'gm-ann' } });
+    const queue = await getJson<{ approvals: unknown[] }>(`${second.url}/api/sessions/d2/approvals`, {}, 'gm-ann');
     expect(queue.body.approvals).toEqual([]);
     await new Promise((r) => setTimeout(r, 100));
     expect(gm.requested).toEqual([]);

@@ -122,10 +122,13 @@ const cases: AbuseCase[] = [
     title: '[P13] server-to-client messages sent by a client close with ProtocolError',
     code: CloseCode.ProtocolError,
     sockets: [
-      [encodeMessage({ type: 'saved', stateVector: new Uint8Array([0]) })],
+      [encodeMessage({ type: 'saved', stateVector: new Uint8Array([0]), deleteSet: new Uint8Array([0]) })],
       [encodeMessage({ type: 'checksum', stateVector: new Uint8Array([0]), checksum: 'x' })],
       [encodeMessage({ type: 'error', reason: 'conflict', detail: 'x' })],
       [encodeMessage({ type: 'auth-denied', reason: 'x' })],
+      [encodeMessage({ type: 'intent-ack', acks: [] })],
+      [encodeMessage({ type: 'event-applied', entries: [] })],
+      [encodeMessage({ type: 'catch-up-response', entries: [], latest: 0, skipped: false })],
     ],
   },
   {
@@ -185,7 +188,7 @@ afterAll(async () => {
 describe('bad input hurts only its sender', () => {
   it.each(cases.map((c, i) => [c.title, c, i] as const))('%s; stock clients in the room keep syncing', async (_t, c, i) => {
     c.precondition?.();
-    const room = `sessions/bad-${i}/table`;
+    const room = `bad/${i}/table`;
     pair = await legitPair(running.wsUrl, room);
     await pair.roundTrip('before');
     for (const frames of c.sockets) {

@@ -4,11 +4,12 @@
  * root types and content of any kind under any client id, so comparing a few
  * known types' toJSON() would miss most of it. Items are expanded element by
  * element (splitting differs between docs) and deleted elements carry no
- * value (garbage collection drops it at different times).
+ * value (garbage collection drops it at different times) and are kept as runs.
  */
 import * as Y from 'yjs';
 
-type Element = [client: number, clock: number, value: unknown];
+/** A live element, or a run of deleted ones (fuzzed deletes can span billions of clocks). */
+type Element = [client: number, clock: number, value: unknown] | { client: number; clock: number; deleted: number };
 
 function valueOf(item: Y.Item, offset: number): unknown {
   if (item.deleted) return null;
@@ -20,10 +21,19 @@ function valueOf(item: Y.Item, offset: number): unknown {
   return value instanceof Uint8Array ? Array.from(value) : value;
 }
 
-function elements(item: Y.Item): Element[] {
-  const out: Element[] = [];
-  for (let i = 0; i < item.length; i++) out.push([item.id.client, item.id.clock + i, valueOf(item, i)]);
-  return out;
+function pushElements(out: Element[], item: Y.Item): void {
+  const { client, clock } = item.id;
+  if (item.deleted) {
+    const last = out[out.length - 1];
+    // Deleted neighbours merge into one run, however the docs happened to split them.
+    if (last !== undefined && !Array.isArray(last) && last.client === client && last.clock + last.deleted === clock) {
+      last.deleted += item.length;
+    } else {
+      out.push({ client, clock, deleted: item.length });
+    }
+    return;
+  }
+  for (let i = 0; i < item.length; i++) out.push([client, clock + i, valueOf(item, i)]);
 }
 
 /** The parts of a Y.AbstractType this reads; structural, so every kind of type fits. */
@@ -34,7 +44,7 @@ interface TypeInternals {
 
 function describeType(type: TypeInternals): unknown {
   const seq: Element[] = [];
-  for (let item = type._start; item !== null; item = item.right) seq.push(...elements(item));
+  for (let item = type._start; item !== null; item = item.right) pushElements(seq, item);
   const map = Array.from(type._map.entries())
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, item]) => [key, item.id.client, item.id.clock, valueOf(item, item.length - 1)]);

@@ -2,6 +2,7 @@ import { createLevelStore } from '@dungeon-lab/store-level';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { allSaved, connectProvider, type ServerProcess, spawnServerProcess, synced, tempDir, waitFor } from './helpers.ts';
+import { createSessionViaApi } from './test-identity.ts';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -23,7 +24,8 @@ describe('durability', () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     const first = await serverOn(dir.path);
-    const writer = connectProvider(first.wsUrl, 'sessions/d/table', new Y.Doc(), { sidecar: true });
+    const room = `sessions/${await createSessionViaApi(first.url)}/table`;
+    const writer = connectProvider(first.wsUrl, room, new Y.Doc(), { sidecar: true });
     cleanups.push(() => writer.destroy());
     await synced(writer);
     for (let i = 0; i < 200; i++) {
@@ -36,7 +38,7 @@ describe('durability', () => {
     writer.destroy();
 
     const second = await serverOn(dir.path);
-    const reader = connectProvider(second.wsUrl, 'sessions/d/table');
+    const reader = connectProvider(second.wsUrl, room);
     cleanups.push(() => reader.destroy());
     await synced(reader);
     expect(readAll(reader.doc)).toEqual(confirmed);
@@ -72,28 +74,29 @@ describe('durability', () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     const first = await serverOn(dir.path, { COMPACT_AFTER_UPDATES: '20', PAUSE_AFTER_SNAPSHOT: '1' });
-    const writer = connectProvider(first.wsUrl, 'sessions/c/table', new Y.Doc(), { sidecar: true });
+    const room = `sessions/${await createSessionViaApi(first.url)}/table`;
+    const writer = connectProvider(first.wsUrl, room, new Y.Doc(), { sidecar: true });
     cleanups.push(() => writer.destroy());
     await synced(writer);
     for (let i = 0; i < 60; i++) {
       writer.doc.getMap('moves').set(`m${i}`, i);
       await new Promise((r) => setTimeout(r, 2));
     }
-    await first.waitForLine((l) => l === 'snapshot-written sessions/c/table');
+    await first.waitForLine((l) => l === `snapshot-written ${room}`);
     await waitFor(() => allSaved(writer), 10_000, 'all saved');
     const confirmed = readAll(writer.doc);
     await first.kill('SIGKILL');
     writer.destroy();
 
     const inspect = await createLevelStore({ dataDir: dir.path });
-    const afterCrash = await inspect.loadDoc('sessions/c/table');
+    const afterCrash = await inspect.loadDoc(room);
     await inspect.close();
     // The snapshot and the rows it was meant to replace are both there.
     expect(afterCrash.rows.some((r) => r.kind === 'snapshot')).toBe(true);
     expect(afterCrash.rows.filter((r) => r.kind === 'update').length).toBeGreaterThanOrEqual(20);
 
     const second = await serverOn(dir.path, { COMPACT_AFTER_UPDATES: '20' });
-    const next = connectProvider(second.wsUrl, 'sessions/c/table', new Y.Doc(), { sidecar: true });
+    const next = connectProvider(second.wsUrl, room, new Y.Doc(), { sidecar: true });
     cleanups.push(() => next.destroy());
     await synced(next);
     expect(readAll(next.doc)).toEqual(confirmed);
@@ -106,7 +109,7 @@ describe('durability', () => {
     next.destroy();
 
     const check = await createLevelStore({ dataDir: dir.path });
-    const compacted = await check.loadDoc('sessions/c/table');
+    const compacted = await check.loadDoc(room);
     await check.close();
     expect(compacted.rows.length).toBeLessThan(20);
     const doc = new Y.Doc();

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { encodeLogEntry } from '../src/event-log/log-codec.ts';
 import { type RunningServer, connectProvider, startServer, synced, tempDir, waitFor } from './helpers.ts';
 import { chat, getJson, type IntentClient, openIntentClient, postJson } from './intent-client.ts';
+import { bearer } from './test-identity.ts';
 
 /** Test intents standing in for rules that do not commute: HP with a floor at 0. */
 const spawn: IntentDefinition<{ actor: string; hp: number }> = {
@@ -159,6 +160,18 @@ describe('event log over sockets', () => {
     const floodAcks = flood.map((i) => flooder.acks.get(i.id)!);
     expect(floodAcks.filter((a) => a.success).length).toBeLessThanOrEqual(25);
     expect(floodAcks.filter((a) => !a.success && a.reason === 'rate-limited').length).toBeGreaterThanOrEqual(175);
+  });
+
+  it('[EL3][EL11] a resend of a recent intent gets its original ack even when its sender is out of tokens', async () => {
+    const running = await server({ eventLog: { rateLimit: { burst: 3, perSecond: 0.001 } } });
+    const c = await client(running, 's5b', 'alice');
+    const first = chat('first');
+    const [ack] = await c.request(first, chat('second'), chat('third')).then((acks) => acks);
+    const [limited] = await c.request(chat('fourth'));
+    expect(limited).toMatchObject({ success: false, reason: 'rate-limited' });
+    c.acks.clear();
+    const [again] = await c.request(first);
+    expect(again).toEqual(ack);
   });
 
   it('[EL6] a precondition on one entity version conflicts when that entity changed, and bumps versions when it holds', async () => {
@@ -310,7 +323,7 @@ describe('REST', () => {
 
     expect((await postJson(url, { not: 'an array' })).status).toBe(400);
     expect((await getJson(`${url}?from=-1`)).status).toBe(400);
-    const raw = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{' });
+    const raw = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer('tester') }, body: '[{' });
     expect(raw.status).toBe(400);
     expect((await getJson(`${running.url}/api/sessions/bad%20id/state`)).status).toBe(400);
   });

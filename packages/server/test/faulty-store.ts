@@ -11,14 +11,15 @@ export interface Faults {
 /** A real store with injected faults on loading, for load-before-sync tests. */
 export function withFaults(store: Store, faults: Faults): Store & { loadCalls: number } {
   let failuresLeft = faults.failLoads ?? 0;
+  // Every method of the real store, bound to it (its private fields need the real `this`).
+  const passthrough = Object.fromEntries(
+    Object.getOwnPropertyNames(Object.getPrototypeOf(store))
+      .filter((name) => name !== 'constructor' && typeof (store as unknown as Record<string, unknown>)[name] === 'function')
+      .map((name) => [name, ((store as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!).bind(store)]),
+  ) as unknown as Store;
   const wrapped = {
-    ...store,
+    ...passthrough,
     loadCalls: 0,
-    appendUpdates: store.appendUpdates.bind(store),
-    writeSnapshot: store.writeSnapshot.bind(store),
-    deleteRows: store.deleteRows.bind(store),
-    ping: store.ping.bind(store),
-    close: store.close.bind(store),
     async loadDoc(name: string) {
       wrapped.loadCalls++;
       if (faults.room === undefined || faults.room === name) {

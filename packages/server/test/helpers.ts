@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { createServer, type DungeonLabServer, type ServerOptions } from '../src/index.ts';
+import { ensureAccess, registerServerStore, sessionIn, TEST_AUTH, testAuthEnv, testToken } from './test-identity.ts';
 
 export async function tempDir(prefix = 'dl-server-'): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
@@ -42,12 +43,15 @@ export async function startServer(
   const dataDir = options.dataDir ?? owned!.path;
   const level = await createLevelStore({ dataDir });
   const store = options.wrapStore?.(level) ?? level;
-  const server = createServer({ ...options, store });
+  // Tests of sync, limits and the event log authenticate with the test issuer; rooms outside sessions/ stay open to them.
+  const server = createServer({ auth: TEST_AUTH, openRooms: true, ...options, store });
   await server.listen(options.port ?? 0, '127.0.0.1');
+  const unregister = registerServerStore(server.url, store);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    unregister();
     await server.close();
     await store.close();
   };
@@ -68,6 +72,8 @@ export async function startServer(
 export interface ProviderOptions {
   sidecar?: boolean;
   connect?: boolean;
+  /** Who connects (a test-issuer token; default `tester`). */
+  user?: string;
 }
 
 /** A stock y-websocket provider in Node; with `sidecar` it also records `saved` state vectors. */
@@ -75,14 +81,17 @@ export function connectProvider(
   wsUrl: string,
   room: string,
   doc = new Y.Doc(),
-  { sidecar = false, connect = true }: ProviderOptions = {},
+  { sidecar = false, connect = true, user = 'tester' }: ProviderOptions = {},
 ): WebsocketProvider & { saved: Map<number, number> } {
+  // A session room needs the user to be a member first; the provider connects once that is stored.
+  const seeding = sessionIn(room) === null ? null : ensureAccess(wsUrl, room, user);
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    connect,
-    params: sidecar ? { [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) } : {},
+    connect: connect && seeding === null,
+    params: { token: testToken(user), ...(sidecar ? { [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) } : {}) },
   }) as WebsocketProvider & { saved: Map<number, number> };
+  if (seeding !== null && connect) void seeding.then(() => provider.connect());
   provider.saved = new Map();
   if (sidecar) {
     provider.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
@@ -128,10 +137,10 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a server in its own process, so tests can SIGKILL it. */
-export async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    env: { ...process.env, ...env },
+/** Runs a server in its own process, so tests can SIGKILL it; `nodeArgs` go before the script (e.g. --expose-gc). */
+export async function spawnServerProcess(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fixture], {
+    env: { ...process.env, ...testAuthEnv(), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];

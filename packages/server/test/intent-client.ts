@@ -7,6 +7,7 @@ import { type Ack, type Intent, type LogEntry, createIntent } from '@dungeon-lab
 import { PROTOCOL_VERSION, SIDECAR_QUERY_PARAM, decodeMessage, encodeMessage } from '@dungeon-lab/protocol';
 import WebSocket from 'ws';
 import { waitFor } from './helpers.ts';
+import { bearer, ensureAccess, ensureMember, testToken } from './test-identity.ts';
 
 export interface IntentClient {
   readonly acks: Map<string, Ack>;
@@ -25,7 +26,8 @@ export async function openIntentClient(
   user: string,
   extra: Record<string, string> = {},
 ): Promise<IntentClient> {
-  const params = new URLSearchParams({ [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION), user, ...extra });
+  await ensureMember(wsUrl, sessionId, user);
+  const params = new URLSearchParams({ [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION), token: testToken(user), ...extra });
   const ws = new WebSocket(`${wsUrl}/sessions/${sessionId}/table?${params}`);
   const acks = new Map<string, Ack>();
   const applied: LogEntry[] = [];
@@ -65,15 +67,17 @@ export async function openIntentClient(
 
 export const chat = (text: string): Intent => createIntent('chat:message', { text });
 
-export async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, init);
+/** A call as `user` (a test-issuer bearer token), who is first made a member of the session the URL names. */
+export async function getJson<T>(url: string, init: RequestInit = {}, user = 'tester'): Promise<{ status: number; body: T }> {
+  await ensureAccess(url, new URL(url).pathname, user);
+  const res = await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...bearer(user) } });
   return { status: res.status, body: (await res.json()) as T };
 }
 
 export function postJson<T>(url: string, body: unknown, user = 'tester'): Promise<{ status: number; body: T }> {
-  return getJson<T>(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-user-id': user },
-    body: JSON.stringify(body),
-  });
+  return getJson<T>(
+    url,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    user,
+  );
 }

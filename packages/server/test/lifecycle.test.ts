@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { createServer, type DungeonLabServer } from '../src/index.ts';
 import { withFaults } from './faulty-store.ts';
 import { allSaved, connectProvider, startServer, synced, tempDir, waitFor } from './helpers.ts';
+import { TEST_AUTH } from './test-identity.ts';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -23,7 +24,7 @@ async function seed(dataDir: string, room: string, entries: number): Promise<Rec
 }
 
 async function serve(store: Awaited<ReturnType<typeof createLevelStore>>, opts: Parameters<typeof createServer>[0] extends infer O ? Partial<O> : never = {}): Promise<DungeonLabServer> {
-  const server = createServer({ ...opts, store });
+  const server = createServer({ auth: TEST_AUTH, openRooms: true, ...opts, store });
   await server.listen(0, '127.0.0.1');
   cleanups.push(() => server.close());
   return server;
@@ -110,7 +111,7 @@ describe('room lifecycle', () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     const store = await createLevelStore({ dataDir: dir.path });
-    const server = createServer({ store });
+    const server = createServer({ store, auth: TEST_AUTH, openRooms: true });
     await server.listen(0, '127.0.0.1');
     const p = connectProvider(server.url.replace('http', 'ws'), 'flush', new Y.Doc());
     await synced(p);

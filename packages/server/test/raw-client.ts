@@ -5,6 +5,7 @@
 import { PROTOCOL_VERSION, SIDECAR_QUERY_PARAM, decodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
 import WebSocket from 'ws';
 import { waitFor } from './helpers.ts';
+import { ensureAccess, testToken } from './test-identity.ts';
 
 export interface RawClient {
   readonly ws: WebSocket;
@@ -27,6 +28,8 @@ export interface RawOptions {
   readonly sidecar?: boolean | number;
   /** Resolve only after the server's first frame (sync step 1), proving the socket joined its room. */
   readonly waitForJoin?: boolean;
+  /** Who connects (a test-issuer token; default `tester`). */
+  readonly user?: string;
 }
 
 interface TcpSocket {
@@ -34,9 +37,11 @@ interface TcpSocket {
   resume(): void;
 }
 
-export async function openRaw(wsUrl: string, room: string, { sidecar = false, waitForJoin = true }: RawOptions = {}): Promise<RawClient> {
-  const query = sidecar === false ? '' : `?${SIDECAR_QUERY_PARAM}=${sidecar === true ? PROTOCOL_VERSION : sidecar}`;
-  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(room)}${query}`);
+export async function openRaw(wsUrl: string, room: string, { sidecar = false, waitForJoin = true, user = 'tester' }: RawOptions = {}): Promise<RawClient> {
+  await ensureAccess(wsUrl, room, user);
+  const params = new URLSearchParams({ token: testToken(user) });
+  if (sidecar !== false) params.set(SIDECAR_QUERY_PARAM, String(sidecar === true ? PROTOCOL_VERSION : sidecar));
+  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(room)}?${params}`);
   const frames: Uint8Array[] = [];
   let code: number | null = null;
   ws.on('message', (data: Buffer) => frames.push(new Uint8Array(data)));

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { connectProvider, type RunningServer, startServer, synced, waitFor } from './helpers.ts';
+import { testToken } from './test-identity.ts';
 
 let running: RunningServer | undefined;
 const providers: Array<{ destroy(): void }> = [];
@@ -98,7 +99,7 @@ describe('sync with stock y-websocket clients', () => {
 
   it('[P4] an update is echoed to its sender, one message per frame', async () => {
     running = await startServer();
-    const ws = new WebSocket(`${running.wsUrl}/echo-room`);
+    const ws = new WebSocket(`${running.wsUrl}/echo-room?token=${testToken('tester')}`);
     const frames: Uint8Array[] = [];
     ws.on('message', (data: Buffer) => frames.push(new Uint8Array(data)));
     await new Promise((r) => ws.once('open', r));
@@ -123,7 +124,7 @@ describe('sync with stock y-websocket clients', () => {
     a.awareness.setLocalStateField('cursor', { x: 3, y: 4 });
     await waitFor(() => b.awareness.getStates().get(a.doc.clientID)?.cursor?.x === 3, 5_000, 'awareness at b');
     // A fresh socket asking with query-awareness gets a's state.
-    const ws = new WebSocket(`${running.wsUrl}/aw`);
+    const ws = new WebSocket(`${running.wsUrl}/aw?token=${testToken('tester')}`);
     const frames: Uint8Array[] = [];
     ws.on('message', (data: Buffer) => frames.push(new Uint8Array(data)));
     await new Promise((r) => ws.once('open', r));

@@ -1,12 +1,27 @@
 /**
  * The embedded backend: one LevelDB directory holds every document's rows and
- * every session's event log. Layout and guarantees are in docs/storage.md
- * ([L1]..[L7]).
+ * every session's event log, sessions, members and secrets. Layout and
+ * guarantees are in docs/storage.md ([L1]..[L7], [LM1]..[LM2]).
  */
-import type { RowId, Store, StoredDoc, StoredEvent, StoredRecord, StoredRow } from '@dungeon-lab/store';
+import type {
+  AddMemberResult,
+  CreateSessionResult,
+  RemoveMemberResult,
+  RowId,
+  SessionRole,
+  SetRoleResult,
+  Store,
+  StoredDoc,
+  StoredEvent,
+  StoredMember,
+  StoredRecord,
+  StoredRow,
+  StoredSession,
+} from '@dungeon-lab/store';
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
 import { LevelEventLog } from './level-event-log.ts';
+import { LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
 import { decodeRowValue, encodeRowValue } from './row-value.ts';
 
@@ -76,6 +91,7 @@ class LevelStore implements Store {
   readonly #nextId: () => RowId;
   readonly #write: { sync: boolean };
   readonly #events: LevelEventLog;
+  readonly #sessions: LevelSessions;
   #closing: Promise<void> | undefined;
 
   constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
@@ -84,6 +100,7 @@ class LevelStore implements Store {
     this.#nextId = createRowIdGenerator(epoch);
     this.#write = { sync };
     this.#events = new LevelEventLog(db, this.#write, () => this.#assertOpen());
+    this.#sessions = new LevelSessions(db, this.#write, () => this.#assertOpen());
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -189,6 +206,38 @@ class LevelStore implements Store {
 
   listApprovals(log: string): Promise<StoredRecord[]> {
     return this.#events.listApprovals(log);
+  }
+
+  createSession(session: StoredSession): Promise<CreateSessionResult> {
+    return this.#sessions.createSession(session);
+  }
+
+  getSession(id: string): Promise<StoredSession | null> {
+    return this.#sessions.getSession(id);
+  }
+
+  addMember(sessionId: string, member: StoredMember): Promise<AddMemberResult> {
+    return this.#sessions.addMember(sessionId, member);
+  }
+
+  setMemberRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult> {
+    return this.#sessions.setMemberRole(sessionId, userId, role);
+  }
+
+  removeMember(sessionId: string, userId: string): Promise<RemoveMemberResult> {
+    return this.#sessions.removeMember(sessionId, userId);
+  }
+
+  listMembers(sessionId: string): Promise<StoredMember[]> {
+    return this.#sessions.listMembers(sessionId);
+  }
+
+  memberRole(sessionId: string, userId: string): Promise<SessionRole | null> {
+    return this.#sessions.memberRole(sessionId, userId);
+  }
+
+  claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array> {
+    return this.#sessions.claimSecret(name, candidate);
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The conformance suites every storage backend runs. Rule IDs are defined in
  * docs/storage.md: [S1]..[S12] here for documents, [S14]..[S27] in
- * event-log-conformance.ts for event logs. [S13] and [S28] (kill -9) need a
+ * event-log-conformance.ts for event logs, [SM1]..[SM9] in session-conformance.ts
+ * for sessions, members and secrets. [S13] and [S28] (kill -9) need a
  * real child process and are proved by each backend's own tests.
  *
  * They are black-box on purpose: only the store interfaces are used, so a
@@ -15,6 +16,7 @@ import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
 
 export type { Closable, ConformanceTarget } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
+export { runSessionStoreConformance } from './session-conformance.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 

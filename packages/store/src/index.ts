@@ -1,2 +1,20 @@
-export type { RowId, StoredRow, StoredDoc, DocStore, StoredEvent, StoredRecord, EventLogStore, Store } from './store.ts';
+export type {
+  RowId,
+  StoredRow,
+  StoredDoc,
+  DocStore,
+  StoredEvent,
+  StoredRecord,
+  EventLogStore,
+  SessionRole,
+  StoredSession,
+  StoredMember,
+  CreateSessionResult,
+  AddMemberResult,
+  SetRoleResult,
+  RemoveMemberResult,
+  SessionStore,
+  SecretStore,
+  Store,
+} from './store.ts';
 export { DuplicateEventError } from './store.ts';

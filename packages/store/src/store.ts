@@ -142,5 +142,79 @@ export interface EventLogStore {
   listApprovals(log: string): Promise<StoredRecord[]>;
 }
 
-/** The store a server is built on. Later waves add sessions and membership here. */
-export type Store = DocStore & EventLogStore;
+/** What a member may do in a session: a GM runs it; a player plays in it. */
+export type SessionRole = 'gm' | 'player';
+
+/** A session as stored ([SM1]..[SM8] in docs/storage.md). The store keeps the fields as given. */
+export interface StoredSession {
+  readonly id: string;
+  readonly name: string;
+  /** The secret a user presents to join as a player. */
+  readonly joinCode: string;
+  /** User id of the creator, stored as the session's first GM. */
+  readonly createdBy: string;
+  /** Milliseconds since the epoch; also the creator's `joinedAt`. */
+  readonly createdAt: number;
+}
+
+export interface StoredMember {
+  readonly userId: string;
+  readonly role: SessionRole;
+  /** Milliseconds since the epoch. */
+  readonly joinedAt: number;
+}
+
+/**
+ * Answers of the membership writes. Expected outcomes (a duplicate, a missing
+ * member, the last GM) are data, so callers cannot mistake them for a broken
+ * backend; invalid input and an unusable store still reject.
+ */
+export type CreateSessionResult = { readonly status: 'created' } | { readonly status: 'exists' };
+export type AddMemberResult =
+  | { readonly status: 'added'; readonly member: StoredMember }
+  | { readonly status: 'exists'; readonly member: StoredMember }
+  | { readonly status: 'no-session' };
+export type SetRoleResult =
+  | { readonly status: 'updated'; readonly member: StoredMember; readonly previous: SessionRole }
+  | { readonly status: 'not-member' }
+  | { readonly status: 'last-gm' };
+export type RemoveMemberResult =
+  | { readonly status: 'removed'; readonly member: StoredMember }
+  | { readonly status: 'not-member' }
+  | { readonly status: 'last-gm' };
+
+/**
+ * Sessions and their members ([SM1]..[SM8] in docs/storage.md). Session ids
+ * and user ids are any well-formed Unicode strings, in a namespace separate
+ * from documents and logs. Every write is durable once resolved, and the
+ * writes to one session are atomic with respect to each other: the checks
+ * (exists, is a member, is the last GM) and the write they guard cannot be
+ * raced, so a session can never be left without a GM.
+ */
+export interface SessionStore {
+  /** Stores the session and its creator as its only member (role `gm`, joined at `createdAt`), in one write. */
+  createSession(session: StoredSession): Promise<CreateSessionResult>;
+  getSession(id: string): Promise<StoredSession | null>;
+  /** Adds a member unless the user already is one; an existing member is never changed (`exists`). */
+  addMember(sessionId: string, member: StoredMember): Promise<AddMemberResult>;
+  /** Changes a member's role (joinedAt kept); refuses to demote the session's last GM. */
+  setMemberRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult>;
+  /** Removes a member; refuses to remove the session's last GM. */
+  removeMember(sessionId: string, userId: string): Promise<RemoveMemberResult>;
+  /** Every member of the session, in no guaranteed order; `[]` for an unknown session. */
+  listMembers(sessionId: string): Promise<StoredMember[]>;
+  /** The user's role in the session, or null when they are not a member (or there is no such session). */
+  memberRole(sessionId: string, userId: string): Promise<SessionRole | null>;
+}
+
+/**
+ * Server-wide secrets that must outlive a restart (the development token
+ * signing key). First writer wins, so two racing starts agree on one value.
+ */
+export interface SecretStore {
+  /** Returns the secret stored under `name`, storing `candidate` first if there is none ([SM9]). */
+  claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The store a server is built on. */
+export type Store = DocStore & EventLogStore & SessionStore & SecretStore;

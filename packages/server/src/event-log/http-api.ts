@@ -3,7 +3,6 @@ import { HttpError, readJsonBody, sendJson } from '../http-json.ts';
 import type { LogEntry } from '@dungeon-lab/events';
 import { type CheckpointInfo, CheckpointNotFoundError, type Checkpoints } from './checkpoints.ts';
 import { type EventLogService, LogUnavailableError } from './event-log-service.ts';
-import { userFromRequest } from './identity.ts';
 import { isValidSessionId } from './session-rooms.ts';
 
 /** A log entry as the REST API shows it: the StateEvent plus its status ([EL7]). */
@@ -38,13 +37,14 @@ export async function handleSessionApi(
   service: EventLogService,
   checkpoints: Checkpoints,
   maxBodyBytes: number,
+  /** The authenticated caller, already checked to be a member of the session (sessions-http-api.ts). */
+  userId: string,
 ): Promise<boolean> {
   const m = ROUTE.exec(url.pathname);
   if (m === null) return false;
   const [, sessionId, resource, checkpointId, action] = m as unknown as [string, string, string, string | undefined, string | undefined];
   try {
     if (!isValidSessionId(sessionId)) throw new HttpError(400, 'invalid session id');
-    const userId = userFromRequest(req, url);
     const route = `${req.method} ${resource}${action ? `/${action}` : ''}`;
     switch (route) {
       case 'GET state':

@@ -133,6 +133,9 @@ export class SessionSequencer {
    * delays anyone else's intents behind their own ([EL11]).
    */
   submit(raw: unknown, userId: string, peerId?: number): Promise<Ack> {
+    // A resend of a recent intent is answered from memory at once: it costs no token and never waits ([EL3]).
+    const recent = this.deps.hot.byEventId(idOf(raw));
+    if (recent !== undefined) return Promise.resolve(ackFor(recent));
     if (!this.deps.rate.take(userId)) {
       return Promise.resolve(rejection(idOf(raw), RejectReason.RateLimited, 'too many intents; retry later'));
     }

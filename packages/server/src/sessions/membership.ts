@@ -1,0 +1,131 @@
+import type {
+  RemoveMemberResult,
+  SessionRole,
+  SessionStore,
+  SetRoleResult,
+  StoredMember,
+  StoredSession,
+} from '@dungeon-lab/store';
+import { joinCodeMatches, newJoinCode, newSessionId } from './session-codes.ts';
+
+/** A member's role changed; `role` null means they are no longer a member. */
+export interface MembershipChange {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly role: SessionRole | null;
+}
+
+export type JoinResult =
+  | { readonly status: 'joined' | 'already-member'; readonly role: SessionRole }
+  | { readonly status: 'no-session' }
+  | { readonly status: 'wrong-code' };
+
+const DEFAULT_CACHE_ENTRIES = 10_000;
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * Sessions and who is in them, for the rest of the server. `roleOf` is what
+ * every upgrade and API call asks, so it is cached; every change goes through
+ * this service, which updates the cache, bumps `generation` and tells the
+ * listeners (which close revoked sockets) in one synchronous step after the
+ * store has the change. Code that checks a role, awaits something, and then
+ * admits a socket compares `generation` before admitting it: if anything
+ * changed in between, it checks again, so a removal cannot slip past.
+ */
+export class Membership {
+  readonly #store: SessionStore;
+  readonly #maxEntries: number;
+  readonly #cache = new Map<string, Promise<SessionRole | null>>();
+  readonly #listeners: Array<(change: MembershipChange) => void> = [];
+  #generation = 0;
+
+  constructor(store: SessionStore, maxCacheEntries = DEFAULT_CACHE_ENTRIES) {
+    this.#store = store;
+    this.#maxEntries = maxCacheEntries;
+  }
+
+  /** Increases with every membership change. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  onChange(listener: (change: MembershipChange) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** The user's role in the session, null for a non-member (or an unknown session). Rejects if the store cannot answer. */
+  roleOf(sessionId: string, userId: string): Promise<SessionRole | null> {
+    const key = cacheKey(sessionId, userId);
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const read = this.#store.memberRole(sessionId, userId);
+    this.#remember(key, read);
+    // A failed read is not remembered; the promise in the cache is replaced, not patched, by a change.
+    read.catch(() => {
+      if (this.#cache.get(key) === read) this.#cache.delete(key);
+    });
+    return read;
+  }
+
+  getSession(id: string): Promise<StoredSession | null> {
+    return this.#store.getSession(id);
+  }
+
+  listMembers(sessionId: string): Promise<StoredMember[]> {
+    return this.#store.listMembers(sessionId);
+  }
+
+  /** Creates a session with a fresh id and join code; the creator is its GM. */
+  async createSession(creator: string, name: string): Promise<StoredSession> {
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      const session: StoredSession = { id: newSessionId(), name, joinCode: newJoinCode(), createdBy: creator, createdAt: Date.now() };
+      const result = await this.#store.createSession(session);
+      if (result.status === 'created') {
+        this.#changed({ sessionId: session.id, userId: creator, role: 'gm' });
+        return session;
+      }
+    }
+    throw new Error(`no free session id after ${CREATE_ATTEMPTS} attempts`);
+  }
+
+  /** Joins as a player with the session's code; a member joining again keeps the role they have. */
+  async join(sessionId: string, userId: string, joinCode: unknown): Promise<JoinResult> {
+    const session = await this.#store.getSession(sessionId);
+    if (session === null) return { status: 'no-session' };
+    if (!joinCodeMatches(session.joinCode, joinCode)) return { status: 'wrong-code' };
+    const result = await this.#store.addMember(sessionId, { userId, role: 'player', joinedAt: Date.now() });
+    if (result.status === 'no-session') return { status: 'no-session' };
+    if (result.status === 'added') this.#changed({ sessionId, userId, role: result.member.role });
+    return { status: result.status === 'added' ? 'joined' : 'already-member', role: result.member.role };
+  }
+
+  async setRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult> {
+    const result = await this.#store.setMemberRole(sessionId, userId, role);
+    if (result.status === 'updated') this.#changed({ sessionId, userId, role });
+    return result;
+  }
+
+  async remove(sessionId: string, userId: string): Promise<RemoveMemberResult> {
+    const result = await this.#store.removeMember(sessionId, userId);
+    if (result.status === 'removed') this.#changed({ sessionId, userId, role: null });
+    return result;
+  }
+
+  #changed(change: MembershipChange): void {
+    this.#remember(cacheKey(change.sessionId, change.userId), Promise.resolve(change.role));
+    this.#generation++;
+    for (const listener of this.#listeners) listener(change);
+  }
+
+  #remember(key: string, role: Promise<SessionRole | null>): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, role);
+    // Map keeps insertion order, so the first key is the least recently stored one.
+    if (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+  }
+}
+
+function cacheKey(sessionId: string, userId: string): string {
+  // NUL cannot occur in a valid session id, so no two pairs share a key.
+  return `${sessionId}\u0000${userId}`;
+}

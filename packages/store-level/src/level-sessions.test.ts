@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Store } from '@dungeon-lab/store';
+import { runSessionStoreConformance } from '@dungeon-lab/store/conformance';
+import { ClassicLevel } from 'classic-level';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLevelStore } from './level-store.ts';
+import { memberKey, sessionKey, sessionPrefix } from './session-key-layout.ts';
+
+for (const sync of [true, false]) {
+  runSessionStoreConformance(`level (sync: ${sync})`, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-sessions-'));
+    return {
+      open: () => createLevelStore({ dataDir, sync }),
+      cleanup: () => rm(dataDir, { recursive: true, force: true }),
+    };
+  });
+}
+
+const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
+const text = (s: string): string => Buffer.from(s).toString('hex');
+
+describe('level sessions', () => {
+  let dataDir: string;
+  const opened: Store[] = [];
+
+  const open = async (): Promise<Store> => {
+    const store = await createLevelStore({ dataDir, sync: false });
+    opened.push(store);
+    return store;
+  };
+
+  /** Runs `edit` on the raw database while no store has it open. */
+  const raw = async (edit: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> => {
+    for (const store of opened.splice(0)) await store.close();
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
+    try {
+      await edit(db);
+    } finally {
+      await db.close();
+    }
+  };
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-sessions-'));
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('[LM1] the keys on disk are exactly the documented layout', async () => {
+    const store = await open();
+    await store.createSession({ id: 's', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 5 });
+    await store.addMember('s', { userId: 'p', role: 'player', joinedAt: 6 });
+    await store.claimSecret('k', Uint8Array.of(0xee));
+
+    const entries: [string, string][] = [];
+    await raw(async (db) => {
+      for (const [key, value] of await db.iterator().all()) entries.push([hex(key), hex(value)]);
+    });
+    const session = `03${'00000001'}${text('s')}`;
+    expect(entries[0]?.[0]).toBe(`00${text('epoch')}`);
+    expect(entries.slice(1)).toEqual([
+      [`${session}01`, text('{"name":"n","joinCode":"c","createdBy":"g","createdAt":5}')],
+      [`${session}02${text('g')}`, text('{"role":"gm","joinedAt":5}')],
+      [`${session}02${text('p')}`, text('{"role":"player","joinedAt":6}')],
+      [`04${text('k')}`, 'ee'],
+    ]);
+  });
+
+  it('[LM1] session ids, user ids and secret names that are not well-formed Unicode are refused with a TypeError', async () => {
+    const store = await open();
+    const session = { id: '\ud800', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 1 };
+    await expect(store.createSession(session)).rejects.toBeInstanceOf(TypeError);
+    await expect(store.createSession({ ...session, id: 's', createdBy: '\udc00' })).rejects.toBeInstanceOf(TypeError);
+    await store.createSession({ ...session, id: 's' });
+    await expect(store.addMember('s', { userId: 'a\ud83d', role: 'player', joinedAt: 1 })).rejects.toBeInstanceOf(TypeError);
+    await expect(store.memberRole('s', '\udfff')).rejects.toBeInstanceOf(TypeError);
+    await expect(store.claimSecret('\ud800', Uint8Array.of(1))).rejects.toBeInstanceOf(TypeError);
+    expect(await store.listMembers('s')).toEqual([{ userId: 'g', role: 'gm', joinedAt: 1 }]);
+  });
+
+  it('[LM2] an unreadable session or member value makes the read reject instead of skipping it', async () => {
+    const store = await open();
+    await store.createSession({ id: 's', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 1 });
+    await store.addMember('s', { userId: 'p', role: 'player', joinedAt: 2 });
+    await store.createSession({ id: 't', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 1 });
+    await raw(async (db) => {
+      await db.put(memberKey(sessionPrefix('s'), 'p'), new TextEncoder().encode('{"role":"admin","joinedAt":2}'));
+      await db.put(sessionKey(sessionPrefix('t')), Uint8Array.of(0xff));
+    });
+
+    const reopened = await open();
+    await expect(reopened.listMembers('s')).rejects.toThrow(/member of session "s" is unreadable/);
+    await expect(reopened.memberRole('s', 'p')).rejects.toThrow(/member "p" of session "s" is unreadable/);
+    // The last-GM check reads every member, so it fails closed too.
+    await expect(reopened.removeMember('s', 'g')).rejects.toThrow(/unreadable/);
+    await expect(reopened.getSession('t')).rejects.toThrow(/session "t" is unreadable/);
+    expect(await reopened.memberRole('s', 'g')).toBe('gm');
+    expect(await reopened.listMembers('t')).toEqual([{ userId: 'g', role: 'gm', joinedAt: 1 }]);
+  });
+});

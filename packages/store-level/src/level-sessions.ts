@@ -1,0 +1,176 @@
+/**
+ * The session half of the LevelDB store ([SM1]..[SM9], [LM1]..[LM2] in
+ * docs/storage.md). Writes to one session run one at a time through a
+ * per-session queue, so a check (exists, is a member, is the last GM) and the
+ * write it guards cannot be raced in this process; LevelDB's lock ([L3])
+ * keeps other processes out.
+ */
+import type {
+  AddMemberResult,
+  CreateSessionResult,
+  RemoveMemberResult,
+  SecretStore,
+  SessionRole,
+  SessionStore,
+  SetRoleResult,
+  StoredMember,
+  StoredSession,
+} from '@dungeon-lab/store';
+import type { ClassicLevel } from 'classic-level';
+import { createKeyedQueue } from './keyed-queue.ts';
+import { memberKey, memberRange, secretKey, sessionKey, sessionPrefix, userIdOfMemberKey } from './session-key-layout.ts';
+import {
+  checkMember,
+  checkSession,
+  decodeMemberValue,
+  decodeSessionValue,
+  encodeMemberValue,
+  encodeSessionValue,
+  isRole,
+} from './session-value.ts';
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+export class LevelSessions implements SessionStore, SecretStore {
+  readonly #db: Db;
+  readonly #write: { sync: boolean };
+  readonly #assertOpen: () => void;
+  readonly #sessionQueue = createKeyedQueue();
+  readonly #secretQueue = createKeyedQueue();
+
+  constructor(db: Db, write: { sync: boolean }, assertOpen: () => void) {
+    this.#db = db;
+    this.#write = write;
+    this.#assertOpen = assertOpen;
+  }
+
+  async createSession(input: StoredSession): Promise<CreateSessionResult> {
+    this.#assertOpen();
+    const session = checkSession(input);
+    const prefix = sessionPrefix(session.id);
+    const creator: StoredMember = { userId: session.createdBy, role: 'gm', joinedAt: session.createdAt };
+    const creatorKey = memberKey(prefix, creator.userId);
+    return this.#sessionQueue.run(session.id, async () => {
+      this.#assertOpen();
+      if (await this.#db.has(sessionKey(prefix))) return { status: 'exists' };
+      // One batch: a session never exists without its first GM, not even after a crash.
+      await this.#db.batch(
+        [
+          { type: 'put', key: sessionKey(prefix), value: encodeSessionValue(session) },
+          { type: 'put', key: creatorKey, value: encodeMemberValue(creator) },
+        ],
+        this.#write,
+      );
+      return { status: 'created' };
+    });
+  }
+
+  async getSession(id: string): Promise<StoredSession | null> {
+    this.#assertOpen();
+    const value = await this.#db.get(sessionKey(sessionPrefix(id)));
+    return value === undefined ? null : decode(`session ${JSON.stringify(id)}`, () => decodeSessionValue(id, value));
+  }
+
+  async addMember(sessionId: string, input: StoredMember): Promise<AddMemberResult> {
+    this.#assertOpen();
+    const prefix = sessionPrefix(sessionId);
+    const member = checkMember(input);
+    const key = memberKey(prefix, member.userId);
+    return this.#sessionQueue.run(sessionId, async () => {
+      this.#assertOpen();
+      if (!(await this.#db.has(sessionKey(prefix)))) return { status: 'no-session' };
+      const stored = await this.#readMember(sessionId, key, member.userId);
+      if (stored !== null) return { status: 'exists', member: stored };
+      await this.#db.put(key, encodeMemberValue(member), this.#write);
+      return { status: 'added', member };
+    });
+  }
+
+  async setMemberRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult> {
+    this.#assertOpen();
+    const prefix = sessionPrefix(sessionId);
+    const key = memberKey(prefix, userId);
+    if (!isRole(role)) throw new TypeError(`role ${JSON.stringify(role)} is not "gm" or "player"`);
+    return this.#sessionQueue.run(sessionId, async () => {
+      this.#assertOpen();
+      const stored = await this.#readMember(sessionId, key, userId);
+      if (stored === null) return { status: 'not-member' };
+      if (stored.role === 'gm' && role !== 'gm' && (await this.#gmCount(sessionId, prefix)) <= 1) {
+        return { status: 'last-gm' };
+      }
+      const member: StoredMember = { ...stored, role };
+      await this.#db.put(key, encodeMemberValue(member), this.#write);
+      return { status: 'updated', member, previous: stored.role };
+    });
+  }
+
+  async removeMember(sessionId: string, userId: string): Promise<RemoveMemberResult> {
+    this.#assertOpen();
+    const prefix = sessionPrefix(sessionId);
+    const key = memberKey(prefix, userId);
+    return this.#sessionQueue.run(sessionId, async () => {
+      this.#assertOpen();
+      const stored = await this.#readMember(sessionId, key, userId);
+      if (stored === null) return { status: 'not-member' };
+      if (stored.role === 'gm' && (await this.#gmCount(sessionId, prefix)) <= 1) return { status: 'last-gm' };
+      await this.#db.del(key, this.#write);
+      return { status: 'removed', member: stored };
+    });
+  }
+
+  async listMembers(sessionId: string): Promise<StoredMember[]> {
+    this.#assertOpen();
+    return this.#members(sessionId, sessionPrefix(sessionId));
+  }
+
+  async memberRole(sessionId: string, userId: string): Promise<SessionRole | null> {
+    this.#assertOpen();
+    const member = await this.#readMember(sessionId, memberKey(sessionPrefix(sessionId), userId), userId);
+    return member?.role ?? null;
+  }
+
+  async claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array> {
+    this.#assertOpen();
+    const key = secretKey(name);
+    if (!(candidate instanceof Uint8Array)) throw new TypeError(`secret ${JSON.stringify(name)} must be a Uint8Array`);
+    const copy = new Uint8Array(candidate);
+    return this.#secretQueue.run(name, async () => {
+      this.#assertOpen();
+      const stored = await this.#db.get(key);
+      if (stored !== undefined) return stored;
+      // Always synced: a signing key lost to a power cut would silently log everyone out.
+      await this.#db.put(key, copy, { sync: true });
+      return new Uint8Array(copy);
+    });
+  }
+
+  async #readMember(sessionId: string, key: Uint8Array, userId: string): Promise<StoredMember | null> {
+    const value = await this.#db.get(key);
+    if (value === undefined) return null;
+    return decode(`member ${JSON.stringify(userId)} of session ${JSON.stringify(sessionId)}`, () =>
+      decodeMemberValue(userId, value),
+    );
+  }
+
+  async #members(sessionId: string, prefix: Uint8Array): Promise<StoredMember[]> {
+    const entries = await this.#db.iterator(memberRange(prefix)).all();
+    return entries.map(([key, value]) =>
+      decode(`a member of session ${JSON.stringify(sessionId)}`, () =>
+        decodeMemberValue(userIdOfMemberKey(prefix, key), value),
+      ),
+    );
+  }
+
+  async #gmCount(sessionId: string, prefix: Uint8Array): Promise<number> {
+    return (await this.#members(sessionId, prefix)).filter((m) => m.role === 'gm').length;
+  }
+}
+
+/** A value that cannot be decoded rejects the read: skipping it could hide a GM or invent a member ([LM2]). */
+function decode<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new Error(`level store: ${what} is unreadable`, { cause: err });
+  }
+}
