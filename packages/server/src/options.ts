@@ -1,4 +1,4 @@
-import type { IntentDefinition, SessionRole } from '@dungeon-lab/events';
+import type { IntentDefinition } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import type { AuthOptions } from './auth/auth-options.ts';
@@ -58,12 +58,6 @@ export interface ServerOptions {
   readonly eventLog?: Partial<EventLogOptions>;
   /** Game systems: their intents are registered under `plugin:<id>:…` and their rules decide critical intents. */
   readonly plugins?: readonly GameSystemPlugin[];
-  /**
-   * A user's role in a session (null: not a member) as the event log sees it.
-   * The default is the server's membership store. Access to rooms and to the
-   * HTTP API is always decided by the membership store, whatever this says.
-   */
-  readonly roleOf?: (sessionId: string, userId: string) => Promise<SessionRole | null>;
   /** How callers are authenticated (docs/security.md); default `{ mode: 'development' }`. */
   readonly auth?: AuthOptions;
   /**

@@ -81,8 +81,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   const auth = createAuthenticator(opts.auth, opts.store);
   const membership = new Membership(opts.store);
   const gate = new RoomGate(membership, opts.openRooms);
-  const roleOf = options.roleOf ?? ((sessionId: string, userId: string) => membership.roleOf(sessionId, userId));
-  const eventLog = new EventLogService(opts, registry, intents, plugins, roleOf);
+  const eventLog = new EventLogService(opts, registry, intents, plugins, (sessionId, userId) => membership.roleOf(sessionId, userId));
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => eventLog.afterRoomLoad(room);
   const connections = new Set<Connection>();

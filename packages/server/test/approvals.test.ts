@@ -60,16 +60,13 @@ const testsys: GameSystemPlugin = {
     patch.some((op) => op.op === 'replace' && op.path.endsWith('/dead') && op.value === true) ? { summary: 'a character dies' } : null,
 };
 
-/** Users whose name starts with "gm" are GMs; everyone else plays. */
-const roleOf = async (_session: string, user: string) => (user.startsWith('gm') ? ('gm' as const) : ('player' as const));
-
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 async function start(dataDir?: string): Promise<RunningServer> {
-  const running = await startServer({ plugins: [testsys], roleOf, ...(dataDir ? { dataDir } : {}) });
+  const running = await startServer({ plugins: [testsys], ...(dataDir ? { dataDir } : {}) });
   cleanups.push(() => running.stop());
   return running;
 }
@@ -218,7 +215,7 @@ describe('approval queue durability', () => {
   it('[EL13] the queue survives a server restart and a GM reconnect, and can be decided afterwards', async () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
-    const first = await startServer({ plugins: [testsys], roleOf, dataDir: dir.path });
+    const first = await startServer({ plugins: [testsys], dataDir: dir.path });
     const gm1 = await openIntentClient(first.wsUrl, 'd1', 'gm-ann');
     const p1 = await openIntentClient(first.wsUrl, 'd1', 'bob');
     await gm1.request(createIntent('plugin:testsys:spawn', { actor: 'thorin', hp: 1 }));
@@ -241,7 +238,7 @@ describe('approval queue durability', () => {
   it('[EL13][EL14] a crash mid-way is finished on load: a queue record without its entry is dropped, a logged decision is settled', async () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
-    const first = await startServer({ plugins: [testsys], roleOf, dataDir: dir.path });
+    const first = await startServer({ plugins: [testsys], dataDir: dir.path });
     const gm1 = await openIntentClient(first.wsUrl, 'd2', 'gm-ann');
     await gm1.request(createIntent('plugin:testsys:spawn', { actor: 'thorin', hp: 0 }));
     const finishIntent = createIntent('plugin:testsys:finish', { actor: 'thorin' });
