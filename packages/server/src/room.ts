@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState } from './integrated-state.ts';
+import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** What a room needs from a socket; implemented by Connection. */
@@ -218,7 +219,7 @@ export class Room {
     try {
       // Parse the whole update before touching the doc: Yjs integrates structs
       // before it reads the delete set, so a truncated update could half-apply.
-      Y.decodeUpdate(update);
+      checkUpdate(update);
     } catch (err) {
       throw new ConnectionError(CloseCode.CorruptUpdate, `undecodable update: ${(err as Error).message}`);
     }

@@ -42,7 +42,33 @@ function syncFrame(step: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(enc);
 }
 
+/**
+ * V1 updates with a clock range ending past 2^53 (Number.MAX_SAFE_INTEGER): a
+ * delete range of a client the room has never seen, and a GC struct.
+ */
+function overflowingUpdates(): { deletes: Uint8Array; struct: Uint8Array } {
+  const deletes = encoding.createEncoder();
+  encoding.writeVarUint(deletes, 0); // no structs
+  encoding.writeVarUint(deletes, 1); // delete set: one client
+  encoding.writeVarUint(deletes, 3_885_345_548);
+  encoding.writeVarUint(deletes, 2);
+  encoding.writeVarUint(deletes, 28);
+  encoding.writeVarUint(deletes, Number.MAX_SAFE_INTEGER);
+  encoding.writeVarUint(deletes, 35);
+  encoding.writeVarUint(deletes, 1);
+  const struct = encoding.createEncoder();
+  encoding.writeVarUint(struct, 1); // one client
+  encoding.writeVarUint(struct, 1); // one struct
+  encoding.writeVarUint(struct, 77);
+  encoding.writeVarUint(struct, 5); // first clock
+  encoding.writeUint8(struct, 0); // GC struct
+  encoding.writeVarUint(struct, Number.MAX_SAFE_INTEGER);
+  encoding.writeVarUint(struct, 0); // empty delete set
+  return { deletes: encoding.toUint8Array(deletes), struct: encoding.toUint8Array(struct) };
+}
+
 const update = realUpdate();
+const overflowing = overflowingUpdates();
 const updateFrame = encodeMessage({ type: 'sync-update', update });
 const awarenessFrame = encodeMessage({ type: 'awareness', update: seededBytes(7, 3) });
 const randomBytes = seededBytes(1, 200);
@@ -111,6 +137,16 @@ const cases: AbuseCase[] = [
     precondition: () => {
       expect(decodeMessage(syncFrame(2, garbageUpdate)).type).toBe('sync-update');
       expect(() => Y.decodeUpdate(garbageUpdate)).toThrow();
+    },
+  },
+  {
+    title: '[P13] an update with a clock range past 2^53 closes with CorruptUpdate instead of poisoning the room for every writer',
+    code: CloseCode.CorruptUpdate,
+    sockets: [[syncFrame(2, overflowing.deletes)], [syncFrame(2, overflowing.struct)]],
+    precondition: () => {
+      // Yjs itself decodes both without complaint.
+      expect(Y.decodeUpdate(overflowing.deletes).ds.clients.size).toBe(1);
+      expect(Y.decodeUpdate(overflowing.struct).structs).toHaveLength(1);
     },
   },
   {

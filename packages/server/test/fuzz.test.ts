@@ -1,9 +1,11 @@
+import { createIntent } from '@dungeon-lab/events';
 import { CLOSE_CODES, CloseCode, docChecksum, encodeMessage, encodeRoomEnvelope, type RoomScopedMessage } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { docContent } from './doc-content.ts';
 import { hostileFrame, prng, type Rand } from './frame-mutator.ts';
+import { silentLogger } from '../src/index.ts';
 import { allSaved, connectProvider, type RunningServer, startServer, synced, tempDir, waitFor } from './helpers.ts';
 import { healthStatus, openRaw, type RawClient } from './raw-client.ts';
 
@@ -30,7 +32,7 @@ function edit(doc: Y.Doc, rand: Rand, who: string): void {
 }
 
 /** Real frames of every client-to-server type, built from real Y.Doc edits and real awareness, bare and enveloped. */
-function buildCorpus(rand: Rand, legit: Y.Doc, legitUpdates: readonly Uint8Array[], serverFrames: readonly Uint8Array[]): Uint8Array[] {
+function buildCorpus(rand: Rand, source: Y.Doc, sourceUpdates: readonly Uint8Array[], serverFrames: readonly Uint8Array[]): Uint8Array[] {
   const template = new Y.Doc();
   const updates: Uint8Array[] = [];
   template.on('update', (u: Uint8Array) => updates.push(u));
@@ -39,14 +41,23 @@ function buildCorpus(rand: Rand, legit: Y.Doc, legitUpdates: readonly Uint8Array
   awareness.setLocalState({ user: { name: 'mallory' }, cursor: { x: 1, y: 2 } });
   const messages: RoomScopedMessage[] = [
     ...updates.map((update): RoomScopedMessage => ({ type: 'sync-update', update })),
-    ...legitUpdates.slice(-40).map((update): RoomScopedMessage => ({ type: 'sync-update', update })),
+    ...sourceUpdates.slice(-40).map((update): RoomScopedMessage => ({ type: 'sync-update', update })),
     { type: 'sync-step2', update: Y.encodeStateAsUpdate(template) },
-    { type: 'sync-step2', update: Y.encodeStateAsUpdate(legit) },
+    { type: 'sync-step2', update: Y.encodeStateAsUpdate(source) },
     { type: 'sync-step1', stateVector: Y.encodeStateVector(template) },
-    { type: 'sync-step1', stateVector: Y.encodeStateVector(legit) },
+    { type: 'sync-step1', stateVector: Y.encodeStateVector(source) },
     { type: 'sync-step1', stateVector: new Uint8Array([0]) },
     { type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(awareness, [template.clientID]) },
     { type: 'query-awareness' },
+    {
+      type: 'intent-submit',
+      intents: [
+        createIntent('chat:message', { text: 'the door creaks' }),
+        createIntent('dice:roll', { notation: '2d6+3' }),
+        createIntent('token:move', { tokenId: 't1', x: 3, y: 4 }),
+      ],
+    },
+    { type: 'catch-up-request', from: 0 },
   ];
   awareness.destroy();
   const bare = messages.map((m) => encodeMessage(m));
@@ -102,12 +113,37 @@ describe('fuzzing the server', () => {
   it('[P13] 20,000 random and mutated frames of every type close only their senders with listed codes; nothing corrupt is persisted', async () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
-    const seenErr = new Map<string, number>();
-    const logger = { debug() {}, info() {}, warn(o: any, m?: string) { const k = m + ' ' + String(o.err).slice(0, 120); seenErr.set(k, (seenErr.get(k) ?? 0) + 1); }, error(o: any, m?: string) { console.log('ERROR', m, JSON.stringify(o).slice(0, 300)); } };
-    cleanups.push(() => console.log([...seenErr].sort((x, y) => y[1] - x[1]).slice(0, 25)));
+    // Counts updates that decoded but failed half-way through Yjs: the hardest case for consistency.
+    let failedMidApply = 0;
+    const logger = {
+      ...silentLogger,
+      warn: (_o: object, msg?: string) => {
+        if (msg === 'update failed to apply') failedMidApply++;
+      },
+    };
     let running: RunningServer = await startServer({ dataDir: dir.path, maxMessageBytes: MAX_MESSAGE_BYTES, checksumIntervalMs: 0, logger });
     cleanups.push(() => running.stop());
     const rand = prng(SEED);
+
+    // The corpus is made from the edits of a client that has left the room. Mutating a
+    // connected client's updates forges operations under its client id, which a server cannot
+    // tell from honestly relayed ones: Yjs then gives that client a new id (and y-websocket 3's
+    // destroy() throws). That is the CRDT's trust model, not what this test checks.
+    const veteran = connectProvider(running.wsUrl, ROOM);
+    await synced(veteran);
+    const veteranUpdates: Uint8Array[] = [];
+    veteran.doc.on('update', (u: Uint8Array) => veteranUpdates.push(u));
+    for (let i = 0; i < 80; i++) edit(veteran.doc, rand, 'v');
+    const observer = await openRaw(running.wsUrl, ROOM, { sidecar: true });
+    observer.send(encodeMessage({ type: 'sync-step1', stateVector: new Uint8Array([0]) }));
+    await waitFor(
+      () => observer.messages().some((m) => m.type === 'sync-step2' && m.update.byteLength > 100),
+      10_000,
+      'the veteran\'s edits at the server',
+    );
+    const corpus = buildCorpus(rand, veteran.doc, veteranUpdates, observer.frames.slice(0, 6));
+    observer.ws.close();
+    veteran.destroy();
 
     const a = connectProvider(running.wsUrl, ROOM);
     const b = connectProvider(running.wsUrl, ROOM);
@@ -115,23 +151,15 @@ describe('fuzzing the server', () => {
     const legit = [a, b, side];
     cleanups.push(() => legit.forEach((p) => p.destroy()));
     let legitDisconnects = 0;
-    for (const p of legit) p.on('connection-close', (ev: { code: number; reason: string } | null) => { legitDisconnects++; if (legitDisconnects < 6) console.log('legit close', p.roomname, ev?.code, ev?.reason, new Error().stack?.split('\n').slice(2,6).join(' | ')); });
+    for (const p of legit) p.on('connection-close', () => legitDisconnects++);
     await Promise.all(legit.map((p) => synced(p)));
-    const legitUpdates: Uint8Array[] = [];
-    a.doc.on('update', (u: Uint8Array) => legitUpdates.push(u));
-    for (let i = 0; i < 80; i++) {
+    for (let i = 0; i < 40; i++) {
       edit(a.doc, rand, 'a');
       edit(b.doc, rand, 'b');
       edit(side.doc, rand, 'side');
     }
     a.awareness.setLocalState({ user: { name: 'alice' } });
     await waitFor(() => isEqual(docContent(a.doc), docContent(b.doc)), 10_000, 'initial convergence');
-
-    const observer = await openRaw(running.wsUrl, ROOM, { sidecar: true });
-    observer.send(encodeMessage({ type: 'sync-step1', stateVector: new Uint8Array([0]) }));
-    await waitFor(() => observer.frames.length >= 3, 10_000, 'server frames to mutate');
-    const corpus = buildCorpus(rand, a.doc, legitUpdates, observer.frames.slice(0, 6));
-    observer.ws.close();
 
     // Legit clients keep editing throughout the fuzzing.
     const legitRand = prng(SEED + 1);
@@ -147,7 +175,10 @@ describe('fuzzing the server', () => {
     } finally {
       clearInterval(editing);
     }
-    console.log(`fuzz seed ${SEED}: ${stats.frames} frames over ${stats.connections} connections; closes`, Object.fromEntries(stats.closeCodes));
+    console.log(
+      `fuzz seed ${SEED}: ${stats.frames} frames over ${stats.connections} connections, ${failedMidApply} updates failed mid-apply; closes`,
+      Object.fromEntries(stats.closeCodes),
+    );
 
     // The fuzzing really happened and was mostly rejected.
     expect(stats.frames).toBeGreaterThanOrEqual(Math.min(TOTAL_FRAMES, 2_000));
@@ -179,16 +210,7 @@ describe('fuzzing the server', () => {
       const late = connectProvider(running.wsUrl, room);
       cleanups.push(() => late.destroy());
       await synced(late);
-      try {
       await waitFor(() => isEqual(docContent(late.doc), docContent(holder.doc)), 10_000, `late joiner of ${room} equals a legit client`);
-      } catch (e) {
-        const x = docContent(late.doc) as any, y = docContent(holder.doc) as any;
-        console.log('SV late', JSON.stringify(x.stateVector), '\nSV holder', JSON.stringify(y.stateVector));
-        console.log('roots late', x.roots.map((r: any) => r[0]), 'holder', y.roots.map((r: any) => r[0]));
-        for (const [name, t] of x.roots) { const o = y.roots.find((r: any) => r[0] === name); if (!isEqual(t, o?.[1])) console.log('DIFF root', name, JSON.stringify(t).slice(0, 1500), '\nVS', JSON.stringify(o?.[1]).slice(0, 1500)); }
-        console.log('pending late', !!late.doc.store.pendingStructs, !!late.doc.store.pendingDs, 'holder', !!holder.doc.store.pendingStructs, !!holder.doc.store.pendingDs);
-        throw e;
-      }
     }
     const seen: Record<string, ReturnType<typeof snapshot>> = { [ROOM]: snapshot(a.doc), [SIDE_ROOM]: snapshot(side.doc) };
     expect(legitDisconnects).toBe(0);
@@ -214,8 +236,18 @@ describe('fuzzing the server', () => {
   });
 });
 
-describe('updates whose dependencies never arrive', () => {
-  it('[P13][P8] are kept in memory but never persisted by compaction, so a restart loads only integrated state', async () => {
+/** Splits one client's edits into its first update (withheld) and the rest, which depends on it. */
+function orphanedUpdates(text: string): { first: Uint8Array; rest: Uint8Array } {
+  const doc = new Y.Doc();
+  doc.getText('notes').insert(0, 'root:');
+  const first = Y.encodeStateAsUpdate(doc);
+  const sv = Y.encodeStateVector(doc);
+  doc.getText('notes').insert(5, text);
+  return { first, rest: Y.encodeStateAsUpdate(doc, sv) };
+}
+
+describe('updates whose dependencies are missing', () => {
+  it('[P13][P8] are held in memory until they resolve, but never sent to joiners nor persisted by compaction', async () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     let running = await startServer({ dataDir: dir.path, compaction: { afterUpdates: 5 }, checksumIntervalMs: 0 });
@@ -225,21 +257,18 @@ describe('updates whose dependencies never arrive', () => {
     cleanups.push(() => legit.destroy());
     await synced(legit);
 
-    // Structs of a client whose first operation is withheld, and deletes of items nobody has.
-    const orphan = new Y.Doc();
-    orphan.getText('notes').insert(0, 'withheld');
-    const afterFirst = Y.encodeStateVector(orphan);
-    orphan.getText('notes').insert(0, 'orphaned text '.repeat(20));
-    const orphanStructs = Y.encodeStateAsUpdate(orphan, afterFirst);
+    const late = orphanedUpdates('arrives late');
+    const never = orphanedUpdates('never completed');
+    // Deletes of items nobody has.
     const ghost = new Y.Doc();
     ghost.getArray('chat').insert(0, ['never sent']);
     const ghostState = Y.encodeStateVector(ghost);
     ghost.getArray('chat').delete(0, 1);
     const ghostDeletes = Y.encodeStateAsUpdate(ghost, ghostState);
     const raw = await openRaw(running.wsUrl, room);
-    raw.send(encodeMessage({ type: 'sync-update', update: orphanStructs }));
-    raw.send(encodeMessage({ type: 'sync-update', update: ghostDeletes }));
-    // They are valid updates: the sender is not closed, and the server holds them as pending.
+    for (const update of [late.rest, never.rest, ghostDeletes]) raw.send(encodeMessage({ type: 'sync-update', update }));
+
+    // Joiners get the integrated state only: nothing that is still waiting for its dependencies.
     const probe = await openRaw(running.wsUrl, room);
     // A non-empty state vector, so the answer is computed now rather than taken from the fresh-joiner cache.
     probe.send(encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(new Map([[1, 0]])) }));
@@ -247,8 +276,18 @@ describe('updates whose dependencies never arrive', () => {
     const step2 = probe.messages().find((m) => m.type === 'sync-step2');
     const shipped = new Y.Doc();
     if (step2?.type === 'sync-step2') Y.applyUpdate(shipped, step2.update);
-    expect(shipped.store.pendingStructs).not.toBeNull();
+    expect(shipped.store.pendingStructs).toBeNull();
+    expect(shipped.store.pendingDs).toBeNull();
+    const joiner = connectProvider(running.wsUrl, room);
+    cleanups.push(() => joiner.destroy());
+    await synced(joiner);
+    expect(joiner.doc.store.pendingStructs).toBeNull();
+    // They are valid updates, so the sender stays connected, and the server keeps them:
+    // once the missing operation arrives, everyone gets both.
     expect(raw.closeCode()).toBeNull();
+    raw.send(encodeMessage({ type: 'sync-update', update: late.first }));
+    await waitFor(() => legit.doc.getText('notes').toString().includes('root:arrives late'), 5_000, 'resolved update');
+    expect(legit.doc.getText('notes').toString()).not.toContain('never completed');
 
     // Enough legit rows to compact.
     for (let i = 0; i < 12; i++) {
@@ -258,6 +297,7 @@ describe('updates whose dependencies never arrive', () => {
     await waitFor(() => allSaved(legit), 10_000, 'legit edits saved');
     const expected = snapshot(legit.doc);
     legit.destroy();
+    joiner.destroy();
     raw.ws.terminate();
     probe.ws.terminate();
     await running.stop();
