@@ -58,8 +58,12 @@ async function main(): Promise<void> {
   for (const workload of options.workloads) {
     console.log(`\n# ${workload.name}`);
     const measurements: Measurement[] = [];
-    const failures: Partial<Record<TargetName, string>> = Object.fromEntries(unavailable);
+    const notApplicable: Partial<Record<TargetName, string>> = {};
+    const applies = (name: TargetName): boolean => workload.appliesTo?.targets.includes(name) ?? true;
+    for (const name of options.targets) if (!applies(name)) notApplicable[name] = workload.appliesTo!.otherwise;
+    const failures: Partial<Record<TargetName, string>> = Object.fromEntries([...unavailable].filter(([name]) => applies(name)));
     for (const name of runnable) {
+      if (!applies(name)) continue;
       try {
         measurements.push(...(await workload.run(TARGETS[name], context)));
       } catch (error) {
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
       targets: options.targets,
       measurements,
       failures,
+      notApplicable,
     };
     results.push(result);
     console.log(`\n${renderText(result)}`);

@@ -29,6 +29,8 @@ export interface LoadClientOptions {
   readonly onUpdate?: (update: Uint8Array) => void;
   /** Called with the state vector of every `saved` frame (Dungeon Lab's sidecar only). */
   readonly onSaved?: (stateVector: Uint8Array) => void;
+  /** Called with the acks of every `intent-ack` frame (Dungeon Lab's event log only). */
+  readonly onIntentAcks?: (acks: readonly unknown[]) => void;
   readonly onClose?: (client: LoadClient, expected: boolean) => void;
 }
 
@@ -168,6 +170,9 @@ export class LoadClient {
         return;
       case 'saved':
         this.options.onSaved?.(frame.stateVector);
+        return;
+      case 'intent-ack':
+        this.options.onIntentAcks?.(frame.acks);
         return;
       case 'closing':
         // Hocuspocus detached this document from the socket; the socket itself is useless now.

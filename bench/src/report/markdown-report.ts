@@ -36,7 +36,7 @@ export function renderReport({ meta, results }: RunResults, options: MarkdownOpt
       '(lower latency, higher throughput, …), ✗ one that does not. A value marked `*` was measured while the load ' +
       'generator used more than 80 % of its core (**UNRELIABLE**: the generator, not the target, may have been the ' +
       'limit). **CONTENDED** means other processes used more than 10 % of one of the pinned cores during that ' +
-      'measurement.',
+      'measurement. `n/a`: the target does not have what the workload measures (only ours has an event log).',
     '',
   );
   if (options.chartFile) out.push(`![p99 latency vs clients](${options.chartFile})`, '');

@@ -27,7 +27,10 @@ export const UNRELIABLE_MARK = '*';
  */
 export function buildTable(result: WorkloadResult): Table {
   const targets = result.targets;
-  const ratioTargets = targets.includes('ours') ? REFERENCE_TARGETS.filter((t) => targets.includes(t)) : [];
+  const notApplicable = result.notApplicable ?? {};
+  // A reference without the feature has nothing to divide by: no column rather than a column of dashes.
+  const ratioTargets =
+    targets.includes('ours') && !notApplicable.ours ? REFERENCE_TARGETS.filter((t) => targets.includes(t) && !notApplicable[t]) : [];
   const header = ['scenario', 'metric', ...targets, ...ratioTargets.map((t) => `ours ÷ ${t}`)];
   const find = (target: TargetName, scenario: string): Measurement | undefined =>
     result.measurements.find((m) => m.target === target && m.scenario === scenario);
@@ -40,7 +43,7 @@ export function buildTable(result: WorkloadResult): Table {
     for (const metric of result.metrics) {
       const cells = targets.map((t) => {
         const m = find(t, scenario);
-        if (!m) return result.failures[t] ? 'failed' : '—';
+        if (!m) return notApplicable[t] ? 'n/a' : result.failures[t] ? 'failed' : '—';
         const text = formatNumber(m.metrics[metric.key], metric.digits);
         return m.unreliable && text !== '—' ? `${text}${UNRELIABLE_MARK}` : text;
       });
@@ -54,6 +57,7 @@ export function buildTable(result: WorkloadResult): Table {
       'load generator CPU (% of a core)',
       ...targets.map((t) => {
         const m = find(t, scenario);
+        if (!m && notApplicable[t]) return 'n/a';
         // NaN (nothing measured) comes back from JSON as null.
         if (!m || !isNumber(m.loadgenCpuShare)) return '—';
         anyUnreliable ||= m.unreliable;
@@ -66,7 +70,8 @@ export function buildTable(result: WorkloadResult): Table {
       rows.push([
         scenario,
         'other processes on server / load-gen core (%)',
-        ...foreign.map((f) => {
+        ...foreign.map((f, i) => {
+          if (!f && notApplicable[targets[i]!]) return 'n/a';
           if (!f || !isNumber(f.serverCore) || !isNumber(f.loadgenCore)) return '—';
           const contended = isContended(f);
           anyContended ||= contended;
@@ -86,6 +91,11 @@ export function buildTable(result: WorkloadResult): Table {
     footnotes.push(
       `CONTENDED: other processes used more than ${CONTENDED_FOREIGN_CPU * 100} % of a pinned core meanwhile; expect noise.`,
     );
+  }
+  const inapplicable = targets.filter((t) => notApplicable[t]);
+  // One line per reason: the references usually lack a feature for the same reason.
+  for (const reason of new Set(inapplicable.map((t) => notApplicable[t]!))) {
+    footnotes.push(`n/a (${inapplicable.filter((t) => notApplicable[t] === reason).join(', ')}): ${reason}`);
   }
   for (const t of targets) {
     const failure = result.failures[t];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serverPinPrefix } from '../host/affinity.ts';
-import { READY_PREFIX, STATS_PREFIX, type ServerStats } from './servers/harness.ts';
+import { READY_PREFIX, type ReadyLine, STATS_PREFIX, type ServerStats } from './servers/harness.ts';
 import type { TargetSpec } from './registry.ts';
 
 export const HOST = '127.0.0.1';
@@ -42,6 +42,10 @@ interface Child {
   readonly process: ChildProcess;
   readonly pid: number;
   readonly port: number;
+  /** The token the target issued for its clients (see ReadyLine), if it authenticates. */
+  readonly token: string | undefined;
+  /** How long before its ready line the target was already listening. */
+  readonly listeningForMs: number;
   readonly exited: Promise<void>;
   readonly statsWaiters: Array<(stats: ServerStats) => void>;
   readonly stderrTail: string[];
@@ -85,8 +89,37 @@ export class TargetProcess {
     return this.child.port;
   }
 
-  /** Base WebSocket URL; clients that reconnect read it again, since a restart may move the port. */
+  /**
+   * How long the current process had been listening when it reported ready
+   * (ours logs in for its token first): a restart's "listening" moment is this
+   * much before `restart()` resolved.
+   */
+  get listeningForMs(): number {
+    return this.child.listeningForMs;
+  }
+
+  /**
+   * Base WebSocket URL, with the target's token as a `token` query parameter
+   * when it authenticates (wires keep the query on every room URL). Clients
+   * that reconnect read it again: a restart may move the port and issues a
+   * new token.
+   */
   get url(): string {
+    const token = this.child.token;
+    return token === undefined ? this.wsUrl : this.urlWithToken(token);
+  }
+
+  /** The base WebSocket URL for a client of its own identity (workloads that log in several users). */
+  urlWithToken(token: string): string {
+    return `${this.wsUrl}/?token=${encodeURIComponent(token)}`;
+  }
+
+  /** `http://host:port`, for targets with an HTTP API. */
+  get httpUrl(): string {
+    return `http://${HOST}:${this.child.port}`;
+  }
+
+  private get wsUrl(): string {
     return `ws://${HOST}:${this.child.port}`;
   }
 
@@ -171,7 +204,7 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
   });
   const statsWaiters: Array<(stats: ServerStats) => void> = [];
 
-  const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
+  const ready = await new Promise<ReadyLine>((resolve, reject) => {
     const fail = (why: string): void => {
       proc.kill('SIGKILL');
       reject(new Error(`${spec.name} did not start: ${why}\n${stderrTail.join('\n')}`));
@@ -184,7 +217,7 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (line.startsWith(READY_PREFIX)) {
         clearTimeout(timer);
-        resolve(JSON.parse(line.slice(READY_PREFIX.length)) as { port: number; pid: number });
+        resolve(JSON.parse(line.slice(READY_PREFIX.length)) as ReadyLine);
       } else if (line.startsWith(STATS_PREFIX)) {
         statsWaiters.shift()?.(JSON.parse(line.slice(STATS_PREFIX.length)) as ServerStats);
       }
@@ -195,5 +228,14 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
     proc.kill('SIGKILL');
     throw new Error(`${spec.name}: target pid ${ready.pid} is not the spawned pid ${proc.pid}`);
   }
-  return { process: proc, pid: ready.pid, port: ready.port, exited, statsWaiters, stderrTail };
+  return {
+    process: proc,
+    pid: ready.pid,
+    port: ready.port,
+    token: ready.token,
+    listeningForMs: ready.listeningForMs ?? 0,
+    exited,
+    statsWaiters,
+    stderrTail,
+  };
 }

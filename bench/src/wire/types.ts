@@ -9,6 +9,8 @@ export type ServerFrame =
   | { readonly kind: 'sync-status'; readonly applied: boolean }
   /** Dungeon Lab's sidecar: clocks the server has made durable. */
   | { readonly kind: 'saved'; readonly stateVector: Uint8Array }
+  /** Dungeon Lab's event log: the server's answers to this socket's intents. */
+  | { readonly kind: 'intent-ack'; readonly acks: readonly unknown[] }
   /** Hocuspocus tells a client it is being dropped before the socket closes. */
   | { readonly kind: 'closing'; readonly reason: string }
   | { readonly kind: 'other'; readonly type: number };

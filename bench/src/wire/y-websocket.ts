@@ -18,11 +18,21 @@ function syncFrame(subType: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+/**
+ * The room as the URL path. The base URL may carry a query (ours' `token`),
+ * which stays: the references ignore it, as they ignore any query.
+ */
+export function roomUrlKeepingQuery(baseUrl: string, room: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `/${encodeURIComponent(room)}`;
+  return url.href;
+}
+
 /** Stock y-websocket: the room is the URL path, every frame is one message. */
 export const yWebsocketWire: WireProtocol = {
   name: 'y-websocket',
   needsAuth: false,
-  roomUrl: (baseUrl, room) => `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(room)}`,
+  roomUrl: roomUrlKeepingQuery,
   encodeAuth: () => {
     throw new Error('y-websocket has no client auth message');
   },

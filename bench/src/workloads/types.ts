@@ -1,6 +1,6 @@
 import type { TargetName, TargetSpec } from '../targets/registry.ts';
 
-export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'bigdoc' | 'storm' | 'wire';
+export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'bigdoc' | 'storm' | 'wire' | 'intents';
 
 export interface MetricSpec {
   readonly key: string;
@@ -36,6 +36,11 @@ export interface Workload {
   /** One paragraph for the docs: what is measured and how. */
   readonly description: string;
   readonly metrics: readonly MetricSpec[];
+  /**
+   * The targets that have what the workload exercises, with why the others
+   * do not (e.g. no event log); absent: every target.
+   */
+  readonly appliesTo?: { readonly targets: readonly TargetName[]; readonly otherwise: string };
   /** Scenario labels in display order (they may depend on --quick). */
   scenarios(quick: boolean): readonly string[];
   run(target: TargetSpec, context: RunContext): Promise<Measurement[]>;
@@ -51,6 +56,8 @@ export interface WorkloadResult {
   readonly measurements: readonly Measurement[];
   /** Targets that could not be run, with the reason. */
   readonly failures: Readonly<Partial<Record<TargetName, string>>>;
+  /** Targets the workload does not apply to, with the reason (absent in results written before it existed). */
+  readonly notApplicable?: Readonly<Partial<Record<TargetName, string>>>;
 }
 
 export interface RunMeta {

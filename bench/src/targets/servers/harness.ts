@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
 /*
@@ -19,8 +20,24 @@ export interface ServerArgs {
 
 export interface RunningServer {
   readonly port: number;
+  /** A token clients must present at the upgrade, for targets that authenticate. */
+  readonly token?: string;
+  /**
+   * performance.now() when the target started listening, if it did more
+   * (fetching its token) before it could say it is ready.
+   */
+  readonly listeningSince?: number;
   /** Rooms held in memory, where the target exposes it. */
   rooms(): number | undefined;
+}
+
+/** What a target prints once it accepts connections. */
+export interface ReadyLine {
+  readonly port: number;
+  readonly pid: number;
+  readonly token?: string;
+  /** How long the target had been listening when it printed this line (a restart's time excludes it). */
+  readonly listeningForMs?: number;
 }
 
 export interface ServerStats {
@@ -62,7 +79,13 @@ function stats(server: RunningServer): ServerStats {
 
 export async function serve(start: (args: ServerArgs) => Promise<RunningServer>): Promise<void> {
   const server = await start(parseArgs(process.argv.slice(2)));
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port: server.port, pid: process.pid })}\n`);
+  const ready: ReadyLine = {
+    port: server.port,
+    pid: process.pid,
+    ...(server.token === undefined ? {} : { token: server.token }),
+    ...(server.listeningSince === undefined ? {} : { listeningForMs: performance.now() - server.listeningSince }),
+  };
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify(ready)}\n`);
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
     if (line.trim() === 'stats') process.stdout.write(`${STATS_PREFIX}${JSON.stringify(stats(server))}\n`);

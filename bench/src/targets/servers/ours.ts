@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { serve } from './harness.ts';
 
 /*
@@ -13,7 +14,7 @@ interface OursServer {
   metrics?(): { readonly rooms: number };
 }
 interface ServerModule {
-  createServer(options: { store: unknown; evictAfterMs?: number }): OursServer;
+  createServer(options: { store: unknown; evictAfterMs?: number; openRooms?: boolean }): OursServer;
 }
 interface StoreModule {
   createLevelStore(options: { dataDir: string }): unknown;
@@ -21,6 +22,26 @@ interface StoreModule {
 
 const serverModule = '@dungeon-lab/server';
 const storeModule = '@dungeon-lab/store-level';
+/** The user the shared workloads' clients connect as; in development mode a name is an identity. */
+const BENCH_USER = 'bench';
+
+/**
+ * A token from the server's own development login, as a real client would
+ * get one. Done once per start, off every measurement: the server then only
+ * verifies it once per connection, at the upgrade, as in any deployment.
+ */
+async function devLogin(httpUrl: string): Promise<string> {
+  const response = await fetch(`${httpUrl}/api/dev/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: BENCH_USER }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`dev login answered ${response.status}`);
+  const { token } = (await response.json()) as { token?: unknown };
+  if (typeof token !== 'string') throw new Error('dev login answered without a token');
+  return token;
+}
 
 await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   if (!dataDir) throw new Error('ours needs --data-dir');
@@ -28,9 +49,13 @@ await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   const { createLevelStore } = (await import(storeModule)) as StoreModule;
   // Tolerates a store factory that opens asynchronously.
   const store: unknown = await createLevelStore({ dataDir });
-  const server = createServer({ store, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
+  // openRooms: the shared workloads use plain room names (`table`, `room-17`) that all three targets
+  // must accept; a token is still required for them, so authentication stays on the path.
+  const server = createServer({ store, openRooms: true, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
   await server.listen(port, host);
+  const listeningSince = performance.now();
   const actualPort = Number(new URL(server.url).port);
   if (!actualPort) throw new Error(`could not read the port from ${server.url}`);
-  return { port: actualPort, rooms: () => server.metrics?.().rooms };
+  const token = await devLogin(server.url);
+  return { port: actualPort, token, listeningSince, rooms: () => server.metrics?.().rooms };
 });

@@ -1,0 +1,144 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeMessage } from '@dungeon-lab/protocol';
+import * as Y from 'yjs';
+import { AckTracker } from '../clients/ack-tracker.ts';
+import { closeAll, connectAll } from '../clients/client-pool.ts';
+import { BOARD_SIZE, buildIntent, playerTokenId } from '../clients/intent-mix.ts';
+import { LoadClient } from '../clients/load-client.ts';
+import { type CreatedSession, type DevUser, createSession, devLogin, forEachLimited, joinSession, tableRoom } from '../clients/session-api.ts';
+import { TOKENS_MAP } from '../clients/token-writer.ts';
+import type { TargetProcess } from '../targets/target-process.ts';
+import { dungeonLabEventLogWire } from '../wire/dungeon-lab-event-log.ts';
+import { yWebsocketWire } from '../wire/y-websocket.ts';
+
+/** Logins and joins in flight at once: enough to seat 100 players in well under a second, not a flood. */
+const HTTP_CONCURRENCY = 8;
+const SETUP_TIMEOUT_MS = 15_000;
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/**
+ * One session seated the way players arrive: each logs in (development
+ * login), the first creates the session and is its GM, the others join with
+ * the code, and every player opens the table room with the event-log sidecar
+ * on a socket of their own. The GM places one token per player with a free
+ * Yjs edit, so that `token:move` intents have something to move.
+ */
+export class SessionTable {
+  private readonly submitted: number[];
+  /** Sends skipped because the player's socket was not open. */
+  notSent = 0;
+
+  private constructor(
+    readonly tracker: AckTracker,
+    readonly session: CreatedSession,
+    readonly users: readonly DevUser[],
+    readonly clients: readonly LoadClient[],
+  ) {
+    this.submitted = users.map(() => 0);
+  }
+
+  static async open(target: TargetProcess, players: number): Promise<SessionTable> {
+    const http = target.httpUrl;
+    const users: DevUser[] = new Array<DevUser>(players);
+    await forEachLimited(
+      Array.from({ length: players }, (_, i) => `bench-player-${i}`),
+      HTTP_CONCURRENCY,
+      async (name, i) => {
+        users[i] = await devLogin(http, name);
+      },
+    );
+    const gm = users[0]!;
+    const session = await createSession(http, gm, 'Bench table');
+    await forEachLimited(users.slice(1), HTTP_CONCURRENCY, (user) => joinSession(http, user, session));
+
+    await placeTokens(target, gm, session, players);
+
+    const tracker = new AckTracker();
+    const clients = users.map(
+      (user) =>
+        new LoadClient({
+          wire: dungeonLabEventLogWire,
+          baseUrl: () => target.urlWithToken(user.token),
+          room: tableRoom(session),
+          onIntentAcks: (acks) => tracker.onAcks(acks),
+        }),
+    );
+    const outcome = await connectAll(clients);
+    if (outcome.failed > 0) {
+      await closeAll(clients);
+      throw new Error(`${outcome.failed} of ${players} players could not open the table: ${outcome.firstError}`);
+    }
+    return new SessionTable(tracker, session, users, clients);
+  }
+
+  /** Player `player` submits their next intent, one per message, as a client does when it happens. */
+  submitNext(player: number): void {
+    const client = this.clients[player]!;
+    if (client.state !== 'synced') {
+      this.notSent += 1;
+      return;
+    }
+    const intent = buildIntent(player, this.submitted[player]!++);
+    const frame = encodeMessage({ type: 'intent-submit', intents: [intent] });
+    this.tracker.sending(intent.id);
+    client.send(frame);
+  }
+
+  /** Waits until every intent sent so far was answered; false if some were not within the time. */
+  drained(timeoutMs: number): Promise<boolean> {
+    return waitFor(() => this.tracker.outstanding === 0, timeoutMs);
+  }
+
+  framesIn(): number {
+    return this.clients.reduce((n, c) => n + c.framesIn, 0);
+  }
+
+  unexpectedCloses(): number {
+    return this.clients.reduce((n, c) => n + c.unexpectedCloses, 0);
+  }
+
+  close(): Promise<void> {
+    return closeAll(this.clients);
+  }
+}
+
+/**
+ * The GM's free edit: a token per player in the table's `tokens` map, on a
+ * socket of its own that syncs a document, waits for the server's echo (the
+ * edit is applied) and leaves.
+ */
+async function placeTokens(target: TargetProcess, gm: DevUser, session: CreatedSession, players: number): Promise<void> {
+  const doc = new Y.Doc();
+  const client = new LoadClient({ wire: yWebsocketWire, baseUrl: () => target.urlWithToken(gm.token), room: tableRoom(session), doc });
+  await client.connect(SETUP_TIMEOUT_MS);
+  try {
+    const before = Y.encodeStateVector(doc);
+    doc.transact(() => {
+      const tokens = doc.getMap(TOKENS_MAP);
+      for (let p = 0; p < players; p++) {
+        const token = new Y.Map<unknown>();
+        tokens.set(playerTokenId(p), token);
+        token.set('name', `Player ${p}`);
+        token.set('x', (p * 97) % BOARD_SIZE);
+        token.set('y', (p * 61) % BOARD_SIZE);
+      }
+    });
+    const echoesBefore = client.updatesIn;
+    client.sendUpdate(Y.encodeStateAsUpdate(doc, before));
+    if (!(await waitFor(() => client.updatesIn > echoesBefore, SETUP_TIMEOUT_MS))) {
+      throw new Error('the GM placed the tokens but the server never echoed the edit');
+    }
+  } finally {
+    client.close();
+    await client.closed();
+  }
+}
