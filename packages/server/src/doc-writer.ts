@@ -84,15 +84,20 @@ export class DocWriter {
   }
 
   /** Queues an update applied to the doc; `transaction` tells which clients' clocks it advanced. */
-  enqueue(update: Uint8Array, transaction: Y.Transaction): void {
+  enqueue(update: Uint8Array, transaction: Y.Transaction, fromClient: boolean): void {
     this.pending.push(update);
-    if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
-    transaction.afterState.forEach((clock, client) => {
-      if (transaction.beforeState.get(client) !== clock) {
-        const known = this.dirtyClocks.get(client) ?? 0;
-        if (clock > known) this.dirtyClocks.set(client, clock);
-      }
-    });
+    // Clients track only their own edits, so the server's writes (intent effects) are
+    // stored like everything else but never announced in `saved`: that would be one
+    // useless frame per member per intent.
+    if (fromClient) {
+      if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
+      transaction.afterState.forEach((clock, client) => {
+        if (transaction.beforeState.get(client) !== clock) {
+          const known = this.dirtyClocks.get(client) ?? 0;
+          if (clock > known) this.dirtyClocks.set(client, clock);
+        }
+      });
+    }
     if (this.draining === null) {
       this.draining = this.drain().finally(() => {
         this.draining = null;

@@ -92,7 +92,7 @@ export class Room {
 
   private readonly onDocUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
     this.changeVersion++;
-    this.writer.enqueue(update, tr);
+    this.writer.enqueue(update, tr, this.isMemberOrigin(tr.origin));
     this.broadcast(encodeMessage({ type: 'sync-update', update }));
   };
 
@@ -115,6 +115,11 @@ export class Room {
       encodeMessage({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }),
     );
   };
+
+  /** Whether a transaction came from a socket (a member's update) rather than from the server itself. */
+  private isMemberOrigin(origin: unknown): boolean {
+    return typeof origin === 'object' && origin !== null && 'peer' in origin && 'awarenessIds' in origin;
+  }
 
   /** Number of rows this room occupies in the store. */
   get storedRows(): number {
