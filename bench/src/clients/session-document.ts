@@ -1,16 +1,7 @@
+import { seededRandom as prng } from '@dungeon-lab/testing';
 import * as Y from 'yjs';
 
-/** Small deterministic PRNG (mulberry32) so every target receives byte-identical documents. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 const WORDS = (
   'goblin dragon tavern sword shield arrow torch dungeon cleric rogue wizard bard ranger paladin druid monk ' +

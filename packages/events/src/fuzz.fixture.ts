@@ -2,17 +2,7 @@ import type { JsonPatchOp } from './json-patch-types.ts';
 import { formatPointer } from './json-pointer.ts';
 import type { JsonObject, JsonValue } from './json.ts';
 
-/** Small seeded PRNG so a failing fuzz case can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@dungeon-lab/testing';
 
 export type Rand = () => number;
 

@@ -8,16 +8,7 @@ import { decodeMessage, encodeMessage, encodeRoomEnvelope, type RoomScopedMessag
 
 export type Rand = () => number;
 
-export function prng(seed: number): Rand {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '@dungeon-lab/testing';
 
 const int = (rand: Rand, n: number): number => Math.floor(rand() * n);
 

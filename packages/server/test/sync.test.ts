@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { encodeMessage } from '@dungeon-lab/protocol';
+import { seededRandom as prng } from '@dungeon-lab/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -23,17 +24,6 @@ function snapshotOf(doc: Y.Doc): unknown {
   };
 }
 
-/** A deterministic PRNG so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomEdit(doc: Y.Doc, rand: () => number, who: string): void {
   const r = rand();
