@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '@dungeon-lab/server';
 import { ConfigError, configFromEnv } from './config.ts';
 
 describe('configFromEnv', () => {
@@ -57,5 +58,42 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ AUTH_MODE: 'none' })).toThrow(/AUTH_MODE/);
     expect(() => configFromEnv({ ...base, AUTH_PUBLIC_KEY_FILE: '/no/such/key.pem' })).toThrow(/cannot be read/);
     expect(() => configFromEnv({ OPEN_ROOMS: 'yes' })).toThrow(/OPEN_ROOMS/);
+  });
+
+  it('[F1][F2][F3][F4][F5][F6][F8] reads every limit from the environment, with the server defaults and off', () => {
+    const defaults = configFromEnv({});
+    expect(defaults.limits).toEqual(DEFAULT_LIMITS);
+    expect(defaults.maxUpdateBytes).toBe(8 * 1024 * 1024);
+    const c = configFromEnv({
+      MAX_CONNECTIONS_PER_USER: '4',
+      MAX_CONNECTIONS_PER_IP: 'off',
+      UPGRADES_PER_SECOND_PER_USER: '0.5',
+      UPGRADE_BURST_PER_USER: '3',
+      MESSAGES_PER_SECOND: 'off',
+      AWARENESS_PER_SECOND: '30',
+      SYNC_REQUEST_BURST: '4',
+      MAX_UPDATE_BYTES: '1024',
+      MAX_HEADER_BYTES: '8192',
+      MAX_PENDING_UPGRADE_BYTES: '0',
+      TRUST_PROXY: 'true',
+    });
+    expect(c.maxUpdateBytes).toBe(1024);
+    expect(c.limits).toMatchObject({
+      connectionsPerUser: 4,
+      connectionsPerIp: Infinity,
+      upgradesPerUser: { perSecond: 0.5, burst: 3 },
+      upgradesPerIp: DEFAULT_LIMITS.upgradesPerIp,
+      messagesPerConnection: { perSecond: Infinity, burst: Infinity },
+      awarenessPerConnection: { perSecond: 30, burst: DEFAULT_LIMITS.awarenessPerConnection.burst },
+      syncRequestsPerConnection: { perSecond: DEFAULT_LIMITS.syncRequestsPerConnection.perSecond, burst: 4 },
+      maxHeaderBytes: 8192,
+      maxPendingUpgradeBytes: 0,
+      trustProxy: true,
+    });
+    expect(() => configFromEnv({ MAX_CONNECTIONS_PER_USER: '-1' })).toThrow(/MAX_CONNECTIONS_PER_USER/);
+    expect(() => configFromEnv({ MESSAGES_PER_SECOND: '0' })).toThrow(/MESSAGES_PER_SECOND/);
+    expect(() => configFromEnv({ AWARENESS_BURST: '0' })).toThrow(/AWARENESS_BURST/);
+    expect(() => configFromEnv({ MAX_UPDATE_BYTES: 'big' })).toThrow(/MAX_UPDATE_BYTES/);
+    expect(() => configFromEnv({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AuthOptions } from '@dungeon-lab/server';
+import { type AuthOptions, DEFAULT_LIMITS, DEFAULT_OPTIONS, type LimitOptions, type RateLimit } from '@dungeon-lab/server';
 
 export interface AppConfig {
   readonly port: number;
@@ -15,6 +15,10 @@ export interface AppConfig {
   readonly auth: AuthOptions;
   /** Rooms outside `sessions/` open to any valid token (docs/security.md [A13]). */
   readonly openRooms: boolean;
+  readonly maxMessageBytes: number;
+  readonly maxUpdateBytes: number;
+  /** Connection, rate and pre-authentication limits (docs/security.md, "Limits"). */
+  readonly limits: LimitOptions;
 }
 
 export class ConfigError extends Error {
@@ -34,6 +38,46 @@ function bool(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${key} must be true or false, got "${raw}"`);
   return raw === 'true';
+}
+
+/** A count limit: a non-negative integer, or `off`. */
+function countLimit(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  return env[key] === 'off' ? Infinity : int(env, key, fallback);
+}
+
+function positive(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${key} must be a number > 0 or off, got "${raw}"`);
+  return n;
+}
+
+/** A rate limit from its two variables; `off` in either turns the limit off. */
+function rateLimit(env: NodeJS.ProcessEnv, perSecondKey: string, burstKey: string, fallback: RateLimit): RateLimit {
+  if (env[perSecondKey] === 'off' || env[burstKey] === 'off') return { burst: Infinity, perSecond: Infinity };
+  return { perSecond: positive(env, perSecondKey, fallback.perSecond), burst: int(env, burstKey, fallback.burst, 1) };
+}
+
+function limitsFromEnv(env: NodeJS.ProcessEnv): LimitOptions {
+  const d = DEFAULT_LIMITS;
+  return {
+    connectionsPerUser: countLimit(env, 'MAX_CONNECTIONS_PER_USER', d.connectionsPerUser),
+    connectionsPerIp: countLimit(env, 'MAX_CONNECTIONS_PER_IP', d.connectionsPerIp),
+    upgradesPerUser: rateLimit(env, 'UPGRADES_PER_SECOND_PER_USER', 'UPGRADE_BURST_PER_USER', d.upgradesPerUser),
+    upgradesPerIp: rateLimit(env, 'UPGRADES_PER_SECOND_PER_IP', 'UPGRADE_BURST_PER_IP', d.upgradesPerIp),
+    messagesPerConnection: rateLimit(env, 'MESSAGES_PER_SECOND', 'MESSAGE_BURST', d.messagesPerConnection),
+    bytesPerConnection: rateLimit(env, 'MESSAGE_BYTES_PER_SECOND', 'MESSAGE_BYTE_BURST', d.bytesPerConnection),
+    rateLimitGraceMs: int(env, 'RATE_LIMIT_GRACE_MS', d.rateLimitGraceMs),
+    awarenessPerConnection: rateLimit(env, 'AWARENESS_PER_SECOND', 'AWARENESS_BURST', d.awarenessPerConnection),
+    awarenessBytesPerConnection: rateLimit(env, 'AWARENESS_BYTES_PER_SECOND', 'AWARENESS_BYTE_BURST', d.awarenessBytesPerConnection),
+    syncRequestsPerConnection: rateLimit(env, 'SYNC_REQUESTS_PER_SECOND', 'SYNC_REQUEST_BURST', d.syncRequestsPerConnection),
+    maxHeaderBytes: int(env, 'MAX_HEADER_BYTES', d.maxHeaderBytes, 1),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1),
+    maxPendingUpgradeBytes: int(env, 'MAX_PENDING_UPGRADE_BYTES', d.maxPendingUpgradeBytes),
+    trustProxy: bool(env, 'TRUST_PROXY', d.trustProxy),
+    auditDenials: rateLimit(env, 'AUDIT_DENIALS_PER_SECOND', 'AUDIT_DENIAL_BURST', d.auditDenials),
+  };
 }
 
 const PRODUCTION_KEYS = ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY', 'AUTH_PUBLIC_KEY_FILE'] as const;
@@ -90,5 +134,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checksumIntervalMs: int(env, 'CHECKSUM_INTERVAL_MS', 10_000),
     auth: authFromEnv(env),
     openRooms: bool(env, 'OPEN_ROOMS', false),
+    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1),
+    maxUpdateBytes: int(env, 'MAX_UPDATE_BYTES', DEFAULT_OPTIONS.maxUpdateBytes, 1),
+    limits: limitsFromEnv(env),
   };
 }

@@ -1,4 +1,4 @@
-import { AuthConfigError, createServer } from '@dungeon-lab/server';
+import { AuthConfigError, LimitConfigError, createServer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { pino } from 'pino';
 import { ConfigError, configFromEnv } from './config.ts';
@@ -25,9 +25,12 @@ async function main(): Promise<void> {
       checksumIntervalMs: config.checksumIntervalMs,
       auth: config.auth,
       openRooms: config.openRooms,
+      maxMessageBytes: config.maxMessageBytes,
+      maxUpdateBytes: config.maxUpdateBytes,
+      limits: config.limits,
     });
   } catch (err) {
-    if (err instanceof AuthConfigError) {
+    if (err instanceof AuthConfigError || err instanceof LimitConfigError) {
       console.error(`configuration error: ${err.message}`);
       await store.close();
       process.exit(2);

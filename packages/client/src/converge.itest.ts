@@ -2,12 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { memoryPersistence } from './memory-persistence.ts';
 import {
+  createTestSession,
   recordTransitions,
   seededRandom,
   startTestServer,
   testClient,
   waitFor,
   type TestServer,
+  type TestSession,
 } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 import { SyncState } from './sync-state.ts';
@@ -22,8 +24,14 @@ afterEach(async () => {
   await server.dispose();
 });
 
-function client(sessionId: string, docs = ['table', 'chat']): SessionClient {
-  const c = testClient(server.url, { sessionId, docs, persistence: memoryPersistence() });
+/**
+ * A client of the GM, on two documents without per-path write rules (the
+ * table's are the server's business, docs/security.md), so any edit is a
+ * fair test edit: the GM document and the player's room, which GMs may read.
+ */
+function client(session: TestSession): SessionClient {
+  const docs = ['gm', `players/${session.users.player!.userId}`];
+  const c = testClient(server.url, { sessionId: session.id, token: session.gm.token, docs, persistence: memoryPersistence() });
   clients.push(c);
   return c;
 }
@@ -62,19 +70,20 @@ function snapshotOf(doc: Y.Doc) {
 
 describe('two SessionClients', () => {
   it('walk OFFLINE → CONNECTING → SYNCING → SYNCED for every doc', async () => {
-    const a = client('walk');
+    const a = client(await createTestSession(server.url, ['gm', 'player']));
     const log = recordTransitions(a);
     expect(a.syncState.get()).toBe(SyncState.OFFLINE);
     await a.whenSynced();
-    for (const doc of ['table', 'chat']) {
+    for (const doc of a.docNames) {
       expect(log.filter((t) => t.doc === doc).map((t) => t.to)).toEqual([SyncState.CONNECTING, SyncState.SYNCING, SyncState.SYNCED]);
     }
     expect(a.syncState.get()).toBe(SyncState.SYNCED);
   });
 
   it('converge on random concurrent edits to maps, arrays and text, online and offline', async () => {
-    const a = client('converge');
-    const b = client('converge');
+    const sess = await createTestSession(server.url, ['gm', 'player']);
+    const a = client(sess);
+    const b = client(sess);
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const random = seededRandom(20240601);
     for (let round = 0; round < 6; round++) {
@@ -83,26 +92,26 @@ describe('two SessionClients', () => {
       offline?.disconnect();
       for (let i = 0; i < 40; i++) {
         const who = random() < 0.5 ? a : b;
-        const docName = random() < 0.7 ? 'table' : 'chat';
+        const docName = a.docNames[random() < 0.7 ? 0 : 1]!;
         randomEdit(who.doc(docName), random, who === a ? 'A' : 'B');
       }
       offline?.connect();
       await Promise.all([a.whenSynced(), b.whenSynced()]);
       await waitFor(
-        () => ['table', 'chat'].every((d) => Y.encodeStateVector(a.doc(d)).toString() === Y.encodeStateVector(b.doc(d)).toString()),
+        () => a.docNames.every((d) => Y.encodeStateVector(a.doc(d)).toString() === Y.encodeStateVector(b.doc(d)).toString()),
         `round ${round} state vectors`,
       );
     }
     await Promise.all([a.whenSaved(), b.whenSaved()]);
-    for (const d of ['table', 'chat']) {
+    for (const d of a.docNames) {
       expect(snapshotOf(a.doc(d))).toEqual(snapshotOf(b.doc(d)));
     }
-    expect(a.doc('table').getText('notes').length + a.doc('table').getArray('order').length).toBeGreaterThan(0);
+    expect(a.doc('gm').getText('notes').length + a.doc('gm').getArray('order').length).toBeGreaterThan(0);
 
     // The server holds all of it durably: a newcomer sees the same content.
-    const c = client('converge');
+    const c = client(sess);
     await c.whenSynced();
-    for (const d of ['table', 'chat']) expect(snapshotOf(c.doc(d))).toEqual(snapshotOf(a.doc(d)));
+    for (const d of a.docNames) expect(snapshotOf(c.doc(d))).toEqual(snapshotOf(a.doc(d)));
     expect(a.driftCount.get() + b.driftCount.get()).toBe(0);
   });
 });

@@ -13,7 +13,9 @@ import * as decoding from 'lib0/decoding';
 import type * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import type { Refusal } from './access-probe.ts';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
+import type { ConnectionSettings } from './connection-credentials.ts';
 import { DriftDetector, type DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
 import { type DeleteRangesByClient, PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
@@ -38,8 +40,18 @@ export interface DocSyncOptions {
   readonly doc: Y.Doc;
   readonly persistence: DocPersistence;
   readonly WebSocketPolyfill: WebSocketConstructor | undefined;
-  /** Extra query parameters, read again before every connection attempt. */
-  readonly params: () => Record<string, string>;
+  /**
+   * Query parameters and subprotocols of the next attempt, read before every
+   * one (this is where a token is fetched). A promise delays the attempt; a
+   * failure counts as a failed attempt.
+   */
+  readonly connection: () => ConnectionSettings | Promise<ConnectionSettings>;
+  /**
+   * Asked when a socket failed before it opened, which is all a WebSocket
+   * shows of a refused upgrade: a refusal stops reconnecting as a permanent
+   * close code would; null (or a failure) means retry.
+   */
+  readonly probe?: () => Promise<Refusal | null>;
   readonly backoff: BackoffOptions;
   readonly random: RandomSource;
   /** Give up waiting for a resync answer after this long and reconnect instead. */
@@ -54,8 +66,10 @@ export interface DocSyncEvents {
   drift: (e: { reason: DriftReason; driftCount: number }) => void;
   saved: (e: { stateVector: Map<number, number>; pendingChanges: number }) => void;
   /** The server refused this client for good (a close code that must not be retried). */
-  closed: (e: { code: number; reason: string }) => void;
+  closed: (e: Refusal) => void;
   reconnect: (e: { attempt: number; delayMs: number }) => void;
+  /** The server refused an update of ours (a write rule); it was not applied, stored or relayed. */
+  'write-denied': (e: { reason: string }) => void;
   error: (e: { error: unknown }) => void;
 }
 
@@ -66,10 +80,10 @@ export interface DocSyncEvents {
  * reconnect is switched off on every close and replaced by ours.
  */
 export class DocSync {
-  readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly events = new EventEmitter<DocSyncEvents>();
-  readonly #opts: DocSyncOptions;
+  #doc: Y.Doc;
+  #opts: DocSyncOptions;
   readonly #state = createValue<SyncState>(SyncState.OFFLINE);
   readonly #pendingCount = createValue(0);
   readonly #driftCount = createValue(0);
@@ -86,11 +100,15 @@ export class DocSync {
   #metaDirty = false;
   /** Set when we close the socket ourselves to force a fresh sync. */
   #forcingReconnect = false;
-  #refusal: { code: number; reason: string } | null = null;
+  #refusal: Refusal | null = null;
+  /** Bumped by every connect, disconnect and attempt: a token fetch or probe that finishes under an older value is stale. */
+  #epoch = 0;
+  /** The current socket reached `open` (a refused upgrade never does). */
+  #opened = false;
 
   constructor(opts: DocSyncOptions) {
     this.#opts = opts;
-    this.doc = opts.doc;
+    this.#doc = opts.doc;
     const providerOptions: ProviderOptions = {
       connect: false,
       disableBc: true,
@@ -105,6 +123,11 @@ export class DocSync {
     // Registered after the persistence's own listener, so a change is in local
     // storage before it is on the unconfirmed list.
     this.doc.on('update', this.#onDocUpdate);
+  }
+
+  /** The synced document; a different one after `rebuild`. */
+  get doc(): Y.Doc {
+    return this.#doc;
   }
 
   get state(): ReadableValue<SyncState> {
@@ -152,8 +175,8 @@ export class DocSync {
     }
   }
 
-  /** Set while the server's last close said not to reconnect; cleared by `connect()`. */
-  get refusal(): { code: number; reason: string } | null {
+  /** Set while the server's last close (or a probe) said not to reconnect; cleared by `connect()`. */
+  get refusal(): Refusal | null {
     return this.#refusal;
   }
 
@@ -170,6 +193,7 @@ export class DocSync {
   /** Goes offline on purpose: no reconnects until `connect()`. */
   disconnect(): void {
     this.#wantOnline = false;
+    this.#epoch++;
     this.#clearReconnectTimer();
     this.#clearResyncTimer();
     // Emits connection-close (handled as deliberate) if a socket exists.
@@ -181,6 +205,58 @@ export class DocSync {
   resync(): void {
     if (this.#state.get() !== SyncState.SYNCED && this.#state.get() !== SyncState.OUT_OF_SYNC) return;
     this.#sendResync(this.#lastServerSV ?? Y.encodeStateVector(new Y.Doc()));
+  }
+
+  /**
+   * Starts the document over from the server (docs/security.md, [W21]): the
+   * socket closes, the doc's local storage (its updates and the unconfirmed
+   * list) is deleted, and a fresh Y.Doc, stored by `createPersistence`, takes
+   * its place under the same provider and syncs from scratch. For a doc that
+   * holds operations the server refused: it can never send them, nor anything
+   * after them. Unconfirmed local edits go with it. `replaced` runs with the
+   * fresh doc before it connects. Closes the socket before it returns.
+   */
+  async rebuild(createPersistence: (doc: Y.Doc) => DocPersistence, replaced?: (doc: Y.Doc, persistence: DocPersistence) => void): Promise<void> {
+    if (this.#destroyed) return;
+    const online = this.#wantOnline;
+    this.disconnect();
+    const old = this.#doc;
+    // Nothing the old doc does from here on is sent or counted.
+    old.off('update', this.provider._updateHandler);
+    old.off('update', this.#onDocUpdate);
+    await this.#metaWrite;
+    await this.#opts.persistence.clearData();
+    if (this.#destroyed) return;
+    const doc = new Y.Doc();
+    // Listeners in the constructor's order: storage first, then the provider, then the unconfirmed list.
+    const persistence = createPersistence(doc);
+    this.#opts = { ...this.#opts, doc, persistence };
+    this.#doc = doc;
+    this.provider.doc = doc;
+    doc.on('update', this.provider._updateHandler);
+    doc.on('update', this.#onDocUpdate);
+    // y-websocket announces presence under the doc's client id: the awareness moves to the new id
+    // with its state. It was made for the old doc and goes when that one does.
+    const awareness = this.provider.awareness;
+    const presence = awareness.getLocalState();
+    awareness.setLocalState(null);
+    awareness.clientID = doc.clientID;
+    // As a fresh Awareness does: peers ignore a client's first clock, so the real state goes second.
+    awareness.setLocalState({});
+    awareness.setLocalState(presence);
+    doc.on('destroy', () => old.destroy());
+    this.#pending = new PendingChanges();
+    this.#pendingCount.set(0);
+    this.#detector.reset();
+    this.#lastServerSV = null;
+    replaced?.(doc, persistence);
+    try {
+      await persistence.load();
+    } catch (error) {
+      this.events.emit('error', { error });
+    }
+    this.#persistPending();
+    if (online && !this.#destroyed) this.connect();
   }
 
   async destroy(): Promise<void> {
@@ -200,14 +276,41 @@ export class DocSync {
     }
   }
 
-  #connectionParams(): Record<string, string> {
-    return { ...this.#opts.params(), [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) };
-  }
-
   #openSocket(): void {
     if (this.#destroyed || !this.#wantOnline) return;
-    this.provider.params = this.#connectionParams();
+    const epoch = ++this.#epoch;
+    let settings: ConnectionSettings | Promise<ConnectionSettings>;
+    try {
+      settings = this.#opts.connection();
+    } catch (error) {
+      this.#attemptFailed(error);
+      return;
+    }
+    // A static token connects in this same call, as before tokens existed; a token function may take a while.
+    if (!isPromiseLike(settings)) {
+      this.#startProvider(settings);
+      return;
+    }
+    settings.then(
+      (resolved) => {
+        if (epoch === this.#epoch && !this.#destroyed && this.#wantOnline) this.#startProvider(resolved);
+      },
+      (error: unknown) => {
+        if (epoch === this.#epoch && !this.#destroyed && this.#wantOnline) this.#attemptFailed(error);
+      },
+    );
+  }
+
+  #startProvider({ params, protocols }: ConnectionSettings): void {
+    this.provider.params = { ...params, [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) };
+    this.provider.protocols = protocols;
     this.provider.connect();
+  }
+
+  /** No token (or no settings) for this attempt: reported, and retried like a dropped connection. */
+  #attemptFailed(error: unknown): void {
+    this.events.emit('error', { error: new Error(`cannot connect: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) });
+    this.#scheduleReconnect();
   }
 
   #dispatch(event: SyncEvent): void {
@@ -224,8 +327,13 @@ export class DocSync {
   }
 
   readonly #onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
-    if (status === 'connecting') this.#dispatch('connect');
-    else if (status === 'connected') this.#dispatch('open');
+    if (status === 'connecting') {
+      this.#opened = false;
+      this.#dispatch('connect');
+    } else if (status === 'connected') {
+      this.#opened = true;
+      this.#dispatch('open');
+    }
   };
 
   readonly #onConnectionClose = (event: CloseEvent | null): void => {
@@ -236,15 +344,43 @@ export class DocSync {
     this.#dispatch('close');
     const forced = this.#forcingReconnect;
     this.#forcingReconnect = false;
+    const opened = this.#opened;
+    this.#opened = false;
     if (this.#destroyed || !this.#wantOnline) return;
     if (event && !forced && !isRetryable(event.code)) {
-      this.#wantOnline = false;
-      this.#refusal = { code: event.code, reason: event.reason };
-      this.events.emit('closed', { ...this.#refusal });
+      this.#refuse({ code: event.code, reason: event.reason });
+      return;
+    }
+    if (event && !opened && this.#opts.probe) {
+      this.#probeThenRetry(this.#opts.probe);
       return;
     }
     this.#scheduleReconnect();
   };
+
+  #refuse(refusal: Refusal): void {
+    this.#wantOnline = false;
+    this.#refusal = refusal;
+    this.events.emit('closed', { ...refusal });
+  }
+
+  /** Stays OFFLINE while the probe runs; the backoff delay counts from its answer. */
+  #probeThenRetry(probe: () => Promise<Refusal | null>): void {
+    const epoch = ++this.#epoch;
+    const current = () => epoch === this.#epoch && !this.#destroyed && this.#wantOnline;
+    probe().then(
+      (refusal) => {
+        if (!current()) return;
+        if (refusal) this.#refuse(refusal);
+        else this.#scheduleReconnect();
+      },
+      (error: unknown) => {
+        if (!current()) return;
+        this.events.emit('error', { error });
+        this.#scheduleReconnect();
+      },
+    );
+  }
 
   #scheduleReconnect(): void {
     this.#clearReconnectTimer();
@@ -287,6 +423,10 @@ export class DocSync {
     });
     handlers[MessageType.Checksum] = this.#sidecarHandler((msg) => {
       if (msg.type === 'checksum') this.#onChecksum(msg.stateVector, msg.checksum);
+    });
+    // y-websocket's own handler only logs a warning; the UI should hear of it.
+    handlers[MessageType.Auth] = this.#sidecarHandler((msg) => {
+      if (msg.type === 'auth-denied') this.events.emit('write-denied', { reason: msg.reason });
     });
     handlers[MessageType.Error] = this.#sidecarHandler((msg) => {
       if (msg.type === 'error') this.events.emit('error', { error: new Error(`server error ${msg.reason}: ${msg.detail}`) });
@@ -386,4 +526,8 @@ export class DocSync {
  */
 export function isRetryable(code: number): boolean {
   return closeInfo(code)?.retry ?? !(code >= 4400 && code < 4500);
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
 }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DriftReason } from './drift-detector.ts';
 import { memoryPersistence } from './memory-persistence.ts';
-import { startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import { createTestSession, startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 import { SyncState } from './sync-state.ts';
 
@@ -18,19 +18,33 @@ afterEach(async () => {
   await server.dispose();
 });
 
-async function pair(sessionId: string): Promise<[SessionClient, SessionClient]> {
-  const a = testClient(server.url, { sessionId, persistence: memoryPersistence() });
-  const b = testClient(server.url, { sessionId, persistence: memoryPersistence() });
+/**
+ * Sync mechanics, tested on the GM's document: it has no per-path write
+ * rules (the table's are the server's business, docs/security.md), so any
+ * edit is a fair test edit.
+ */
+const DOC = 'gm';
+
+/** Two clients (two of the GM's devices) of a new session. */
+async function clientsOfNewSession(first: Partial<Parameters<typeof testClient>[1]> = {}): Promise<[SessionClient, SessionClient]> {
+  const sess = await createTestSession(server.url, ['gm']);
+  const one = (extra: Partial<Parameters<typeof testClient>[1]> = {}) =>
+    testClient(server.url, { sessionId: sess.id, token: sess.gm.token, docs: [DOC], persistence: memoryPersistence(), ...extra });
+  return [one(first), one()];
+}
+
+async function pair(): Promise<[SessionClient, SessionClient]> {
+  const [a, b] = await clientsOfNewSession();
   clients.push(a, b);
   await Promise.all([a.whenSynced(), b.whenSynced()]);
-  b.doc('table').getMap('tokens').set('seed', 1);
-  await waitFor(() => a.doc('table').getMap('tokens').has('seed'), 'seed reaches a');
+  b.doc(DOC).getMap('tokens').set('seed', 1);
+  await waitFor(() => a.doc(DOC).getMap('tokens').has('seed'), 'seed reaches a');
   return [a, b];
 }
 
 /** Makes `c` drop the next inbound sync update, as a lossy transport would. */
 function swallowNextInboundUpdate(c: SessionClient): { swallowed: () => boolean } {
-  const handlers = c.provider('table').messageHandlers;
+  const handlers = c.provider(DOC).messageHandlers;
   const original = handlers[MessageType.Sync]!;
   let done = false;
   handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
@@ -59,8 +73,8 @@ const REPAIR = [
 ];
 
 function sameContent(a: SessionClient, b: SessionClient): boolean {
-  const da = a.doc('table');
-  const db = b.doc('table');
+  const da = a.doc(DOC);
+  const db = b.doc(DOC);
   return (
     Y.encodeStateVector(da).toString() === Y.encodeStateVector(db).toString() &&
     JSON.stringify(da.getMap('tokens').toJSON()) === JSON.stringify(db.getMap('tokens').toJSON())
@@ -69,34 +83,34 @@ function sameContent(a: SessionClient, b: SessionClient): boolean {
 
 describe('drift detection', () => {
   it('repairs a missed inbound update: OUT_OF_SYNC → RESYNCING → SYNCED', async () => {
-    const [a, b] = await pair('drift-in');
+    const [a, b] = await pair();
     const watch = watchDrift(a);
     const swallow = swallowNextInboundUpdate(a);
-    b.doc('table').getMap('tokens').set('ghost', { x: 5 });
+    b.doc(DOC).getMap('tokens').set('ghost', { x: 5 });
     await waitFor(() => swallow.swallowed(), 'update swallowed');
-    expect(a.doc('table').getMap('tokens').has('ghost')).toBe(false);
+    expect(a.doc(DOC).getMap('tokens').has('ghost')).toBe(false);
 
-    await waitFor(() => a.doc('table').getMap('tokens').has('ghost'), 'a repaired');
+    await waitFor(() => a.doc(DOC).getMap('tokens').has('ghost'), 'a repaired');
     await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
     expect(watch.drifts).toEqual(['missing-inbound']);
     expect(watch.transitions).toEqual(REPAIR);
     expect(a.driftCount.get()).toBe(1);
-    expect(a.docDriftCount('table').get()).toBe(1);
+    expect(a.docDriftCount(DOC).get()).toBe(1);
     expect(sameContent(a, b)).toBe(true);
     expect(b.driftCount.get()).toBe(0);
   });
 
   it('repairs a missed delete, visible only through the checksum', async () => {
-    const [a, b] = await pair('drift-delete');
+    const [a, b] = await pair();
     const watch = watchDrift(a);
     const swallow = swallowNextInboundUpdate(a);
-    b.doc('table').getMap('tokens').delete('seed');
+    b.doc(DOC).getMap('tokens').delete('seed');
     await waitFor(() => swallow.swallowed(), 'delete swallowed');
     // A delete adds no operation: the state vectors agree, the content does not.
-    expect(Y.encodeStateVector(a.doc('table'))).toEqual(Y.encodeStateVector(b.doc('table')));
-    expect(a.doc('table').getMap('tokens').has('seed')).toBe(true);
+    expect(Y.encodeStateVector(a.doc(DOC))).toEqual(Y.encodeStateVector(b.doc(DOC)));
+    expect(a.doc(DOC).getMap('tokens').has('seed')).toBe(true);
 
-    await waitFor(() => !a.doc('table').getMap('tokens').has('seed'), 'a repaired');
+    await waitFor(() => !a.doc(DOC).getMap('tokens').has('seed'), 'a repaired');
     await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
     expect(watch.drifts).toEqual(['checksum-mismatch']);
     expect(watch.transitions).toEqual(REPAIR);
@@ -104,16 +118,16 @@ describe('drift detection', () => {
   });
 
   it('repairs a lost outbound update (applied with the provider as origin, so never sent)', async () => {
-    const [a, b] = await pair('drift-out');
+    const [a, b] = await pair();
     await a.whenSaved();
     const watch = watchDrift(a);
-    const doc = a.doc('table');
-    doc.transact(() => doc.getMap('tokens').set('lost', { x: 7 }), a.provider('table'));
+    const doc = a.doc(DOC);
+    doc.transact(() => doc.getMap('tokens').set('lost', { x: 7 }), a.provider(DOC));
     expect(a.pendingChanges.get()).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(b.doc('table').getMap('tokens').has('lost')).toBe(false);
+    expect(b.doc(DOC).getMap('tokens').has('lost')).toBe(false);
 
-    await waitFor(() => b.doc('table').getMap('tokens').has('lost'), 'b receives the repaired update');
+    await waitFor(() => b.doc(DOC).getMap('tokens').has('lost'), 'b receives the repaired update');
     await waitFor(() => a.syncState.get() === SyncState.SYNCED, 'a synced');
     await a.whenSaved();
     expect(watch.drifts).toEqual(['missing-outbound']);
@@ -123,13 +137,12 @@ describe('drift detection', () => {
   });
 
   it('reconnects for a fresh sync when a resync is never answered', async () => {
-    const slow = testClient(server.url, { sessionId: 'drift-timeout', persistence: memoryPersistence(), resyncTimeoutMs: 150 });
-    const other = testClient(server.url, { sessionId: 'drift-timeout', persistence: memoryPersistence() });
+    const [slow, other] = await clientsOfNewSession({ resyncTimeoutMs: 150 });
     clients.push(slow, other);
     await Promise.all([slow.whenSynced(), other.whenSynced()]);
     const watch = watchDrift(slow);
     // Drop one update, then the server's answer to the resync that follows.
-    const handlers = slow.provider('table').messageHandlers;
+    const handlers = slow.provider(DOC).messageHandlers;
     const original = handlers[MessageType.Sync]!;
     const toDrop = [SyncStep.Update, SyncStep.Step2];
     handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
@@ -140,8 +153,8 @@ describe('drift detection', () => {
       }
       original(encoder, decoder, provider, emitSynced, messageType);
     };
-    other.doc('table').getMap('tokens').set('late', 1);
-    await waitFor(() => slow.doc('table').getMap('tokens').has('late'), 'slow repaired');
+    other.doc(DOC).getMap('tokens').set('late', 1);
+    await waitFor(() => slow.doc(DOC).getMap('tokens').has('late'), 'slow repaired');
     await slow.whenSynced();
     expect(toDrop).toEqual([]);
     expect(watch.drifts).toEqual(['missing-inbound']);
@@ -155,10 +168,10 @@ describe('drift detection', () => {
   });
 
   it('reports nothing while both sides agree, edits flowing or not', async () => {
-    const [a, b] = await pair('no-drift');
+    const [a, b] = await pair();
     for (let i = 0; i < 20; i++) {
-      a.doc('table').getMap('tokens').set(`a${i}`, i);
-      b.doc('table').getMap('tokens').delete(`a${i - 1}`);
+      a.doc(DOC).getMap('tokens').set(`a${i}`, i);
+      b.doc(DOC).getMap('tokens').delete(`a${i - 1}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     await new Promise((r) => setTimeout(r, 300));

@@ -3,7 +3,7 @@ import { MessageType } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { interceptFrames, serverState } from './event-log.fixture.ts';
 import { memoryPersistence } from './memory-persistence.ts';
-import { startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import { createTestSession, startTestServer, testClient, waitFor, type TestServer, type TestSession } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,8 +17,8 @@ async function server(): Promise<TestServer> {
   return s;
 }
 
-function client(s: TestServer, sessionId: string, userId: string): SessionClient {
-  const c = testClient(s.url, { sessionId, userId, persistence: memoryPersistence() });
+function client(s: TestServer, session: TestSession, name: string): SessionClient {
+  const c = testClient(s.url, { sessionId: session.id, token: session.users[name]!.token, persistence: memoryPersistence() });
   cleanups.push(() => c.destroy());
   return c;
 }
@@ -38,8 +38,9 @@ async function send(c: SessionClient, texts: string[]): Promise<void> {
 describe('catch-up', () => {
   it('[EQ9][EL5] a swallowed event-applied is noticed through the doc sequence and read back', async () => {
     const s = await server();
-    const a = client(s, 'missed', 'alice');
-    const b = client(s, 'missed', 'bob');
+    const sess = await createTestSession(s.url, ['alice', 'bob']);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const applied = recordApplied(b);
     const catchUps = interceptFrames(b, MessageType.CatchUpResponse);
@@ -58,8 +59,9 @@ describe('catch-up', () => {
 
   it('[EQ9][EL5] a broadcast that skips a sequence triggers a read of the missing entry', async () => {
     const s = await server();
-    const a = client(s, 'gap', 'alice');
-    const b = client(s, 'gap', 'bob');
+    const sess = await createTestSession(s.url, ['alice', 'bob']);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const applied = recordApplied(b);
     interceptFrames(b, MessageType.EventApplied, (msg) => msg.type === 'event-applied' && (msg.entries[0] as LogEntry).event.sequence === 2);
@@ -76,8 +78,9 @@ describe('catch-up', () => {
 
   it('[EQ9][EL5] a reconnecting client sends its last sequence and gets what it missed, unasked', async () => {
     const s = await server();
-    const a = client(s, 'rejoin', 'alice');
-    const b = client(s, 'rejoin', 'bob');
+    const sess = await createTestSession(s.url, ['alice', 'bob']);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     await send(a, ['before']);
     await waitFor(() => b.intents.lastSequence.get() === 1, 'bob at 1');
@@ -87,7 +90,8 @@ describe('catch-up', () => {
     b.connect();
     await b.whenSynced();
     expect(b.provider('table').url).toMatch(/[?&]seq=1(&|$)/);
-    expect(b.provider('table').url).toMatch(/[?&]user=bob(&|$)/);
+    // The token travels as a subprotocol, never in the URL.
+    expect(b.provider('table').url).not.toMatch(/token=/);
     await waitFor(() => applied.length === 5, 'replayed');
     expect(applied.map((e) => [e.sequence, e.replayed])).toEqual([2, 3, 4, 5, 6].map((n) => [n, true]));
     expect(b.intents.lastSequence.get()).toBe(6);
@@ -95,8 +99,9 @@ describe('catch-up', () => {
 
   it('[EQ9][EL5] more than 100 missing entries are skipped: no replay, the doc arrives through Yjs', async () => {
     const s = await server();
-    const a = client(s, 'far-behind', 'alice');
-    const b = client(s, 'far-behind', 'bob');
+    const sess = await createTestSession(s.url, ['alice', 'bob']);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     b.disconnect();
     await send(
@@ -110,7 +115,7 @@ describe('catch-up', () => {
     expect(catchUps.seen).toContainEqual(expect.objectContaining({ skipped: true, latest: 150, entries: [] }));
     expect(catchUps.seen.every((m) => m.type === 'catch-up-response' && m.skipped)).toBe(true);
     expect(applied).toEqual([]);
-    const { state } = await serverState(s, 'far-behind');
+    const { state } = await serverState(s, sess.id, sess.gm.token);
     await waitFor(() => JSON.stringify(b.view.get()) === JSON.stringify(state), 'view from the Yjs sync');
     // Live again: the next entry is announced normally.
     await send(a, ['after']);

@@ -2,7 +2,7 @@ import type { JsonObject } from '@dungeon-lab/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serverEvents, serverState } from './event-log.fixture.ts';
 import { memoryPersistence } from './memory-persistence.ts';
-import { seededRandom, startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import { createTestSession, seededRandom, startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -35,9 +35,10 @@ describe('event queue under network chaos', () => {
     const N_PER_CLIENT = 500;
     const s: TestServer = await startTestServer({ eventLog: { rateLimit: { burst: 100_000, perSecond: 100_000 } } });
     cleanups.push(() => s.dispose());
-    const sessionId = 'chaos';
-    const clients = ['alice', 'bob'].map((userId) => {
-      const c = testClient(s.url, { sessionId, userId, persistence: memoryPersistence(), backoff: { initialDelayMs: 20, maxDelayMs: 100 } });
+    const sess = await createTestSession(s.url, ['alice', 'bob']);
+    const sessionId = sess.id;
+    const clients = ['alice', 'bob'].map((name) => {
+      const c = testClient(s.url, { sessionId, token: sess.users[name]!.token, persistence: memoryPersistence(), backoff: { initialDelayMs: 20, maxDelayMs: 100 } });
       cleanups.push(() => c.destroy());
       return c;
     });
@@ -86,7 +87,7 @@ describe('event queue under network chaos', () => {
     await waitFor(settled, 'every intent acked', 30_000);
     await chaos;
 
-    const events = await serverEvents(s, sessionId);
+    const events = await serverEvents(s, sessionId, sess.gm.token);
     const total = 2 * N_PER_CLIENT;
     expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(new Set(events.map((e) => e.id)).size).toBe(total);
@@ -94,11 +95,11 @@ describe('event queue under network chaos', () => {
     expect(events.every((e) => e.status === 'applied')).toBe(true);
     // Resends after a drop go out in submission order, so each user's intents were sequenced in that order.
     clients.forEach((_, i) => {
-      const user = i === 0 ? 'alice' : 'bob';
+      const user = sess.users[i === 0 ? 'alice' : 'bob']!.userId;
       expect(events.filter((e) => e.userId === user).map((e) => e.id)).toEqual(submitted[i]);
     });
 
-    const { state, version } = await serverState(s, sessionId);
+    const { state, version } = await serverState(s, sessionId, sess.gm.token);
     expect(version).toBe(total);
     const chatIds = (state.chat as Array<{ id: string }>).map((e) => e.id);
     expect(new Set(chatIds).size).toBe(total);

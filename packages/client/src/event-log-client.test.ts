@@ -35,6 +35,7 @@ const options = (persistence: DocPersistenceFactory, sessionId: string): Session
   WebSocketPolyfill: WebSocket,
   persistence,
   connect: false,
+  token: 'not-a-jwt',
   userId: 'alice',
 });
 
@@ -92,15 +93,29 @@ describe('SessionClient intents', () => {
     await second.destroy();
   });
 
-  it('[EQ10] names the user on every socket and the last sequence on the table socket', async () => {
-    const c = new SessionClient({ ...options(memoryPersistence(), 'params'), docs: ['table', 'notes'], params: { token: 't' } });
+  it('[EQ10][EQ11] acts as the token\'s sub; the token travels as a subprotocol (default) or as a query parameter, the last sequence on the table socket', async () => {
+    const token = fakeJwt({ sub: 'dev-mira', exp: 4_000_000_000 });
+    const base = { ...options(memoryPersistence(), 'params'), docs: ['table', 'players/dev-mira'], token, userId: undefined, params: { extra: 'x' } };
+    const c = new SessionClient(base);
+    expect(c.identity.get()).toEqual({ userId: 'dev-mira', role: null });
     await c.ready;
     c.connect();
     c.disconnect();
-    expect(c.provider('table').url).toMatch(/\?(?=.*token=t)(?=.*user=alice)(?=.*seq=0)(?=.*dl=1)/);
-    expect(c.provider('notes').url).toMatch(/user=alice/);
-    expect(c.provider('notes').url).not.toMatch(/seq=/);
+    expect(c.provider('table').url).toMatch(/\?(?=.*extra=x)(?=.*seq=0)(?=.*dl=1)/);
+    expect(c.provider('table').url).not.toMatch(/token=/);
+    expect(c.provider('table').protocols).toEqual(['dl-v1', `dl-token.${token}`]);
+    expect(c.provider('players/dev-mira').roomname).toBe('sessions/params/players/dev-mira');
+    expect(c.provider('players/dev-mira').url).not.toMatch(/seq=/);
     await c.destroy();
+
+    const q = new SessionClient({ ...base, tokenTransport: 'query', userId: 'someone-else' });
+    expect(q.identity.get().userId).toBe('someone-else');
+    await q.ready;
+    q.connect();
+    q.disconnect();
+    expect(q.provider('table').url).toContain(`token=${token}`);
+    expect(q.provider('table').protocols).toEqual([]);
+    await q.destroy();
   });
 
   it('has no event log without a table doc', async () => {
@@ -117,6 +132,12 @@ describe('SessionClient intents', () => {
     expect(() => c.intents.submit('chat:message', { text: 'x' })).toThrow(/destroyed/);
   });
 });
+
+/** An unsigned JWT with these claims: the client reads claims, only the server verifies. */
+function fakeJwt(claims: Record<string, unknown>): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
+}
 
 /** Hands one server message to the client's table-socket handler, as y-websocket would on receipt. */
 function receive(c: SessionClient, msg: ProtocolMessage): void {
@@ -177,6 +198,72 @@ describe('acks and the overlay (frames handed to the client directly)', () => {
     expect(await result).toEqual({ id, success: true, sequence: 2 });
     expect(applied).toEqual([1]);
     expect(c.intents.lastSequence.get()).toBe(2);
+    await c.destroy();
+  });
+});
+
+describe('approvals and the log (frames handed to the client directly)', () => {
+  const CHECKSUM = `sha256:${'0'.repeat(64)}`;
+  const logEntry = (sequence: number, id: string, status: string, type = 'chat:message', payload: unknown = { text: 'x' }) => ({
+    event: { id, sequence, timestamp: sequence, type, payload, userId: 'bob', sessionId: 'frames', checksum: CHECKSUM },
+    status,
+    patch: [],
+  });
+  const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+  it('[EQ14][EQ17] approval-requested fills the list and the log; approval-resolved empties it and marks the entry', async () => {
+    const c = new SessionClient(options(memoryPersistence(), 'frames'));
+    await c.ready;
+    const notified: number[][] = [];
+    c.approvals.subscribe((list) => notified.push(list.map((r) => r.entry.event.sequence)));
+    receive(c, { type: 'approval-requested', approvals: [{ entry: logEntry(3, uuid(3), 'awaiting-approval'), summary: 'dies', current: {} }, { bogus: 1 }] });
+    expect(c.approvals.get().map((r) => r.summary)).toEqual(['dies']);
+    expect(c.log.get()).toEqual([expect.objectContaining({ sequence: 3, status: 'awaiting-approval' })]);
+    receive(c, {
+      type: 'approval-resolved',
+      resolutions: [{ sequence: 3, id: uuid(3), decision: 'denied', resolvedBy: 'gm', reason: 'no', resolutionSequence: 4, edited: false }],
+    });
+    expect(c.approvals.get()).toEqual([]);
+    expect(notified).toEqual([[3], []]);
+    expect(c.log.get()).toEqual([expect.objectContaining({ sequence: 3, status: 'denied', reason: 'no', resolvedBy: 'gm' })]);
+    await c.destroy();
+  });
+
+  it('[EQ15] an own intent awaiting approval is decided by the approval:resolve entry a catch-up brings', async () => {
+    const c = new SessionClient(options(memoryPersistence(), 'frames-catch-up'));
+    await c.ready;
+    const decided: string[] = [];
+    c.intents.on('decided', (e) => decided.push(`${e.decision}:${e.reason}:${e.resolvedBy}`));
+    const { id } = c.intents.submit('chat:message', { text: 'critical' });
+    receive(c, { type: 'intent-ack', acks: [{ id, success: true, sequence: 1, status: 'awaiting-approval' }] });
+    expect(c.pendingIntents.get().map((p) => p.state)).toEqual(['awaiting-approval']);
+    receive(c, {
+      type: 'catch-up-response',
+      entries: [logEntry(2, uuid(2), 'applied', 'approval:resolve', { sequence: 1, id, decision: 'denied', reason: 'too soon', edited: false })],
+      latest: 2,
+      skipped: false,
+    });
+    expect(decided).toEqual(['denied:too soon:bob']);
+    expect(c.pendingIntents.get()).toEqual([]);
+    expect(c.log.get().map((e) => [e.sequence, e.status, e.source])).toEqual([
+      [1, 'denied', 'ack'],
+      [2, 'applied', 'catch-up'],
+    ]);
+    await c.destroy();
+  });
+
+  it('[EQ9] a redacted entry (a player\'s view of a GM-only event) counts as seen and shows nowhere', async () => {
+    const c = new SessionClient(options(memoryPersistence(), 'frames-redacted'));
+    await c.ready;
+    const applied: number[] = [];
+    c.intents.on('applied', (e) => applied.push(e.entry.event.sequence));
+    const errors: unknown[] = [];
+    c.on('error', (e) => errors.push(e.error));
+    receive(c, { type: 'event-applied', entries: [logEntry(1, uuid(1), 'applied'), { sequence: 2, redacted: true }, logEntry(3, uuid(3), 'applied')] });
+    expect(applied).toEqual([1, 3]);
+    expect(c.intents.lastSequence.get()).toBe(3);
+    expect(c.log.get().map((e) => e.sequence)).toEqual([1, 3]);
+    expect(errors).toEqual([]);
     await c.destroy();
   });
 });

@@ -1,5 +1,7 @@
 import {
+  APPROVAL_RESOLVE_TYPE,
   AckSchema,
+  ApprovalResolutionSchema,
   LogEntrySchema,
   META_ROOT,
   META_SEQUENCE_KEY,
@@ -7,27 +9,34 @@ import {
   createIntent,
   projectDoc,
   type Ack,
+  type ApprovalRequest,
+  type ApprovalResolution,
   type ExpectedVersion,
+  type Intent,
   type IntentRegistry,
   type JsonObject,
   type JsonValue,
   type LogEntry,
+  type SessionRole,
 } from '@dungeon-lab/events';
 import { MessageType, RejectReason, decodeMessage, encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
 import type * as decoding from 'lib0/decoding';
 import type * as encoding from 'lib0/encoding';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
+import { AuditLog, auditEntryFromLog, type AuditEntry } from './audit-log.ts';
 import { EventEmitter } from './event-emitter.ts';
 import { INTENTS_META_KEY, LAST_SEQUENCE_META_KEY, parseIntents, parseLastSequence, serializeIntents } from './event-log-meta.ts';
-import { EventQueue, type EventQueueEvents, type EventQueueOptions, type PendingIntent } from './event-queue.ts';
+import { EventQueue, type ApprovalDecision, type EventQueueEvents, type EventQueueOptions, type PendingIntent } from './event-queue.ts';
 import { lazyValue, type LazyValue } from './lazy-value.ts';
+import { OpenApprovals } from './open-approvals.ts';
 import type { DocPersistence } from './persistence.ts';
+import type { ApiResult } from './session-api.ts';
 import { applyPredictions, planOverlay, type OverlayItem } from './prediction-overlay.ts';
 import { createValue, type ReadableValue } from './readable-value.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
 
-/** Identity the server assumes when a socket names no user. */
+/** The user id predictions run as while the token names none. */
 export const ANONYMOUS_USER = 'anonymous';
 
 /** How long the doc may show a sequence no message accounted for before a catch-up is requested. */
@@ -37,15 +46,24 @@ const CATCH_UP_TIMEOUT_MS = 5000;
 
 export type EventQueueTiming = Pick<EventQueueOptions, 'batchWindowMs' | 'maxBatch' | 'retryDelaysMs'>;
 
+/** Who this client acts as, for predictions: read on every view computation. */
+export interface ClientIdentity {
+  readonly userId: string;
+  /** Unknown until the server said; absent counts as a player. */
+  readonly role?: SessionRole;
+}
+
 export interface EventLogClientOptions {
   readonly sessionId: string;
-  readonly userId: string;
+  readonly identity: () => ClientIdentity;
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly persistence: DocPersistence;
   readonly registry: IntentRegistry;
   readonly timing?: EventQueueTiming;
   readonly gapGraceMs?: number;
+  /** Entries kept in `log` (default 500). */
+  readonly logLimit?: number;
 }
 
 export interface SubmitOptions {
@@ -66,6 +84,12 @@ export interface EventLogEvents {
   ack: EventQueueEvents['ack'];
   rejected: EventQueueEvents['rejected'];
   'delivery-failed': EventQueueEvents['delivery-failed'];
+  /** An own intent that awaited approval was approved or denied (with the GM's reason); it left `pending`. */
+  decided: EventQueueEvents['decided'];
+  /** GM only: requests joined the approval queue (live, or the whole queue on (re)join). */
+  'approval-requested': (e: { approvals: ApprovalRequest[] }) => void;
+  /** A critical intent of anyone in the session was decided. */
+  'approval-resolved': (e: { resolution: ApprovalResolution }) => void;
   /** A log entry this client learned of: broadcast live, or `replayed` by a catch-up. This client's queued intents are reported by `ack`/`rejected` instead. */
   applied: (e: { entry: LogEntry; replayed: boolean }) => void;
   error: (e: { error: unknown }) => void;
@@ -84,13 +108,15 @@ interface AwaitingDoc extends OverlayItem {
  * Nothing here writes to the Y.Doc.
  */
 export class EventLogClient {
-  readonly #opts: EventLogClientOptions;
+  #opts: EventLogClientOptions;
   readonly #events = new EventEmitter<EventLogEvents>();
   readonly #queue: EventQueue;
   readonly #pending = createValue<readonly PendingIntent[]>([]);
   readonly #pendingCount = createValue(0);
   readonly #lastSequence = createValue(0);
   readonly #view: LazyValue<JsonObject>;
+  readonly #approvals = new OpenApprovals();
+  readonly #log: AuditLog;
   #tracker = new SequenceTracker();
   /** Acked intents whose effect the doc does not show yet, by sequence. */
   #awaiting: AwaitingDoc[] = [];
@@ -111,6 +137,7 @@ export class EventLogClient {
   constructor(opts: EventLogClientOptions) {
     this.#opts = opts;
     this.#docSequence = this.#readDocSequence();
+    this.#log = new AuditLog(opts.logLimit);
     this.#queue = new EventQueue({
       ...opts.timing,
       send: (intents) => this.#sendFrame({ type: 'intent-submit', intents }),
@@ -120,6 +147,11 @@ export class EventLogClient {
     this.#queue.events.on('ack', (e) => this.#events.emit('ack', e));
     this.#queue.events.on('rejected', (e) => this.#events.emit('rejected', e));
     this.#queue.events.on('delivery-failed', (e) => this.#events.emit('delivery-failed', e));
+    this.#queue.events.on('decided', (e) => {
+      this.#log.resolve(e.sequence, e.decision, resolutionFields(e));
+      this.#approvals.resolve(e.sequence);
+      this.#events.emit('decided', e);
+    });
     this.#queue.events.on('change', this.#onQueueChange);
     this.#installHandlers();
     opts.provider.on('status', this.#onStatus);
@@ -135,7 +167,17 @@ export class EventLogClient {
     return this.#view;
   }
 
-  /** Intents not answered for good yet, in submission order. */
+  /** GM: the open approval requests, by sequence. Stays empty for players (the server never sends them the queue). */
+  get approvals(): ReadableValue<readonly ApprovalRequest[]> {
+    return this.#approvals.value;
+  }
+
+  /** The last entries of the session's log this client has seen, in sequence order. */
+  get log(): ReadableValue<readonly AuditEntry[]> {
+    return this.#log.value;
+  }
+
+  /** Intents not answered for good yet (or awaiting a GM's decision), in submission order. */
   get pending(): ReadableValue<readonly PendingIntent[]> {
     return this.#pending;
   }
@@ -185,7 +227,13 @@ export class EventLogClient {
   submit(type: string, payload: JsonValue, options: SubmitOptions = {}): Submitted {
     if (this.#closed) throw new Error('session client destroyed');
     const intent = createIntent(type, payload, options.expected === undefined ? {} : { expected: options.expected });
-    const priority = options.priority ?? this.#opts.registry.get(type)?.priority ?? false;
+    return this.submitIntent(intent, { priority: options.priority });
+  }
+
+  /** Queues an intent built elsewhere (a plugin's `createStateEvent`: id, checksum and `expected` already set). */
+  submitIntent(intent: Intent, options: Pick<SubmitOptions, 'priority'> = {}): Submitted {
+    if (this.#closed) throw new Error('session client destroyed');
+    const priority = options.priority ?? this.#opts.registry.get(intent.type)?.priority ?? false;
     let result!: Promise<Ack>;
     this.#batch(() => {
       result = this.#queue.submit(intent, priority);
@@ -193,9 +241,49 @@ export class EventLogClient {
     return { id: intent.id, result };
   }
 
+  /** The identity behind predictions changed (token's user, role): recompute the view. */
+  refreshView(): void {
+    this.#invalidateView();
+  }
+
+  /**
+   * Replaces the approval list with the server's (a GM after (re)connecting):
+   * requests decided while this client was away disappear. A failed fetch
+   * keeps the list as it is.
+   */
+  async reconcileApprovals(fetchQueue: () => Promise<ApiResult<readonly ApprovalRequest[]>>): Promise<void> {
+    const marker = this.#approvals.beginSnapshot();
+    const answer = await fetchQueue();
+    if (this.#closed) return;
+    if (answer.ok) this.#approvals.replace(marker, answer.data);
+    else this.#events.emit('error', { error: new Error(`approval queue unavailable: ${answer.status} ${answer.error}`) });
+  }
+
+  /** Not a GM: the approval queue is not this client's to show. */
+  clearApprovals(): void {
+    this.#approvals.clear();
+  }
+
   /** Resolves once the queue as it is now is in local storage. */
   async whenStored(): Promise<void> {
     while (this.#write) await this.#write;
+  }
+
+  /**
+   * The table doc was started over on the same provider (a refused write,
+   * docs/security.md [W21]): read the fresh doc and store in its storage. The
+   * queue, the log position and the view's subscribers stay.
+   */
+  rebind(doc: Y.Doc, persistence: DocPersistence): void {
+    if (this.#closed) return;
+    this.#opts.doc.off('update', this.#onDocUpdate);
+    this.#opts = { ...this.#opts, doc, persistence };
+    doc.on('update', this.#onDocUpdate);
+    this.#unsubscribes.push(() => doc.off('update', this.#onDocUpdate));
+    // The old storage is gone: everything is written again.
+    this.#written = {};
+    this.#onDocUpdate();
+    this.#persist();
   }
 
   /** Stops sending and listening, and finishes writing to local storage. */
@@ -215,9 +303,12 @@ export class EventLogClient {
     try {
       fn();
     } finally {
-      if (--this.#batchDepth === 0 && this.#viewStale) {
-        this.#viewStale = false;
-        this.#view.invalidate();
+      if (--this.#batchDepth === 0) {
+        this.#log.publish();
+        if (this.#viewStale) {
+          this.#viewStale = false;
+          this.#view.invalidate();
+        }
       }
     }
   }
@@ -277,6 +368,42 @@ export class EventLogClient {
     install(MessageType.CatchUpResponse, (msg) => {
       if (msg.type === 'catch-up-response') this.#onCatchUp(msg.entries, msg.latest, msg.skipped);
     });
+    install(MessageType.ApprovalRequested, (msg) => {
+      if (msg.type === 'approval-requested') this.#onApprovalRequested(msg.approvals);
+    });
+    install(MessageType.ApprovalResolved, (msg) => {
+      if (msg.type === 'approval-resolved') this.#onApprovalResolved(msg.resolutions);
+    });
+  }
+
+  // ---- approvals ----------------------------------------------------------
+
+  #onApprovalRequested(raw: readonly unknown[]): void {
+    const { added, malformed } = this.#approvals.add(raw);
+    for (const detail of malformed) this.#events.emit('error', { error: new Error(`malformed approval request: ${detail}`) });
+    for (const request of added) this.#log.record(auditEntryFromLog(request.entry, 'live'));
+    if (added.length > 0) this.#events.emit('approval-requested', { approvals: added });
+  }
+
+  #onApprovalResolved(raw: readonly unknown[]): void {
+    for (const item of raw) {
+      const parsed = ApprovalResolutionSchema.safeParse(item);
+      if (!parsed.success) {
+        this.#events.emit('error', { error: new Error(`malformed approval resolution: ${parsed.error.issues[0]?.message}`) });
+        continue;
+      }
+      const r = parsed.data;
+      this.#decided({ id: r.id, sequence: r.sequence, decision: r.decision, resolvedBy: r.resolvedBy, edited: r.edited, ...(r.reason === undefined ? {} : { reason: r.reason }) });
+      this.#events.emit('approval-resolved', { resolution: r });
+    }
+  }
+
+  /** A decision, from whichever message told of it first; repeats change nothing. */
+  #decided(decision: ApprovalDecision): void {
+    this.#approvals.resolve(decision.sequence);
+    this.#log.resolve(decision.sequence, decision.decision, resolutionFields(decision));
+    // Emits `decided` (through the queue's listener) when it was our own intent.
+    this.#queue.decide(decision);
   }
 
   // ---- acks, entries, catch-up ------------------------------------------
@@ -303,6 +430,12 @@ export class EventLogClient {
   #noteEntries(raw: readonly unknown[], replayed: boolean): void {
     const entries: LogEntry[] = [];
     for (const item of raw) {
+      // An entry this member may not read arrives as its sequence alone: seen, nothing to show.
+      const redacted = redactedSequence(item);
+      if (redacted !== null) {
+        this.#tracker.note(redacted);
+        continue;
+      }
       const parsed = LogEntrySchema.safeParse(item);
       if (parsed.success) entries.push(parsed.data);
       else this.#events.emit('error', { error: new Error(`malformed log entry: ${parsed.error.issues[0]?.message}`) });
@@ -310,8 +443,12 @@ export class EventLogClient {
     entries.sort((a, b) => a.event.sequence - b.event.sequence);
     for (const entry of entries) {
       const fresh = this.#tracker.note(entry.event.sequence);
-      // Our own intent, answered on a socket that is gone: the entry is its ack ([EQ5]), reported as `ack`.
-      if (this.#queue.has(entry.event.id)) {
+      const own = this.#queue.has(entry.event.id);
+      this.#log.record(auditEntryFromLog(entry, replayed ? 'catch-up' : 'live'));
+      // Settles an own intent that awaited approval (`decided`), whoever's the entry.
+      this.#noteDecision(entry);
+      if (own) {
+        // Our own intent, answered on a socket that is gone: the entry is its ack ([EQ5]), reported as `ack`.
         const ack = ackFromEntry(entry);
         if (ack !== null) this.#resolve(ack);
       } else if (fresh) {
@@ -320,9 +457,37 @@ export class EventLogClient {
     }
   }
 
+  /** A decision seen in the log: the `approval:resolve` event, or the decided entry itself (a catch-up after the fact). */
+  #noteDecision(entry: LogEntry): void {
+    const { event } = entry;
+    if (event.type === APPROVAL_RESOLVE_TYPE && entry.status === 'applied') {
+      const p = event.payload as { sequence?: unknown; id?: unknown; decision?: unknown; reason?: unknown; edited?: unknown };
+      if (typeof p.sequence !== 'number' || typeof p.id !== 'string' || (p.decision !== 'approved' && p.decision !== 'denied')) return;
+      this.#decided({
+        id: p.id,
+        sequence: p.sequence,
+        decision: p.decision,
+        resolvedBy: event.userId,
+        ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
+        ...(typeof p.edited === 'boolean' ? { edited: p.edited } : {}),
+      });
+    } else if (entry.status === 'approved' || entry.status === 'denied') {
+      this.#decided({
+        id: event.id,
+        sequence: event.sequence,
+        decision: entry.status,
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+        ...(entry.resolvedBy === undefined ? {} : { resolvedBy: entry.resolvedBy }),
+      });
+    }
+  }
+
   #onCatchUp(raw: readonly unknown[], latest: number, skipped: boolean): void {
     this.#catchUpUntil = 0;
-    if (latest < this.#tracker.lastSeen) this.#tracker.rewindTo(latest);
+    if (latest < this.#tracker.lastSeen) {
+      this.#tracker.rewindTo(latest);
+      this.#log.dropAbove(latest);
+    }
     const before = this.#tracker.lastSeen;
     if (!skipped) this.#noteEntries(raw, true);
     // Skipped: the doc arrives through Yjs. No progress: the log cannot fill the gap, so stop asking.
@@ -333,19 +498,32 @@ export class EventLogClient {
 
   /** Hands an ack to the queue; a success first moves the prediction to the awaiting-doc list so it never blinks out. */
   #resolve(ack: Ack): void {
-    if (!this.#queue.has(ack.id)) return;
-    // An intent awaiting a GM's approval changed nothing in the doc: its prediction goes now ([EL13]).
-    if (ack.success && ack.status !== 'awaiting-approval' && ack.sequence > this.#docSequence) {
-      const item = this.#queue.list().find((p) => p.intent.id === ack.id)!;
-      this.#awaiting.push({ intent: item.intent, createdAt: item.createdAt, sentFloor: item.sentFloor, sequence: ack.sequence });
-      this.#awaiting.sort((a, b) => a.sequence - b.sequence);
+    const item = this.#queue.list().find((p) => p.intent.id === ack.id);
+    if (item === undefined) return;
+    // An answer about an intent already awaiting approval is about the GM's decision, which the queue handles.
+    if (ack.success && item.approvalSequence === null) {
+      const { intent } = item;
+      this.#log.record({
+        sequence: ack.sequence,
+        id: intent.id,
+        type: intent.type,
+        userId: this.#opts.identity().userId,
+        payload: intent.payload,
+        status: ack.status ?? 'applied',
+        source: 'ack',
+      });
+      // An intent awaiting a GM's approval changed nothing in the doc: its prediction goes now ([EL13]).
+      if (ack.status !== 'awaiting-approval' && ack.sequence > this.#docSequence) {
+        this.#awaiting.push({ intent, createdAt: item.createdAt, sentFloor: item.sentFloor, sequence: ack.sequence });
+        this.#awaiting.sort((a, b) => a.sequence - b.sequence);
+      }
     }
     this.#queue.handleAck(ack);
   }
 
   #afterLogProgress(): void {
     let minFloor = Infinity;
-    for (const p of this.#queue.list()) if (p.sentFloor !== null && p.sentFloor < minFloor) minFloor = p.sentFloor;
+    for (const p of this.#queue.list()) if (p.approvalSequence === null && p.sentFloor !== null && p.sentFloor < minFloor) minFloor = p.sentFloor;
     this.#tracker.forgetBelow(minFloor + 1);
     this.#lastSequence.set(this.#tracker.lastSeen);
     const gap = this.#tracker.gap();
@@ -404,11 +582,14 @@ export class EventLogClient {
   };
 
   #computeView(force: boolean): { value: JsonObject } | null {
-    const items: OverlayItem[] = [...this.#awaiting, ...this.#queue.list()];
+    // Intents awaiting approval are sequenced but change nothing until a GM decides: not predicted.
+    const items: OverlayItem[] = [...this.#awaiting, ...this.#queue.list().filter((p) => p.approvalSequence === null)];
     const plan = planOverlay(items, this.#docSequence, (from, to) => this.#tracker.identifiedCovers(from, to));
     if (plan.hold && !force) return null;
     this.#base ??= projectDoc(this.#opts.doc, TABLE_DOC_SCHEMA);
-    const { view } = applyPredictions(this.#base, plan.apply, this.#opts.registry, { userId: this.#opts.userId, sessionId: this.#opts.sessionId });
+    const { userId, role } = this.#opts.identity();
+    const ctx = { userId, sessionId: this.#opts.sessionId, ...(role === undefined ? {} : { role }) };
+    const { view } = applyPredictions(this.#base, plan.apply, this.#opts.registry, ctx);
     return { value: view };
   }
 
@@ -452,8 +633,20 @@ function ackFromEntry(entry: LogEntry): Ack | null {
   if (entry.status === 'applied' || entry.status === 'approved') return { id, success: true, sequence };
   if (entry.status === 'awaiting-approval') return { id, success: true, sequence, status: 'awaiting-approval' };
   if (entry.status === 'rejected' || entry.status === 'denied') {
-    return { id, success: false, reason: RejectReason.Conflict, ...(entry.reason === undefined ? {} : { detail: entry.reason }) };
+    const reason = entry.status === 'denied' ? RejectReason.Denied : RejectReason.Conflict;
+    return { id, success: false, reason, ...(entry.reason === undefined ? {} : { detail: entry.reason }) };
   }
   return null;
+}
+
+/** The sequence of a redacted entry (`{ sequence, redacted: true }`, what a player gets for an entry hidden from them), else null. */
+function redactedSequence(item: unknown): number | null {
+  if (typeof item !== 'object' || item === null) return null;
+  const { redacted, sequence } = item as { redacted?: unknown; sequence?: unknown };
+  return redacted === true && typeof sequence === 'number' && Number.isInteger(sequence) && sequence > 0 ? sequence : null;
+}
+
+function resolutionFields(d: ApprovalDecision): { reason?: string; resolvedBy?: string } {
+  return { ...(d.reason === undefined ? {} : { reason: d.reason }), ...(d.resolvedBy === undefined ? {} : { resolvedBy: d.resolvedBy }) };
 }
 

@@ -13,13 +13,14 @@ describe('event-log metadata', () => {
         createdAt: 6,
         sentFloor: null,
       },
+      { intent: createIntent('chat:message', { text: 'dying' }), priority: true, createdAt: 7, sentFloor: 2, approvalSequence: 3 },
     ];
     expect(parseIntents(serializeIntents(stored))).toEqual(stored);
   });
 
   it('drops what it cannot read instead of failing the client', () => {
     const good: StoredIntent = { intent: createIntent('chat:message', { text: 'ok' }), priority: false, createdAt: 1, sentFloor: null };
-    const raw = JSON.stringify({ v: 1, intents: [good, { intent: { id: 'x' } }, null, { ...good, sentFloor: -1 }] });
+    const raw = JSON.stringify({ v: 1, intents: [good, { intent: { id: 'x' } }, null, { ...good, sentFloor: -1 }, { ...good, approvalSequence: 0 }] });
     expect(parseIntents(raw)).toEqual([good]);
     expect(parseIntents('{not json')).toEqual([]);
     expect(parseIntents('null')).toEqual([]);

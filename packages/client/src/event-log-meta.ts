@@ -38,7 +38,9 @@ export function parseIntents(raw: string | undefined): StoredIntent[] {
     if (!intent.success || typeof s?.priority !== 'boolean' || typeof s.createdAt !== 'number') continue;
     const floor = s.sentFloor;
     if (floor !== null && !(typeof floor === 'number' && Number.isInteger(floor) && floor >= 0)) continue;
-    out.push({ intent: intent.data, priority: s.priority, createdAt: s.createdAt, sentFloor: floor });
+    const awaiting = s.approvalSequence;
+    if (awaiting !== undefined && !(typeof awaiting === 'number' && Number.isInteger(awaiting) && awaiting > 0)) continue;
+    out.push({ intent: intent.data, priority: s.priority, createdAt: s.createdAt, sentFloor: floor, ...(awaiting === undefined ? {} : { approvalSequence: awaiting }) });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { MessageType } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatTexts, interceptFrames, pollUntil, serverEvents } from './event-log.fixture.ts';
 import { filePersistence } from './node/file-persistence.ts';
-import { startTestServer, tempDir, testClient, waitFor } from './server-harness.fixture.ts';
+import { createTestSession, startTestServer, tempDir, testClient, waitFor } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 import { SyncState } from './sync-state.ts';
 
@@ -17,8 +17,9 @@ describe('intents across offline time and reloads', () => {
     cleanups.push(() => s.dispose());
     const dir = await tempDir();
     cleanups.push(() => dir.remove());
+    const sess = await createTestSession(s.url, ['alice']);
     const open = (): SessionClient => {
-      const c = testClient(s.url, { sessionId: 'reload', userId: 'alice', persistence: filePersistence({ dir: dir.path }) });
+      const c = testClient(s.url, { sessionId: sess.id, token: sess.gm.token, persistence: filePersistence({ dir: dir.path }) });
       cleanups.push(() => c.destroy());
       return c;
     };
@@ -29,7 +30,7 @@ describe('intents across offline time and reloads', () => {
     interceptFrames(first, MessageType.IntentAck, () => true);
     interceptFrames(first, MessageType.CatchUpResponse, () => true);
     const lost = first.intents.submit('chat:message', { text: 'answer lost' });
-    await pollUntil(async () => (await serverEvents(s, 'reload')).length === 1, 'server applied it');
+    await pollUntil(async () => (await serverEvents(s, sess.id, sess.gm.token)).length === 1, 'server applied it');
 
     await s.stop();
     await waitFor(() => first.syncState.get() === SyncState.OFFLINE, 'offline');
@@ -58,7 +59,7 @@ describe('intents across offline time and reloads', () => {
 
     await s.start();
     await waitFor(() => second.intents.pendingCount.get() === 0, 'all delivered');
-    const events = await serverEvents(s, 'reload');
+    const events = await serverEvents(s, sess.id, sess.gm.token);
     expect(events.map((e) => [e.sequence, e.id, (e.payload as { text: string }).text])).toEqual([
       [1, lost.id, 'answer lost'],
       [2, offline[0]!.id, 'o1'],

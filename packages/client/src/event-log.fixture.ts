@@ -1,42 +1,30 @@
 import type { JsonObject } from '@dungeon-lab/events';
 import { decodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
 import type { TestServer } from './server-harness.fixture.ts';
+import { SessionApi, isRedacted, type LoggedEvent } from './session-api.ts';
 import type { SessionClient } from './session-client.ts';
 
 /** Test support: the server's event-log REST API ([EL7]). */
 
-export interface ServerEvent {
-  readonly id: string;
-  readonly sequence: number;
-  readonly type: string;
-  readonly userId: string;
-  readonly payload: unknown;
-  readonly status: string;
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Every logged event of a session, in sequence order. */
-export async function serverEvents(server: TestServer, sessionId: string): Promise<ServerEvent[]> {
-  const events: ServerEvent[] = [];
+/** Every logged event of a session, in sequence order, as a member (`token`) reads them. */
+export async function serverEvents(server: TestServer, sessionId: string, token: string): Promise<LoggedEvent[]> {
+  const api = new SessionApi({ serverUrl: server.url, token });
+  const events: LoggedEvent[] = [];
   let from: number | null = 1;
   while (from !== null) {
-    const page: { events: ServerEvent[]; next: number | null } = await getJson(
-      `${server.url}/api/sessions/${encodeURIComponent(sessionId)}/events?from=${from}&limit=1000`,
-    );
-    events.push(...page.events);
-    from = page.next;
+    const page = await api.events(sessionId, from, 1000);
+    if (!page.ok) throw new Error(`events of ${sessionId}: ${page.status} ${page.error}`);
+    for (const e of page.data.events) if (!isRedacted(e)) events.push(e);
+    from = page.data.next;
   }
   return events;
 }
 
 /** The table doc's JSON projection and applied sequence, as the server holds them. */
-export function serverState(server: TestServer, sessionId: string): Promise<{ version: number; state: JsonObject }> {
-  return getJson(`${server.url}/api/sessions/${encodeURIComponent(sessionId)}/state`);
+export async function serverState(server: TestServer, sessionId: string, token: string): Promise<{ version: number; state: JsonObject }> {
+  const answer = await new SessionApi({ serverUrl: server.url, token }).state(sessionId);
+  if (!answer.ok) throw new Error(`state of ${sessionId}: ${answer.status} ${answer.error}`);
+  return answer.data;
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { chatTexts, interceptFrames, serverEvents, serverState } from './event-log.fixture.ts';
 import { memoryPersistence } from './memory-persistence.ts';
-import { startTestServer, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import { createTestSession, startTestServer, testClient, waitFor, type TestServer, type TestSession } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 import { TEST_INTENTS } from './test-intents.fixture.ts';
 
@@ -20,8 +20,12 @@ async function server(options: Parameters<typeof startTestServer>[0] = {}): Prom
   return s;
 }
 
-function client(s: TestServer, sessionId: string, userId: string, extra: Partial<Parameters<typeof testClient>[1]> = {}): SessionClient {
-  const c = testClient(s.url, { sessionId, userId, persistence: memoryPersistence(), intents: createIntentRegistry(TEST_INTENTS), ...extra });
+/** A session with alice as its GM and bob as a player. */
+const session = (s: TestServer): Promise<TestSession> => createTestSession(s.url, ['alice', 'bob']);
+
+function client(s: TestServer, session: TestSession, name: string, extra: Partial<Parameters<typeof testClient>[1]> = {}): SessionClient {
+  const token = session.users[name]!.token;
+  const c = testClient(s.url, { sessionId: session.id, token, persistence: memoryPersistence(), intents: createIntentRegistry(TEST_INTENTS), ...extra });
   cleanups.push(() => c.destroy());
   return c;
 }
@@ -31,8 +35,9 @@ const acks = (msgs: ProtocolMessage[]) => msgs.flatMap((m) => (m.type === 'inten
 describe('intents over the table socket', () => {
   it('[EL1][EQ7] predicts at once, acks the sender, tells the others; both views end equal to the server state', async () => {
     const s = await server();
-    const a = client(s, 'basic', 'alice');
-    const b = client(s, 'basic', 'bob');
+    const sess = await session(s);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const applied: Array<{ entry: LogEntry; replayed: boolean }> = [];
     b.intents.on('applied', (e) => applied.push(e));
@@ -40,7 +45,8 @@ describe('intents over the table socket', () => {
     a.intents.on('ack', (e) => acked.push(e.sequence));
 
     const { id, result } = a.intents.submit('chat:message', { text: 'hello' });
-    expect(a.view.get().chat).toEqual([{ id, text: 'hello', userId: 'alice', timestamp: expect.any(Number) }]);
+    const alice = sess.users.alice!.userId;
+    expect(a.view.get().chat).toEqual([{ id, text: 'hello', userId: alice, timestamp: expect.any(Number) }]);
     // The prediction lives in the view only, never in the shared doc.
     expect(a.doc('table').getArray('chat').length).toBe(0);
     expect(a.pendingIntents.get().map((p) => p.state)).toEqual(['sent']);
@@ -48,20 +54,21 @@ describe('intents over the table socket', () => {
     expect(acked).toEqual([1]);
     expect(a.pendingIntents.get()).toEqual([]);
     await waitFor(() => applied.length === 1, 'bob told');
-    expect(applied[0]).toMatchObject({ replayed: false, entry: { status: 'applied', event: { id, sequence: 1, userId: 'alice' } } });
+    expect(applied[0]).toMatchObject({ replayed: false, entry: { status: 'applied', event: { id, sequence: 1, userId: alice } } });
 
-    const { state, version } = await serverState(s, 'basic');
+    const { state, version } = await serverState(s, sess.id, sess.gm.token);
     expect(version).toBe(1);
     await waitFor(() => JSON.stringify(b.view.get()) === JSON.stringify(state), 'bob view');
     expect(a.view.get()).toEqual(state);
     expect([a.intents.lastSequence.get(), b.intents.lastSequence.get()]).toEqual([1, 1]);
-    expect(await serverEvents(s, 'basic')).toHaveLength(1);
+    expect(await serverEvents(s, sess.id, sess.gm.token)).toHaveLength(1);
   });
 
   it('[EQ8] at every message boundary each own intent shows exactly once: prediction or real entry, never both, never neither', async () => {
     const s = await server();
-    const a = client(s, 'handover', 'alice');
-    const b = client(s, 'handover', 'bob');
+    const sess = await session(s);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const own = new Set<string>();
     const violations: string[] = [];
@@ -101,15 +108,16 @@ describe('intents over the table socket', () => {
     check('end');
     expect(violations).toEqual([]);
     expect(heldWhileDocAhead).toBeGreaterThan(0);
-    const { state } = await serverState(s, 'handover');
+    const { state } = await serverState(s, sess.id, sess.gm.token);
     await waitFor(() => JSON.stringify(a.view.get()) === JSON.stringify(state), 'alice view');
     expect(chatTexts(state)).toHaveLength(60);
   });
 
   it('[EQ5][EQ7] a rejection drops the prediction and surfaces the reason; a locally invalid one is still sent', async () => {
     const s = await server();
-    const a = client(s, 'reject', 'alice');
-    const b = client(s, 'reject', 'bob');
+    const sess = await session(s);
+    const a = client(s, sess, 'alice');
+    const b = client(s, sess, 'bob');
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const token = new Y.Map<unknown>();
     token.set('x', 0);
@@ -145,7 +153,8 @@ describe('intents over the table socket', () => {
 
   it('[EQ5][EL11] rate-limited answers keep intents queued; they are retried after backoff and all land, in order', async () => {
     const s = await server({ eventLog: { rateLimit: { burst: 3, perSecond: 20 } } });
-    const a = client(s, 'rate', 'alice');
+    const sess = await session(s);
+    const a = client(s, sess, 'alice');
     await a.whenSynced();
     const frames = interceptFrames(a, MessageType.IntentAck);
     const rejected: string[] = [];
@@ -155,13 +164,14 @@ describe('intents over the table socket', () => {
     expect(results.every((r) => r.success)).toBe(true);
     expect(acks(frames.seen).some((ack) => !ack.success && ack.reason === 'rate-limited')).toBe(true);
     expect(rejected).toEqual([]);
-    const events = await serverEvents(s, 'rate');
+    const events = await serverEvents(s, sess.id, sess.gm.token);
     expect(events.map((e) => e.id)).toEqual(submitted.map((x) => x.id));
   });
 
   it('[EQ4][EL3] unanswered resends end in delivery-failed, the intent stays queued, and a later resend gets its original ack', async () => {
     const s = await server();
-    const a = client(s, 'undelivered', 'alice', { eventQueue: { retryDelaysMs: [10, 10, 10, 10, 20] } });
+    const sess = await session(s);
+    const a = client(s, sess, 'alice', { eventQueue: { retryDelaysMs: [10, 10, 10, 10, 20] } });
     await a.whenSynced();
     let blackout = true;
     // Acks lost, and the log entries that could stand in for them too.
@@ -183,7 +193,7 @@ describe('intents over the table socket', () => {
 
     blackout = false;
     expect(await result).toEqual({ id, success: true, sequence: 1 });
-    expect(await serverEvents(s, 'undelivered')).toHaveLength(1);
+    expect(await serverEvents(s, sess.id, sess.gm.token)).toHaveLength(1);
     expect(a.pendingIntents.get()).toEqual([]);
   });
 });
@@ -192,9 +202,9 @@ describe('non-commuting intents', () => {
   /** HP 10, hits of 8 and 5 at once: 10−8=2→0 or 10−5=5→0. */
   async function hits(order: 'alice-first' | 'bob-first' | 'together') {
     const s = await server();
-    const sessionId = `hits-${order}`;
-    const alice = client(s, sessionId, 'alice');
-    const bob = client(s, sessionId, 'bob');
+    const sess = await session(s);
+    const alice = client(s, sess, 'alice');
+    const bob = client(s, sess, 'bob');
     await Promise.all([alice.whenSynced(), bob.whenSynced()]);
     await alice.intents.submit('test:spawn', { actor: 'hero', hp: 10 }).result;
     const hp = (c: SessionClient, from: JsonObject = c.view.get()) => ((from.actors as JsonObject).hero as { hp: number } | undefined)?.hp;
@@ -236,7 +246,7 @@ describe('non-commuting intents', () => {
       second.connect();
       await Promise.all([a.result, b.result]);
     }
-    const { state } = await serverState(s, sessionId);
+    const { state } = await serverState(s, sess.id, sess.gm.token);
     expect(((state.actors as JsonObject).hero as { hp: number }).hp).toBe(0);
     for (const c of [alice, bob]) await waitFor(() => JSON.stringify(c.view.get()) === JSON.stringify(state), 'view equals server');
     expect(problems).toEqual([]);

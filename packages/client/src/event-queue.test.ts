@@ -253,3 +253,96 @@ describe('EventQueue reconnects and storage', () => {
     expect(() => queue.submit(chat(), false)).toThrow(/disposed/);
   });
 });
+
+describe('EventQueue and GM approval', () => {
+  const awaiting = (id: string, sequence: number): Ack => ({ id, success: true, sequence, status: 'awaiting-approval' });
+
+  it('[EQ15] an awaiting-approval ack settles `result` but keeps the intent, awaiting; no resends until the next connection asks once', async () => {
+    const { queue, sent } = setup();
+    queue.setConnected(true);
+    const critical = chat();
+    const result = queue.submit(critical, true);
+    queue.handleAck(awaiting(critical.id, 4));
+    expect(await result).toEqual(awaiting(critical.id, 4));
+    expect(queue.list().map((p) => [p.state, p.approvalSequence])).toEqual([['awaiting-approval', 4]]);
+    expect(queue.stored()).toEqual([expect.objectContaining({ approvalSequence: 4 })]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sent).toHaveLength(1);
+    // Other intents still batch and go out without it.
+    const next = chat();
+    void queue.submit(next, false);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(sent.at(-1)!.ids).toEqual([next.id]);
+    queue.handleAck(ok(next.id, 5));
+    // A new connection: the awaiting intent is asked about once, with whatever else is unsent.
+    queue.setConnected(false);
+    queue.setConnected(true);
+    expect(sent.at(-1)!.ids).toEqual([critical.id]);
+    queue.handleAck(awaiting(critical.id, 4));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sent).toHaveLength(3);
+    expect(queue.list().map((p) => p.state)).toEqual(['awaiting-approval']);
+  });
+
+  it('[EQ15] the decision comes from a broadcast, or from the answer to a resend: approved (a plain success) or denied (with the reason)', () => {
+    const { queue } = setup();
+    const decided: string[] = [];
+    queue.events.on('decided', (e) => decided.push(`${e.id}:${e.decision}:${e.reason ?? ''}`));
+    queue.setConnected(true);
+    const [a, b, c] = [chat(), chat(), chat()];
+    for (const i of [a, b, c]) void queue.submit(i, true);
+    queue.handleAck(awaiting(a.id, 1));
+    queue.handleAck(awaiting(b.id, 2));
+    queue.handleAck(awaiting(c.id, 3));
+    expect(queue.decide({ id: a.id, sequence: 1, decision: 'denied', reason: 'no', resolvedBy: 'gm' })).toBe(true);
+    expect(queue.decide({ id: a.id, sequence: 1, decision: 'denied', reason: 'no' })).toBe(false);
+    queue.handleAck(ok(b.id, 2));
+    queue.handleAck({ id: c.id, success: false, reason: 'denied', detail: 'the cleric is right there' });
+    expect(decided).toEqual([`${a.id}:denied:no`, `${b.id}:approved:`, `${c.id}:denied:the cleric is right there`]);
+    expect(queue.list()).toEqual([]);
+  });
+
+  it('[EQ15] a decision about an intent whose awaiting-approval ack was lost settles its result too', async () => {
+    const { queue } = setup();
+    const decided: string[] = [];
+    queue.events.on('decided', (e) => decided.push(e.decision));
+    queue.setConnected(true);
+    const [a, b] = [chat(), chat()];
+    const ra = queue.submit(a, true);
+    const rb = queue.submit(b, true);
+    queue.decide({ id: a.id, sequence: 1, decision: 'denied', reason: 'no' });
+    queue.decide({ id: b.id, sequence: 2, decision: 'approved' });
+    expect(await ra).toEqual({ id: a.id, success: false, reason: 'denied', detail: 'no' });
+    expect(await rb).toEqual({ id: b.id, success: true, sequence: 2 });
+    expect(decided).toEqual(['denied', 'approved']);
+    expect(queue.list()).toEqual([]);
+  });
+
+  it('[EQ15] a rate-limited answer to a status query neither pauses the outbox nor settles anything', async () => {
+    const { queue, sent } = setup();
+    queue.setConnected(true);
+    const critical = chat();
+    void queue.submit(critical, true);
+    queue.handleAck(awaiting(critical.id, 1));
+    queue.setConnected(false);
+    queue.setConnected(true);
+    queue.handleAck({ id: critical.id, success: false, reason: 'rate-limited' });
+    const next = chat();
+    void queue.submit(next, true);
+    expect(sent.at(-1)!.ids).toEqual([next.id]);
+    expect(queue.list().map((p) => p.state)).toEqual(['awaiting-approval', 'sent']);
+  });
+
+  it('[EQ1][EQ15] an awaiting intent survives a reload as awaiting', () => {
+    const first = setup().queue;
+    first.setConnected(true);
+    const critical = chat();
+    void first.submit(critical, true);
+    first.handleAck(awaiting(critical.id, 9));
+    const { queue, sent } = setup();
+    queue.restore(first.stored());
+    expect(queue.list().map((p) => [p.state, p.approvalSequence])).toEqual([['awaiting-approval', 9]]);
+    queue.setConnected(true);
+    expect(sent.map((s) => s.ids)).toEqual([[critical.id]]);
+  });
+});

@@ -2,7 +2,7 @@ import { RejectReason } from '@dungeon-lab/protocol';
 import type { Ack, Intent } from '@dungeon-lab/events';
 import { EventEmitter } from './event-emitter.ts';
 
-export type PendingIntentState = 'queued' | 'sent' | 'delivery-failed';
+export type PendingIntentState = 'queued' | 'sent' | 'delivery-failed' | 'awaiting-approval';
 
 /** An intent the server has not answered for good yet. */
 export interface PendingIntent {
@@ -10,8 +10,14 @@ export interface PendingIntent {
   readonly priority: boolean;
   /** Client clock at submit; predictions use it as the event time. */
   readonly createdAt: number;
-  /** queued: not on the wire on this connection; sent: awaiting its ack; delivery-failed: retries exhausted, still retrying. */
+  /**
+   * queued: not on the wire on this connection; sent: awaiting its ack;
+   * delivery-failed: retries exhausted, still retrying; awaiting-approval:
+   * sequenced as critical, a GM decides ([EL13]).
+   */
   readonly state: PendingIntentState;
+  /** The log sequence of an intent awaiting approval; null otherwise. */
+  readonly approvalSequence: number | null;
   /** The doc's `/meta/sequence` when first sent (on any connection, any run); null while never sent. */
   readonly sentFloor: number | null;
   /** Resends on the current connection that went unanswered. */
@@ -24,6 +30,19 @@ export interface StoredIntent {
   readonly priority: boolean;
   readonly createdAt: number;
   readonly sentFloor: number | null;
+  /** Set while awaiting a GM's approval: its log sequence. */
+  readonly approvalSequence?: number;
+}
+
+/** How a GM settled an intent that awaited approval. */
+export interface ApprovalDecision {
+  readonly id: string;
+  readonly sequence: number;
+  readonly decision: 'approved' | 'denied';
+  readonly reason?: string;
+  readonly resolvedBy?: string;
+  /** The GM edited the effect before approving it. */
+  readonly edited?: boolean;
 }
 
 type Rejection = Extract<Ack, { success: false }>;
@@ -38,6 +57,8 @@ export interface EventQueueEvents {
   rejected: (e: { id: string; reason: string; detail?: string; conflict?: Rejection['conflict']; intent: Intent }) => void;
   /** Retries ran out without an ack; the intent stays queued and keeps being retried. */
   'delivery-failed': (e: { id: string; retries: number; intent: Intent }) => void;
+  /** A GM approved or denied an intent that awaited approval; it left the queue. */
+  decided: (e: ApprovalDecision & { intent: Intent }) => void;
 }
 
 export interface EventQueueOptions {
@@ -61,6 +82,8 @@ interface Entry {
   readonly priority: boolean;
   readonly createdAt: number;
   sentFloor: number | null;
+  /** Awaiting approval at this sequence: not resent on the retry schedule, only asked about once per connection. */
+  approvalSequence: number | null;
   /** Sent on the current connection. */
   onWire: boolean;
   failed: boolean;
@@ -111,7 +134,8 @@ export class EventQueue {
       intent: e.intent,
       priority: e.priority,
       createdAt: e.createdAt,
-      state: e.failed ? 'delivery-failed' : e.onWire ? 'sent' : 'queued',
+      state: e.approvalSequence !== null ? 'awaiting-approval' : e.failed ? 'delivery-failed' : e.onWire ? 'sent' : 'queued',
+      approvalSequence: e.approvalSequence,
       sentFloor: e.sentFloor,
       retries: e.retries,
     })));
@@ -126,7 +150,13 @@ export class EventQueue {
   }
 
   stored(): StoredIntent[] {
-    return this.#entries.map(({ intent, priority, createdAt, sentFloor }) => ({ intent, priority, createdAt, sentFloor }));
+    return this.#entries.map(({ intent, priority, createdAt, sentFloor, approvalSequence }) => ({
+      intent,
+      priority,
+      createdAt,
+      sentFloor,
+      ...(approvalSequence === null ? {} : { approvalSequence }),
+    }));
   }
 
   /** Puts intents of an earlier run in front of anything submitted since (they were submitted first). */
@@ -136,7 +166,7 @@ export class EventQueue {
     if (restored.length === 0) return;
     this.#entries = [...restored, ...this.#entries];
     this.#changed();
-    if (this.#connected) this.#flush();
+    if (this.#connected) this.#flush(true);
   }
 
   /** Queues an intent; the promise settles with its final ack (never with `rate-limited`). */
@@ -160,7 +190,8 @@ export class EventQueue {
       e.retries = 0;
     }
     this.#clearTimers();
-    if (connected) this.#flush();
+    // Intents awaiting approval go along: the server's answer to a resend says whether the GM decided while we were away ([EL14]).
+    if (connected) this.#flush(true);
     this.#changed();
   }
 
@@ -169,6 +200,21 @@ export class EventQueue {
     const index = this.#entries.findIndex((e) => e.intent.id === ack.id);
     if (index < 0) return false;
     const entry = this.#entries[index]!;
+    if (entry.approvalSequence !== null) return this.#answerWhileAwaiting(index, entry, ack);
+    if (ack.success && ack.status === 'awaiting-approval') {
+      // Sequenced but held for the GM: `result` settles now; the decision comes later.
+      entry.approvalSequence = ack.sequence;
+      entry.onWire = false;
+      entry.failed = false;
+      entry.retries = 0;
+      this.#pauses = 0;
+      const resolve = this.#waiters.get(ack.id);
+      this.#waiters.delete(ack.id);
+      this.events.emit('ack', { id: ack.id, sequence: ack.sequence, status: 'awaiting-approval', intent: entry.intent });
+      resolve?.(ack);
+      this.#changed();
+      return true;
+    }
     if (!ack.success && ack.reason === RejectReason.RateLimited) {
       // Delivered but refused for now: it goes back in line and the whole outbox waits.
       entry.onWire = false;
@@ -196,6 +242,48 @@ export class EventQueue {
     return true;
   }
 
+  /**
+   * A GM's decision learned from a broadcast or the log; false when no such
+   * intent is queued. Normally the intent is awaiting approval already; if
+   * its `awaiting-approval` ack was lost, `result` settles here with the
+   * final answer instead.
+   */
+  decide(decision: ApprovalDecision): boolean {
+    const index = this.#entries.findIndex(
+      (e) => e.intent.id === decision.id || (e.approvalSequence !== null && e.approvalSequence === decision.sequence),
+    );
+    if (index < 0) return false;
+    const resolve = this.#waiters.get(this.#entries[index]!.intent.id);
+    this.#settle(index, decision);
+    resolve?.(
+      decision.decision === 'approved'
+        ? { id: decision.id, success: true, sequence: decision.sequence }
+        : { id: decision.id, success: false, reason: RejectReason.Denied, ...(decision.reason === undefined ? {} : { detail: decision.reason }) },
+    );
+    return true;
+  }
+
+  /** The answer to a status query (a resend) of an intent awaiting approval. */
+  #answerWhileAwaiting(index: number, entry: Entry, ack: Ack): boolean {
+    entry.onWire = false;
+    const sequence = entry.approvalSequence!;
+    if (ack.success) {
+      if (ack.status !== 'awaiting-approval') this.#settle(index, { id: ack.id, sequence, decision: 'approved' });
+    } else if (ack.reason !== RejectReason.RateLimited) {
+      // The server answers a denied intent's resend with `denied` and the GM's reason.
+      const reason = ack.reason === RejectReason.Denied ? ack.detail : [ack.reason, ack.detail].filter(Boolean).join(': ');
+      this.#settle(index, { id: ack.id, sequence, decision: 'denied', ...(reason ? { reason } : {}) });
+    }
+    return true;
+  }
+
+  #settle(index: number, decision: ApprovalDecision): void {
+    const [entry] = this.#entries.splice(index, 1);
+    this.#waiters.delete(entry!.intent.id);
+    this.events.emit('decided', { ...decision, intent: entry!.intent });
+    this.#changed();
+  }
+
   dispose(): void {
     this.#disposed = true;
     this.#clearTimers();
@@ -209,7 +297,7 @@ export class EventQueue {
 
   #unsentCount(): number {
     let n = 0;
-    for (const e of this.#entries) if (!e.onWire) n++;
+    for (const e of this.#entries) if (!e.onWire && e.approvalSequence === null) n++;
     return n;
   }
 
@@ -221,12 +309,12 @@ export class EventQueue {
     return false;
   }
 
-  /** Sends every intent not yet on the wire, in order. */
-  #flush(): void {
+  /** Sends every intent not yet on the wire, in order; those awaiting approval only when a connection (re)opens. */
+  #flush(withAwaiting = false): void {
     if (this.#windowTimer !== null) clearTimeout(this.#windowTimer);
     this.#windowTimer = null;
     if (!this.#connected || this.#disposed || this.#paused(this.#opts.now())) return;
-    this.#send(this.#entries.filter((e) => !e.onWire));
+    this.#send(this.#entries.filter((e) => !e.onWire && (withAwaiting || e.approvalSequence === null)));
   }
 
   #send(batch: readonly Entry[]): void {
@@ -238,6 +326,8 @@ export class EventQueue {
       // No open socket after all: the next open resends everything.
       if (!this.#opts.send(chunk.map((e) => e.intent))) break;
       for (const e of chunk) {
+        // A status query is asked once per connection: no resend schedule, no delivery-failed.
+        if (e.approvalSequence !== null) continue;
         e.onWire = true;
         e.sentFloor ??= floor;
         e.dueAt = now + this.#delay(e.retries);
@@ -259,7 +349,7 @@ export class EventQueue {
     const failed: Entry[] = [];
     for (const e of this.#entries) {
       if (!e.onWire) {
-        if (pauseEnded) batch.push(e);
+        if (pauseEnded && e.approvalSequence === null) batch.push(e);
         continue;
       }
       if (e.dueAt > now) {
@@ -304,5 +394,5 @@ export class EventQueue {
 }
 
 function newEntry(s: StoredIntent): Entry {
-  return { ...s, onWire: false, failed: false, retries: 0, dueAt: 0 };
+  return { intent: s.intent, priority: s.priority, createdAt: s.createdAt, sentFloor: s.sentFloor, approvalSequence: s.approvalSequence ?? null, onWire: false, failed: false, retries: 0, dueAt: 0 };
 }

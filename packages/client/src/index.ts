@@ -1,4 +1,43 @@
-export { SessionClient, roomName, TABLE_DOC, type SessionClientOptions, type SessionClientEvents } from './session-client.ts';
+export {
+  SessionClient,
+  roomName,
+  TABLE_DOC,
+  type SessionClientOptions,
+  type SessionClientEvents,
+  type DocRefusal,
+  type SessionIdentity,
+} from './session-client.ts';
+export {
+  SessionApi,
+  httpBaseUrl,
+  type SessionApiOptions,
+  type ApiResult,
+  type DevLogin,
+  type CreatedSession,
+  type SessionInfo,
+  type SessionMember,
+  type LoggedEvent,
+  type RedactedEvent,
+  isRedacted,
+  type EventPage,
+  type CheckpointInfo,
+  type RestoredCheckpoint,
+} from './session-api.ts';
+export {
+  connectionCredentials,
+  readToken,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  TOKEN_QUERY_PARAM,
+  type TokenSource,
+  type TokenTransport,
+  type ConnectionSettings,
+} from './connection-credentials.ts';
+export { decodeJwtClaims, type JwtClaims } from './jwt-claims.ts';
+export { refusalFromProbe, type Refusal } from './access-probe.ts';
+export { AuditLog, DEFAULT_LOG_LIMIT, auditEntryFromLog, auditEntryFromRest, type AuditEntry, type AuditSource } from './audit-log.ts';
+export { OpenApprovals } from './open-approvals.ts';
+export { GameSystems } from './game-systems.ts';
 export { DocSync, PENDING_META_KEY, isRetryable, type DocSyncOptions, type DocSyncEvents, type WebSocketConstructor } from './doc-sync.ts';
 export { SyncState, SYNC_EVENTS, nextSyncState, aggregateSyncState, type SyncEvent } from './sync-state.ts';
 export {
@@ -27,6 +66,7 @@ export {
   EventLogClient,
   ANONYMOUS_USER,
   DEFAULT_GAP_GRACE_MS,
+  type ClientIdentity,
   type EventLogClientOptions,
   type EventLogEvents,
   type EventQueueTiming,
@@ -38,6 +78,7 @@ export {
   DEFAULT_BATCH_WINDOW_MS,
   DEFAULT_MAX_BATCH,
   DEFAULT_RETRY_DELAYS_MS,
+  type ApprovalDecision,
   type EventQueueEvents,
   type EventQueueOptions,
   type PendingIntent,
@@ -49,3 +90,4 @@ export { applyPredictions, planOverlay, type OverlayItem, type OverlayPlan, type
 export { SequenceTracker } from './sequence-tracker.ts';
 export { SequenceSet } from './sequence-set.ts';
 export { lazyValue, type LazyValue } from './lazy-value.ts';
+export { type WriteDenial, parseWriteDenial, recoverFromWriteDenials, type RecoveryOptions } from './write-denial-recovery.ts';

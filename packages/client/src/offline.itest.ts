@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryPersistence } from './memory-persistence.ts';
 import type { DocPersistence, DocPersistenceFactory } from './persistence.ts';
 import { filePersistence } from './node/file-persistence.ts';
-import { startTestServer, tempDir, testClient, waitFor, type TestServer } from './server-harness.fixture.ts';
+import { createTestSession, startTestServer, tempDir, testClient, waitFor, type TestServer, type TestSession } from './server-harness.fixture.ts';
 import type { SessionClient } from './session-client.ts';
 import { SyncState } from './sync-state.ts';
 
@@ -17,8 +17,17 @@ afterEach(async () => {
   await server.dispose();
 });
 
-function client(sessionId: string, extra: Partial<Parameters<typeof testClient>[1]> = {}): SessionClient {
-  const c = testClient(server.url, { sessionId, persistence: memoryPersistence(), ...extra });
+/**
+ * Sync mechanics, tested on the GM's document: it has no per-path write
+ * rules (the table's are the server's business, docs/security.md), so any
+ * edit is a fair test edit. The clients are the GM's devices.
+ */
+const DOC = 'gm';
+
+const session = (): Promise<TestSession> => createTestSession(server.url, ['gm']);
+
+function client(session: TestSession, extra: Partial<Parameters<typeof testClient>[1]> = {}): SessionClient {
+  const c = testClient(server.url, { sessionId: session.id, token: session.gm.token, docs: [DOC], persistence: memoryPersistence(), ...extra });
   cleanups.push(() => c.destroy());
   return c;
 }
@@ -35,7 +44,7 @@ function bindAll(p: DocPersistence): DocPersistence {
 }
 
 /** Records pendingChanges right before and right after each `saved` message is handled. */
-function watchSaved(c: SessionClient, doc = 'table'): Array<{ before: number; after: number }> {
+function watchSaved(c: SessionClient, doc = DOC): Array<{ before: number; after: number }> {
   const seen: Array<{ before: number; after: number }> = [];
   const handlers = c.provider(doc).messageHandlers;
   const original = handlers[MessageType.Saved]!;
@@ -49,24 +58,25 @@ function watchSaved(c: SessionClient, doc = 'table'): Array<{ before: number; af
 
 describe('offline edits', () => {
   it('merge both ways on reconnect; pendingChanges drops to 0 only when `saved` arrives', async () => {
-    const a = client('offline');
-    const b = client('offline');
+    const sess = await session();
+    const a = client(sess);
+    const b = client(sess);
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     await a.whenSaved();
 
     a.disconnect();
     expect(a.syncState.get()).toBe(SyncState.OFFLINE);
-    const tokens = a.doc('table').getMap('tokens');
+    const tokens = a.doc(DOC).getMap('tokens');
     tokens.set('goblin', { x: 1 });
     tokens.set('orc', { x: 2 });
-    a.doc('table').getText('log').insert(0, 'a moved');
+    a.doc(DOC).getText('log').insert(0, 'a moved');
     expect(a.pendingChanges.get()).toBe(3);
-    b.doc('table').getMap('tokens').set('dragon', { x: 9 });
-    b.doc('table').getText('log').insert(0, 'b moved');
+    b.doc(DOC).getMap('tokens').set('dragon', { x: 9 });
+    b.doc(DOC).getText('log').insert(0, 'b moved');
     await new Promise((r) => setTimeout(r, 200));
     // Deliberately offline: no reconnect happened behind our back.
     expect(a.syncState.get()).toBe(SyncState.OFFLINE);
-    expect(b.doc('table').getMap('tokens').has('goblin')).toBe(false);
+    expect(b.doc(DOC).getMap('tokens').has('goblin')).toBe(false);
     expect(a.pendingChanges.get()).toBe(3);
 
     const seen = watchSaved(a);
@@ -85,36 +95,38 @@ describe('offline edits', () => {
     expect(seen[drop]).toEqual({ before: 3, after: 0 });
     expect(seen.slice(0, drop).every((s) => s.before === 3 && s.after === 3)).toBe(true);
 
-    await waitFor(() => b.doc('table').getMap('tokens').has('orc'), 'b sees a’s offline edits');
+    await waitFor(() => b.doc(DOC).getMap('tokens').has('orc'), 'b sees a’s offline edits');
     for (const c of [a, b]) {
-      expect(c.doc('table').getMap('tokens').toJSON()).toEqual({ goblin: { x: 1 }, orc: { x: 2 }, dragon: { x: 9 } });
+      expect(c.doc(DOC).getMap('tokens').toJSON()).toEqual({ goblin: { x: 1 }, orc: { x: 2 }, dragon: { x: 9 } });
     }
-    expect(a.doc('table').getText('log').toString()).toBe(b.doc('table').getText('log').toString());
-    expect(a.doc('table').getText('log').toString()).toContain('a moved');
-    expect(a.doc('table').getText('log').toString()).toContain('b moved');
+    expect(a.doc(DOC).getText('log').toString()).toBe(b.doc(DOC).getText('log').toString());
+    expect(a.doc(DOC).getText('log').toString()).toContain('a moved');
+    expect(a.doc(DOC).getText('log').toString()).toContain('b moved');
   });
 
   it('counts only local transactions as pending, never remote ones', async () => {
-    const a = client('remote-only');
-    const b = client('remote-only');
+    const sess = await session();
+    const a = client(sess);
+    const b = client(sess);
     await Promise.all([a.whenSynced(), b.whenSynced()]);
     const seenByA: number[] = [];
     a.pendingChanges.subscribe((n) => seenByA.push(n));
-    for (let i = 0; i < 5; i++) b.doc('table').getMap('m').set(`k${i}`, i);
-    await waitFor(() => a.doc('table').getMap('m').size === 5, 'a receives b’s edits');
+    for (let i = 0; i < 5; i++) b.doc(DOC).getMap('m').set(`k${i}`, i);
+    await waitFor(() => a.doc(DOC).getMap('m').size === 5, 'a receives b’s edits');
     await b.whenSaved();
     expect(seenByA).toEqual([]);
     expect(a.pendingChanges.get()).toBe(0);
   });
 
   it('[P6] counts a delete-only change until a `saved` delete set covers it', async () => {
-    const a = client('deletes');
+    const sess = await session();
+    const a = client(sess);
     await a.whenSynced();
-    a.doc('table').getMap('tokens').set('bat', 1);
+    a.doc(DOC).getMap('tokens').set('bat', 1);
     await a.whenSaved();
 
     a.disconnect();
-    a.doc('table').getMap('tokens').delete('bat');
+    a.doc(DOC).getMap('tokens').delete('bat');
     expect(a.pendingChanges.get()).toBe(1);
     const seen = watchSaved(a);
     a.connect();
@@ -124,9 +136,9 @@ describe('offline edits', () => {
     expect(seen[0]).toEqual({ before: 1, after: 1 });
     await a.whenSaved();
 
-    const b = client('deletes');
+    const b = client(sess);
     await b.whenSynced();
-    expect(b.doc('table').getMap('tokens').has('bat')).toBe(false);
+    expect(b.doc(DOC).getMap('tokens').has('bat')).toBe(false);
   });
 
   it('still syncs when local storage fails to load, and says so', async () => {
@@ -135,7 +147,7 @@ describe('offline edits', () => {
       return { ...bindAll(inner), load: () => Promise.reject(new Error('disk on fire')) };
     };
     const errors: unknown[] = [];
-    const a = client('broken-storage', { persistence: broken, connect: false });
+    const a = client(await session(), { persistence: broken, connect: false });
     a.on('error', (e) => errors.push(e.error));
     a.connect();
     await a.ready;
@@ -147,22 +159,24 @@ describe('offline edits', () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     const persistence = filePersistence({ dir: dir.path });
+    const sess = await session();
+    const as = { sessionId: sess.id, token: sess.gm.token, docs: [DOC] };
 
-    const first = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    const first = testClient(server.url, { ...as, persistence, connect: false });
     await first.ready;
-    const oldClientId = first.doc('table').clientID;
-    first.doc('table').getMap('tokens').set('paladin', { hp: 30 });
-    first.doc('table').getArray('initiative').push(['paladin', 'rogue']);
+    const oldClientId = first.doc(DOC).clientID;
+    first.doc(DOC).getMap('tokens').set('paladin', { hp: 30 });
+    first.doc(DOC).getArray('initiative').push(['paladin', 'rogue']);
     expect(first.pendingChanges.get()).toBe(2);
     await first.destroy();
 
-    const second = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    const second = testClient(server.url, { ...as, persistence, connect: false });
     cleanups.push(() => second.destroy());
     await second.ready;
-    expect(second.doc('table').clientID).not.toBe(oldClientId);
-    expect(second.doc('table').getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 } });
+    expect(second.doc(DOC).clientID).not.toBe(oldClientId);
+    expect(second.doc(DOC).getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 } });
     expect(second.pendingChanges.get()).toBe(2);
-    second.doc('table').getMap('tokens').set('rogue', { hp: 20 });
+    second.doc(DOC).getMap('tokens').set('rogue', { hp: 20 });
     expect(second.pendingChanges.get()).toBe(3);
 
     const seen = watchSaved(second);
@@ -171,17 +185,17 @@ describe('offline edits', () => {
     await second.whenSaved();
     expect(seen.find((s) => s.after < s.before)).toEqual({ before: 3, after: 0 });
 
-    const other = client('reload');
+    const other = client(sess);
     await other.whenSynced();
-    expect(other.doc('table').getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 }, rogue: { hp: 20 } });
-    expect(other.doc('table').getArray('initiative').toJSON()).toEqual(['paladin', 'rogue']);
+    expect(other.doc(DOC).getMap('tokens').toJSON()).toEqual({ paladin: { hp: 30 }, rogue: { hp: 20 } });
+    expect(other.doc(DOC).getArray('initiative').toJSON()).toEqual(['paladin', 'rogue']);
 
     // Confirmation is persisted too: yet another reload has nothing pending.
     await second.destroy();
-    const third = testClient(server.url, { sessionId: 'reload', persistence, connect: false });
+    const third = testClient(server.url, { ...as, persistence, connect: false });
     cleanups.push(() => third.destroy());
     await third.ready;
     expect(third.pendingChanges.get()).toBe(0);
-    expect(third.doc('table').getMap('tokens').size).toBe(2);
+    expect(third.doc(DOC).getMap('tokens').size).toBe(2);
   });
 });

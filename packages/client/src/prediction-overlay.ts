@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type JsonPatchOp,
   type JsonValue,
+  type SessionRole,
   type StateReader,
 } from '@dungeon-lab/events';
 
@@ -28,6 +29,8 @@ export interface OverlayItem {
 export interface PredictionContext {
   readonly userId: string;
   readonly sessionId: string;
+  /** The client's role in the session; absent (unknown) counts as a player, as on the server, so a GM-only intent is not predicted. */
+  readonly role?: SessionRole;
 }
 
 export interface SkippedPrediction {
@@ -167,7 +170,7 @@ function predictOne(state: DeferredPatch, item: OverlayItem, registry: IntentReg
   const parsed = parsePayload(intent, definition);
   if (!parsed.success) return parsed.detail;
   const reader = state.reader;
-  const intentCtx = { userId: ctx.userId, sessionId: ctx.sessionId, timestamp: createdAt };
+  const intentCtx = { userId: ctx.userId, sessionId: ctx.sessionId, timestamp: createdAt, ...(ctx.role === undefined ? {} : { role: ctx.role }) };
   try {
     const verdict = definition.validate(parsed.data, reader, intentCtx);
     if (!verdict.ok) return `${verdict.reason}: ${verdict.detail}`;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { backoffCeiling, resolveBackoff } from './backoff.ts';
 import { memoryPersistence } from './memory-persistence.ts';
-import { seededRandom, startTestServer, testClient, waitFor } from './server-harness.fixture.ts';
+import { createTestSession, seededRandom, startTestServer, testClient, waitFor } from './server-harness.fixture.ts';
 import { SyncState } from './sync-state.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -18,8 +18,10 @@ describe('reconnect', () => {
   it('after a server restart on the same port, clients come back with jittered backoff and resync', async () => {
     const server = await startTestServer();
     cleanups.push(() => server.dispose());
+    const sess = await createTestSession(server.url, ['gm']);
+    // Three of the GM's devices on the GM document, which takes any edit (the table has per-path write rules).
     const clients = [1, 2, 3].map((seed) =>
-      testClient(server.url, { sessionId: 'restart', persistence: memoryPersistence(), backoff, random: seededRandom(seed) }),
+      testClient(server.url, { sessionId: sess.id, token: sess.gm.token, docs: ['gm'], persistence: memoryPersistence(), backoff, random: seededRandom(seed) }),
     );
     for (const c of clients) cleanups.push(() => c.destroy());
     await Promise.all(clients.map((c) => c.whenSynced()));
@@ -31,13 +33,13 @@ describe('reconnect', () => {
 
     await server.stop();
     await waitFor(() => clients.every((c) => c.syncState.get() === SyncState.OFFLINE), 'all offline');
-    clients.forEach((c, i) => c.doc('table').getMap('tokens').set(`during-outage-${i}`, i));
+    clients.forEach((c, i) => c.doc('gm').getMap('tokens').set(`during-outage-${i}`, i));
     // Long enough for several failed attempts against the closed port.
     await waitFor(() => reconnects.every((log) => log.length >= 3), 'repeated attempts');
     await server.start();
     await Promise.all(clients.map((c) => c.whenSynced()));
     await Promise.all(clients.map((c) => c.whenSaved()));
-    await waitFor(() => clients.every((c) => c.doc('table').getMap('tokens').size === 3), 'outage edits everywhere');
+    await waitFor(() => clients.every((c) => c.doc('gm').getMap('tokens').size === 3), 'outage edits everywhere');
 
     const options = resolveBackoff(backoff);
     for (const log of reconnects) {
@@ -63,7 +65,8 @@ describe('reconnect', () => {
   it('does not reconnect while deliberately offline', async () => {
     const server = await startTestServer();
     cleanups.push(() => server.dispose());
-    const c = testClient(server.url, { sessionId: 'quiet', persistence: memoryPersistence(), backoff });
+    const sess = await createTestSession(server.url);
+    const c = testClient(server.url, { sessionId: sess.id, token: sess.gm.token, persistence: memoryPersistence(), backoff });
     cleanups.push(() => c.destroy());
     await c.whenSynced();
     let reconnects = 0;
@@ -79,20 +82,22 @@ describe('reconnect', () => {
     await c.whenSynced();
   });
 
-  /** A minimal WebSocket server that closes every connection with `code`. */
-  async function closingServer(code: number): Promise<{ url: string; connections: () => number; requests: string[] }> {
+  /** A minimal WebSocket server that closes every connection with `code`, recording what each upgrade carried. */
+  async function closingServer(code: number): Promise<{ url: string; connections: () => number; requests: string[]; protocols: string[] }> {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     const requests: string[] = [];
+    const protocols: string[] = [];
     wss.on('connection', (ws, req) => {
       requests.push(req.url ?? '');
+      protocols.push((req.headers['sec-websocket-protocol'] ?? '').replace(/,\s*/g, ', '));
       ws.close(code, 'test');
     });
     cleanups.push(() => new Promise<void>((resolve) => wss.close(() => resolve())));
-    return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, connections: () => requests.length, requests };
+    return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, connections: () => requests.length, requests, protocols };
   }
 
-  it('reads params again before every attempt and always announces the sidecar', async () => {
+  it('[EQ10] reads the token again before every attempt; as a query parameter when asked to, next to the sidecar announcement', async () => {
     const server = await closingServer(CloseCode.GoingAway);
     let token = 0;
     const c = testClient(server.url, {
@@ -100,14 +105,35 @@ describe('reconnect', () => {
       docs: ['table'],
       persistence: memoryPersistence(),
       backoff,
-      params: () => ({ token: String(++token), dl: 'overridden?' }),
+      token: () => String(++token),
+      tokenTransport: 'query',
+      params: () => ({ extra: 'yes', dl: 'overridden?' }),
     });
     cleanups.push(() => c.destroy());
     await waitFor(() => server.connections() >= 3, 'three attempts');
     const urls = server.requests.slice(0, 3).map((u) => new URL(u, 'http://x'));
     expect(urls.map((u) => u.pathname)).toEqual(Array(3).fill('/sessions/token/table'));
     expect(urls.map((u) => u.searchParams.get('token'))).toEqual(['1', '2', '3']);
-    expect(urls.every((u) => u.searchParams.get('dl') === '1')).toBe(true);
+    expect(urls.every((u) => u.searchParams.get('dl') === '1' && u.searchParams.get('extra') === 'yes')).toBe(true);
+    expect(server.protocols.slice(0, 3)).toEqual(['', '', '']);
+  });
+
+  it('[EQ10] by default offers the token as a subprotocol next to dl-v1, never in the URL; an async token function is awaited', async () => {
+    const server = await closingServer(CloseCode.GoingAway);
+    let token = 0;
+    const c = testClient(server.url, {
+      sessionId: 'token',
+      persistence: memoryPersistence(),
+      backoff,
+      token: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return `t${++token}`;
+      },
+    });
+    cleanups.push(() => c.destroy());
+    await waitFor(() => server.connections() >= 2, 'two attempts');
+    expect(server.protocols.slice(0, 2)).toEqual(['dl-v1, dl-token.t1', 'dl-v1, dl-token.t2']);
+    expect(server.requests.every((u) => !new URL(u, 'http://x').searchParams.has('token'))).toBe(true);
   });
 
   for (const [code, retry] of [
@@ -119,7 +145,7 @@ describe('reconnect', () => {
   ] as const) {
     it(`${retry ? 'retries' : 'gives up'} after close code ${code}`, async () => {
       const server = await closingServer(code);
-      const c = testClient(server.url, { sessionId: 'codes', persistence: memoryPersistence(), backoff });
+      const c = testClient(server.url, { sessionId: 'codes', token: 'any', persistence: memoryPersistence(), backoff });
       cleanups.push(() => c.destroy());
       const closed: number[] = [];
       c.on('closed', (e) => closed.push(e.code));

@@ -1,3 +1,6 @@
+import { MessageType, encodeMessage } from '@dungeon-lab/protocol';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { memoryPersistence } from './memory-persistence.ts';
@@ -12,6 +15,7 @@ const base: SessionClientOptions = {
   WebSocketPolyfill: WebSocket,
   persistence: memoryPersistence(),
   connect: false,
+  token: 'unused',
 };
 
 describe('SessionClient', () => {
@@ -56,5 +60,18 @@ describe('SessionClient', () => {
     await c.destroy();
     await expect(synced).rejects.toThrow(/destroyed/);
     await expect(c.whenSynced()).rejects.toThrow(/destroyed/);
+  });
+
+  it('[EQ19] reports an edit the server refused (auth-denied) as write-denied, instead of only logging it', async () => {
+    const c = new SessionClient(base);
+    const denied: Array<{ doc: string; reason: string }> = [];
+    c.on('write-denied', (e) => denied.push(e));
+    const provider = c.provider('chat');
+    const decoder = decoding.createDecoder(encodeMessage({ type: 'auth-denied', reason: 'W4: placing, removing and assigning tokens' }));
+    const type = decoding.readVarUint(decoder);
+    expect(type).toBe(MessageType.Auth);
+    provider.messageHandlers[type]!(encoding.createEncoder(), decoder, provider, true, type);
+    expect(denied).toEqual([{ doc: 'chat', reason: 'W4: placing, removing and assigning tokens' }]);
+    await c.destroy();
   });
 });

@@ -1,30 +1,57 @@
-import { createIntentRegistry, type IntentRegistry, type JsonObject } from '@dungeon-lab/events';
+import {
+  APPROVAL_RESOLVE_TYPE,
+  type ApprovalRequest,
+  type IntentRegistry,
+  type JsonObject,
+  type JsonPatchOp,
+  type SessionRole,
+} from '@dungeon-lab/events';
+import type { DerivedState, GameSystemPlugin, UserAction } from '@dungeon-lab/plugin-api';
 import type { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { refusalFromProbe, type Refusal } from './access-probe.ts';
+import { auditEntryFromRest, type AuditEntry } from './audit-log.ts';
 import { resolveBackoff, type BackoffOptions, type RandomSource } from './backoff.ts';
+import { connectionCredentials, readToken, type ConnectionSettings, type TokenSource, type TokenTransport } from './connection-credentials.ts';
 import { DocSync, type WebSocketConstructor } from './doc-sync.ts';
 import type { DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
-import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming } from './event-log-client.ts';
+import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming, type Submitted } from './event-log-client.ts';
 import type { PendingIntent } from './event-queue.ts';
+import { GameSystems } from './game-systems.ts';
 import { hasIndexedDb, indexedDbPersistence } from './indexeddb-persistence.ts';
+import { decodeJwtClaims } from './jwt-claims.ts';
 import { memoryPersistence } from './memory-persistence.ts';
 import type { DocPersistenceFactory } from './persistence.ts';
-import { derivedValue, type ReadableValue } from './readable-value.ts';
+import { createValue, derivedValue, type ReadableValue, type WritableValue } from './readable-value.ts';
+import { SessionApi, isRedacted, type ApiResult, type SessionInfo } from './session-api.ts';
 import { SyncState, aggregateSyncState } from './sync-state.ts';
+import { type WriteDenial, recoverFromWriteDenials } from './write-denial-recovery.ts';
 
 export interface SessionClientOptions {
   /** Sync server base URL: http(s):// or ws(s)://. */
   readonly serverUrl: string;
   readonly sessionId: string;
-  /** Documents of the session, e.g. ['table']; each syncs as room `sessions/<sessionId>/<doc>`. */
+  /**
+   * Documents of the session, e.g. ['table']; each syncs as room
+   * `sessions/<sessionId>/<doc>`. The server has `table` (every member),
+   * `gm` (GMs) and `players/<userId>` (that player and GMs).
+   */
   readonly docs: readonly string[];
+  /**
+   * The bearer token (a JWT), or a function returning the current one: it is
+   * called before every connection attempt and API call, so a UI can refresh
+   * an expiring token.
+   */
+  readonly token: TokenSource;
+  /** How sockets carry the token: `subprotocol` (default; keeps it out of URLs and logs) or `query`. */
+  readonly tokenTransport?: TokenTransport;
   /** Local storage; default IndexedDB where it exists, else memory (nothing survives the process). */
   readonly persistence?: DocPersistenceFactory;
   /** WebSocket implementation where there is no global one (Node: the `ws` package). */
   readonly WebSocketPolyfill?: WebSocketConstructor;
-  /** Extra URL query parameters (e.g. a token); a function is called again before every connection. */
+  /** Extra URL query parameters; a function is called again before every connection. */
   readonly params?: Record<string, string> | (() => Record<string, string>);
   readonly backoff?: Partial<BackoffOptions>;
   /** Random source for reconnect jitter (tests inject a seeded one). */
@@ -35,12 +62,40 @@ export interface SessionClientOptions {
   readonly resyncTimeoutMs?: number;
   /** Prefix of local storage names, so sessions of different apps never share storage. */
   readonly storagePrefix?: string;
-  /** Who this client acts as; sent as the `user` query parameter (a development identity until signed tokens land). */
+  /**
+   * Who predictions run as. Default: the token's `sub`, read without
+   * verifying (the server verifies; it never takes an identity from the client).
+   */
   readonly userId?: string;
-  /** Intent definitions used to predict effects; must match the server's (default: the core intents). */
+  /** The role in the session, used for predictions until the server has told the client its role. */
+  readonly role?: SessionRole;
+  /** Intent definitions used to predict effects; must match the server's (default: the core intents plus the plugins'). */
   readonly intents?: IntentRegistry;
+  /** Game systems: their intents are predicted, `act` and `derived` use them. Must match the server's. */
+  readonly plugins?: readonly GameSystemPlugin[];
   /** Event queue timing (defaults: 50 ms window, 10 per batch, retries after 100/200/400/800/1600 ms) and the doc-gap grace period. */
   readonly eventQueue?: EventQueueTiming & { readonly gapGraceMs?: number };
+  /** Entries kept in `log` (default 500). */
+  readonly logLimit?: number;
+  /**
+   * The HTTP API (role lookup, refused-upgrade probe, approval queue,
+   * `fetchLog`): a fetch implementation, or false for none. Default: the
+   * global fetch.
+   */
+  readonly fetch?: typeof fetch | false;
+}
+
+/** A permanent refusal of one document: the server's close code, or the one its HTTP refusal maps to. */
+export interface DocRefusal extends Refusal {
+  readonly doc: string;
+}
+
+/** Who this client is in the session. */
+export interface SessionIdentity {
+  /** The token's `sub` (or the `userId` option); `anonymous` while unknown. */
+  readonly userId: string;
+  /** Null until the server has told it (and with no `role` option). */
+  readonly role: SessionRole | null;
 }
 
 export interface SessionClientEvents {
@@ -51,15 +106,34 @@ export interface SessionClientEvents {
   drift: (e: { doc: string; reason: DriftReason; driftCount: number }) => void;
   /** The server confirmed updates durable. */
   saved: (e: { doc: string; stateVector: Map<number, number>; pendingChanges: number }) => void;
-  /** The server refused a document for good; it stays offline until `connect()`. */
-  closed: (e: { doc: string; code: number; reason: string }) => void;
+  /**
+   * The server refused a document for good — a permanent close code
+   * (4401, 4403, 4410, …), or a refused upgrade found out by asking the API —
+   * and it stays offline until `connect()`.
+   */
+  closed: (e: DocRefusal) => void;
   /** A reconnect was scheduled after a dropped connection. */
   reconnect: (e: { doc: string; attempt: number; delayMs: number }) => void;
+  /**
+   * The server refused a local edit (a write rule of the table, docs/security.md):
+   * it was not applied, stored or relayed. The doc is rebuilt from the server next ('rebuilt').
+   */
+  'write-denied': (e: { doc: string; reason: string }) => void;
+  /**
+   * After a refused edit the doc was started over from the server ([W21]):
+   * `doc(name)` is a new Y.Doc (bind to it again); its unsent local edits are gone.
+   */
+  rebuilt: (e: { doc: string } & WriteDenial) => void;
   error: (e: { doc: string; error: unknown }) => void;
   destroyed: (e: void) => void;
 }
 
 const NAME_PATTERN = /^[^/\s][^/]*$/;
+
+/** Doc names are `/`-separated segments (`players/<userId>`), none empty, `.` or `..`. */
+function isValidDocName(name: string): boolean {
+  return name.split('/').every((segment) => NAME_PATTERN.test(segment) && segment !== '.' && segment !== '..');
+}
 
 function toWebSocketUrl(serverUrl: string): string {
   const url = new URL(serverUrl);
@@ -73,7 +147,7 @@ function toWebSocketUrl(serverUrl: string): string {
 export const TABLE_DOC = 'table';
 
 export function roomName(sessionId: string, doc: string): string {
-  return `sessions/${encodeURIComponent(sessionId)}/${encodeURIComponent(doc)}`;
+  return `sessions/${encodeURIComponent(sessionId)}/${doc.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 function defaultPersistence(): DocPersistenceFactory {
@@ -82,8 +156,9 @@ function defaultPersistence(): DocPersistenceFactory {
 
 /**
  * One game session on one client: a Y.Doc per session document, each kept in
- * local storage and synced with the server. State for a UI is exposed as
- * subscribable values (`syncState`, `pendingChanges`, `driftCount`, …).
+ * local storage and synced with the server, the event log of the table doc,
+ * and the session's game systems. State for a UI is exposed as subscribable
+ * values (`syncState`, `view`, `pendingIntents`, `approvals`, `log`, …).
  */
 export class SessionClient {
   readonly sessionId: string;
@@ -96,31 +171,64 @@ export class SessionClient {
   readonly pendingChanges: ReadableValue<number>;
   /** Drifts detected (and repaired) since this client started, over all documents. */
   readonly driftCount: ReadableValue<number>;
+  /** The HTTP API with this client's token; null when built with `fetch: false`. */
+  readonly api: SessionApi | null;
   readonly #docs = new Map<string, DocSync>();
   readonly #events = new EventEmitter<SessionClientEvents>();
   readonly #derived: Array<{ dispose(): void }> = [];
   readonly #eventLog: EventLogClient | null = null;
+  readonly #identity: WritableValue<SessionIdentity>;
+  readonly #sessionInfo = createValue<SessionInfo | null>(null);
+  readonly #refusal = createValue<DocRefusal | null>(null);
+  readonly #systems: GameSystems;
+  readonly #fixedUserId: boolean;
+  /** The token of the latest connection attempt: the probe asks about that one, not a newer one. */
+  #lastToken: string | null = null;
+  #sessionFetches = 0;
   #destroyed: Promise<void> | null = null;
 
   constructor(options: SessionClientOptions) {
     if (!NAME_PATTERN.test(options.sessionId)) throw new TypeError(`invalid sessionId ${JSON.stringify(options.sessionId)}`);
     if (options.docs.length === 0) throw new TypeError('a session needs at least one doc');
     for (const name of options.docs) {
-      if (!NAME_PATTERN.test(name)) throw new TypeError(`invalid doc name ${JSON.stringify(name)}`);
+      if (!isValidDocName(name)) throw new TypeError(`invalid doc name ${JSON.stringify(name)}`);
     }
     if (new Set(options.docs).size !== options.docs.length) throw new TypeError('doc names must be unique');
     if (!options.WebSocketPolyfill && typeof WebSocket === 'undefined') {
       throw new TypeError('no global WebSocket here: pass WebSocketPolyfill (in Node, the `ws` package)');
     }
+    if (typeof options.token !== 'string' && typeof options.token !== 'function') throw new TypeError('a token (or a function returning one) is required');
     this.sessionId = options.sessionId;
     this.docNames = [...options.docs];
     const serverUrl = toWebSocketUrl(options.serverUrl);
     const persistence = options.persistence ?? defaultPersistence();
     const backoff = resolveBackoff(options.backoff);
     const params = options.params;
-    const userParam: Record<string, string> = options.userId === undefined ? {} : { user: options.userId };
-    const readParams = typeof params === 'function' ? () => ({ ...params(), ...userParam }) : () => ({ ...params, ...userParam });
+    const readParams = typeof params === 'function' ? params : () => ({ ...params });
+    const transport = options.tokenTransport ?? 'subprotocol';
     const prefix = options.storagePrefix ?? 'dungeon-lab';
+    this.#systems = new GameSystems(options.plugins ?? []);
+    const registry = this.#systems.registry(options.intents);
+
+    this.#fixedUserId = options.userId !== undefined;
+    const staticSub = typeof options.token === 'string' ? decodeJwtClaims(options.token)?.sub : undefined;
+    this.#identity = createValue<SessionIdentity>(
+      { userId: options.userId ?? staticSub ?? ANONYMOUS_USER, role: options.role ?? null },
+      (a, b) => a.userId === b.userId && a.role === b.role,
+    );
+    const fetchImpl = options.fetch === false ? undefined : (options.fetch ?? (typeof fetch === 'function' ? fetch : undefined));
+    this.api = fetchImpl === undefined ? null : new SessionApi({ serverUrl: options.serverUrl, token: options.token, fetch: fetchImpl });
+
+    // Read before every attempt: the token (perhaps refreshed), then what else the URL carries.
+    const settingsFor = (extra: () => Record<string, string>) => (): ConnectionSettings | Promise<ConnectionSettings> => {
+      const build = (token: string): ConnectionSettings => {
+        this.#noteToken(token);
+        const credentials = connectionCredentials(token, transport);
+        return { params: { ...readParams(), ...extra(), ...credentials.params }, protocols: credentials.protocols };
+      };
+      const token = readToken(options.token);
+      return typeof token === 'string' ? build(token) : Promise.resolve(token).then(build);
+    };
 
     for (const name of this.docNames) {
       const room = roomName(this.sessionId, name);
@@ -135,7 +243,8 @@ export class SessionClient {
         persistence: docPersistence,
         WebSocketPolyfill: options.WebSocketPolyfill,
         // The table socket also says how far it has read the event log ([EQ9]).
-        params: isTable ? () => ({ ...readParams(), ...this.#eventLog?.connectionParams() }) : readParams,
+        connection: settingsFor(isTable ? () => this.#eventLog?.connectionParams() ?? {} : () => ({})),
+        probe: this.api === null ? undefined : () => this.#probe(name),
         backoff,
         random: options.random ?? Math.random,
         resyncTimeoutMs: options.resyncTimeoutMs ?? 10_000,
@@ -144,24 +253,48 @@ export class SessionClient {
       if (isTable) {
         this.#eventLog = new EventLogClient({
           sessionId: this.sessionId,
-          userId: options.userId ?? ANONYMOUS_USER,
+          identity: () => {
+            const { userId, role } = this.#identity.get();
+            return role === null ? { userId } : { userId, role };
+          },
           doc,
           provider: sync.provider,
           persistence: docPersistence,
-          registry: options.intents ?? createIntentRegistry(),
+          registry,
           timing: options.eventQueue,
           gapGraceMs: options.eventQueue?.gapGraceMs,
+          logLimit: options.logLimit,
         });
         this.#eventLog.on('error', (e) => this.#events.emit('error', { doc: name, ...e }));
       }
       sync.events.on('transition', (e) => this.#events.emit('transition', { doc: name, ...e }));
       sync.events.on('drift', (e) => this.#events.emit('drift', { doc: name, ...e }));
       sync.events.on('saved', (e) => this.#events.emit('saved', { doc: name, ...e }));
-      sync.events.on('closed', (e) => this.#events.emit('closed', { doc: name, ...e }));
+      sync.events.on('closed', (e) => {
+        const refusal = { doc: name, ...e };
+        this.#refusal.set(refusal);
+        this.#events.emit('closed', refusal);
+      });
       sync.events.on('reconnect', (e) => this.#events.emit('reconnect', { doc: name, ...e }));
+      sync.events.on('write-denied', (e) => this.#events.emit('write-denied', { doc: name, ...e }));
+      recoverFromWriteDenials(sync, {
+        createPersistence: (fresh) => persistence(`${prefix}/${room}`, fresh),
+        replaced: (fresh, stored, denial) => {
+          if (isTable) this.#eventLog?.rebind(fresh, stored);
+          this.#events.emit('rebuilt', { doc: name, ...denial });
+        },
+        onError: (error) => this.#events.emit('error', { doc: name, error }),
+      });
       sync.events.on('error', (e) => this.#events.emit('error', { doc: name, ...e }));
       this.#docs.set(name, sync);
     }
+
+    // The session (and this client's role in it) is asked for on every connection of the main doc: roles change.
+    const main = this.#docs.get(TABLE_DOC) ?? this.#docs.get(this.docNames[0]!)!;
+    main.provider.on('status', ({ status }: { status: string }) => {
+      if (status === 'connected') void this.refreshSession();
+    });
+    this.#identity.subscribe(() => this.#eventLog?.refreshView());
 
     const syncs = [...this.#docs.values()];
     const syncState = derivedValue(
@@ -217,6 +350,21 @@ export class SessionClient {
     return this.#sync(name).driftCount;
   }
 
+  /** Who this client acts as: the token's user and, once the server said, the session role. */
+  get identity(): ReadableValue<SessionIdentity> {
+    return this.#identity;
+  }
+
+  /** The session as the server describes it (name; the join code for GMs); null until fetched. */
+  get sessionInfo(): ReadableValue<SessionInfo | null> {
+    return this.#sessionInfo;
+  }
+
+  /** The last permanent refusal (token refused, not a member, removed, …); null while none. Cleared by `connect()`. */
+  get refusal(): ReadableValue<DocRefusal | null> {
+    return this.#refusal;
+  }
+
   /** The event log of the table doc: `submit`, pending intents, acks and applied entries. */
   get intents(): EventLogClient {
     if (!this.#eventLog) throw new RangeError(`intents travel on the "${TABLE_DOC}" doc, which this session does not have`);
@@ -228,13 +376,101 @@ export class SessionClient {
     return this.intents.view;
   }
 
-  /** Intents the server has not answered for good, in submission order, each queued | sent | delivery-failed. */
+  /** Intents the server has not answered for good, in submission order: queued | sent | delivery-failed | awaiting-approval. */
   get pendingIntents(): ReadableValue<readonly PendingIntent[]> {
     return this.intents.pending;
   }
 
+  /** GM: the open approval requests ([EL13]), by sequence. Always empty for players. */
+  get approvals(): ReadableValue<readonly ApprovalRequest[]> {
+    return this.intents.approvals;
+  }
+
+  /** The last entries of the session's log this client has seen (acks, broadcasts, catch-up), in sequence order. */
+  get log(): ReadableValue<readonly AuditEntry[]> {
+    return this.intents.log;
+  }
+
+  /**
+   * The GM's decision on a critical intent, submitted as `approval:resolve`
+   * through the event queue's priority lane ([EL14]). A denial needs a
+   * reason; `patch` approves an edited effect instead of the predicted one.
+   */
+  resolveApproval(sequence: number, decision: 'approve' | 'deny', options: { reason?: string; patch?: readonly JsonPatchOp[] } = {}): Submitted {
+    const payload = {
+      sequence,
+      decision,
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      ...(options.patch === undefined ? {} : { patch: [...options.patch] }),
+    };
+    return this.intents.submit(APPROVAL_RESOLVE_TYPE, payload, { priority: true });
+  }
+
+  /**
+   * A UI action of a game system: the plugin turns it into an intent against
+   * the current view (`createStateEvent`), which is queued like any other.
+   * Throws for an unknown plugin or an action the plugin rejects (a UI bug).
+   */
+  act(pluginId: string, action: UserAction): Submitted {
+    const { userId, role } = this.#identity.get();
+    const ctx = { userId, sessionId: this.sessionId, timestamp: Date.now(), ...(role === null ? {} : { role }) };
+    const intent = this.#systems.intentFor(pluginId, action, this.view.get(), ctx);
+    return this.intents.submitIntent(intent);
+  }
+
+  /**
+   * An actor's derived values by a game system (`computeDerivedState`) over
+   * the optimistic view: call `get()` per render or subscribe; null while the
+   * actor does not exist.
+   */
+  derived(pluginId: string, actorId: string): ReadableValue<DerivedState | null> {
+    return this.#systems.derived(pluginId, actorId, this.view);
+  }
+
+  /**
+   * An older page of the session's log from the server (`client.log` holds
+   * only what this client saw). Entries hidden from this member are left
+   * out; `next` pages past them.
+   */
+  async fetchLog(from: number, limit = 100): Promise<ApiResult<{ entries: AuditEntry[]; next: number | null }>> {
+    if (this.api === null) return { ok: false, status: 0, error: 'this client has no HTTP API (fetch: false)' };
+    const page = await this.api.events(this.sessionId, from, limit);
+    if (!page.ok) return page;
+    const entries = page.data.events.flatMap((e) => (isRedacted(e) ? [] : [auditEntryFromRest(e)]));
+    return { ...page, data: { entries, next: page.data.next } };
+  }
+
+  /**
+   * Asks the server for the session and this client's role in it (done on
+   * every connection); a GM's approval list is then reconciled with the
+   * server's queue. Failures leave what is known as it is.
+   */
+  async refreshSession(): Promise<void> {
+    const api = this.#connectionApi();
+    if (api === null || this.#destroyed) return;
+    const fetchNo = ++this.#sessionFetches;
+    const answer = await api.session(this.sessionId);
+    if (fetchNo !== this.#sessionFetches || this.#destroyed || !answer.ok) return;
+    this.#sessionInfo.set(answer.data);
+    this.#identity.set({ ...this.#identity.get(), role: answer.data.role });
+    if (!this.#eventLog) return;
+    if (answer.data.role === 'gm') await this.#eventLog.reconcileApprovals(() => api.approvals(this.sessionId));
+    else this.#eventLog.clearApprovals();
+  }
+
+  /**
+   * The API with the token of the latest connection attempt: what the client
+   * asks on its own (role, probe, queue) is about the identity it connected
+   * as, and does not call a token function once more.
+   */
+  #connectionApi(): SessionApi | null {
+    if (this.api === null) return null;
+    return this.#lastToken === null ? this.api : this.api.withToken(this.#lastToken);
+  }
+
   /** Goes online (after local storage is loaded); also resumes after a permanent close. */
   connect(): void {
+    this.#refusal.set(null);
     for (const sync of this.#docs.values()) sync.connect();
   }
 
@@ -288,6 +524,22 @@ export class SessionClient {
       cleanups.push(this.on('closed', (e) => finish(new Error(`server closed ${e.doc} for good: ${e.code} ${e.reason}`))));
       cleanups.push(this.on('destroyed', () => finish(new Error('session client destroyed'))));
     });
+  }
+
+  /** The token's user becomes this client's identity (unless the options fixed one). */
+  #noteToken(token: string): void {
+    this.#lastToken = token;
+    if (this.#fixedUserId) return;
+    const sub = decodeJwtClaims(token)?.sub;
+    if (sub !== undefined) this.#identity.set({ ...this.#identity.get(), userId: sub });
+  }
+
+  /** A socket of `doc` failed before opening: is it a refusal? (See refusalFromProbe.) */
+  async #probe(doc: string): Promise<Refusal | null> {
+    const api = this.#connectionApi();
+    if (api === null) return null;
+    const answer = await api.session(this.sessionId);
+    return refusalFromProbe(answer, doc, this.#identity.get().userId);
   }
 
   /** Disconnects, writes what is still queued to local storage, and releases the documents. */

@@ -144,6 +144,16 @@ export function applyPatchToDoc(doc: Y.Doc, schema: DocSchema, ops: readonly Jso
   }
 }
 
+/**
+ * Throws the JsonPatchError `applyPatchToDoc` would throw, without writing
+ * anything: the same draft run, not flushed. The server checks one document's
+ * patch before writing another's, so an event touching two documents
+ * changes both or neither ([EL16]).
+ */
+export function checkPatchOnDoc(doc: Y.Doc, schema: DocSchema, ops: readonly JsonPatchOp[]): void {
+  runOps(yAdapter, new DocRoots(doc, schema), ops, rootRules(schema));
+}
+
 function isYContainer(value: unknown): value is YContainer {
   return value instanceof Y.Map || value instanceof Y.Array;
 }

@@ -18,6 +18,21 @@ export const TABLE_DOC_SCHEMA: DocSchema = {
   dice: 'array',
 };
 
+/**
+ * The GM document (`sessions/{id}/gm`), which only GMs can open: tokens not
+ * on the table yet, actors' full or hidden data, notes, fog of war, and
+ * secret rolls. GMs edit it freely; the event log writes it through an
+ * entry's `gmPatch` ([EL16]) and records its own `/meta/sequence` there.
+ */
+export const GM_DOC_SCHEMA: DocSchema = {
+  meta: 'map',
+  tokens: 'map',
+  actors: 'map',
+  notes: 'map',
+  fog: 'map',
+  dice: 'array',
+};
+
 /** `/meta/sequence`: the last event sequence whose effects the document holds, written in the same transaction. */
 export const META_ROOT = 'meta';
 export const META_SEQUENCE_KEY = 'sequence';

@@ -13,6 +13,12 @@ export {
   type EventStatus,
   LogEntrySchema,
   type LogEntry,
+  LogAudienceSchema,
+  type LogAudience,
+  RedactedLogEntrySchema,
+  type RedactedLogEntry,
+  LogEntryViewSchema,
+  type LogEntryView,
   ConflictSchema,
   type Conflict,
   AckSchema,
@@ -31,11 +37,13 @@ export {
   invalid,
   type ReducibleEvent,
   type IntentDefinition,
+  type IntentEffects,
 } from './reducer.ts';
 export {
   type RootKind,
   type DocSchema,
   TABLE_DOC_SCHEMA,
+  GM_DOC_SCHEMA,
   META_ROOT,
   META_SEQUENCE_KEY,
   ENTITY_VERSION_KEY,
@@ -53,7 +61,7 @@ export {
 } from './json-pointer.ts';
 export { applyPatch } from './json-patch.ts';
 export { createJsonReader } from './json-reader.ts';
-export { projectDoc, createDocReader, applyPatchToDoc } from './doc-projection.ts';
+export { projectDoc, createDocReader, applyPatchToDoc, checkPatchOnDoc } from './doc-projection.ts';
 export { touchedEntities, readEntityVersion } from './entity-versions.ts';
 export {
   parseDice,
@@ -73,8 +81,9 @@ export {
 } from './dice.ts';
 export { IntentRegistry, type AnyIntentDefinition } from './registry.ts';
 export { chatMessageIntent, ChatMessagePayloadSchema, type ChatMessagePayload, CHAT_TEXT_MAX_CHARS } from './chat-message-intent.ts';
-export { diceRollIntent, DiceRollPayloadSchema, DiceOutcomeSchema, type DiceRollPayload } from './dice-roll-intent.ts';
+export { diceRollIntent, DiceRollPayloadSchema, DiceOutcomeSchema, type DiceRollPayload, DICE_LABEL_MAX_CHARS } from './dice-roll-intent.ts';
 export { tokenMoveIntent, TokenMovePayloadSchema, type TokenMovePayload } from './token-move-intent.ts';
+export { TOKEN_REVEAL_TYPE, tokenRevealIntent, TokenRevealPayloadSchema, type TokenRevealPayload } from './token-reveal-intent.ts';
 export { CORE_INTENTS, createIntentRegistry } from './core-intents.ts';
 export {
   createIntent,

@@ -57,16 +57,41 @@ export type StateEvent = z.infer<typeof StateEventSchema>;
 export const EventStatusSchema = z.enum(['pending', 'applied', 'rejected', 'awaiting-approval', 'approved', 'denied']);
 export type EventStatus = z.infer<typeof EventStatusSchema>;
 
-/** One entry of a session's log: the event, its status and the state changes it made (or would make). */
+/** Who may read a log entry ([EL17]): everyone in the session, or GMs only (and the member who submitted it). Absent means `all`. */
+export const LogAudienceSchema = z.enum(['all', 'gm']);
+export type LogAudience = z.infer<typeof LogAudienceSchema>;
+
+/**
+ * One entry of a session's log: the event, its status and the state changes
+ * it made (or would make). `patch` is the table doc's part; `gmPatch` the GM
+ * doc's ([EL16]), never shown to players ([EL17]).
+ */
 export const LogEntrySchema = z.object({
   event: StateEventSchema,
   status: EventStatusSchema,
   patch: z.array(JsonPatchOpSchema),
+  gmPatch: z.array(JsonPatchOpSchema).optional(),
+  audience: LogAudienceSchema.optional(),
   resolvedBy: z.string().optional(),
   reason: z.string().optional(),
   resolvedAt: z.number().int().optional(),
 });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+/**
+ * What a player receives in place of an entry they may not read ([EL17]):
+ * its sequence only, so the log stays gap-free for them without saying what
+ * happened.
+ */
+export const RedactedLogEntrySchema = z.strictObject({
+  sequence: z.number().int().positive(),
+  redacted: z.literal(true),
+});
+export type RedactedLogEntry = z.infer<typeof RedactedLogEntrySchema>;
+
+/** A log entry as a given member receives it: whole, or redacted. */
+export const LogEntryViewSchema = z.union([LogEntrySchema, RedactedLogEntrySchema]);
+export type LogEntryView = z.infer<typeof LogEntryViewSchema>;
 
 export const ConflictSchema = z.object({
   entity: z.string(),

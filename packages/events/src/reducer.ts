@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RejectReason } from '@dungeon-lab/protocol';
 import type { JsonPatchOp } from './json-patch-types.ts';
 import type { JsonValue } from './json.ts';
+import type { LogAudience } from './model.ts';
 
 /**
  * Read access to a session's JSON projection, by JSON Pointer. Lazy on purpose:
@@ -31,6 +32,26 @@ export interface IntentContext {
   readonly role?: SessionRole;
   /** Server time (ms) when sequenced; the client's clock when predicting. */
   readonly timestamp: number;
+  /**
+   * The session's GM document ([EL16]), given only to rules that run for a
+   * GM: on the server when the actor's role is `gm`, on a GM's client that
+   * holds the doc. Absent for players, so nothing a player submits can
+   * depend on hidden state and no rejection can hint at it.
+   */
+  readonly gm?: StateReader;
+}
+
+/**
+ * What one event does to the session's documents ([EL16]): `table` is the
+ * patch of the table doc (what `reduce` returns), `gm` the patch of the GM
+ * doc, written by the sequencer in the same step; `audience` who may read the
+ * log entry (decided by the intent; absent means `all`, subject to the
+ * server's hidden-entity check).
+ */
+export interface IntentEffects {
+  readonly table: JsonPatchOp[];
+  readonly gm?: JsonPatchOp[];
+  readonly audience?: LogAudience;
 }
 
 export type Validation = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
@@ -85,4 +106,12 @@ export interface IntentDefinition<P extends JsonValue = JsonValue> {
    * schema root, never a root itself; written objects and arrays become Yjs types.
    */
   reduce(event: ReducibleEvent<P>, state: StateReader): JsonPatchOp[];
+  /**
+   * Server only, for intents whose effects reach beyond the table doc
+   * ([EL16]): replaces `reduce` when the server sequences the event. `gm` is
+   * the GM document, present only when the actor is a GM (as `ctx.gm`).
+   * Clients go on predicting with `reduce`, which must then return only what
+   * a player may see (usually nothing). Same purity rules as `reduce`.
+   */
+  effects?(event: ReducibleEvent<P>, state: StateReader, gm: StateReader | undefined): IntentEffects;
 }

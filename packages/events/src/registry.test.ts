@@ -33,8 +33,8 @@ describe('IntentRegistry', () => {
     }
   });
 
-  it('[EM16] the core registry has chat:message, dice:roll, token:move and approval:resolve', () => {
-    const core = ['chat:message', 'dice:roll', 'token:move', 'approval:resolve'];
+  it('[EM16] the core registry has chat:message, dice:roll, token:move, approval:resolve and token:reveal', () => {
+    const core = ['chat:message', 'dice:roll', 'token:move', 'approval:resolve', 'token:reveal'];
     expect(createIntentRegistry().types()).toEqual(core);
     expect(CORE_INTENTS.map((d) => d.type)).toEqual(core);
     expect(createIntentRegistry([ping]).types()).toContain('plugin:test:ping');

@@ -21,6 +21,7 @@ export const CloseCode = {
   Unauthorized: 4401,
   Forbidden: 4403,
   MemberRemoved: 4410,
+  UpdateTooLarge: 4413,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -47,6 +48,8 @@ export const CLOSE_CODES: Readonly<Record<CloseCode, CloseCodeInfo>> = {
   4401: { name: 'Unauthorized', reason: 'missing or invalid token', retry: false },
   4403: { name: 'Forbidden', reason: 'not allowed in this room', retry: false },
   4410: { name: 'MemberRemoved', reason: 'removed from the session', retry: false },
+  // Permanent: a reconnecting client would send the same update again in its sync step 2.
+  4413: { name: 'UpdateTooLarge', reason: 'update exceeds the size limit', retry: false },
   4426: { name: 'UnsupportedVersion', reason: 'unsupported protocol version', retry: false },
 };
 

@@ -10,13 +10,17 @@ import {
   type RoomScopedMessage,
 } from '@dungeon-lab/protocol';
 import type { WebSocket } from 'ws';
+import { type Audit, AuditAction, clip } from './audit/audit-entry.ts';
 import { ConnectionError, protocolError } from './connection-error.ts';
+import { CoalescingThrottle } from './limits/coalescing-throttle.ts';
+import { InboundThrottle } from './limits/inbound-throttle.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { EventLogService } from './event-log/event-log-service.ts';
 import type { Room, RoomMember, RoomPeer } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { isValidRoomName } from './room-name.ts';
 import type { RevocablePeer } from './sessions/revoke-access.ts';
+import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
 
 /** Read authorization for multiplexed joins (implemented by RoomGate). */
 export interface RoomAccess {
@@ -24,6 +28,8 @@ export interface RoomAccess {
   readonly generation: number;
   canRead(userId: string, room: string): Promise<boolean>;
 }
+
+const NO_LIMIT = { burst: Infinity, perSecond: Infinity };
 
 /** A multiplexed room being loaded: messages for it wait here, in order. */
 interface PendingJoin {
@@ -44,6 +50,8 @@ export class Connection implements RoomPeer, RevocablePeer {
   readonly id = nextConnectionId++;
   features: number;
   readonly userId: string;
+  /** The client address this socket is counted against ([F7]). */
+  readonly ip: string;
   private readonly ws: WebSocket;
   private readonly opts: ResolvedOptions;
   private readonly registry: RoomRegistry;
@@ -55,6 +63,10 @@ export class Connection implements RoomPeer, RevocablePeer {
 
   private readonly eventLog: EventLogService;
   private readonly access: RoomAccess;
+  private readonly audit: Audit;
+  private readonly inbound: InboundThrottle<{ data: Buffer; isBinary: boolean }>;
+  private readonly awareness: CoalescingThrottle<Room>;
+  private readonly syncRequests: CoalescingThrottle<Room>;
 
   constructor(
     ws: WebSocket,
@@ -62,18 +74,30 @@ export class Connection implements RoomPeer, RevocablePeer {
     registry: RoomRegistry,
     eventLog: EventLogService,
     access: RoomAccess,
-    identity: { userId: string; features: number },
+    identity: { userId: string; features: number; ip: string },
+    audit: Audit,
     onClosed: (conn: Connection) => void,
   ) {
     this.eventLog = eventLog;
     this.access = access;
+    this.audit = audit;
     this.userId = identity.userId;
+    this.ip = identity.ip;
     this.ws = ws;
     this.opts = opts;
     this.registry = registry;
     this.features = identity.features;
     this.onClosed = onClosed;
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    const { limits } = opts;
+    this.inbound = new InboundThrottle(
+      { messages: limits.messagesPerConnection, bytes: limits.bytesPerConnection, graceMs: limits.rateLimitGraceMs },
+      ws,
+      ({ data, isBinary }) => this.onMessage(data, isBinary),
+      () => this.close(CloseCode.RateLimited, `over ${limits.messagesPerConnection.perSecond} messages per second`),
+    );
+    this.awareness = new CoalescingThrottle({ messages: limits.awarenessPerConnection, bytes: limits.awarenessBytesPerConnection });
+    this.syncRequests = new CoalescingThrottle({ messages: limits.syncRequestsPerConnection, bytes: NO_LIMIT });
+    ws.on('message', (data, isBinary) => this.inbound.push({ data: data as Buffer, isBinary }, (data as Buffer).byteLength));
     ws.on('close', () => this.cleanup());
     ws.on('error', (err) => {
       this.opts.logger.debug({ conn: this.id, err: String(err) }, 'socket error');
@@ -126,6 +150,17 @@ export class Connection implements RoomPeer, RevocablePeer {
 
   /** Event-log messages go to the sidecar; everything else to the room. */
   private route(room: Room, member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+    if ((msg.type === 'sync-update' || msg.type === 'sync-step2') && msg.update.byteLength > this.opts.maxUpdateBytes) {
+      throw new ConnectionError(CloseCode.UpdateTooLarge, `update of ${msg.update.byteLength} bytes; at most ${this.opts.maxUpdateBytes}`);
+    }
+    if (msg.type === 'awareness') {
+      this.awareness.offer(room, msg.update.byteLength, () => this.handleLater(room, member, msg, frame));
+      return;
+    }
+    if (msg.type === 'sync-step1') {
+      this.syncRequests.offer(room, 0, () => this.handleLater(room, member, msg, frame));
+      return;
+    }
     if (msg.type === 'intent-submit' || msg.type === 'catch-up-request') {
       if ((this.features & Feature.EventLog) === 0) throw protocolError(`${msg.type} needs the event-log feature`);
       if (msg.type === 'intent-submit') this.eventLog.handleIntents(member, room, msg.intents);
@@ -133,6 +168,16 @@ export class Connection implements RoomPeer, RevocablePeer {
       return;
     }
     room.handle(member, msg, frame);
+  }
+
+  /** Awareness and sync requests may be handled later than they arrived ([F4], [F8]); by then the socket may have left the room. */
+  private handleLater(room: Room, member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+    if (this.closed || !room.members.has(member)) return;
+    try {
+      room.handle(member, msg, frame);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   send(frame: Uint8Array): void {
@@ -182,6 +227,9 @@ export class Connection implements RoomPeer, RevocablePeer {
 
   private cleanup(): void {
     this.closed = true;
+    this.inbound.stop();
+    this.awareness.stop();
+    this.syncRequests.stop();
     if (this.primary !== null) {
       const { room, member } = this.primary;
       this.primary = null;
@@ -196,6 +244,8 @@ export class Connection implements RoomPeer, RevocablePeer {
   private unbind(name: string, binding: Binding): void {
     this.bindings.delete(name);
     if (binding.kind === 'joined') {
+      this.awareness.forget(binding.room);
+      this.syncRequests.forget(binding.room);
       binding.room.removeMember(binding.member);
       this.registry.release(binding.room);
     } else {
@@ -213,14 +263,19 @@ export class Connection implements RoomPeer, RevocablePeer {
     try {
       this.dispatch(decodeMessage(frame), frame);
     } catch (err) {
-      if (err instanceof ConnectionError) {
-        this.close(err.code, err.message);
-      } else if (err instanceof ProtocolDecodeError) {
-        this.close(CloseCode.ProtocolError, err.message);
-      } else {
-        this.opts.logger.error({ conn: this.id, err: String(err), stack: (err as Error).stack }, 'unexpected error');
-        this.close(CloseCode.InternalError);
-      }
+      this.fail(err);
+    }
+  }
+
+  /** A violation closes this socket with its code; anything else is a server bug. */
+  private fail(err: unknown): void {
+    if (err instanceof ConnectionError) {
+      this.close(err.code, err.message);
+    } else if (err instanceof ProtocolDecodeError) {
+      this.close(CloseCode.ProtocolError, err.message);
+    } else {
+      this.opts.logger.error({ conn: this.id, err: String(err), stack: (err as Error).stack }, 'unexpected error');
+      this.close(CloseCode.InternalError);
     }
   }
 
@@ -249,7 +304,9 @@ export class Connection implements RoomPeer, RevocablePeer {
   private dispatchToRoom(name: string, msg: RoomScopedMessage, frame: Uint8Array): void {
     if ((this.features & Feature.Multiplex) === 0) throw protocolError('room envelopes need the multiplex feature');
     if (this.primary?.room.name === name) {
-      this.route(this.primary.room, this.primary.member, msg, frame);
+      // The URL room's peers get bare frames, and the room may relay the frame it is given
+      // as it is (awareness): hand it the inner message, never the envelope.
+      this.route(this.primary.room, this.primary.member, msg, encodeMessage(msg));
       return;
     }
     const binding = this.bindings.get(name);
@@ -284,7 +341,20 @@ export class Connection implements RoomPeer, RevocablePeer {
     this.access.canRead(this.userId, name).then(
       (allowed) => {
         if (pending.cancelled || this.closed) return;
-        if (!allowed) return fail('permission-denied', 'not allowed in this room');
+        if (!allowed) {
+          const sessionId = sessionOfScope(roomScope(name));
+          if (sessionId !== null) {
+            this.audit.record(sessionId, {
+              actor: this.userId,
+              action: AuditAction.RoomRefused,
+              outcome: 'denied',
+              target: clip(name),
+              detail: 'multiplexed join',
+              ip: this.ip,
+            });
+          }
+          return fail('permission-denied', 'not allowed in this room');
+        }
         this.registry.acquire(name).then(
           (room) => this.completeJoin(name, room, pending, generation),
           () => fail('room-unavailable', 'room could not be loaded'),

@@ -1,6 +1,18 @@
 export { createServer, type DungeonLabServer, type ServerMetrics } from './server.ts';
 export { type ServerOptions, type CompactionOptions, DEFAULT_OPTIONS } from './options.ts';
+export { type WriteDenial } from './write-rules/write-guard.ts';
+export { WRITE_RULES, type WriteRule, type WriteOp, type Writer } from './write-rules/rules-table.ts';
 export { type Logger, silentLogger } from './logger.ts';
+export { type LimitOptions, DEFAULT_LIMITS, RATE_LIMITS_OFF, LimitConfigError } from './limits/limit-options.ts';
+export type { RateLimit } from './limits/token-bucket.ts';
+export {
+  type Audit,
+  type AuditEntry,
+  type AuditInput,
+  type AuditOutcome,
+  type AuditValue,
+  AuditAction,
+} from './audit/audit-entry.ts';
 export {
   type AuthOptions,
   type DevelopmentAuthOptions,

@@ -2,7 +2,9 @@ import type { IntentDefinition } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import type { AuthOptions } from './auth/auth-options.ts';
+import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { WriteDenial } from './write-rules/write-guard.ts';
 
 export interface CompactionOptions {
   /** Merge a room's rows into one snapshot once this many update rows have accumulated. */
@@ -30,6 +32,13 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
   readonly maxMessageBytes?: number;
+  /**
+   * Largest Yjs update a client may send (sync step 2 or update, bare or in
+   * an envelope); a larger one closes the socket with UpdateTooLarge ([F5]).
+   */
+  readonly maxUpdateBytes?: number;
+  /** Connection, rate and pre-authentication limits (docs/security.md, "Limits"); unset fields keep their defaults. */
+  readonly limits?: Partial<LimitOptions>;
   /** Rooms one socket may hold open (its URL room plus multiplexed ones). */
   readonly maxRoomsPerConnection?: number;
   /**
@@ -66,12 +75,19 @@ export interface ServerOptions {
    * and benchmarks of stock y-websocket behaviour on arbitrary rooms.
    */
   readonly openRooms?: boolean;
+  /**
+   * Called for every client update the table's write rules refused, after
+   * its sender was told (docs/security.md, [W…]); for the audit log.
+   */
+  readonly onDenied?: (denial: WriteDenial) => void;
 }
 
 export interface ResolvedOptions {
   readonly store: Store;
   readonly logger: Logger;
   readonly maxMessageBytes: number;
+  readonly maxUpdateBytes: number;
+  readonly limits: LimitOptions;
   readonly maxRoomsPerConnection: number;
   readonly maxBufferedBytes: number;
   readonly evictAfterMs: number;
@@ -83,10 +99,12 @@ export interface ResolvedOptions {
   readonly eventLog: EventLogOptions;
   readonly auth: AuthOptions;
   readonly openRooms: boolean;
+  readonly onDenied: ((denial: WriteDenial) => void) | undefined;
 }
 
 export const DEFAULT_OPTIONS = {
   maxMessageBytes: 32 * 1024 * 1024,
+  maxUpdateBytes: 8 * 1024 * 1024,
   maxRoomsPerConnection: 16,
   maxBufferedBytes: 16 * 1024 * 1024,
   evictAfterMs: 30_000,
@@ -109,6 +127,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     store: options.store,
     logger: options.logger ?? silentLogger,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_OPTIONS.maxMessageBytes,
+    maxUpdateBytes: options.maxUpdateBytes ?? DEFAULT_OPTIONS.maxUpdateBytes,
+    limits: resolveLimits(options.limits),
     maxRoomsPerConnection: options.maxRoomsPerConnection ?? DEFAULT_OPTIONS.maxRoomsPerConnection,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_OPTIONS.maxBufferedBytes,
     evictAfterMs: options.evictAfterMs ?? DEFAULT_OPTIONS.evictAfterMs,
@@ -120,5 +140,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     eventLog: { ...DEFAULT_OPTIONS.eventLog, ...options.eventLog },
     auth: options.auth ?? { mode: 'development' },
     openRooms: options.openRooms ?? false,
+    onDenied: options.onDenied,
   };
 }

@@ -15,6 +15,7 @@ import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState } from './integrated-state.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
 
 /** What a room needs from a socket; implemented by Connection. */
 export interface RoomPeer {
@@ -35,6 +36,9 @@ export interface RoomMember {
 }
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+/** A member whose updates keep being refused is sent the room's state at most this often. */
+const RESYNC_AFTER_DENIAL_MS = 1_000;
 
 /**
  * A loaded Yjs document and everyone connected to it. Every change to the doc,
@@ -52,6 +56,9 @@ export class Room {
   private checksumFrame: { version: number; frame: Uint8Array } | null = null;
   private fullStateFrame: { version: number; frame: Uint8Array } | null = null;
   private checksumTimer: ReturnType<typeof setInterval> | null = null;
+  /** Per-path write rules on client updates (docs/security.md, [W…]); null: members write freely. */
+  private writeGuard: WriteGuard | null = null;
+  private readonly resyncedAt = new WeakMap<RoomMember, number>();
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -121,6 +128,12 @@ export class Room {
     return typeof origin === 'object' && origin !== null && 'peer' in origin && 'awarenessIds' in origin;
   }
 
+  /** Installed before anyone joins (a session's table room); updates are judged from then on. */
+  setWriteGuard(guard: WriteGuard | null): void {
+    this.writeGuard = guard;
+    if (guard !== null) this.dropPending();
+  }
+
   /** Number of rows this room occupies in the store. */
   get storedRows(): number {
     return this.writer.rowCount;
@@ -165,7 +178,7 @@ export class Room {
         return;
       case 'sync-step2':
       case 'sync-update':
-        this.applyClientUpdate(member, msg.update);
+        this.applyClientUpdate(member, msg.update, msg.type === 'sync-step2');
         return;
       case 'awareness':
         try {
@@ -220,13 +233,20 @@ export class Room {
     return encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc, encodedStateVector) });
   }
 
-  private applyClientUpdate(member: RoomMember, update: Uint8Array): void {
+  private applyClientUpdate(member: RoomMember, update: Uint8Array, step2: boolean): void {
+    let verdict: WriteVerdict | null = null;
     try {
       // Parse the whole update before touching the doc: Yjs integrates structs
       // before it reads the delete set, so a truncated update could half-apply.
-      checkUpdate(update);
+      if (this.writeGuard === null) checkUpdate(update);
+      else verdict = this.writeGuard.check(this.doc, member.peer.userId, update);
     } catch (err) {
+      if (err instanceof ConnectionError) throw err;
       throw new ConnectionError(CloseCode.CorruptUpdate, `undecodable update: ${(err as Error).message}`);
+    }
+    if (verdict !== null && !verdict.allowed) {
+      this.refuseUpdate(member, verdict, step2);
+      return;
     }
     try {
       Y.applyUpdate(this.doc, update, member);
@@ -235,7 +255,48 @@ export class Room {
       // so memory, store and peers stay consistent; only the sender is cut off.
       this.opts.logger.warn({ room: this.name, peer: member.peer.id, err: String(err) }, 'update failed to apply');
       throw new ConnectionError(CloseCode.CorruptUpdate, `update failed to apply: ${(err as Error).message}`);
+    } finally {
+      if (this.writeGuard !== null) this.dropPending();
     }
+  }
+
+  /**
+   * A refused update is not applied, stored or relayed. Its sender is told
+   * why (`auth`, naming the path) and sent the room's state again — at most
+   * once a second: a stock client answers our step 1 with the same refused
+   * operations, and must not make us send it the whole document in a loop.
+   */
+  private refuseUpdate(member: RoomMember, verdict: WriteVerdict & { allowed: false }, step2: boolean): void {
+    const guard = this.writeGuard!;
+    this.sendTo(member, encodeMessage({ type: 'auth-denied', reason: verdict.reason }));
+    const now = Date.now();
+    if (now - (this.resyncedAt.get(member) ?? -Infinity) >= RESYNC_AFTER_DENIAL_MS) {
+      this.resyncedAt.set(member, now);
+      // A refused step 2 is already the answer to a step 1; asking again would bring the same answer.
+      if (!step2) this.sendTo(member, encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
+      this.sendTo(member, this.syncStep2For(EMPTY_STATE_VECTOR));
+    }
+    const denial = { sessionId: guard.sessionId, userId: member.peer.userId, room: this.name, path: verdict.path, ruleId: verdict.ruleId, reason: verdict.reason };
+    this.opts.logger.debug({ ...denial, peer: member.peer.id }, 'update denied');
+    try {
+      this.opts.onDenied?.(denial);
+    } catch (err) {
+      this.opts.logger.error({ room: this.name, err: String(err) }, 'onDenied threw');
+    }
+  }
+
+  /**
+   * A guarded room never keeps operations it could not integrate: Yjs would
+   * integrate them later, when another update fills their gap, unchecked.
+   * The rules refuse such updates up front; this catches what slips past
+   * (operations that wait on each other) and anything loaded from before.
+   */
+  private dropPending(): void {
+    const store = this.doc.store;
+    if (store.pendingStructs === null && store.pendingDs === null) return;
+    this.opts.logger.warn({ room: this.name }, 'dropped operations that could not be integrated');
+    store.pendingStructs = null;
+    store.pendingDs = null;
   }
 
   private broadcastSaved(delta: Map<number, number>, deletes: DeleteSet): void {

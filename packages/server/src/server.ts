@@ -9,17 +9,26 @@ import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
 import { EventLogService } from './event-log/event-log-service.ts';
 import { handleSessionApi } from './event-log/http-api.ts';
+import { AuditAction, clip } from './audit/audit-entry.ts';
+import { handleAuditApi } from './audit/audit-http-api.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
 import { credentialFromUpgrade, selectSubprotocol } from './auth/credentials.ts';
 import { handleDevLogin } from './auth/dev-login-route.ts';
 import { handleHttp } from './http-routes.ts';
+import { clientAddress } from './limits/client-address.ts';
+import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
+import { type Admission, type Slot, UpgradeLimiter } from './limits/upgrade-limiter.ts';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options.ts';
 import { RoomRegistry } from './room-registry.ts';
 import { roomNameFromPath } from './room-name.ts';
 import { Membership } from './sessions/membership.ts';
 import { revokeAccess } from './sessions/revoke-access.ts';
 import { RoomGate } from './sessions/room-gate.ts';
+import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
 import { handleSessionsApi } from './sessions/sessions-http-api.ts';
+import { SessionRoles } from './write-rules/session-roles.ts';
+import { writeGuardFor } from './write-rules/write-guard.ts';
 
 export interface ServerMetrics {
   readonly rooms: number;
@@ -63,29 +72,59 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
 /** Upgrade refusals are raw HTTP on the socket: the WebSocket never opens ([A1]). */
-function refuse(socket: Duplex, status: number): void {
+function refuse(socket: Duplex, status: number, retryAfterSeconds?: number): void {
+  if (socket.destroyed) return;
   const challenge = status === 401 ? 'WWW-Authenticate: Bearer realm="dungeon-lab"\r\n' : '';
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  const retry = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${challenge}${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export function createServer(options: ServerOptions): DungeonLabServer {
-  const opts: ResolvedOptions = resolveOptions(options);
+  // Every refused write is audited ([A…] in docs/security.md), then handed to the embedder's hook.
+  const opts: ResolvedOptions = resolveOptions({
+    ...options,
+    onDenied: (denial) => {
+      audit.record(denial.sessionId, {
+        actor: denial.userId,
+        action: AuditAction.WriteRefused,
+        outcome: 'denied',
+        target: clip(denial.path ?? denial.room),
+        detail: clip(denial.reason),
+        ...(denial.ruleId !== null ? { data: { rule: denial.ruleId, room: denial.room } } : {}),
+      });
+      options.onDenied?.(denial);
+    },
+  });
   const registry = new RoomRegistry(opts);
   const plugins = new Map((options.plugins ?? []).map((p) => [p.id, p] as const));
   for (const plugin of plugins.values()) assertValidPlugin(plugin);
   const intents = createIntentRegistry([...(options.intents ?? []), ...Array.from(plugins.values()).flatMap((p) => p.intents)]);
   const auth = createAuthenticator(opts.auth, opts.store);
   const membership = new Membership(opts.store);
-  const gate = new RoomGate(membership, opts.openRooms);
-  const eventLog = new EventLogService(opts, registry, intents, plugins, (sessionId, userId) => membership.roleOf(sessionId, userId));
+  // Write rules judge every table update synchronously: roles are read in as sockets are admitted.
+  const roles = new SessionRoles(membership);
+  const gate = roles.priming(new RoomGate(membership, opts.openRooms));
+  const audit = new AuditLog({
+    store: opts.store,
+    logger: opts.logger,
+    sessionExists: async (id) => (await membership.getSession(id)) !== null,
+    denials: opts.limits.auditDenials,
+  });
+  const eventLog = new EventLogService(opts, registry, intents, plugins, (sessionId, userId) => membership.roleOf(sessionId, userId), audit);
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
-  registry.afterLoad = (room) => eventLog.afterRoomLoad(room);
+  registry.afterLoad = (room) => {
+    room.setWriteGuard(writeGuardFor(room.name, roles));
+    return eventLog.afterRoomLoad(room);
+  };
   const connections = new Set<Connection>();
   membership.onChange((change) => revokeAccess(connections, change));
+  const upgrades = new UpgradeLimiter(opts.limits);
+  const ipOf = (req: IncomingMessage): string => clientAddress(req, opts.limits.trustProxy);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxMessageBytes,
@@ -104,13 +143,23 @@ export function createServer(options: ServerOptions): DungeonLabServer {
         auth,
         membership,
         maxBodyBytes: opts.eventLog.maxHttpBodyBytes,
-        memberApi: (req, res, url, userId) =>
-          handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes, userId),
+        audit,
+        ipOf,
+        memberApi: async (req, res, url, userId) =>
+          (await handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes, userId, audit, ipOf)) ||
+          (await handleAuditApi(req, res, url, userId, { audit, ipOf, roleOf: (id, user) => membership.roleOf(id, user) })),
       }))
     );
   };
 
-  const httpServer = createHttpServer((req, res) => {
+  // The request head is bounded in size and time before anything of ours runs ([F6]).
+  const headLimits = {
+    maxHeaderSize: opts.limits.maxHeaderBytes,
+    headersTimeout: opts.limits.headersTimeoutMs,
+    requestTimeout: Math.max(300_000, opts.limits.headersTimeoutMs + 1),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(opts.limits.headersTimeoutMs / 4))),
+  };
+  const httpServer = createHttpServer(headLimits, (req, res) => {
     route(req, res).then(
       (handled) => {
         if (!handled) {
@@ -133,6 +182,29 @@ export function createServer(options: ServerOptions): DungeonLabServer {
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuse(socket, 503);
+    const ip = ipOf(req);
+    // Slots are held from here until the socket closes, refused or not, so a
+    // client cannot open more sockets by keeping upgrades pending ([F1]).
+    const slots: Slot[] = [];
+    const releaseSlots = () => {
+      for (const slot of slots.splice(0)) slot.release();
+    };
+    socket.once('close', releaseSlots);
+    const admitted = (admission: Admission, who: object): boolean => {
+      if (admission.ok) {
+        slots.push(admission.slot);
+        return true;
+      }
+      opts.logger.info({ ip, ...who, reason: admission.reason }, 'upgrade refused: limit');
+      releaseSlots();
+      refuse(socket, 429, admission.retryAfterSeconds);
+      return false;
+    };
+    // Per address before anything else, the token included: refusing costs no signature check ([F2]).
+    if (!admitted(upgrades.admitIp(ip), {})) return;
+    const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
+      opts.logger.info({ ip }, 'upgrade refused: data sent before the answer');
+    });
     const parsed = new URL(req.url ?? '/', 'http://localhost');
     const roomName = roomNameFromPath(parsed.pathname);
     if (roomName === null) return refuse(socket, 400);
@@ -144,11 +216,25 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     const verified = await auth.verify(credential.kind === 'token' ? credential.token : null);
     if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401);
     const userId = verified.principal.userId;
+    if (socket.destroyed || !admitted(upgrades.admitUser(userId), { userId })) return;
     let room;
     for (;;) {
       const generation = gate.generation;
       try {
-        if (!(await gate.canRead(userId, roomName))) return refuse(socket, 403);
+        if (!(await gate.canRead(userId, roomName))) {
+          const sessionId = sessionOfScope(roomScope(roomName));
+          if (sessionId !== null) {
+            audit.record(sessionId, {
+              actor: userId,
+              action: AuditAction.RoomRefused,
+              outcome: 'denied',
+              target: clip(roomName),
+              detail: 'upgrade',
+              ip,
+            });
+          }
+          return refuse(socket, 403);
+        }
         // Load before the socket opens: a client must never sync against an empty doc
         // that only looks empty because storage has not answered yet ([P5]).
         room = await registry.acquire(roomName);
@@ -164,9 +250,9 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       if (gate.generation === generation) break;
       registry.release(room);
     }
-    const identity = { userId, features };
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, opts, registry, eventLog, gate, identity, (c) => connections.delete(c));
+    const identity = { userId, features, ip };
+    wss.handleUpgrade(req, socket, pending.take(), (ws) => {
+      const conn = new Connection(ws, opts, registry, eventLog, gate, identity, audit, (c) => connections.delete(c));
       connections.add(conn);
       if (versionMismatch) {
         registry.release(room);
@@ -207,8 +293,10 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       for (const conn of connections) conn.close(CloseCode.GoingAway);
       eventLog.close();
+      upgrades.close();
       const { unsaved } = await registry.closeAll(SHUTDOWN_FLUSH_DEADLINE_MS);
       opts.logger.info({ unsaved }, 'rooms flushed');
+      await audit.close();
       wss.close();
       httpServer.closeAllConnections();
       await stopped;

@@ -15,8 +15,9 @@ async function serverOn(dataDir: string, env: Record<string, string> = {}): Prom
   return proc;
 }
 
+// Session tables take only what the write rules allow ([W4]): the writer, the session's GM, places tokens.
 function readAll(doc: Y.Doc): Record<string, unknown> {
-  return doc.getMap('moves').toJSON();
+  return doc.getMap('tokens').toJSON();
 }
 
 describe('durability', () => {
@@ -29,7 +30,7 @@ describe('durability', () => {
     cleanups.push(() => writer.destroy());
     await synced(writer);
     for (let i = 0; i < 200; i++) {
-      writer.doc.getMap('moves').set(`m${i}`, { x: i, y: i * 2 });
+      writer.doc.getMap('tokens').set(`m${i}`, { x: i, y: i * 2 });
       if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     await waitFor(() => allSaved(writer), 10_000, 'saved covering every edit');
@@ -54,7 +55,7 @@ describe('durability', () => {
     await synced(writer);
     // Edit continuously; kill at an arbitrary moment; whatever `saved` had covered must be on disk.
     let i = 0;
-    const timer = setInterval(() => writer.doc.getMap('moves').set(`m${i++}`, i), 1);
+    const timer = setInterval(() => writer.doc.getMap('tokens').set(`m${i++}`, i), 1);
     await waitFor(() => (writer.saved.get(writer.doc.clientID) ?? 0) > 100, 10_000, 'some saved edits');
     const savedClock = writer.saved.get(writer.doc.clientID)!;
     await first.kill('SIGKILL');
@@ -79,7 +80,7 @@ describe('durability', () => {
     cleanups.push(() => writer.destroy());
     await synced(writer);
     for (let i = 0; i < 60; i++) {
-      writer.doc.getMap('moves').set(`m${i}`, i);
+      writer.doc.getMap('tokens').set(`m${i}`, i);
       await new Promise((r) => setTimeout(r, 2));
     }
     await first.waitForLine((l) => l === `snapshot-written ${room}`);
@@ -101,7 +102,7 @@ describe('durability', () => {
     await synced(next);
     expect(readAll(next.doc)).toEqual(confirmed);
     for (let i = 60; i < 90; i++) {
-      next.doc.getMap('moves').set(`m${i}`, i);
+      next.doc.getMap('tokens').set(`m${i}`, i);
       await new Promise((r) => setTimeout(r, 2));
     }
     await waitFor(() => allSaved(next), 10_000, 'all saved after restart');

@@ -7,6 +7,7 @@
  *   0x02 | u32 BE byteLength(log) | utf8(log) | ...     -> event logs (log-key-layout.ts)
  *   0x03 | u32 BE byteLength(id) | utf8(id) | ...       -> sessions and members (session-key-layout.ts)
  *   0x04 | utf8(name)                                   -> server secrets (session-key-layout.ts)
+ *   0x05 | u32 BE byteLength(log) | utf8(log) | ...     -> audit logs (audit-key-layout.ts)
  *
  * Length-prefixing the name means no document's prefix is a prefix of another
  * document's, whatever bytes the names contain, so one document is exactly
@@ -19,6 +20,7 @@ const ROW_NAMESPACE = 0x01;
 export const LOG_NAMESPACE = 0x02;
 export const SESSION_NAMESPACE = 0x03;
 export const SECRET_NAMESPACE = 0x04;
+export const AUDIT_NAMESPACE = 0x05;
 /** Upper bound of a document's range; row ids are ASCII and never start with it. */
 const RANGE_END = 0xff;
 const NAME_OFFSET = 5;

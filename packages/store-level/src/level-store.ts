@@ -1,10 +1,13 @@
 /**
  * The embedded backend: one LevelDB directory holds every document's rows and
- * every session's event log, sessions, members and secrets. Layout and
- * guarantees are in docs/storage.md ([L1]..[L7], [LM1]..[LM2]).
+ * every session's event log, sessions, members, secrets and audit logs. Layout
+ * and guarantees are in docs/storage.md ([L1]..[L7], [LM1]..[LM2], [LA1]).
  */
 import type {
   AddMemberResult,
+  AuditQuery,
+  AuditRecordInput,
+  StoredAuditRecord,
   CreateSessionResult,
   RemoveMemberResult,
   RowId,
@@ -20,6 +23,7 @@ import type {
 } from '@dungeon-lab/store';
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
+import { LevelAudit } from './level-audit.ts';
 import { LevelEventLog } from './level-event-log.ts';
 import { LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
@@ -92,6 +96,7 @@ class LevelStore implements Store {
   readonly #write: { sync: boolean };
   readonly #events: LevelEventLog;
   readonly #sessions: LevelSessions;
+  readonly #audit: LevelAudit;
   #closing: Promise<void> | undefined;
 
   constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
@@ -101,6 +106,7 @@ class LevelStore implements Store {
     this.#write = { sync };
     this.#events = new LevelEventLog(db, this.#write, () => this.#assertOpen());
     this.#sessions = new LevelSessions(db, this.#write, () => this.#assertOpen());
+    this.#audit = new LevelAudit(db, this.#write, () => this.#assertOpen(), epoch);
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -238,6 +244,14 @@ class LevelStore implements Store {
 
   claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array> {
     return this.#sessions.claimSecret(name, candidate);
+  }
+
+  appendAudit(log: string, records: readonly AuditRecordInput[]): Promise<string[]> {
+    return this.#audit.appendAudit(log, records);
+  }
+
+  readAudit(log: string, query: AuditQuery): Promise<StoredAuditRecord[]> {
+    return this.#audit.readAudit(log, query);
   }
 
   async ping(): Promise<void> {

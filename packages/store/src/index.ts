@@ -15,6 +15,10 @@ export type {
   RemoveMemberResult,
   SessionStore,
   SecretStore,
+  AuditRecordInput,
+  StoredAuditRecord,
+  AuditQuery,
+  AuditStore,
   Store,
 } from './store.ts';
 export { DuplicateEventError } from './store.ts';

@@ -216,5 +216,49 @@ export interface SecretStore {
   claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array>;
 }
 
+/** An audit record as the caller hands it in: when it happened (ms since the epoch) and its encoded content. */
+export interface AuditRecordInput {
+  readonly at: number;
+  readonly data: Uint8Array;
+}
+
+/** An audit record as stored, with the id the store gave it. */
+export interface StoredAuditRecord {
+  /** Opaque, store-assigned, unique within the log and never reused; usable as a `before` cursor. */
+  readonly id: string;
+  readonly at: number;
+  readonly data: Uint8Array;
+}
+
+export interface AuditQuery {
+  /**
+   * Only records older than this: an id returned by this store for this log
+   * (records after it, newest first), or a time in ms (records with `at` below it).
+   */
+  readonly before?: string | number;
+  /** At most this many records (a non-negative safe integer). */
+  readonly limit: number;
+}
+
+/**
+ * A session's audit log ([AU1]..[AU8] in docs/storage.md): who did what, when,
+ * with which outcome. Append-only — there is no call that changes or removes
+ * a record — so a GM reading it can trust that nothing was taken out. Log
+ * names are any well-formed Unicode strings, in a namespace separate from
+ * event logs, documents and sessions.
+ */
+export interface AuditStore {
+  /**
+   * Appends records in one atomic, durable write (all or none) and returns
+   * their ids in input order. An empty list writes nothing.
+   */
+  appendAudit(log: string, records: readonly AuditRecordInput[]): Promise<string[]>;
+  /**
+   * Records newest first: by `at` descending, records of equal `at` in
+   * reverse order of appending.
+   */
+  readAudit(log: string, query: AuditQuery): Promise<StoredAuditRecord[]>;
+}
+
 /** The store a server is built on. */
-export type Store = DocStore & EventLogStore & SessionStore & SecretStore;
+export type Store = DocStore & EventLogStore & SessionStore & SecretStore & AuditStore;

@@ -14,7 +14,9 @@ interface OursServer {
   metrics?(): { readonly rooms: number };
 }
 interface ServerModule {
-  createServer(options: { store: unknown; evictAfterMs?: number; openRooms?: boolean }): OursServer;
+  createServer(options: { store: unknown; evictAfterMs?: number; openRooms?: boolean; limits?: unknown }): OursServer;
+  /** Per-user and per-socket rate limits switched off (the references have none). */
+  readonly RATE_LIMITS_OFF: unknown;
 }
 interface StoreModule {
   createLevelStore(options: { dataDir: string }): unknown;
@@ -45,13 +47,15 @@ async function devLogin(httpUrl: string): Promise<string> {
 
 await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   if (!dataDir) throw new Error('ours needs --data-dir');
-  const { createServer } = (await import(serverModule)) as ServerModule;
+  const { createServer, RATE_LIMITS_OFF } = (await import(serverModule)) as ServerModule;
   const { createLevelStore } = (await import(storeModule)) as StoreModule;
   // Tolerates a store factory that opens asynchronously.
   const store: unknown = await createLevelStore({ dataDir });
   // openRooms: the shared workloads use plain room names (`table`, `room-17`) that all three targets
   // must accept; a token is still required for them, so authentication stays on the path.
-  const server = createServer({ store, openRooms: true, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
+  // Limits off: every load client is the same user from the same address (a real table has one socket
+  // per player), and neither reference limits anything, so the comparison measures the same work.
+  const server = createServer({ store, openRooms: true, limits: RATE_LIMITS_OFF, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
   await server.listen(port, host);
   const listeningSince = performance.now();
   const actualPort = Number(new URL(server.url).port);

@@ -6,6 +6,7 @@ import {
   type IntentRegistry,
   type JsonObject,
   type LogEntry,
+  type LogEntryView,
   type SessionRole,
   TABLE_DOC_SCHEMA,
   createDocReader,
@@ -13,14 +14,16 @@ import {
 } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
+import { type Audit, AuditAction, clip, noAudit } from '../audit/audit-entry.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
 import { appliedSequence } from './apply-effects.ts';
+import { type Viewer, isPublic, mayRead, viewFor } from './audience.ts';
 import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { sessionOfTableRoom, tableRoom } from './session-rooms.ts';
+import { gmRoom, sessionOfGmRoom, sessionOfTableRoom, tableRoom } from './session-rooms.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { LogUnavailableError, type ResolvedApproval, SessionSequencer } from './session-sequencer.ts';
 
@@ -36,8 +39,9 @@ export function secureRandom(): number {
   return (randomWords[0]! * 2 ** 21 + (randomWords[1]! >>> 11)) / 2 ** 53;
 }
 
+/** A page of the log as one member may read it ([EL17]). */
 export interface EventPage {
-  readonly entries: LogEntry[];
+  readonly entries: LogEntryView[];
   readonly next: number | null;
 }
 
@@ -59,6 +63,7 @@ export class EventLogService {
     private readonly plugins: ReadonlyMap<string, GameSystemPlugin>,
     /** The user's role in a session, null for non-members. */
     private readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>,
+    private readonly audit: Audit = noAudit,
   ) {
     this.rate = new RateLimiter(opts.eventLog.rateLimit);
     this.sweepTimer = setInterval(() => this.sweep(), 60_000);
@@ -82,10 +87,17 @@ export class EventLogService {
         now: Date.now,
         maxQueued: this.opts.eventLog.maxQueuedPerSession,
         acquireRoom: () => this.registry.acquire(tableRoom(sessionId)),
+        acquireGmRoom: () => this.registry.acquire(gmRoom(sessionId)),
         releaseRoom: (room) => this.registry.release(room),
-        onLogged: (entry, room, exceptPeerId) => this.broadcastApplied(entry, room, exceptPeerId),
-        onApprovalRequested: (pending, room) => this.notifyGms(sessionId, room, [pending]),
-        onApprovalResolved: (resolved, room) => this.broadcastResolved(room, resolved),
+        onLogged: (entry, room, exceptPeerId) => this.broadcastApplied(sessionId, entry, room, exceptPeerId),
+        onApprovalRequested: (pending, room) => {
+          this.notifyGms(sessionId, room, [pending]);
+          this.auditApprovalRequested(sessionId, pending);
+        },
+        onApprovalResolved: (resolved, room) => {
+          void this.broadcastResolved(sessionId, room, resolved);
+          this.auditApprovalResolved(sessionId, resolved);
+        },
       });
       this.sequencers.set(sessionId, seq);
     }
@@ -104,13 +116,53 @@ export class EventLogService {
   /** Runs when a room has loaded, before anyone can sync with it. */
   async afterRoomLoad(room: Room): Promise<void> {
     const sessionId = sessionOfTableRoom(room.name);
-    if (sessionId === null) return;
-    await this.sequencer(sessionId).recover(room);
+    if (sessionId !== null) {
+      await this.sequencer(sessionId).recover(room);
+      return;
+    }
+    const gmSession = sessionOfGmRoom(room.name);
+    if (gmSession !== null) await this.sequencer(gmSession).recoverGm(room);
   }
 
-  private broadcastApplied(entry: LogEntry, room: Room, exceptPeerId: number | undefined): void {
-    const frame = encodeMessage({ type: 'event-applied', entries: [entry] });
-    room.broadcast(frame, Feature.EventLog, exceptPeerId);
+  /** The role of each member, looked up when it matters (roles change; the membership cache makes this cheap). */
+  private async viewersOf(sessionId: string, members: readonly RoomMember[]): Promise<Viewer[]> {
+    return Promise.all(
+      members.map(async (m) => {
+        const role = await this.roleOf(sessionId, m.peer.userId).catch((err: unknown) => {
+          // Unknown counts as a player: a failed lookup may hide an entry from a GM, never show one to a player.
+          this.opts.logger.error({ sessionId, err: String(err) }, 'role lookup failed');
+          return null;
+        });
+        return { userId: m.peer.userId, role };
+      }),
+    );
+  }
+
+  /**
+   * `event-applied` to the session's other event-log sockets ([EL17]). An
+   * entry for everyone without GM-doc effects is one frame for all, as before;
+   * any other is sent per member as that member may read it.
+   */
+  private async broadcastApplied(sessionId: string, entry: LogEntry, room: Room, exceptPeerId: number | undefined): Promise<void> {
+    if (isPublic(entry)) {
+      room.broadcast(encodeMessage({ type: 'event-applied', entries: [entry] }), Feature.EventLog, exceptPeerId);
+      return;
+    }
+    const members = Array.from(room.members).filter((m) => (m.peer.features & Feature.EventLog) !== 0 && m.peer.id !== exceptPeerId);
+    const viewers = await this.viewersOf(sessionId, members);
+    const frames = new Map<string, Uint8Array>();
+    members.forEach((member, i) => {
+      if (!room.members.has(member)) return;
+      const view = viewFor(entry, viewers[i]!);
+      // Three possible views (whole, without gmPatch, redacted): encode each once.
+      const key = view === entry ? 'whole' : 'redacted' in view ? 'redacted' : 'visible';
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        frame = encodeMessage({ type: 'event-applied', entries: [view] });
+        frames.set(key, frame);
+      }
+      room.sendTo(member, frame);
+    });
   }
 
   /** What the GM sees of a pending critical intent: requester, intent, predicted effect and the state now ([EL13]). */
@@ -137,7 +189,7 @@ export class EventLogService {
     }
   }
 
-  private broadcastResolved(room: Room, { target, resolution, edited }: ResolvedApproval): void {
+  private async broadcastResolved(sessionId: string, room: Room, { target, resolution, edited }: ResolvedApproval): Promise<void> {
     const r: ApprovalResolution = {
       sequence: target.event.sequence,
       id: target.event.id,
@@ -147,7 +199,54 @@ export class EventLogService {
       edited,
       ...(target.reason !== undefined ? { reason: target.reason } : {}),
     };
-    room.broadcast(encodeMessage({ type: 'approval-resolved', resolutions: [r] }), Feature.EventLog);
+    const frame = encodeMessage({ type: 'approval-resolved', resolutions: [r] });
+    if (isPublic(target)) {
+      room.broadcast(frame, Feature.EventLog);
+      return;
+    }
+    // A decision on an entry a player may not read goes only to those who may ([EL17]).
+    const members = Array.from(room.members).filter((m) => (m.peer.features & Feature.EventLog) !== 0);
+    const viewers = await this.viewersOf(sessionId, members);
+    members.forEach((member, i) => {
+      if (room.members.has(member) && mayRead(target, viewers[i]!)) room.sendTo(member, frame);
+    });
+  }
+
+  private auditApprovalRequested(sessionId: string, { entry, summary }: PendingApproval): void {
+    this.audit.record(sessionId, {
+      actor: entry.event.userId,
+      action: AuditAction.ApprovalRequested,
+      outcome: 'ok',
+      target: `#${entry.event.sequence}`,
+      detail: clip(summary),
+      data: { type: entry.event.type, sequence: entry.event.sequence },
+    });
+  }
+
+  private auditApprovalResolved(sessionId: string, { target, resolution, edited }: ResolvedApproval): void {
+    this.audit.record(sessionId, {
+      actor: resolution.event.userId,
+      action: AuditAction.ApprovalResolved,
+      outcome: 'ok',
+      target: `#${target.event.sequence}`,
+      data: { decision: target.status, requester: target.event.userId, type: target.event.type, edited, sequence: resolution.event.sequence },
+    });
+  }
+
+  /** Intents refused for who sent them, not for what they said, are permission denials ([AL1]). */
+  private auditRefusals(sessionId: string, userId: string, raws: readonly unknown[], acks: readonly Ack[]): void {
+    acks.forEach((ack, i) => {
+      if (ack.success || ack.reason !== RejectReason.PermissionDenied) return;
+      const type = (raws[i] as { type?: unknown } | null)?.type;
+      this.audit.record(sessionId, {
+        actor: userId,
+        action: AuditAction.IntentRefused,
+        outcome: 'denied',
+        target: typeof type === 'string' ? clip(type) : 'intent',
+        ...(ack.detail === undefined ? {} : { detail: clip(ack.detail) }),
+        data: { intentId: ack.id },
+      });
+    });
   }
 
   /** The open approval queue of a session, as the GM sees it. */
@@ -175,7 +274,10 @@ export class EventLogService {
     const seq = this.sequencer(sessionId);
     for (const raw of intents) {
       seq.submit(raw, member.peer.userId, member.peer.id).then(
-        (ack) => reply([ack]),
+        (ack) => {
+          reply([ack]);
+          this.auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
+        },
         (err: unknown) => {
           // No ack: the client's retry resends it and dedupe keeps it exactly-once.
           this.opts.logger.error({ sessionId, err: String(err) }, 'intent not processed');
@@ -188,7 +290,7 @@ export class EventLogService {
   handleCatchUp(member: RoomMember, room: Room, from: number): void {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId === null) return;
-    void this.catchUpFrame(sessionId, from).then(
+    void this.catchUpFrame(sessionId, member.peer.userId, from).then(
       (frame) => room.sendTo(member, frame),
       (err: unknown) => this.opts.logger.error({ sessionId, err: String(err) }, 'catch-up read failed'),
     );
@@ -206,12 +308,12 @@ export class EventLogService {
     this.notifyGms(sessionId, room, this.sequencer(sessionId).approvals.list(), member);
   }
 
-  private async catchUpFrame(sessionId: string, from: number): Promise<Uint8Array> {
+  private async catchUpFrame(sessionId: string, userId: string, from: number): Promise<Uint8Array> {
     const latest = await this.sequencer(sessionId).latest();
     if (latest - from + 1 > MAX_REPLAY_GAP) {
       return encodeMessage({ type: 'catch-up-response', entries: [], latest, skipped: true });
     }
-    const { entries } = await this.readEvents(sessionId, from, MAX_REPLAY_GAP);
+    const { entries } = await this.readEvents(sessionId, userId, from, MAX_REPLAY_GAP);
     return encodeMessage({ type: 'catch-up-response', entries, latest, skipped: false });
   }
 
@@ -220,10 +322,17 @@ export class EventLogService {
     const seq = this.sequencer(sessionId);
     const acks: Ack[] = [];
     for (const raw of intents) acks.push(await seq.submit(raw, userId));
+    this.auditRefusals(sessionId, userId, intents, acks);
     return acks;
   }
 
-  async readEvents(sessionId: string, from: number, limit: number): Promise<EventPage> {
+  /**
+   * A page of the log as `userId` may read it ([EL17]): GMs get every entry
+   * whole; players get what they may read without GM-doc patches, and a
+   * `{ sequence, redacted: true }` placeholder for the rest, so paging and gap
+   * detection work unchanged.
+   */
+  async readEvents(sessionId: string, userId: string, from: number, limit: number): Promise<EventPage> {
     const size = Math.max(1, Math.min(limit, MAX_PAGE));
     const start = Math.max(1, from);
     const latest = await this.sequencer(sessionId).latest();
@@ -232,7 +341,10 @@ export class EventLogService {
       this.hotLog(sessionId).range(start, size) ??
       (await this.opts.store.readEvents(sessionId, start, size)).map((s) => decodeLogEntry(s.data));
     const last = entries.at(-1)?.event.sequence ?? start - 1;
-    return { entries, next: last < latest ? last + 1 : null };
+    const next = last < latest ? last + 1 : null;
+    if (entries.every(isPublic)) return { entries, next };
+    const viewer: Viewer = { userId, role: await this.roleOf(sessionId, userId) };
+    return { entries: entries.map((e) => viewFor(e, viewer)), next };
   }
 
   async state(sessionId: string): Promise<{ version: number; state: JsonObject }> {

@@ -1,15 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonBody, sendJson } from '../http-json.ts';
-import type { LogEntry } from '@dungeon-lab/events';
+import type { LogEntry, LogEntryView } from '@dungeon-lab/events';
+import { type Audit, AuditAction, clip, noAudit } from '../audit/audit-entry.ts';
 import { type CheckpointInfo, CheckpointNotFoundError, type Checkpoints } from './checkpoints.ts';
 import { type EventLogService, LogUnavailableError } from './event-log-service.ts';
 import { isValidSessionId } from './session-rooms.ts';
 
-/** A log entry as the REST API shows it: the StateEvent plus its status ([EL7]). */
-function eventView(entry: LogEntry) {
+/**
+ * A log entry as the REST API shows it: the StateEvent plus its status
+ * ([EL7]); a player's placeholder for an entry they may not read stays
+ * `{ sequence, redacted: true }` ([EL17]).
+ */
+function eventView(view: LogEntryView) {
+  if ('redacted' in view) return view;
+  const entry: LogEntry = view;
   return {
     ...entry.event,
     status: entry.status,
+    ...(entry.audience !== undefined ? { audience: entry.audience } : {}),
     ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
     ...(entry.resolvedBy !== undefined ? { resolvedBy: entry.resolvedBy } : {}),
     ...(entry.resolvedAt !== undefined ? { resolvedAt: entry.resolvedAt } : {}),
@@ -39,6 +47,8 @@ export async function handleSessionApi(
   maxBodyBytes: number,
   /** The authenticated caller, already checked to be a member of the session (sessions-http-api.ts). */
   userId: string,
+  audit: Audit = noAudit,
+  ipOf: (req: IncomingMessage) => string = () => 'unknown',
 ): Promise<boolean> {
   const m = ROUTE.exec(url.pathname);
   if (m === null) return false;
@@ -51,7 +61,7 @@ export async function handleSessionApi(
         sendJson(res, 200, await service.state(sessionId));
         return true;
       case 'GET events': {
-        const page = await service.readEvents(sessionId, intParam(url, 'from', 1), intParam(url, 'limit', 100));
+        const page = await service.readEvents(sessionId, userId, intParam(url, 'from', 1), intParam(url, 'limit', 100));
         sendJson(res, 200, { events: page.entries.map(eventView), next: page.next });
         return true;
       }
@@ -65,11 +75,28 @@ export async function handleSessionApi(
         const body = (await readJsonBody(req, maxBodyBytes)) as { name?: unknown } | null;
         const name = typeof body?.name === 'string' ? body.name : '';
         const created: CheckpointInfo = await checkpoints.create(sessionId, name, userId);
+        audit.record(sessionId, {
+          actor: userId,
+          action: AuditAction.CheckpointCreated,
+          outcome: 'ok',
+          target: created.id,
+          data: { name: created.name, version: created.version },
+        });
         sendJson(res, 201, created);
         return true;
       }
       case 'GET approvals': {
-        if ((await service.roleIn(sessionId, userId)) !== 'gm') throw new HttpError(403, 'only a GM sees the approval queue');
+        if ((await service.roleIn(sessionId, userId)) !== 'gm') {
+          audit.record(sessionId, {
+            actor: userId,
+            action: AuditAction.ApiRefused,
+            outcome: 'denied',
+            target: clip(`GET ${url.pathname}`),
+            detail: 'only a GM sees the approval queue',
+            ip: ipOf(req),
+          });
+          throw new HttpError(403, 'only a GM sees the approval queue');
+        }
         sendJson(res, 200, { approvals: await service.pendingApprovals(sessionId) });
         return true;
       }
@@ -78,6 +105,13 @@ export async function handleSessionApi(
         return true;
       case 'POST checkpoints/restore': {
         const entry = await checkpoints.restore(sessionId, checkpointId!, userId);
+        audit.record(sessionId, {
+          actor: userId,
+          action: AuditAction.CheckpointRestored,
+          outcome: 'ok',
+          target: checkpointId!,
+          data: { sequence: entry.event.sequence, status: entry.status },
+        });
         sendJson(res, 200, { restored: checkpointId, sequence: entry.event.sequence, status: entry.status });
         return true;
       }

@@ -15,3 +15,14 @@ export function sessionOfTableRoom(room: string): string | null {
   const m = /^sessions\/([^/]+)\/table$/.exec(room);
   return m !== null && isValidSessionId(m[1]!) ? m[1]! : null;
 }
+
+/** The room holding a session's GM document: hidden tokens, notes, secret rolls ([EL16]). */
+export function gmRoom(sessionId: string): string {
+  return `sessions/${sessionId}/gm`;
+}
+
+/** The session whose GM document `room` is, or null for any other room. */
+export function sessionOfGmRoom(room: string): string | null {
+  const m = /^sessions\/([^/]+)\/gm$/.exec(room);
+  return m !== null && isValidSessionId(m[1]!) ? m[1]! : null;
+}

@@ -2,11 +2,16 @@ import {
   APPROVAL_RESOLVE_TYPE,
   type Ack,
   type ApprovalDecisionPayload,
+  GM_DOC_SCHEMA,
   type IntentContext,
+  type IntentDefinition,
+  type IntentEffects,
   type IntentRegistry,
   type JsonPatchOp,
   type JsonValue,
+  type LogAudience,
   type LogEntry,
+  type ReducibleEvent,
   type SessionRole,
   type StateEvent,
   type StateReader,
@@ -22,7 +27,8 @@ import { RejectReason } from '@dungeon-lab/protocol';
 import { DuplicateEventError, type Store } from '@dungeon-lab/store';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../room.ts';
-import { appliedSequence, applyEventEffects } from './apply-effects.ts';
+import { appliedSequence, applyEventEffects, applyGmEffects, applySessionEffects, hasGmEffects, markChecked } from './apply-effects.ts';
+import { namesHiddenEntity } from './audience.ts';
 import { ApprovalQueue, type PendingApproval, decodePendingApproval, encodePendingApproval, resolutionIdFor } from './approval-queue.ts';
 import type { HotLog } from './hot-log.ts';
 import { type RejectionRecord, decodeLogEntry, decodeRejection, encodeLogEntry, encodeRejection } from './log-codec.ts';
@@ -43,13 +49,19 @@ export interface SequencerDeps {
   /** Intents waiting in the session's queue beyond which new ones are turned away. */
   readonly maxQueued: number;
   readonly acquireRoom: () => Promise<Room>;
+  /** The session's GM document room ([EL16]); released with `releaseRoom`. */
+  readonly acquireGmRoom: () => Promise<Room>;
   readonly releaseRoom: (room: Room) => void;
-  /** Called after an event is logged (and applied, unless it awaits approval), to tell the session's sockets. */
-  readonly onLogged: (entry: LogEntry, room: Room, exceptPeerId: number | undefined) => void;
+  /**
+   * Called after an event is logged (and applied, unless it awaits approval),
+   * to tell the session's sockets. Awaited, so that entries reach every socket
+   * in log order even when some need a role lookup to be filtered ([EL17]).
+   */
+  readonly onLogged: (entry: LogEntry, room: Room, exceptPeerId: number | undefined) => void | Promise<void>;
   /** A critical intent now waits for the GM. */
   readonly onApprovalRequested: (pending: PendingApproval, room: Room) => void;
   /** A pending critical intent was approved or denied. */
-  readonly onApprovalResolved: (resolution: ResolvedApproval, room: Room) => void;
+  readonly onApprovalResolved: (resolution: ResolvedApproval, room: Room) => void | Promise<void>;
 }
 
 export interface ResolvedApproval {
@@ -79,6 +91,25 @@ function pluginIdOf(type: string): string | null {
   const m = /^plugin:([^:]+):/.exec(type);
   return m === null ? null : m[1]!;
 }
+
+/** An intent's effects on the session's documents: its own `effects` where it has them, else `reduce` on the table ([EL16]). */
+function effectsOf(definition: IntentDefinition, event: ReducibleEvent<JsonValue>, table: StateReader, gm: StateReader | undefined): IntentEffects {
+  return definition.effects ? definition.effects(event, table, gm) : { table: definition.reduce(event, table) };
+}
+
+/** A log entry with the optional parts present only when they say something (stored compactly, filtered cheaply). */
+function entryOf(event: StateEvent, status: LogEntry['status'], patch: JsonPatchOp[], gmPatch: JsonPatchOp[] | undefined, audience: LogAudience): LogEntry {
+  return {
+    event,
+    status,
+    patch,
+    ...(gmPatch !== undefined && gmPatch.length > 0 ? { gmPatch } : {}),
+    ...(audience === 'gm' ? { audience } : {}),
+  };
+}
+
+/** Where recovery's own writes come from (bookkeeping, not any event). */
+const RECOVERY_ORIGIN = 'event-log-recovery';
 
 /**
  * One session's intents, strictly in arrival order ([EL2]): rate limit (at
@@ -170,9 +201,43 @@ export class SessionSequencer {
     const prior = await this.priorAck(intent.id);
     if (prior !== null) return prior;
 
-    const definition = deps.intents.get(intent.type)!;
     const role = await deps.roleOf(userId);
-    const ctx: IntentContext = { userId, sessionId: deps.sessionId, timestamp: deps.now(), ...(role ? { role } : {}) };
+    // Only a GM's rules may read the GM document ([EL16]); a player's intent never depends on hidden state.
+    const gmRoom = role === 'gm' ? await this.acquireGmRoom() : null;
+    try {
+      return await this.sequenceIntent(checked, role, userId, room, gmRoom, peerId);
+    } finally {
+      if (gmRoom !== null) deps.releaseRoom(gmRoom);
+    }
+  }
+
+  private async acquireGmRoom(): Promise<Room> {
+    try {
+      return await this.deps.acquireGmRoom();
+    } catch (err) {
+      throw new LogUnavailableError(`GM room unavailable: ${String(err)}`);
+    }
+  }
+
+  private async sequenceIntent(
+    checked: Extract<ReturnType<typeof validateIntent>, { ok: true }>,
+    role: SessionRole | null,
+    userId: string,
+    room: Room,
+    gmRoom: Room | null,
+    peerId: number | undefined,
+  ): Promise<Ack> {
+    const { deps } = this;
+    const { intent } = checked;
+    const definition = deps.intents.get(intent.type)!;
+    const gm = gmRoom === null ? undefined : createDocReader(gmRoom.doc, GM_DOC_SCHEMA);
+    const ctx: IntentContext = {
+      userId,
+      sessionId: deps.sessionId,
+      timestamp: deps.now(),
+      ...(role ? { role } : {}),
+      ...(gm ? { gm } : {}),
+    };
     const reader = createDocReader(room.doc, TABLE_DOC_SCHEMA);
 
     let payload: JsonValue;
@@ -192,7 +257,7 @@ export class SessionSequencer {
     }
 
     if (intent.type === APPROVAL_RESOLVE_TYPE) {
-      return this.resolveApproval(intent.id, payload as ApprovalDecisionPayload, ctx, room, reader);
+      return this.resolveApproval(intent.id, payload as ApprovalDecisionPayload, ctx, room, reader, gmRoom);
     }
 
     const plugin = this.pluginFor(intent.type);
@@ -225,14 +290,17 @@ export class SessionSequencer {
       sessionId: deps.sessionId,
       checksum: payloadChecksum(payload),
     };
-    let patch: JsonPatchOp[];
+    let effects: IntentEffects;
     let critical: string | null = manual;
     try {
-      patch = definition.reduce(event, reader);
-      critical ??= plugin?.isCritical(event, patch, reader)?.summary ?? null;
+      effects = effectsOf(definition, event, reader, gm);
+      critical ??= plugin?.isCritical(event, effects.table, reader)?.summary ?? null;
     } catch (err) {
       return this.handlerFailed(intent.id, intent.type, err);
     }
+    const patch = effects.table;
+    // The intent decides who reads its entry; failing that, a GM's payload naming a hidden entity keeps it among GMs ([EL17]).
+    const audience = effects.audience ?? (gmRoom !== null && namesHiddenEntity(payload, gmRoom.doc, room.doc) ? 'gm' : 'all');
 
     const entities = touchedEntities(patch);
     const holder = this.approvals.lockHolder(entities);
@@ -245,11 +313,11 @@ export class SessionSequencer {
     }
 
     if (critical !== null) {
-      const entry: LogEntry = { event, status: 'awaiting-approval', patch };
+      const entry = entryOf(event, 'awaiting-approval', patch, effects.gm, audience);
       await this.enqueueApproval({ entry, summary: critical, entities }, room, peerId);
       return { id: intent.id, success: true, sequence, status: 'awaiting-approval' };
     }
-    const result = await this.commit(room, { event, status: 'applied', patch }, peerId);
+    const result = await this.commit(room, entryOf(event, 'applied', patch, effects.gm, audience), peerId, gmRoom);
     return result.status === 'applied'
       ? { id: intent.id, success: true, sequence }
       : rejection(intent.id, RejectReason.Conflict, result.reason ?? 'state changed');
@@ -261,26 +329,37 @@ export class SessionSequencer {
   }
 
   /**
-   * Logs the entry durably, then applies its effects to the table doc and
-   * tells the session. Call only from inside `run`, with the next sequence.
+   * Logs the entry durably, then applies its effects to the table doc (and,
+   * with a `gmPatch`, the GM doc: both or neither, [EL16]) and tells the
+   * session. Call only from inside `run`, with the next sequence.
    */
-  async commit(room: Room, entry: LogEntry, peerId?: number): Promise<LogEntry> {
+  async commit(room: Room, entry: LogEntry, peerId?: number, gmRoom: Room | null = null): Promise<LogEntry> {
     const { deps } = this;
+    if (hasGmEffects(entry) && gmRoom === null) {
+      // Loaded (and recovered) before the append, so recovery never races this entry's own write.
+      const acquired = await this.acquireGmRoom();
+      try {
+        return await this.commit(room, entry, peerId, acquired);
+      } finally {
+        deps.releaseRoom(acquired);
+      }
+    }
     const { sequence, id } = entry.event;
     await this.append(entry);
     deps.hot.push(entry);
     try {
-      applyEventEffects(room.doc, entry);
+      if (hasGmEffects(entry)) applySessionEffects(room.doc, gmRoom!.doc, entry);
+      else applyEventEffects(room.doc, entry);
     } catch (err) {
       // Only possible if a free edit changed the doc between validation and now;
       // the entry is logged, so record why it had no effect.
       const failed: LogEntry = { ...entry, status: 'rejected', reason: `state changed: ${(err as Error).message}`, resolvedAt: deps.now() };
       deps.hot.update(failed);
       await deps.store.replaceEvent(deps.sessionId, { sequence, id, data: encodeLogEntry(failed) });
-      deps.onLogged(failed, room, undefined);
+      await deps.onLogged(failed, room, undefined);
       return failed;
     }
-    deps.onLogged(entry, room, peerId);
+    await deps.onLogged(entry, room, peerId);
     return entry;
   }
 
@@ -299,7 +378,7 @@ export class SessionSequencer {
     await this.append(pending.entry);
     deps.hot.push(pending.entry);
     this.approvals.add(pending);
-    deps.onLogged(pending.entry, room, peerId);
+    await deps.onLogged(pending.entry, room, peerId);
     deps.onApprovalRequested(pending, room);
   }
 
@@ -309,23 +388,35 @@ export class SessionSequencer {
    * with the game system); the decision is logged as its own event, whose
    * patch is what gets applied; then the original entry's status changes.
    */
-  private async resolveApproval(requestId: string, decision: ApprovalDecisionPayload, gm: IntentContext, room: Room, reader: StateReader): Promise<Ack> {
+  private async resolveApproval(
+    requestId: string,
+    decision: ApprovalDecisionPayload,
+    gm: IntentContext,
+    room: Room,
+    reader: StateReader,
+    gmRoom: Room | null,
+  ): Promise<Ack> {
     const { deps } = this;
     const pending = this.approvals.get(decision.sequence);
     if (pending === undefined) return this.alreadyResolved(requestId, decision);
     const target = pending.entry;
     const approve = decision.decision === 'approve';
     let patch: JsonPatchOp[] = [];
+    let gmPatch: JsonPatchOp[] | undefined;
+    let audience: LogAudience = target.audience ?? 'all';
     let edited = false;
     if (approve) {
       const definition = deps.intents.get(target.event.type);
       if (definition === undefined) return rejection(requestId, RejectReason.UnknownType, `${target.event.type} is no longer known`);
       const requesterRole = await deps.roleOf(target.event.userId);
+      // The requester's rules see the GM doc only if the requester is a GM, as when the intent arrived ([EL16]).
+      const hidden = requesterRole === 'gm' && gmRoom !== null ? createDocReader(gmRoom.doc, GM_DOC_SCHEMA) : undefined;
       const requester: IntentContext = {
         userId: target.event.userId,
         sessionId: deps.sessionId,
         timestamp: deps.now(),
         ...(requesterRole ? { role: requesterRole } : {}),
+        ...(hidden ? { gm: hidden } : {}),
       };
       try {
         if (decision.patch !== undefined) {
@@ -339,7 +430,10 @@ export class SessionSequencer {
         } else {
           const still = definition.validate(target.event.payload, reader, requester);
           if (!still.ok) return rejection(requestId, RejectReason.RuleViolation, `no longer valid: ${still.detail}`);
-          patch = definition.reduce(target.event, reader);
+          const effects = effectsOf(definition, target.event, reader, hidden);
+          patch = effects.table;
+          gmPatch = effects.gm;
+          if (effects.audience === 'gm') audience = 'gm';
         }
       } catch (err) {
         return this.handlerFailed(requestId, target.event.type, err);
@@ -354,23 +448,21 @@ export class SessionSequencer {
       edited,
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
     };
-    const resolution = await this.commit(room, {
-      event: {
-        id: resolutionIdFor(target.event.id),
-        sequence,
-        timestamp: gm.timestamp,
-        type: APPROVAL_RESOLVE_TYPE,
-        payload,
-        userId: gm.userId,
-        sessionId: deps.sessionId,
-        checksum: payloadChecksum(payload),
-      },
-      status: 'applied',
-      patch,
-    });
+    const event: StateEvent = {
+      id: resolutionIdFor(target.event.id),
+      sequence,
+      timestamp: gm.timestamp,
+      type: APPROVAL_RESOLVE_TYPE,
+      payload,
+      userId: gm.userId,
+      sessionId: deps.sessionId,
+      checksum: payloadChecksum(payload),
+    };
+    // The decision on a GM-only entry is GM-only too ([EL17]).
+    const resolution = await this.commit(room, entryOf(event, 'applied', patch, gmPatch, audience), undefined, gmRoom);
     if (resolution.status !== 'applied') return rejection(requestId, RejectReason.Conflict, resolution.reason ?? 'state changed');
     const settled = await this.settle(pending, resolution);
-    deps.onApprovalResolved({ target: settled, resolution, edited }, room);
+    await deps.onApprovalResolved({ target: settled, resolution, edited }, room);
     return { id: requestId, success: true, sequence };
   }
 
@@ -474,7 +566,8 @@ export class SessionSequencer {
       if (page.length === 0) break;
       for (const stored of page) {
         const entry = decodeLogEntry(stored.data);
-        if (entry.status === 'applied' || entry.status === 'approved') {
+        // An approved request's effects are its resolution entry's patch (logged after it), never its predicted one.
+        if (entry.status === 'applied') {
           try {
             applyEventEffects(room.doc, entry);
             replayed++;
@@ -487,6 +580,38 @@ export class SessionSequencer {
     }
     if (replayed > 0) logger.warn({ sessionId, replayed }, 'recovered event effects missing from the table doc');
     await this.loadApprovals();
+    return replayed;
+  }
+
+  /**
+   * Runs when the GM room loads, before anyone syncs ([EL18]): re-applies the
+   * GM-doc part of every applied entry after the GM doc's own
+   * `/meta/sequence`, then records how far it looked, so each document
+   * recovers exactly what it lacks whatever the other one holds. Approved
+   * requests are not replayed: their effects are their resolution entry's.
+   */
+  async recoverGm(room: Room): Promise<number> {
+    const { store, sessionId, logger } = this.deps;
+    let checked = appliedSequence(room.doc);
+    const last = await store.lastSequence(sessionId);
+    let replayed = 0;
+    while (checked < last) {
+      const page = await store.readEvents(sessionId, checked + 1, 100);
+      if (page.length === 0) break;
+      for (const stored of page) {
+        const entry = decodeLogEntry(stored.data);
+        if (entry.status === 'applied' && hasGmEffects(entry)) {
+          try {
+            if (applyGmEffects(room.doc, entry)) replayed++;
+          } catch (err) {
+            logger.error({ sessionId, sequence: entry.event.sequence, err: String(err) }, 'logged GM-doc effect no longer applies');
+          }
+        }
+        checked = entry.event.sequence;
+      }
+    }
+    markChecked(room.doc, checked, RECOVERY_ORIGIN);
+    if (replayed > 0) logger.warn({ sessionId, replayed }, 'recovered event effects missing from the GM doc');
     return replayed;
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRole, StoredMember } from '@dungeon-lab/store';
+import { type Audit, AuditAction, clip } from '../audit/audit-entry.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { authenticateHttp, challengeIfUnauthorized } from '../auth/http-auth.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -11,6 +12,9 @@ export interface SessionsApiContext {
   readonly auth: Authenticator;
   readonly membership: Membership;
   readonly maxBodyBytes: number;
+  /** Where membership changes and refusals are recorded ([AL1]). */
+  readonly audit: Audit;
+  readonly ipOf: (req: IncomingMessage) => string;
   /**
    * The session's other endpoints (event log, checkpoints), reached only by
    * an authenticated member; `userId` is who is calling. Returns false for a
@@ -61,10 +65,10 @@ export async function handleSessionsApi(
     }
     const role = await ctx.membership.roleOf(sessionId, caller.userId);
     if (rest === '' || rest === '/members' || MEMBER_PATH.test(rest)) {
-      await ownRoute(req, res, path, sessionId, rest, role, ctx);
+      await ownRoute(req, res, path, sessionId, rest, role, caller.userId, ctx);
       return true;
     }
-    if (role === null) throw new HttpError(403, 'not a member of this session');
+    if (role === null) throw refused(req, path, sessionId, caller.userId, 'not a member of this session', ctx);
     if (await ctx.memberApi(req, res, url, caller.userId)) return true;
     throw new HttpError(404, 'not found');
   } catch (err) {
@@ -82,11 +86,12 @@ async function ownRoute(
   sessionId: string,
   rest: string,
   role: SessionRole | null,
+  caller: string,
   ctx: SessionsApiContext,
 ): Promise<void> {
   const session = await ctx.membership.getSession(sessionId);
   if (session === null) throw new HttpError(404, 'no such session');
-  if (role === null) throw new HttpError(403, 'not a member of this session');
+  if (role === null) throw refused(req, path, sessionId, caller, 'not a member of this session', ctx);
   const route = `${req.method} ${rest === '' ? 'session' : rest === '/members' ? 'members' : 'member'}`;
   switch (route) {
     case 'GET session':
@@ -107,12 +112,19 @@ async function ownRoute(
     }
     case 'DELETE member':
     case 'PATCH member': {
-      if (role !== 'gm') throw new HttpError(403, 'only a GM may change members');
+      if (role !== 'gm') throw refused(req, path, sessionId, caller, 'only a GM may change members', ctx);
       const target = decodeUserId(MEMBER_PATH.exec(rest)![1]!);
       if (req.method === 'DELETE') {
         const result = await ctx.membership.remove(sessionId, target);
         if (result.status === 'not-member') throw new HttpError(404, 'not a member');
         if (result.status === 'last-gm') throw new HttpError(409, 'a session keeps at least one GM');
+        ctx.audit.record(sessionId, {
+          actor: caller,
+          action: AuditAction.MemberRemoved,
+          outcome: 'ok',
+          target,
+          data: { role: result.member.role },
+        });
         sendJson(res, 200, { removed: memberView(result.member) });
         return;
       }
@@ -122,6 +134,15 @@ async function ownRoute(
       const result = await ctx.membership.setRole(sessionId, target, newRole);
       if (result.status === 'not-member') throw new HttpError(404, 'not a member');
       if (result.status === 'last-gm') throw new HttpError(409, 'a session keeps at least one GM');
+      if (result.previous !== newRole) {
+        ctx.audit.record(sessionId, {
+          actor: caller,
+          action: AuditAction.MemberRoleChanged,
+          outcome: 'ok',
+          target,
+          data: { from: result.previous, to: newRole },
+        });
+      }
       sendJson(res, 200, memberView(result.member));
       return;
     }
@@ -137,6 +158,7 @@ async function createSession(req: IncomingMessage, res: ServerResponse, caller: 
     throw new HttpError(400, `name must be 1-${MAX_SESSION_NAME} characters`);
   }
   const session = await ctx.membership.createSession(caller.userId, name);
+  ctx.audit.record(session.id, { actor: caller.userId, action: AuditAction.SessionCreated, outcome: 'ok', data: { name: session.name } });
   sendJson(res, 201, { id: session.id, name: session.name, joinCode: session.joinCode, role: 'gm' });
 }
 
@@ -151,8 +173,31 @@ async function join(
   if (typeof body?.joinCode !== 'string') throw new HttpError(400, 'joinCode must be a string');
   const result = await ctx.membership.join(sessionId, caller.userId, body.joinCode);
   if (result.status === 'no-session') throw new HttpError(404, 'no such session');
-  if (result.status === 'wrong-code') throw new HttpError(403, 'wrong join code');
+  if (result.status === 'wrong-code') throw refused(req, req.url ?? '', sessionId, caller.userId, 'wrong join code', ctx);
+  if (result.status === 'joined') {
+    ctx.audit.record(sessionId, { actor: caller.userId, action: AuditAction.MemberJoined, outcome: 'ok', target: caller.userId, data: { role: result.role } });
+  }
   sendJson(res, 200, { role: result.role });
+}
+
+/** A 403, recorded in the session's audit log ([AL1]); the log keeps it only if the session exists ([AL6]). */
+function refused(
+  req: IncomingMessage,
+  path: string,
+  sessionId: string,
+  userId: string | null,
+  reason: string,
+  ctx: SessionsApiContext,
+): HttpError {
+  ctx.audit.record(sessionId, {
+    actor: userId,
+    action: AuditAction.ApiRefused,
+    outcome: 'denied',
+    target: clip(`${req.method ?? '?'} ${path.split('?')[0]}`),
+    detail: reason,
+    ip: ctx.ipOf(req),
+  });
+  return new HttpError(403, reason);
 }
 
 function decodeUserId(raw: string): string {

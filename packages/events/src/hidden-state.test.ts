@@ -1,0 +1,110 @@
+import { RejectReason } from '@dungeon-lab/protocol';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createIntentRegistry } from './core-intents.ts';
+import { diceRollIntent } from './dice-roll-intent.ts';
+import { applyPatchToDoc, checkPatchOnDoc, createDocReader, projectDoc } from './doc-projection.ts';
+import { GM_DOC_SCHEMA, TABLE_DOC_SCHEMA } from './doc-schema.ts';
+import { createIntent, validateIntent } from './intent.ts';
+import { JsonPatchError } from './json-patch-types.ts';
+import { createJsonReader } from './json-reader.ts';
+import { LogEntryViewSchema, RedactedLogEntrySchema } from './model.ts';
+import type { IntentContext } from './reducer.ts';
+import { tokenRevealIntent } from './token-reveal-intent.ts';
+
+const registry = createIntentRegistry();
+const gmCtx = (gm?: ReturnType<typeof createJsonReader>): IntentContext => ({ userId: 'gm1', sessionId: 's1', timestamp: 5, role: 'gm', ...(gm ? { gm } : {}) });
+const playerCtx: IntentContext = { userId: 'p1', sessionId: 's1', timestamp: 5, role: 'player' };
+const empty = createJsonReader({});
+const event = <P>(payload: P) => ({ id: 'e1', type: 't', payload, userId: 'gm1', timestamp: 5, sequence: 7 });
+
+describe('dice:roll secret and label', () => {
+  it('[EM19] label and secret are part of the payload; unknown keys and over-long labels are schema violations', () => {
+    const reason = (payload: unknown) => {
+      const r = validateIntent({ ...createIntent('dice:roll', null), payload, checksum: undefined }, registry);
+      return r.ok ? 'ok' : r.reason;
+    };
+    expect(reason({ notation: '1d20', label: 'Stealth', secret: true })).toBe('ok');
+    expect(reason({ notation: '1d20', label: '' })).toBe('schema-violation');
+    expect(reason({ notation: '1d20', label: 'x'.repeat(201) })).toBe('schema-violation');
+    expect(reason({ notation: '1d20', secret: 'yes' })).toBe('schema-violation');
+  });
+
+  it('[EM19] only a GM rolls in secret: a player is refused with permission-denied', () => {
+    expect(diceRollIntent.validate({ notation: '1d20', secret: true }, empty, playerCtx)).toMatchObject({ ok: false, reason: RejectReason.PermissionDenied });
+    expect(diceRollIntent.validate({ notation: '1d20', secret: true }, empty, { ...playerCtx, role: undefined })).toMatchObject({ ok: false });
+    expect(diceRollIntent.validate({ notation: '1d20', secret: true }, empty, gmCtx())).toEqual({ ok: true });
+  });
+
+  it('[EM19] prepare keeps label and secret; a secret roll goes to the GM doc, for GMs only, and predicts nothing on the table', () => {
+    const prepared = diceRollIntent.prepare!({ notation: '1d20', label: 'Ambush', secret: true }, () => 0, gmCtx());
+    expect(prepared).toEqual({ notation: '1d20', label: 'Ambush', secret: true, result: { terms: [{ dice: 1, sides: 20, sign: 1, rolls: [1] }], modifier: 0, total: 1 } });
+    const effects = diceRollIntent.effects!(event(prepared), empty, undefined);
+    expect(effects.table).toEqual([]);
+    expect(effects.audience).toBe('gm');
+    expect(effects.gm).toEqual([{ op: 'add', path: '/dice/-', value: expect.objectContaining({ label: 'Ambush', total: 1, sequence: 7 }) }]);
+    expect(diceRollIntent.reduce(event(prepared), empty)).toEqual([]);
+    // A public roll: the table's dice log, label included, audience left to the server.
+    const open = diceRollIntent.effects!(event({ ...prepared, secret: false }), empty, undefined);
+    expect(open).toEqual({ table: [expect.objectContaining({ path: '/dice/-', value: expect.objectContaining({ label: 'Ambush' }) })] });
+  });
+});
+
+describe('token:reveal', () => {
+  const hidden = createJsonReader({
+    tokens: { t1: { name: 'Lurker', actorId: 'a1', x: 1, y: 2, _version: 4 }, t2: { name: 'Known', actorId: 'a2' } },
+    actors: { a1: { name: 'Lurker', hp: 7, _version: 2 }, a2: { name: 'gm notes on a2' } },
+  });
+  const table = createJsonReader({ tokens: {}, actors: { a2: { name: 'Known' } } });
+
+  it('[EM20] GM only; the token must be hidden and not yet on the table', () => {
+    expect(tokenRevealIntent.validate({ tokenId: 't1' }, table, playerCtx)).toMatchObject({ ok: false, reason: RejectReason.PermissionDenied });
+    expect(tokenRevealIntent.validate({ tokenId: 't1' }, table, gmCtx(hidden))).toEqual({ ok: true });
+    expect(tokenRevealIntent.validate({ tokenId: 'nope' }, table, gmCtx(hidden))).toMatchObject({ ok: false, reason: RejectReason.RuleViolation });
+    const onTable = createJsonReader({ tokens: { t1: { x: 0 } } });
+    expect(tokenRevealIntent.validate({ tokenId: 't1' }, onTable, gmCtx(hidden))).toMatchObject({ ok: false, reason: RejectReason.RuleViolation });
+  });
+
+  it('[EM20] moves the token and its hidden actor: the table patch adds, the GM patch removes, in one effect for everyone', () => {
+    expect(tokenRevealIntent.effects!(event({ tokenId: 't1' }), table, hidden)).toEqual({
+      table: [
+        { op: 'add', path: '/tokens/t1', value: { name: 'Lurker', actorId: 'a1', x: 1, y: 2 } },
+        { op: 'add', path: '/actors/a1', value: { name: 'Lurker', hp: 7 } },
+      ],
+      gm: [
+        { op: 'remove', path: '/tokens/t1' },
+        { op: 'remove', path: '/actors/a1' },
+      ],
+      audience: 'all',
+    });
+    // An actor already on the table stays where it is; the GM doc keeps its own notes on it.
+    expect(tokenRevealIntent.effects!(event({ tokenId: 't2' }), table, hidden)).toMatchObject({
+      table: [{ op: 'add', path: '/tokens/t2' }],
+      gm: [{ op: 'remove', path: '/tokens/t2' }],
+    });
+    expect(tokenRevealIntent.reduce(event({ tokenId: 't1' }), table)).toEqual([]);
+  });
+});
+
+describe('GM document and log views', () => {
+  it('[EM21] the GM doc has its own roots; a patch checked against a doc changes nothing and fails like applyPatchToDoc', () => {
+    const doc = new Y.Doc();
+    applyPatchToDoc(doc, GM_DOC_SCHEMA, [
+      { op: 'add', path: '/notes/n1', value: { text: 'secret' } },
+      { op: 'add', path: '/dice/-', value: { total: 3 } },
+    ]);
+    expect(projectDoc(doc, GM_DOC_SCHEMA)).toEqual({ meta: {}, tokens: {}, actors: {}, notes: { n1: { text: 'secret' } }, fog: {}, dice: [{ total: 3 }] });
+    expect(() => applyPatchToDoc(doc, TABLE_DOC_SCHEMA, [{ op: 'add', path: '/notes/n2', value: 1 }])).toThrow(JsonPatchError);
+    const before = Y.encodeStateAsUpdate(doc);
+    checkPatchOnDoc(doc, GM_DOC_SCHEMA, [{ op: 'remove', path: '/notes/n1' }]);
+    expect(() => checkPatchOnDoc(doc, GM_DOC_SCHEMA, [{ op: 'remove', path: '/notes/n9' }])).toThrow(JsonPatchError);
+    expect(Y.encodeStateAsUpdate(doc)).toEqual(before);
+    expect(createDocReader(doc, GM_DOC_SCHEMA).get('/notes/n1/text')).toBe('secret');
+  });
+
+  it('[EM21] a redacted entry is only its sequence; the view schema accepts it and whole entries', () => {
+    expect(RedactedLogEntrySchema.safeParse({ sequence: 3, redacted: true }).success).toBe(true);
+    expect(RedactedLogEntrySchema.safeParse({ sequence: 3, redacted: true, type: 'dice:roll' }).success).toBe(false);
+    expect(LogEntryViewSchema.safeParse({ sequence: 3, redacted: true }).success).toBe(true);
+  });
+});
