@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     pinning: pinning.note,
     loadAverageAtStart,
+    command: ['npx tsx bench/src/run.ts', ...process.argv.slice(2)].join(' '),
     gitCommit: git(['rev-parse', '--short', 'HEAD']),
     gitDirty: (() => {
       const status = git(['status', '--porcelain']);

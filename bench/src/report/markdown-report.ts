@@ -30,6 +30,7 @@ export function renderReport({ meta, results }: RunResults, options: MarkdownOpt
     `| machine | ${meta.cpus} × ${meta.cpuModel}, Node ${meta.node} |`,
     `| pinning | ${meta.pinning} |`,
     `| load average at start | ${meta.loadAverageAtStart} |`,
+    ...(meta.command ? [`| command | \`${meta.command}\`, then \`npx tsx bench/src/render-docs.ts\` |`] : []),
     '',
     '**Reading the tables.** Each workload has one table: a row per scenario and metric, a column per target, and ' +
       '`ours ÷ reference` / `ours ÷ hocuspocus` ratios; ✓ marks a ratio that favours ours in the metric\'s direction ' +

@@ -69,6 +69,8 @@ export interface RunMeta {
   readonly cpuModel: string;
   readonly pinning: string;
   readonly loadAverageAtStart: string;
+  /** The command line that produced the run, for reproducing it. */
+  readonly command?: string;
   readonly gitCommit: string | undefined;
   readonly gitDirty: boolean | undefined;
 }
