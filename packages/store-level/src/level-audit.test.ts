@@ -1,54 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Store } from '@dungeon-lab/store';
 import { runAuditStoreConformance } from '@dungeon-lab/store/conformance';
-import { ClassicLevel } from 'classic-level';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hex, levelTestDir, runOnLevel, text } from './level-test-dir.fixture.ts';
 import { auditKey, auditPrefix } from './audit-key-layout.ts';
-import { createLevelStore } from './level-store.ts';
 
-for (const sync of [true, false]) {
-  runAuditStoreConformance(`level (sync: ${sync})`, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-audit-'));
-    return {
-      open: () => createLevelStore({ dataDir, sync }),
-      cleanup: () => rm(dataDir, { recursive: true, force: true }),
-    };
-  });
-}
+runOnLevel(runAuditStoreConformance, 'dl-store-level-audit-');
 
-const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
-const text = (s: string): string => Buffer.from(s).toString('hex');
 
 describe('level audit log', () => {
-  let dataDir: string;
-  const opened: Store[] = [];
-
-  const open = async (): Promise<Store> => {
-    const store = await createLevelStore({ dataDir, sync: false });
-    opened.push(store);
-    return store;
-  };
-
-  const raw = async (edit: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> => {
-    for (const store of opened.splice(0)) await store.close();
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
-    try {
-      await edit(db);
-    } finally {
-      await db.close();
-    }
-  };
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-audit-'));
-  });
-
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { open, raw } = levelTestDir('dl-store-level-audit-');
 
   it('[LA1] the keys on disk are exactly the documented layout, and ids name their position', async () => {
     const store = await open();

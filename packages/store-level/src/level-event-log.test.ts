@@ -1,23 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuplicateEventError, type Store } from '@dungeon-lab/store';
+import { DuplicateEventError } from '@dungeon-lab/store';
 import { runEventLogConformance } from '@dungeon-lab/store/conformance';
-import { ClassicLevel } from 'classic-level';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hex, levelTestDir, runOnLevel, text } from './level-test-dir.fixture.ts';
 import { encodeEventValue } from './event-value.ts';
-import { createLevelStore } from './level-store.ts';
 import { encodeSequence, entryKey, idIndexKey, logPrefix } from './log-key-layout.ts';
 
-for (const sync of [true, false]) {
-  runEventLogConformance(`level (sync: ${sync})`, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-events-'));
-    return {
-      open: () => createLevelStore({ dataDir, sync }),
-      cleanup: () => rm(dataDir, { recursive: true, force: true }),
-    };
-  });
-}
+runOnLevel(runEventLogConformance, 'dl-store-level-events-');
 
 /** The rejection reason, or undefined; attaching the handler at once keeps an early rejection from going unhandled. */
 const failure = (promise: Promise<unknown>): Promise<unknown> =>
@@ -25,38 +13,9 @@ const failure = (promise: Promise<unknown>): Promise<unknown> =>
     () => undefined,
     (err: unknown) => err,
   );
-const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
-const text = (s: string): string => Buffer.from(s).toString('hex');
 
 describe('level event log', () => {
-  let dataDir: string;
-  const opened: Store[] = [];
-
-  const open = async (): Promise<Store> => {
-    const store = await createLevelStore({ dataDir, sync: false });
-    opened.push(store);
-    return store;
-  };
-
-  /** Runs `edit` on the raw database while no store has it open. */
-  const raw = async (edit: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> => {
-    for (const store of opened.splice(0)) await store.close();
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
-    try {
-      await edit(db);
-    } finally {
-      await db.close();
-    }
-  };
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-events-'));
-  });
-
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { open, raw } = levelTestDir('dl-store-level-events-');
 
   it('[L5] the keys on disk are exactly the documented layout', async () => {
     const store = await open();

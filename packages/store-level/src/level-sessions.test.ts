@@ -1,55 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Store } from '@dungeon-lab/store';
 import { runSessionStoreConformance } from '@dungeon-lab/store/conformance';
-import { ClassicLevel } from 'classic-level';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLevelStore } from './level-store.ts';
+import { describe, expect, it } from 'vitest';
+import { hex, levelTestDir, runOnLevel, text } from './level-test-dir.fixture.ts';
 import { memberKey, sessionKey, sessionPrefix } from './session-key-layout.ts';
 
-for (const sync of [true, false]) {
-  runSessionStoreConformance(`level (sync: ${sync})`, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-sessions-'));
-    return {
-      open: () => createLevelStore({ dataDir, sync }),
-      cleanup: () => rm(dataDir, { recursive: true, force: true }),
-    };
-  });
-}
+runOnLevel(runSessionStoreConformance, 'dl-store-level-sessions-');
 
-const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
-const text = (s: string): string => Buffer.from(s).toString('hex');
 
 describe('level sessions', () => {
-  let dataDir: string;
-  const opened: Store[] = [];
-
-  const open = async (): Promise<Store> => {
-    const store = await createLevelStore({ dataDir, sync: false });
-    opened.push(store);
-    return store;
-  };
-
-  /** Runs `edit` on the raw database while no store has it open. */
-  const raw = async (edit: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> => {
-    for (const store of opened.splice(0)) await store.close();
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
-    try {
-      await edit(db);
-    } finally {
-      await db.close();
-    }
-  };
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'dl-store-level-sessions-'));
-  });
-
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { open, raw } = levelTestDir('dl-store-level-sessions-');
 
   it('[LM1] the keys on disk are exactly the documented layout', async () => {
     const store = await open();
