@@ -97,3 +97,11 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('DATA_DIR', () => {
+  it('is resolved against the directory npm was started from (INIT_CWD), not apps/server', () => {
+    expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab' }).dataDir).toBe('/srv/dungeon-lab/data');
+    expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab', DATA_DIR: 'state' }).dataDir).toBe('/srv/dungeon-lab/state');
+    expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab', DATA_DIR: '/var/lib/dl' }).dataDir).toBe('/var/lib/dl');
+  });
+});

@@ -127,7 +127,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
-    dataDir: resolve(env.DATA_DIR ?? './data'),
+    // Relative to where `npm start` was typed (npm runs workspace scripts inside apps/server).
+    dataDir: resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     syncWrites: syncRaw === 'true',
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),
