@@ -29,23 +29,22 @@ export interface AuditEntry {
 export const DEFAULT_LOG_LIMIT = 500;
 
 export function auditEntryFromLog(entry: LogEntry, source: AuditSource): AuditEntry {
-  const { event } = entry;
-  return {
-    sequence: event.sequence,
-    id: event.id,
-    type: event.type,
-    userId: event.userId,
-    payload: event.payload,
-    timestamp: event.timestamp,
-    status: entry.status,
-    ...(entry.reason === undefined ? {} : { reason: entry.reason }),
-    ...(entry.resolvedBy === undefined ? {} : { resolvedBy: entry.resolvedBy }),
-    ...(entry.resolvedAt === undefined ? {} : { resolvedAt: entry.resolvedAt }),
-    source,
-  };
+  return auditEntry({ ...entry.event, status: entry.status, reason: entry.reason, resolvedBy: entry.resolvedBy, resolvedAt: entry.resolvedAt }, source);
 }
 
 export function auditEntryFromRest(event: LoggedEvent): AuditEntry {
+  return auditEntry(event, 'rest');
+}
+
+/** One shape for entries from sockets and from the REST API; absent optional fields stay absent. */
+function auditEntry(
+  event: Pick<LoggedEvent, 'sequence' | 'id' | 'type' | 'userId' | 'payload' | 'timestamp' | 'status'> & {
+    readonly reason?: string | undefined;
+    readonly resolvedBy?: string | undefined;
+    readonly resolvedAt?: number | undefined;
+  },
+  source: AuditSource,
+): AuditEntry {
   return {
     sequence: event.sequence,
     id: event.id,
@@ -57,7 +56,7 @@ export function auditEntryFromRest(event: LoggedEvent): AuditEntry {
     ...(event.reason === undefined ? {} : { reason: event.reason }),
     ...(event.resolvedBy === undefined ? {} : { resolvedBy: event.resolvedBy }),
     ...(event.resolvedAt === undefined ? {} : { resolvedAt: event.resolvedAt }),
-    source: 'rest',
+    source,
   };
 }
 

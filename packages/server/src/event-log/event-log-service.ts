@@ -25,7 +25,7 @@ import { decodeLogEntry } from './log-codec.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { gmRoom, sessionOfGmRoom, sessionOfTableRoom, tableRoom } from './session-rooms.ts';
 import type { PendingApproval } from './approval-queue.ts';
-import { LogUnavailableError, type ResolvedApproval, SessionSequencer } from './session-sequencer.ts';
+import { LogUnavailableError, type ResolvedApproval, SessionSequencer, idOf } from './session-sequencer.ts';
 
 /** A gap larger than this is not replayed: the client relies on the Yjs sync instead ([EL5]). */
 export const MAX_REPLAY_GAP = 100;
@@ -371,10 +371,6 @@ export class EventLogService {
   }
 }
 
-function idOf(raw: unknown): string {
-  const id = (raw as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id.slice(0, 64) : '';
-}
 
 function notHere(raw: unknown): Ack {
   return { id: idOf(raw), success: false, reason: RejectReason.PermissionDenied, detail: 'intents are accepted on a session table room only' };

@@ -81,7 +81,8 @@ function rejection(id: string, reason: RejectReason, detail: string, extra: Part
   return { id, success: false, reason, detail, ...extra };
 }
 
-function idOf(raw: unknown): string {
+/** The id a raw (possibly invalid) intent claims, for answering it. */
+export function idOf(raw: unknown): string {
   const id = (raw as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id.slice(0, 64) : '';
 }
