@@ -175,6 +175,8 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
     process.execPath,
     // Only used when the runner asks for stats, so that retained heap is measured without garbage.
     '--expose-gc',
+    // For profiling a target, e.g. BENCH_TARGET_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    ...(process.env.BENCH_TARGET_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
     '--import',
     'tsx',
     spec.entry,

@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState } from './integrated-state.ts';
+import { type WsFrame, encodeWsFrame } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
@@ -23,7 +24,10 @@ export interface RoomPeer {
   readonly features: number;
   /** Who is on this socket (development identity until signed tokens land). */
   readonly userId: string;
-  send(frame: Uint8Array): void;
+  /** Sends one protocol message. */
+  send(message: Uint8Array): void;
+  /** Sends a frame built once for many sockets. */
+  sendFrame(frame: WsFrame): void;
 }
 
 /** One socket's membership in one room. */
@@ -325,15 +329,20 @@ export class Room {
   }
 
   /**
-   * Sends one encoded frame to every member (optionally only those with
-   * `feature`, optionally skipping one socket), encoding envelopes once.
+   * Sends one message to every member (optionally only those with
+   * `feature`, optionally skipping one socket), framing it once for all.
    */
-  broadcast(frame: Uint8Array, feature = 0, exceptPeerId?: number): void {
-    let enveloped: Uint8Array | undefined;
+  broadcast(message: Uint8Array, feature = 0, exceptPeerId?: number): void {
+    let bare: WsFrame | undefined;
+    let enveloped: WsFrame | undefined;
     for (const m of this.members) {
       if (feature !== 0 && (m.peer.features & feature) === 0) continue;
       if (m.peer.id === exceptPeerId) continue;
-      m.peer.send(m.enveloped ? (enveloped ??= encodeRoomEnvelope(this.name, frame)) : frame);
+      m.peer.sendFrame(
+        m.enveloped
+          ? (enveloped ??= encodeWsFrame(encodeRoomEnvelope(this.name, message)))
+          : (bare ??= encodeWsFrame(message)),
+      );
     }
   }
 

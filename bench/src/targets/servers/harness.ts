@@ -91,4 +91,6 @@ export async function serve(start: (args: ServerArgs) => Promise<RunningServer>)
     if (line.trim() === 'stats') process.stdout.write(`${STATS_PREFIX}${JSON.stringify(stats(server))}\n`);
   });
   commands.on('close', () => process.exit(0));
+  // An orderly exit on the runner's SIGTERM, so that --cpu-prof and the like get to write their files.
+  process.once('SIGTERM', () => process.exit(0));
 }
