@@ -1,8 +1,6 @@
 import { seededRandom as prng } from '@dungeon-lab/testing';
 import * as Y from 'yjs';
 
-
-
 const WORDS = (
   'goblin dragon tavern sword shield arrow torch dungeon cleric rogue wizard bard ranger paladin druid monk ' +
   'initiative saving throw advantage spell slot cantrip ritual potion scroll ancient ruin crypt forest river ' +
@@ -19,11 +17,15 @@ function sentence(random: () => number, words: number): string {
  * A campaign session the size of a long-running game: actors with stats and
  * notes written in several edits (so the text is split into many items, as
  * real editing leaves it), and a token on the map for each. Grows in batches
- * until its encoding reaches `targetBytes`.
+ * until its encoding reaches `targetBytes`. `edits` are the batches as the
+ * updates that made them, as a document that grew over many sessions reached
+ * the server; `update` is the whole state in one.
  */
-export function buildSessionDocument(targetBytes: number): { update: Uint8Array; actors: number } {
+export function buildSessionDocument(targetBytes: number): { update: Uint8Array; edits: Uint8Array[]; actors: number } {
   const random = prng(42);
   const doc = new Y.Doc();
+  const edits: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => edits.push(update));
   const actors = doc.getMap<Y.Map<unknown>>('actors');
   const tokens = doc.getMap<Y.Map<unknown>>('tokens');
   const BATCH = 250;
@@ -55,7 +57,7 @@ export function buildSessionDocument(targetBytes: number): { update: Uint8Array;
     const update = Y.encodeStateAsUpdate(doc);
     if (update.byteLength >= targetBytes) {
       doc.destroy();
-      return { update, actors: count };
+      return { update, edits, actors: count };
     }
   }
 }

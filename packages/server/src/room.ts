@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState } from './integrated-state.ts';
-import { type WsFrame, encodeWsFrame } from './outbound/ws-frame.ts';
+import { type WsFrame, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
@@ -58,7 +58,8 @@ export class Room {
   private readonly opts: ResolvedOptions;
   private changeVersion = 0;
   private checksumFrame: { version: number; frame: Uint8Array } | null = null;
-  private fullStateFrame: { version: number; frame: Uint8Array } | null = null;
+  /** The full state as a framed sync step 2, shared by every fresh joiner until the doc changes. */
+  private fullState: WsFrame | null = null;
   private checksumTimer: ReturnType<typeof setInterval> | null = null;
   /** Per-path write rules on client updates (docs/security.md, [W…]); null: members write freely. */
   private writeGuard: WriteGuard | null = null;
@@ -103,6 +104,7 @@ export class Room {
 
   private readonly onDocUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
     this.changeVersion++;
+    this.fullState = null;
     this.writer.enqueue(update, tr, this.isMemberOrigin(tr.origin));
     this.broadcast(encodeMessage({ type: 'sync-update', update }));
   };
@@ -178,7 +180,7 @@ export class Room {
   handle(member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
     switch (msg.type) {
       case 'sync-step1':
-        this.sendTo(member, this.syncStep2For(msg.stateVector));
+        this.sendSyncStep2(member, msg.stateVector);
         return;
       case 'sync-step2':
       case 'sync-update':
@@ -217,24 +219,22 @@ export class Room {
     }
   }
 
-  private syncStep2For(encodedStateVector: Uint8Array): Uint8Array {
+  private sendSyncStep2(member: RoomMember, encodedStateVector: Uint8Array): void {
     let stateVector: Map<number, number>;
     try {
       stateVector = Y.decodeStateVector(encodedStateVector);
     } catch {
       throw protocolError('malformed state vector');
     }
-    if (stateVector.size === 0 && encodedStateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH) {
-      // Fresh joiners all need the same bytes: encode the full state once per doc version.
-      if (this.fullStateFrame?.version !== this.changeVersion) {
-        this.fullStateFrame = {
-          version: this.changeVersion,
-          frame: encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc) }),
-        };
-      }
-      return this.fullStateFrame.frame;
+    if (stateVector.size > 0 || encodedStateVector.byteLength !== EMPTY_STATE_VECTOR_LENGTH) {
+      this.sendTo(member, encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc, encodedStateVector) }));
+      return;
     }
-    return encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc, encodedStateVector) });
+    // Fresh joiners all need the same bytes: encode and frame the state once (until the doc
+    // changes), so twenty joiners of a large document share one buffer.
+    this.fullState ??= encodeWsFrame(encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc) }));
+    if (member.enveloped) this.sendTo(member, wsFramePayload(this.fullState));
+    else member.peer.sendFrame(this.fullState);
   }
 
   private applyClientUpdate(member: RoomMember, update: Uint8Array, step2: boolean): void {
@@ -278,7 +278,7 @@ export class Room {
       this.resyncedAt.set(member, now);
       // A refused step 2 is already the answer to a step 1; asking again would bring the same answer.
       if (!step2) this.sendTo(member, encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
-      this.sendTo(member, this.syncStep2For(EMPTY_STATE_VECTOR));
+      this.sendSyncStep2(member, EMPTY_STATE_VECTOR);
     }
     const denial = { sessionId: guard.sessionId, userId: member.peer.userId, room: this.name, path: verdict.path, ruleId: verdict.ruleId, reason: verdict.reason };
     this.opts.logger.debug({ ...denial, peer: member.peer.id }, 'update denied');

@@ -7,6 +7,7 @@
  */
 import type { AuditQuery, AuditRecordInput, AuditStore, StoredAuditRecord } from '@dungeon-lab/store';
 import type { ClassicLevel } from 'classic-level';
+import type { GroupCommit } from './group-commit.ts';
 import { auditIdOf, auditKey, auditPrefix, auditRange, type AuditPosition, positionOfId, positionOfKey } from './audit-key-layout.ts';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
@@ -15,14 +16,14 @@ const MAX_COUNTER = 0xffff_ffff;
 
 export class LevelAudit implements AuditStore {
   readonly #db: Db;
-  readonly #write: { sync: boolean };
+  readonly #writes: GroupCommit;
   readonly #assertOpen: () => void;
   readonly #epoch: number;
   #counter = 0;
 
-  constructor(db: Db, write: { sync: boolean }, assertOpen: () => void, epoch: number) {
+  constructor(db: Db, writes: GroupCommit, assertOpen: () => void, epoch: number) {
     this.#db = db;
-    this.#write = write;
+    this.#writes = writes;
     this.#assertOpen = assertOpen;
     this.#epoch = epoch;
   }
@@ -34,9 +35,8 @@ export class LevelAudit implements AuditStore {
     const checked = records.map(checkRecord);
     if (checked.length === 0) return [];
     const positions = checked.map((r): AuditPosition => ({ at: r.at, epoch: this.#epoch, counter: this.#nextCounter() }));
-    await this.#db.batch(
+    await this.#writes.write(
       checked.map((r, i) => ({ type: 'put' as const, key: auditKey(prefix, positions[i]!), value: r.data })),
-      this.#write,
     );
     return positions.map(auditIdOf);
   }

@@ -6,6 +6,7 @@
  */
 import { DuplicateEventError, type EventLogStore, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
 import type { ClassicLevel } from 'classic-level';
+import type { GroupCommit } from './group-commit.ts';
 import { checkEvent, checkRecord, decodeEventValue, encodeEventValue } from './event-value.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import {
@@ -34,13 +35,13 @@ const MAX_NATIVE_LIMIT = 0x7fffffff;
 
 export class LevelEventLog implements EventLogStore {
   readonly #db: Db;
-  readonly #write: { sync: boolean };
+  readonly #writes: GroupCommit;
   readonly #assertOpen: () => void;
   readonly #queue = createKeyedQueue();
 
-  constructor(db: Db, write: { sync: boolean }, assertOpen: () => void) {
+  constructor(db: Db, writes: GroupCommit, assertOpen: () => void) {
     this.#db = db;
-    this.#write = write;
+    this.#writes = writes;
     this.#assertOpen = assertOpen;
   }
 
@@ -81,7 +82,7 @@ export class LevelEventLog implements EventLogStore {
         );
       }
       // Entries and their id index in one batch: a crash leaves both or neither ([S17], [S28]).
-      await this.#db.batch(puts, this.#write);
+      await this.#writes.write(puts);
     });
   }
 
@@ -151,7 +152,7 @@ export class LevelEventLog implements EventLogStore {
           `level store: log ${JSON.stringify(log)} has id ${JSON.stringify(id)} at sequence ${stored}, not ${sequence}`,
         );
       }
-      await this.#db.put(key, value, this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: value }]);
     });
   }
 
@@ -163,7 +164,7 @@ export class LevelEventLog implements EventLogStore {
     // Queued only for call order: of two puts of one id, the later call wins.
     await this.#queue.run(log, async () => {
       this.#assertOpen();
-      await this.#db.put(key, data, this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: data }]);
     });
   }
 
@@ -181,7 +182,7 @@ export class LevelEventLog implements EventLogStore {
     await this.#queue.run(log, async () => {
       this.#assertOpen();
       if (await this.#db.has(key)) throw duplicate(log, `checkpoint ${JSON.stringify(id)} already exists`);
-      await this.#db.put(key, data, this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: data }]);
     });
   }
 
@@ -195,7 +196,7 @@ export class LevelEventLog implements EventLogStore {
     const key = approvalKey(logPrefix(log), id);
     await this.#queue.run(log, async () => {
       this.#assertOpen();
-      await this.#db.put(key, data, this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: data }]);
     });
   }
 
@@ -204,7 +205,7 @@ export class LevelEventLog implements EventLogStore {
     const key = approvalKey(logPrefix(log), id);
     await this.#queue.run(log, async () => {
       this.#assertOpen();
-      await this.#db.del(key, this.#write);
+      await this.#writes.write([{ type: 'del', key: key }]);
     });
   }
 

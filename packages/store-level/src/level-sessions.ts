@@ -17,6 +17,7 @@ import type {
   StoredSession,
 } from '@dungeon-lab/store';
 import type { ClassicLevel } from 'classic-level';
+import type { GroupCommit } from './group-commit.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import { memberKey, memberRange, secretKey, sessionKey, sessionPrefix, userIdOfMemberKey } from './session-key-layout.ts';
 import {
@@ -33,14 +34,14 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
 export class LevelSessions implements SessionStore, SecretStore {
   readonly #db: Db;
-  readonly #write: { sync: boolean };
+  readonly #writes: GroupCommit;
   readonly #assertOpen: () => void;
   readonly #sessionQueue = createKeyedQueue();
   readonly #secretQueue = createKeyedQueue();
 
-  constructor(db: Db, write: { sync: boolean }, assertOpen: () => void) {
+  constructor(db: Db, writes: GroupCommit, assertOpen: () => void) {
     this.#db = db;
-    this.#write = write;
+    this.#writes = writes;
     this.#assertOpen = assertOpen;
   }
 
@@ -54,12 +55,11 @@ export class LevelSessions implements SessionStore, SecretStore {
       this.#assertOpen();
       if (await this.#db.has(sessionKey(prefix))) return { status: 'exists' };
       // One batch: a session never exists without its first GM, not even after a crash.
-      await this.#db.batch(
+      await this.#writes.write(
         [
           { type: 'put', key: sessionKey(prefix), value: encodeSessionValue(session) },
           { type: 'put', key: creatorKey, value: encodeMemberValue(creator) },
         ],
-        this.#write,
       );
       return { status: 'created' };
     });
@@ -81,7 +81,7 @@ export class LevelSessions implements SessionStore, SecretStore {
       if (!(await this.#db.has(sessionKey(prefix)))) return { status: 'no-session' };
       const stored = await this.#readMember(sessionId, key, member.userId);
       if (stored !== null) return { status: 'exists', member: stored };
-      await this.#db.put(key, encodeMemberValue(member), this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }]);
       return { status: 'added', member };
     });
   }
@@ -99,7 +99,7 @@ export class LevelSessions implements SessionStore, SecretStore {
         return { status: 'last-gm' };
       }
       const member: StoredMember = { ...stored, role };
-      await this.#db.put(key, encodeMemberValue(member), this.#write);
+      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }]);
       return { status: 'updated', member, previous: stored.role };
     });
   }
@@ -113,7 +113,7 @@ export class LevelSessions implements SessionStore, SecretStore {
       const stored = await this.#readMember(sessionId, key, userId);
       if (stored === null) return { status: 'not-member' };
       if (stored.role === 'gm' && (await this.#gmCount(sessionId, prefix)) <= 1) return { status: 'last-gm' };
-      await this.#db.del(key, this.#write);
+      await this.#writes.write([{ type: 'del', key: key }]);
       return { status: 'removed', member: stored };
     });
   }

@@ -28,6 +28,7 @@ import { LevelEventLog } from './level-event-log.ts';
 import { LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
 import { decodeRowValue, encodeRowValue } from './row-value.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export interface LevelStoreOptions {
   /** Directory of the LevelDB database; created if missing. One store per directory at a time. */
@@ -93,7 +94,7 @@ class LevelStore implements Store {
   readonly #db: Db;
   readonly #dataDir: string;
   readonly #nextId: () => RowId;
-  readonly #write: { sync: boolean };
+  readonly #writes: GroupCommit;
   readonly #events: LevelEventLog;
   readonly #sessions: LevelSessions;
   readonly #audit: LevelAudit;
@@ -103,10 +104,10 @@ class LevelStore implements Store {
     this.#db = db;
     this.#dataDir = dataDir;
     this.#nextId = createRowIdGenerator(epoch);
-    this.#write = { sync };
-    this.#events = new LevelEventLog(db, this.#write, () => this.#assertOpen());
-    this.#sessions = new LevelSessions(db, this.#write, () => this.#assertOpen());
-    this.#audit = new LevelAudit(db, this.#write, () => this.#assertOpen(), epoch);
+    this.#writes = new GroupCommit(db, { sync });
+    this.#events = new LevelEventLog(db, this.#writes, () => this.#assertOpen());
+    this.#sessions = new LevelSessions(db, this.#writes, () => this.#assertOpen());
+    this.#audit = new LevelAudit(db, this.#writes, () => this.#assertOpen(), epoch);
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -134,10 +135,7 @@ class LevelStore implements Store {
     const values = updates.map((update) => encodeRowValue('update', update));
     if (values.length === 0) return [];
     const ids = values.map(() => this.#nextId());
-    await this.#db.batch(
-      values.map((value, i) => ({ type: 'put' as const, key: rowKey(prefix, ids[i] as RowId), value })),
-      this.#write,
-    );
+    await this.#writes.write(values.map((value, i) => ({ type: 'put' as const, key: rowKey(prefix, ids[i] as RowId), value })));
     return ids;
   }
 
@@ -146,7 +144,7 @@ class LevelStore implements Store {
     const prefix = docPrefix(docName);
     const value = encodeRowValue('snapshot', snapshot);
     const id = this.#nextId();
-    await this.#db.put(rowKey(prefix, id), value, this.#write);
+    await this.#writes.write([{ type: 'put', key: rowKey(prefix, id), value }]);
     return id;
   }
 
@@ -156,10 +154,7 @@ class LevelStore implements Store {
     const keys = ids.map((id) => rowKey(prefix, id));
     if (keys.length === 0) return;
     // Deleting a key that does not exist is a no-op in LevelDB, which is what makes repeats harmless.
-    await this.#db.batch(
-      keys.map((key) => ({ type: 'del' as const, key })),
-      this.#write,
-    );
+    await this.#writes.write(keys.map((key) => ({ type: 'del' as const, key })));
   }
 
   appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
@@ -260,8 +255,8 @@ class LevelStore implements Store {
   }
 
   close(): Promise<void> {
-    // classic-level lets operations already started finish before it closes.
-    this.#closing ??= this.#db.close();
+    // Writes already asked for are finished first; classic-level lets started operations finish too.
+    this.#closing ??= this.#writes.settled().then(() => this.#db.close());
     return this.#closing;
   }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { encodeWsFrame } from './ws-frame.ts';
+import { encodeWsFrame, wsFramePayload } from './ws-frame.ts';
 
 interface FrameOptions { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }
 const { frame: wsFrame } = (createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } }).Sender;
@@ -12,10 +12,12 @@ function wsLibraryFrame(message: Buffer): Buffer {
 
 describe('encodeWsFrame', () => {
   for (const size of [0, 1, 125, 126, 127, 65_535, 65_536, 1_000_003]) {
-    it(`frames a ${size}-byte message as ws does`, () => {
+    it(`frames a ${size}-byte message as ws does, and gives it back`, () => {
       const message = Buffer.alloc(size);
       for (let i = 0; i < size; i++) message[i] = (i * 31 + 7) & 0xff;
-      expect(Buffer.compare(encodeWsFrame(message), wsLibraryFrame(message))).toBe(0);
+      const frame = encodeWsFrame(message);
+      expect(Buffer.compare(frame, wsLibraryFrame(message))).toBe(0);
+      expect(Buffer.compare(wsFramePayload(frame), message)).toBe(0);
     });
   }
 

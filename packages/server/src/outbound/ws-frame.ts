@@ -26,3 +26,10 @@ export function encodeWsFrame(message: Uint8Array): WsFrame {
   frame.set(message, header);
   return frame as WsFrame;
 }
+
+/** The message inside a frame built by `encodeWsFrame` (a view, not a copy). */
+export function wsFramePayload(frame: WsFrame): Uint8Array {
+  const marker = frame[1]! & 0x7f;
+  const header = marker < 126 ? 2 : marker === 126 ? 4 : 10;
+  return frame.subarray(header);
+}
