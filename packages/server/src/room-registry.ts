@@ -1,6 +1,9 @@
 import type { ResolvedOptions } from './options.ts';
 import { Room } from './room.ts';
 
+/** Rooms flushed, compacted and unloaded at the same time, at most. */
+const EVICTION_SLOTS = 4;
+
 interface Entry {
   room: Room | null;
   loading: Promise<Room>;
@@ -18,6 +21,14 @@ export class RoomRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly opts: ResolvedOptions;
   private closed = false;
+  /**
+   * Rooms whose eviction delay ran out, waiting for one of the few eviction
+   * slots. When a crowd leaves together (a convention's tables closing, a
+   * network blip) their rooms come due together; flushing and compacting them
+   * all at once would stall the rooms still playing.
+   */
+  private readonly dueForEviction: Array<{ name: string; entry: Entry }> = [];
+  private evictionsRunning = 0;
 
   /** Runs after a room loads and before anyone may sync with it (event-log recovery). */
   afterLoad: ((room: Room) => Promise<void>) | null = null;
@@ -96,20 +107,33 @@ export class RoomRegistry {
 
   private evict(name: string, entry: Entry): void {
     entry.evictTimer = null;
-    const room = entry.room;
-    if (entry.refs > 0 || room === null) return;
-    entry.evicting = (async () => {
-      try {
-        await room.flush();
-        await room.compact();
-      } catch (err) {
-        this.opts.logger.error({ room: name, err: String(err) }, 'flush on eviction failed');
-      } finally {
-        room.destroy();
-        if (this.entries.get(name) === entry) this.entries.delete(name);
-        this.opts.logger.debug({ room: name }, 'room evicted');
-      }
-    })();
+    if (entry.refs > 0 || entry.room === null) return;
+    this.dueForEviction.push({ name, entry });
+    this.startEvictions();
+  }
+
+  private startEvictions(): void {
+    while (this.evictionsRunning < EVICTION_SLOTS && this.dueForEviction.length > 0) {
+      const { name, entry } = this.dueForEviction.shift()!;
+      const room = entry.room;
+      // Someone came back while it waited, or a shutdown is flushing every room itself.
+      if (entry.refs > 0 || room === null || entry.evictTimer !== null || this.closed) continue;
+      this.evictionsRunning++;
+      entry.evicting = (async () => {
+        try {
+          await room.flush();
+          await room.compact();
+        } catch (err) {
+          this.opts.logger.error({ room: name, err: String(err) }, 'flush on eviction failed');
+        } finally {
+          room.destroy();
+          if (this.entries.get(name) === entry) this.entries.delete(name);
+          this.opts.logger.debug({ room: name }, 'room evicted');
+          this.evictionsRunning--;
+          this.startEvictions();
+        }
+      })();
+    }
   }
 
   /** Flushes every room to the store and drops them all; used on shutdown. */

@@ -305,6 +305,9 @@ export class Room {
 
   private broadcastSaved(delta: Map<number, number>, deletes: DeleteSet): void {
     if (delta.size === 0 && deletes.clients.size === 0) return;
+    let anyone = false;
+    for (const m of this.members) if (m.peer.features & Feature.Saved) anyone = true;
+    if (!anyone) return;
     this.broadcast(
       encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) }),
       Feature.Saved,

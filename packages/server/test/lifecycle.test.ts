@@ -93,6 +93,41 @@ describe('room lifecycle', () => {
     expect(again.doc.getArray('log').length).toBe(30);
   });
 
+  it('[P9] rooms left at the same moment are evicted a few at a time, and every one is compacted', async () => {
+    let writing = 0;
+    let mostAtOnce = 0;
+    const running = await startServer({
+      evictAfterMs: 50,
+      wrapStore: (store) => ({
+        ...withFaults(store, {}),
+        async writeSnapshot(name: string, snapshot: Uint8Array) {
+          writing++;
+          mostAtOnce = Math.max(mostAtOnce, writing);
+          try {
+            await new Promise((r) => setTimeout(r, 30));
+            return await store.writeSnapshot(name, snapshot);
+          } finally {
+            writing--;
+          }
+        },
+      }),
+    });
+    cleanups.push(() => running.dispose());
+    const names = Array.from({ length: 16 }, (_, i) => `crowd-${i}`);
+    const providers = names.map((name) => connectProvider(running.wsUrl, name, new Y.Doc(), { sidecar: true }));
+    await Promise.all(providers.map((p) => synced(p)));
+    for (const p of providers) for (let i = 0; i < 3; i++) p.doc.getArray('log').push([`line ${i}`]);
+    await waitFor(() => providers.every((p) => allSaved(p)), 10_000, 'all saved');
+    for (const p of providers) p.destroy();
+    await waitFor(() => running.server.metrics().rooms === 0, 10_000, 'every room evicted');
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    for (const name of names) {
+      const stored = await running.store.loadDoc(name);
+      expect(stored.rows).toHaveLength(1);
+    }
+  });
+
   it('[P9] a room that gets a new client before its eviction delay ends stays loaded', async () => {
     const running = await startServer({ evictAfterMs: 300 });
     cleanups.push(() => running.dispose());
