@@ -18,6 +18,8 @@ export interface RoomPlan {
   readonly writers: number;
   /** Receivers that decode updates into a Y.Doc to measure latency and loss; the rest only count. */
   readonly samples: number;
+  /** Counting clients read their sockets with a FrameCounter instead of ws (see LoadClient `lean`). */
+  readonly lean?: boolean;
 }
 
 export interface WindowOptions {
@@ -97,6 +99,7 @@ export class RoomFleet {
         baseUrl: () => this.target.url,
         room: plan.room,
         ...(doc ? { doc } : {}),
+        ...(plan.lean ? { lean: true } : {}),
       });
       room.clients.push(client);
       if (writer) room.writerClients.push(client);
