@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -211,7 +212,7 @@ export class LoadClient {
   private goLean(): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    const internals = socket as unknown as { _socket: import('node:net').Socket; _receiver: { _bufferedBytes: number } };
+    const internals = socket as unknown as { _socket: Socket; _receiver: { _bufferedBytes: number } };
     if (internals._receiver._bufferedBytes > 0) {
       setImmediate(() => this.goLean());
       return;
