@@ -1,5 +1,6 @@
 import type { RunResults } from '../workloads/types.ts';
 import { renderMarkdown } from './table.ts';
+import { judgeTargets, renderTargets } from './targets.ts';
 
 export interface MarkdownOptions {
   readonly resultsFile: string;
@@ -8,7 +9,8 @@ export interface MarkdownOptions {
 }
 
 /** The whole docs/benchmarks.md: provenance, how to read the tables, then one section per workload. */
-export function renderReport({ meta, results }: RunResults, options: MarkdownOptions): string {
+export function renderReport(run: RunResults, options: MarkdownOptions): string {
+  const { meta, results } = run;
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -40,6 +42,18 @@ export function renderReport({ meta, results }: RunResults, options: MarkdownOpt
       'measurement. `n/a`: the target does not have what the workload measures (only ours has an event log).',
     '',
   );
+  const verdicts = judgeTargets(run);
+  if (verdicts.length > 0) {
+    out.push(
+      '## Targets',
+      '',
+      'The performance targets of the benchmark issue, judged from this run alone (ours against the better of the two ' +
+        'references measured in the same run). Why the missed ones are missed: [performance.md](performance.md).',
+      '',
+      renderTargets(verdicts),
+      '',
+    );
+  }
   if (options.chartFile) out.push(`![p99 latency vs clients](${options.chartFile})`, '');
   for (const result of results) {
     out.push(`## ${result.title}`, '', result.description, '', renderMarkdown(result), '');
