@@ -44,6 +44,8 @@ export class DocWriter {
   private rowIds: RowId[] = [];
   private readonly updateRowBytes = new Map<RowId, number>();
   private bytesSinceSnapshot = 0;
+  /** Size of the newest snapshot row: compaction waits until the updates since weigh as much. */
+  private snapshotBytes = 0;
   private retryMs: number;
   private compactionCooldownUntil = 0;
   private stopped = false;
@@ -58,6 +60,8 @@ export class DocWriter {
       if (row.kind === 'update') {
         this.updateRowBytes.set(row.id, row.data.byteLength);
         this.bytesSinceSnapshot += row.data.byteLength;
+      } else {
+        this.snapshotBytes = row.data.byteLength;
       }
     }
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
@@ -156,7 +160,9 @@ export class DocWriter {
     if (this.compacting !== null || Date.now() < this.compactionCooldownUntil) return;
     // One row, however large, is already as compact as it gets.
     if (this.rowIds.length <= 1) return;
-    if (rowsSinceSnapshot < afterUpdates && this.bytesSinceSnapshot < afterBytes) return;
+    // Rewriting a large document's snapshot for every few MB of edits would write it again and again;
+    // waiting until the edits weigh as much as the snapshot keeps each byte written a bounded number of times.
+    if (rowsSinceSnapshot < afterUpdates && this.bytesSinceSnapshot < Math.max(afterBytes, this.snapshotBytes)) return;
     // Off the write path: the next write does not wait for the merge.
     this.compacting = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.compact())
@@ -178,6 +184,7 @@ export class DocWriter {
     try {
       const snapshot = encodeIntegratedState(this.opts.doc);
       const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
+      this.snapshotBytes = snapshot.byteLength;
       await this.opts.onCompactionSnapshotWritten?.(this.opts.name);
       await this.opts.store.deleteRows(this.opts.name, replaced);
       const gone = new Set(replaced);

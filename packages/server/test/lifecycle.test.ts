@@ -191,6 +191,41 @@ describe('room lifecycle', () => {
   });
 });
 
+describe('compaction of a large document', () => {
+  it('[P8] its snapshot is rewritten only once the edits since weigh as much as the snapshot', async () => {
+    let snapshots = 0;
+    const running = await startServer({
+      compaction: { afterUpdates: 10_000, afterBytes: 16 * 1024 },
+      onCompactionSnapshotWritten: () => {
+        snapshots++;
+      },
+    });
+    cleanups.push(() => running.dispose());
+    const p = connectProvider(running.wsUrl, 'big-campaign', new Y.Doc(), { sidecar: true });
+    cleanups.push(() => p.destroy());
+    await synced(p);
+    const text = p.doc.getText('notes');
+    const edit = async (count: number, bytes: number) => {
+      for (let i = 0; i < count; i++) {
+        text.insert(text.length, 'n'.repeat(bytes));
+        await waitFor(() => allSaved(p), 10_000, 'saved');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    };
+    await edit(2, 100 * 1024);
+    expect(snapshots).toBe(1);
+    // 80 KB of edits on a ~200 KB snapshot: rewriting it now would write 200 KB to save 80.
+    await edit(20, 4 * 1024);
+    expect(snapshots).toBe(1);
+    await edit(40, 4 * 1024);
+    expect(snapshots).toBe(2);
+    const stored = await running.store.loadDoc('big-campaign');
+    const doc = new Y.Doc();
+    for (const row of stored.rows) Y.applyUpdate(doc, row.data);
+    expect(doc.getText('notes').length).toBe(text.length);
+  });
+});
+
 describe('compaction of a single large row', () => {
   it('[P8] a room stored as one row over the byte threshold is left alone (no compaction loop)', async () => {
     const running = await startServer({ compaction: { afterUpdates: 1000, afterBytes: 64 * 1024 } });
