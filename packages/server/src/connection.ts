@@ -19,7 +19,7 @@ import type { EventLogService } from './event-log/event-log-service.ts';
 import type { Room, RoomMember, RoomPeer } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { isValidRoomName } from './room-name.ts';
-import { type FrameStream, Outbox } from './outbound/outbox.ts';
+import { type FrameStream, Outbox, flushIfHeldTooLong } from './outbound/outbox.ts';
 import { type WsFrame, encodeWsFrame } from './outbound/ws-frame.ts';
 import type { RevocablePeer } from './sessions/revoke-access.ts';
 import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
@@ -251,6 +251,7 @@ export class Connection implements RoomPeer, RevocablePeer {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    flushIfHeldTooLong();
     if (this.closed) return;
     if (!isBinary) {
       this.close(CloseCode.UnsupportedData);

@@ -1,6 +1,6 @@
 import { type AddressInfo, type Socket, createServer, connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Outbox } from './outbox.ts';
+import { Outbox, flushIfHeldTooLong } from './outbox.ts';
 import { encodeWsFrame } from './ws-frame.ts';
 
 /** A connected TCP pair on loopback: `local` is written to, `remote` collects what arrives. */
@@ -72,6 +72,23 @@ describe('Outbox', () => {
     await nextTurn();
     await until(() => pair.received().length >= first.length + second.length);
     expect(pair.received()).toEqual(Buffer.concat([first, second]));
+  });
+
+  it('writes before the turn ends once a frame has waited more than 2 ms for it', async () => {
+    const pair = await socketPair();
+    cleanups.push(pair.close);
+    const write = vi.spyOn(pair.local, 'write');
+    const outbox = new Outbox(pair.local, () => true);
+    outbox.push(encodeWsFrame(new Uint8Array([1])));
+    flushIfHeldTooLong();
+    expect(write).not.toHaveBeenCalled();
+    // A long turn: other sockets' work keeps the event loop from reaching the flush.
+    const until = performance.now() + 3;
+    while (performance.now() < until);
+    flushIfHeldTooLong();
+    expect(write).toHaveBeenCalledTimes(1);
+    await nextTurn();
+    expect(write).toHaveBeenCalledTimes(1);
   });
 
   it('counts as stalled only what the stream could not hand to the kernel', async () => {

@@ -59,24 +59,53 @@ export class Outbox {
   }
 }
 
-/** Outboxes with frames, flushed once the current turn's I/O callbacks have run. */
+/**
+ * Outboxes with frames, flushed once the current turn's I/O callbacks have
+ * run — or sooner, when the turn has gone on for more than `MAX_HOLD_MS`
+ * since the first frame was queued: a turn full of other sockets' work (a
+ * flood being throttled, a burst of joins) must not hold a waiting frame
+ * back for longer than that.
+ */
 class FlushQueue {
   private pending: Outbox[] = [];
   private scheduled = false;
+  private firstAt = 0;
 
   add(outbox: Outbox): void {
     this.pending.push(outbox);
-    if (this.scheduled) return;
+    if (this.scheduled) {
+      this.flushIfHeldTooLong();
+      return;
+    }
     this.scheduled = true;
+    this.firstAt = performance.now();
     setImmediate(this.flushAll);
+  }
+
+  /** Called as each incoming message is handled, so that a long turn cannot hold frames back. */
+  flushIfHeldTooLong(): void {
+    if (this.pending.length > 0 && performance.now() - this.firstAt > MAX_HOLD_MS) this.flushNow();
+  }
+
+  private flushNow(): void {
+    const pending = this.pending;
+    this.pending = [];
+    this.firstAt = performance.now();
+    for (const outbox of pending) outbox.flush();
   }
 
   private readonly flushAll = (): void => {
     this.scheduled = false;
-    const pending = this.pending;
-    this.pending = [];
-    for (const outbox of pending) outbox.flush();
+    this.flushNow();
   };
 }
 
+/** Longest a frame waits for the rest of its turn's I/O before it is written anyway. */
+const MAX_HOLD_MS = 2;
+
 const flushQueue = new FlushQueue();
+
+/** See FlushQueue.flushIfHeldTooLong. */
+export function flushIfHeldTooLong(): void {
+  flushQueue.flushIfHeldTooLong();
+}
