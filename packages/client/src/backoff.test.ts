@@ -1,17 +1,9 @@
+import { seededRandom } from '@dungeon-lab/testing';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF, backoffCeiling, backoffDelay, resolveBackoff, type RandomSource } from './backoff.ts';
 
-/** Small seeded PRNG (mulberry32) so the distribution tests are repeatable. */
-function seeded(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Repeatable distribution tests. */
+const seeded = (seed: number): RandomSource => seededRandom(seed);
 
 const options = resolveBackoff({ initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2, jitter: 1 });
 
