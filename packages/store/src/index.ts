@@ -19,6 +19,7 @@ export type {
   StoredAuditRecord,
   AuditQuery,
   AuditStore,
+  ClientIdStore,
   Store,
 } from './store.ts';
 export { DuplicateEventError } from './store.ts';

@@ -260,5 +260,26 @@ export interface AuditStore {
   readAudit(log: string, query: AuditQuery): Promise<StoredAuditRecord[]>;
 }
 
+/**
+ * Short Yjs client ids the server leases to connections, per document
+ * ([CI1]..[CI5] in docs/storage.md). A Yjs client id must never be used by two
+ * writers of one document, so a lease is handed out once per document, ever:
+ * not again after a restart, a crash or a compaction. Small ids keep every
+ * update small (a client id is written up to four times per update, as a
+ * varint: 1–127 is one byte, a random 32-bit id five).
+ */
+export interface ClientIdStore {
+  /**
+   * Leases the document's next client id to `owner` (a user id) and records
+   * who holds it, durably: once resolved, the id is never returned again for
+   * this document, by this or any later open of the store. Ids are positive
+   * safe integers counting up from 1 per document; gaps are allowed (a crash
+   * may skip some), reuse is not. Concurrent calls get distinct ids.
+   */
+  leaseClientId(docName: string, owner: string): Promise<number>;
+  /** Who a leased id of the document was given to, or null if the id was never leased for it. */
+  clientIdOwner(docName: string, clientId: number): Promise<string | null>;
+}
+
 /** The store a server is built on. */
-export type Store = DocStore & EventLogStore & SessionStore & SecretStore & AuditStore;
+export type Store = DocStore & EventLogStore & SessionStore & SecretStore & AuditStore & ClientIdStore;
