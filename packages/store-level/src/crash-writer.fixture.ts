@@ -1,9 +1,10 @@
 /**
  * Child process for the kill -9 test: appends random document updates from
  * four concurrent writers and event-log batches from three (two of them share
- * a log, as concurrent requests of one session would) forever, and reports,
- * one JSON line each, what it is about to write ("intent") and what the store
- * acknowledged ("ack").
+ * a log, as concurrent requests of one session would), and leases client ids
+ * from three (two of them share a document, as connections joining one room
+ * would), forever, and reports, one JSON line each, what it is about to write
+ * ("intent") and what the store acknowledged ("ack").
  *
  * Usage: node --import tsx crash-writer.fixture.ts <dataDir> <sync: true|false>
  */
@@ -14,6 +15,8 @@ import { createLevelStore } from './level-store.ts';
 export const CRASH_DOCS = ['room', 'sessions/x/table'] as const;
 // One log is named like a document, the other is a prefix of it: neither may see the other's keys.
 export const CRASH_LOGS = ['sessions/x', 'sessions/x/table'] as const;
+// Leases of a document that also has rows, and of one named like a log: none may see the others' keys.
+export const CRASH_LEASE_DOCS = ['room', 'sessions/x'] as const;
 
 export interface CrashEventLine {
   readonly sequence: number;
@@ -26,7 +29,9 @@ export type CrashWriterLine =
   | { intent: number; doc: string; data: string[] }
   | { ack: number; ids: string[] }
   | { eventIntent: number; log: string; events: CrashEventLine[] }
-  | { eventAck: number };
+  | { eventAck: number }
+  | { leaseIntent: number; doc: string; owner: string }
+  | { leaseAck: number; id: number };
 
 // Only when run as the child process: the test imports this module for its names and types.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
@@ -77,9 +82,22 @@ async function main(): Promise<void> {
     }
   };
 
+  const leaseWriter = async (doc: string): Promise<never> => {
+    for (;;) {
+      const call = nextCall++;
+      // Unique per call, so a stored owner names the one call that asked for its id.
+      const owner = `owner ${call} 🎲`;
+      report({ leaseIntent: call, doc, owner });
+      const id = await store.leaseClientId(doc, owner);
+      report({ leaseAck: call, id });
+    }
+  };
+
   const [sharedLog, otherLog] = CRASH_LOGS;
+  const [sharedLeaseDoc, otherLeaseDoc] = CRASH_LEASE_DOCS;
   await Promise.all([
     ...[...CRASH_DOCS, ...CRASH_DOCS].map(docWriter),
     ...[sharedLog, sharedLog, otherLog].map(eventWriter),
+    ...[sharedLeaseDoc, sharedLeaseDoc, otherLeaseDoc].map(leaseWriter),
   ]);
 }

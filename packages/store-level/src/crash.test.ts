@@ -5,13 +5,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store, StoredRow } from '@dungeon-lab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRASH_DOCS, CRASH_LOGS, type CrashEventLine, type CrashWriterLine } from './crash-writer.fixture.ts';
+import {
+  CRASH_DOCS,
+  CRASH_LEASE_DOCS,
+  CRASH_LOGS,
+  type CrashEventLine,
+  type CrashWriterLine,
+} from './crash-writer.fixture.ts';
 import { createLevelStore, DataDirLockedError } from './level-store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(here, 'crash-writer.fixture.ts');
 /** Acknowledged calls of each kind (document appends, event appends) before the kill. */
 const ACKS_BEFORE_KILL = 300;
+/** Acknowledged client-id leases before the kill (one document's leases share a batch, so they come slower). */
+const LEASE_ACKS_BEFORE_KILL = 100;
 
 const base64 = (data: Uint8Array | undefined): string => Buffer.from(data ?? []).toString('base64');
 
@@ -20,6 +28,8 @@ interface Run {
   readonly acks: Map<number, string[]>;
   readonly eventIntents: Map<number, { log: string; events: CrashEventLine[] }>;
   readonly eventAcks: Set<number>;
+  readonly leaseIntents: Map<number, { doc: string; owner: string }>;
+  readonly leaseAcks: Map<number, number>;
   readonly signal: NodeJS.Signals | null;
   readonly lockedError: unknown;
 }
@@ -35,14 +45,17 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
     const acks = new Map<number, string[]>();
     const eventIntents = new Map<number, { log: string; events: CrashEventLine[] }>();
     const eventAcks = new Set<number>();
+    const leaseIntents = new Map<number, { doc: string; owner: string }>();
+    const leaseAcks = new Map<number, number>();
+    const enough = (): boolean =>
+      acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL && leaseAcks.size >= LEASE_ACKS_BEFORE_KILL;
     let stdout = '';
     let stderr = '';
     let lockCheck: Promise<unknown> | undefined;
     let lockChecked = false;
     // Only kill once the lock check is over: after the kill the lock is free and the check would prove nothing.
     const killWhenDone = (): void => {
-      const enough = acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL;
-      if (lockChecked && enough && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (lockChecked && enough() && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
     // If the test times out, the writer must not outlive it.
     const guard = setTimeout(() => child.kill('SIGKILL'), 25_000);
@@ -56,7 +69,9 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
         if ('intent' in line) intents.set(line.intent, { doc: line.doc, data: line.data });
         else if ('ack' in line) acks.set(line.ack, line.ids);
         else if ('eventIntent' in line) eventIntents.set(line.eventIntent, { log: line.log, events: line.events });
-        else eventAcks.add(line.eventAck);
+        else if ('eventAck' in line) eventAcks.add(line.eventAck);
+        else if ('leaseIntent' in line) leaseIntents.set(line.leaseIntent, { doc: line.doc, owner: line.owner });
+        else leaseAcks.set(line.leaseAck, line.id);
       }
       if (lockCheck === undefined && acks.size > 0) {
         lockCheck = createLevelStore({ dataDir }).then(
@@ -77,13 +92,13 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
     child.on('error', reject);
     child.on('close', (_code, signal) => {
       clearTimeout(guard);
-      if (signal !== 'SIGKILL' || !(acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL)) {
+      if (signal !== 'SIGKILL' || !enough()) {
         reject(new Error(`writer exited before the kill (signal ${signal}): ${stderr}`));
         return;
       }
       // A partial last line is a report the kill cut off; it promised nothing.
       void (lockCheck ?? Promise.resolve(new Error('no ack before the kill'))).then((lockedError) =>
-        resolve({ intents, acks, eventIntents, eventAcks, signal, lockedError }),
+        resolve({ intents, acks, eventIntents, eventAcks, leaseIntents, leaseAcks, signal, lockedError }),
       );
     });
   });
@@ -185,6 +200,45 @@ for (const sync of [true, false]) {
       }
       // Three event writers run at once, so the kill always finds some batch unacknowledged.
       expect(inFlight).toBeGreaterThan(0);
+    });
+
+    it('[CI2][LC1] every acknowledged lease keeps its owner and is never handed out again; what survives is a gap-free prefix', async () => {
+      expect(run.leaseAcks.size).toBeGreaterThanOrEqual(LEASE_ACKS_BEFORE_KILL);
+      for (const doc of CRASH_LEASE_DOCS) {
+        const intents = [...run.leaseIntents].filter(([, intent]) => intent.doc === doc);
+        const callOfOwner = new Map(intents.map(([call, intent]) => [intent.owner, call]));
+        const acked = new Map<number, string>();
+        for (const [call, intent] of intents) {
+          const id = run.leaseAcks.get(call);
+          if (id === undefined) continue;
+          expect(acked.has(id), `id ${id} of ${doc} acknowledged twice`).toBe(false);
+          acked.set(id, intent.owner);
+        }
+        const highestAcked = Math.max(...acked.keys());
+
+        // [CI2] every acknowledged lease is there, with its owner.
+        for (const [id, owner] of acked) expect(await store.clientIdOwner(doc, id), `owner of ${id} in ${doc}`).toBe(owner);
+
+        // [LC1] one document's batches are written one after another, so what survives is ids 1..K with no gap,
+        // each owned by a distinct call that asked for a lease of this document.
+        let survived = 0;
+        const owners = new Set<string>();
+        for (;;) {
+          const owner = await store.clientIdOwner(doc, survived + 1);
+          if (owner === null) break;
+          expect(callOfOwner.has(owner), `owner ${JSON.stringify(owner)} of ${survived + 1} in ${doc}`).toBe(true);
+          expect(owners.has(owner), `owner ${JSON.stringify(owner)} holds two ids of ${doc}`).toBe(false);
+          owners.add(owner);
+          survived++;
+        }
+        expect(survived).toBeGreaterThanOrEqual(highestAcked);
+        for (let id = survived + 1; id <= highestAcked + 100; id++) {
+          expect(await store.clientIdOwner(doc, id), `id ${id} of ${doc} after the gap-free prefix`).toBeNull();
+        }
+
+        // [CI2] the counter was in the same batches: the next lease is the first id nothing survived with.
+        expect(await store.leaseClientId(doc, 'after the crash')).toBe(survived + 1);
+      }
     });
   });
 }

@@ -8,6 +8,7 @@
  *   0x03 | u32 BE byteLength(id) | utf8(id) | ...       -> sessions and members (session-key-layout.ts)
  *   0x04 | utf8(name)                                   -> server secrets (session-key-layout.ts)
  *   0x05 | u32 BE byteLength(log) | utf8(log) | ...     -> audit logs (audit-key-layout.ts)
+ *   0x06 | u32 BE byteLength(name) | utf8(name) | ...   -> client-id leases (level-client-ids.ts)
  *
  * Length-prefixing the name means no document's prefix is a prefix of another
  * document's, whatever bytes the names contain, so one document is exactly
@@ -21,6 +22,7 @@ export const LOG_NAMESPACE = 0x02;
 export const SESSION_NAMESPACE = 0x03;
 export const SECRET_NAMESPACE = 0x04;
 export const AUDIT_NAMESPACE = 0x05;
+export const CLIENT_ID_NAMESPACE = 0x06;
 /** Upper bound of a document's range; row ids are ASCII and never start with it. */
 const RANGE_END = 0xff;
 const NAME_OFFSET = 5;

@@ -1,7 +1,8 @@
 /**
  * The embedded backend: one LevelDB directory holds every document's rows and
- * every session's event log, sessions, members, secrets and audit logs. Layout
- * and guarantees are in docs/storage.md ([L1]..[L7], [LM1]..[LM2], [LA1]).
+ * every session's event log, sessions, members, secrets, audit logs and
+ * client-id leases. Layout and guarantees are in docs/storage.md ([L1]..[L8],
+ * [LM1]..[LM2], [LA1], [LC1]).
  */
 import type {
   AddMemberResult,
@@ -24,6 +25,7 @@ import type {
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
 import { LevelAudit } from './level-audit.ts';
+import { LevelClientIds } from './level-client-ids.ts';
 import { LevelEventLog } from './level-event-log.ts';
 import { LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
@@ -98,6 +100,7 @@ class LevelStore implements Store {
   readonly #events: LevelEventLog;
   readonly #sessions: LevelSessions;
   readonly #audit: LevelAudit;
+  readonly #clientIds: LevelClientIds;
   #closing: Promise<void> | undefined;
 
   constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
@@ -108,6 +111,7 @@ class LevelStore implements Store {
     this.#events = new LevelEventLog(db, this.#writes, () => this.#assertOpen());
     this.#sessions = new LevelSessions(db, this.#writes, () => this.#assertOpen());
     this.#audit = new LevelAudit(db, this.#writes, () => this.#assertOpen(), epoch);
+    this.#clientIds = new LevelClientIds(db, this.#writes, () => this.#assertOpen());
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -247,6 +251,14 @@ class LevelStore implements Store {
 
   readAudit(log: string, query: AuditQuery): Promise<StoredAuditRecord[]> {
     return this.#audit.readAudit(log, query);
+  }
+
+  leaseClientId(docName: string, owner: string): Promise<number> {
+    return this.#clientIds.leaseClientId(docName, owner);
+  }
+
+  clientIdOwner(docName: string, clientId: number): Promise<string | null> {
+    return this.#clientIds.clientIdOwner(docName, clientId);
   }
 
   async ping(): Promise<void> {

@@ -3,8 +3,9 @@
  * docs/storage.md: [S1]..[S12] here for documents, [S14]..[S27] in
  * event-log-conformance.ts for event logs, [SM1]..[SM9] in session-conformance.ts
  * for sessions, members and secrets, [AU1]..[AU8] in audit-conformance.ts for
- * audit logs. [S13] and [S28] (kill -9) need a
- * real child process and are proved by each backend's own tests.
+ * audit logs, [CI1]..[CI5] in client-id-conformance.ts for client-id leases.
+ * [S13] and [S28] (kill -9) need a real child process and are proved by each
+ * backend's own tests.
  *
  * They are black-box on purpose: only the store interfaces are used, so a
  * backend that passes here can replace another without the server noticing.
@@ -19,6 +20,7 @@ export type { Closable, ConformanceTarget } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
+export { runClientIdStoreConformance } from './client-id-conformance.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 
