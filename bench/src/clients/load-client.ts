@@ -33,6 +33,8 @@ export interface LoadClientOptions {
   readonly onSaved?: (stateVector: Uint8Array) => void;
   /** Called with the acks of every `intent-ack` frame (Dungeon Lab's event log only). */
   readonly onIntentAcks?: (acks: readonly unknown[]) => void;
+  /** The server leased this socket a short client id (ours' `client-id`). */
+  readonly onClientId?: (clientId: number) => void;
   readonly onClose?: (client: LoadClient, expected: boolean) => void;
   /**
    * Once synced, a client without `doc` or `onUpdate` reads its socket with a
@@ -184,6 +186,9 @@ export class LoadClient {
         return;
       case 'intent-ack':
         this.options.onIntentAcks?.(frame.acks);
+        return;
+      case 'client-id':
+        this.options.onClientId?.(frame.clientId);
         return;
       case 'closing':
         // Hocuspocus detached this document from the socket; the socket itself is useless now.

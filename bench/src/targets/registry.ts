@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { dungeonLabClientIdWire } from '../wire/dungeon-lab-client-id.ts';
 import { dungeonLabSavedWire } from '../wire/dungeon-lab-saved.ts';
 import { hocuspocusWire } from '../wire/hocuspocus.ts';
 import type { WireProtocol } from '../wire/types.ts';
@@ -20,6 +21,8 @@ export interface TargetSpec {
   readonly evictsAfterDelay: boolean;
   /** A variant of `wire` in which the server says which updates are durable, if it has one. */
   readonly durableAckWire: WireProtocol | undefined;
+  /** A variant of `wire` in which the server leases short Yjs client ids, if it has one. */
+  readonly leasedIdWire: WireProtocol | undefined;
 }
 
 const entry = (file: string): string => fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
@@ -33,6 +36,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     persistent: true,
     evictsAfterDelay: true,
     durableAckWire: dungeonLabSavedWire,
+    leasedIdWire: dungeonLabClientIdWire,
   },
   reference: {
     name: 'reference',
@@ -42,6 +46,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     persistent: false,
     evictsAfterDelay: false,
     durableAckWire: undefined,
+    leasedIdWire: undefined,
   },
   hocuspocus: {
     name: 'hocuspocus',
@@ -51,6 +56,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     persistent: false,
     evictsAfterDelay: false,
     durableAckWire: undefined,
+    leasedIdWire: undefined,
   },
 };
 

@@ -9,6 +9,8 @@ export type ServerFrame =
   | { readonly kind: 'sync-status'; readonly applied: boolean }
   /** Dungeon Lab's sidecar: clocks the server has made durable. */
   | { readonly kind: 'saved'; readonly stateVector: Uint8Array }
+  /** Dungeon Lab's sidecar: the short Yjs client id the server leased this socket. */
+  | { readonly kind: 'client-id'; readonly clientId: number }
   /** Dungeon Lab's event log: the server's answers to this socket's intents. */
   | { readonly kind: 'intent-ack'; readonly acks: readonly unknown[] }
   /** Hocuspocus tells a client it is being dropped before the socket closes. */
@@ -28,6 +30,8 @@ export interface WireProtocol {
   encodeAuth(room: string): Uint8Array;
   /** A frame sent first on every connection, where the protocol has one. */
   encodeHello?(room: string): Uint8Array;
+  /** Asks the server for a short client id to use from now on, where the protocol has that. */
+  encodeClientIdRequest?(room: string, clientId: number): Uint8Array;
   encodeSyncStep1(room: string, stateVector: Uint8Array): Uint8Array;
   encodeSyncStep2(room: string, update: Uint8Array): Uint8Array;
   encodeUpdate(room: string, update: Uint8Array): Uint8Array;

@@ -55,9 +55,10 @@ export const wireBytes: Workload = {
     `A client creates a full token, moves it ${MEASURED_MOVE} times (a Y.Map set of x and y) and the last move is ` +
     'measured: the Yjs update, the message and WebSocket frame (header and client mask included) in each direction, ' +
     'and what comes back to the mover (its echo, and Hocuspocus\'s per-update acknowledgement). For scale: the whole ' +
-    'token as JSON, and a minimal JSON move message. The mover has the same Yjs client id on every target (one that ' +
+    'token as JSON, and a minimal JSON move message. The mover starts with the same Yjs client id on every target (one that ' +
     'takes 5 bytes as a varint, as 15 in 16 random ids do): the id appears four times in a move, so with random ids ' +
-    'the sizes would differ by a few bytes from run to run and target to target.',
+    'the sizes would differ by a few bytes from run to run and target to target. On ours the mover then asks for a ' +
+    'short client id, as its client does on every connection (`client-id`, docs/protocol.md [P15]), and moves under it.',
   metrics,
   scenarios: () => [SCENARIO],
   async run(spec: TargetSpec, context: RunContext): Promise<Measurement[]> {
@@ -66,12 +67,22 @@ export const wireBytes: Workload = {
       const doc = new Y.Doc();
       // Yjs picks a random 32-bit client id, and the id is written into the update several times
       // as a variable-length integer: the same move is 4 bytes shorter for one id in sixteen. Every
-      // target gets the same, typical (5-byte) id, so the rows differ only by what the server does.
+      // mover starts with the same, typical (5-byte) id, so the rows differ only by what the server
+      // does — including, for a server that leases short ids, the id it hands out.
       doc.clientID = MOVER_CLIENT_ID;
-      const mover = new LoadClient({ wire: spec.wire, baseUrl: () => target.url, room: ROOM, doc });
+      const wire = spec.leasedIdWire ?? spec.wire;
+      let leased: number | undefined;
+      const mover = new LoadClient({ wire, baseUrl: () => target.url, room: ROOM, doc, onClientId: (id) => (leased = id) });
       const observer = new LoadClient({ wire: spec.wire, baseUrl: () => target.url, room: ROOM });
       await mover.connect();
       await observer.connect();
+      if (wire.encodeClientIdRequest) {
+        mover.send(wire.encodeClientIdRequest(ROOM, doc.clientID));
+        const deadline = Date.now() + 10_000;
+        while (leased === undefined && Date.now() < deadline) await sleep(10);
+        if (leased === undefined) throw new Error(`${spec.name}: no client id leased within 10 s`);
+        doc.clientID = leased;
+      }
       let lastUpdate: Uint8Array | undefined;
       doc.on('update', (update: Uint8Array, origin: unknown) => {
         if (origin === undefined || origin === null) lastUpdate = update;
@@ -92,7 +103,7 @@ export const wireBytes: Workload = {
           token.set('y', TOKEN.y + move * 50);
         });
         const update = lastUpdate!;
-        const message = spec.wire.encodeUpdate(ROOM, update);
+        const message = wire.encodeUpdate(ROOM, update);
         mover.send(message);
         await sleep(SETTLE_MS);
         const down = observer.bytesIn - before.observerBytes;

@@ -14,6 +14,7 @@ import type * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Refusal } from './access-probe.ts';
+import { moveAwareness } from './awareness-identity.ts';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
 import type { ConnectionSettings } from './connection-credentials.ts';
 import { DriftDetector, type DriftReason } from './drift-detector.ts';
@@ -71,6 +72,8 @@ export interface DocSyncEvents {
   /** The server refused an update of ours (a write rule); it was not applied, stored or relayed. */
   'write-denied': (e: { reason: string }) => void;
   error: (e: { error: unknown }) => void;
+  /** Our edits of this document are made under this (server-leased) client id from now on. */
+  'client-id': (e: { clientId: number }) => void;
 }
 
 /**
@@ -237,13 +240,7 @@ export class DocSync {
     doc.on('update', this.#onDocUpdate);
     // y-websocket announces presence under the doc's client id: the awareness moves to the new id
     // with its state. It was made for the old doc and goes when that one does.
-    const awareness = this.provider.awareness;
-    const presence = awareness.getLocalState();
-    awareness.setLocalState(null);
-    awareness.clientID = doc.clientID;
-    // As a fresh Awareness does: peers ignore a client's first clock, so the real state goes second.
-    awareness.setLocalState({});
-    awareness.setLocalState(presence);
+    moveAwareness(this.provider.awareness, doc.clientID);
     doc.on('destroy', () => old.destroy());
     this.#pending = new PendingChanges();
     this.#pendingCount.set(0);
@@ -333,6 +330,8 @@ export class DocSync {
     } else if (status === 'connected') {
       this.#opened = true;
       this.#dispatch('open');
+      // Ask to keep our client id, or for a short one the server leases ([P15] in docs/protocol.md).
+      this.provider.ws?.send(encodeMessage({ type: 'client-id', clientId: this.doc.clientID }));
     }
   };
 
@@ -428,6 +427,9 @@ export class DocSync {
     handlers[MessageType.Auth] = this.#sidecarHandler((msg) => {
       if (msg.type === 'auth-denied') this.events.emit('write-denied', { reason: msg.reason });
     });
+    handlers[MessageType.ClientId] = this.#sidecarHandler((msg) => {
+      if (msg.type === 'client-id') this.#adoptClientId(msg.clientId);
+    });
     handlers[MessageType.Error] = this.#sidecarHandler((msg) => {
       if (msg.type === 'error') this.events.emit('error', { error: new Error(`server error ${msg.reason}: ${msg.detail}`) });
     });
@@ -447,6 +449,19 @@ export class DocSync {
       }
       handle(msg);
     };
+  }
+
+  /**
+   * Makes our next edits under the id the server leased us. Operations made
+   * under the old id keep it; an id the document already has operations of
+   * (not ours to continue) is not taken.
+   */
+  #adoptClientId(clientId: number): void {
+    const doc = this.doc;
+    if (clientId === doc.clientID || doc.store.clients.has(clientId)) return;
+    doc.clientID = clientId;
+    moveAwareness(this.provider.awareness, clientId);
+    this.events.emit('client-id', { clientId });
   }
 
   readonly #onDocUpdate = (_update: Uint8Array, _origin: unknown, doc: Y.Doc, transaction: Y.Transaction): void => {

@@ -114,6 +114,8 @@ export interface SessionClientEvents {
   closed: (e: DocRefusal) => void;
   /** A reconnect was scheduled after a dropped connection. */
   reconnect: (e: { doc: string; attempt: number; delayMs: number }) => void;
+  /** This client's edits of a document are made under a short client id the server leased it from now on ([P15]). */
+  'client-id': (e: { doc: string; clientId: number }) => void;
   /**
    * The server refused a local edit (a write rule of the table, docs/security.md):
    * it was not applied, stored or relayed. The doc is rebuilt from the server next ('rebuilt').
@@ -276,6 +278,7 @@ export class SessionClient {
         this.#events.emit('closed', refusal);
       });
       sync.events.on('reconnect', (e) => this.#events.emit('reconnect', { doc: name, ...e }));
+      sync.events.on('client-id', (e) => this.#events.emit('client-id', { doc: name, ...e }));
       sync.events.on('write-denied', (e) => this.#events.emit('write-denied', { doc: name, ...e }));
       recoverFromWriteDenials(sync, {
         createPersistence: (fresh) => persistence(`${prefix}/${room}`, fresh),

@@ -13,6 +13,7 @@ export {
   encodeRoomEnvelope,
   decodeMessage,
   ProtocolDecodeError,
+  MAX_CLIENT_ID,
   type ProtocolMessage,
   type ProtocolMessageType,
   type RoomScopedMessage,

@@ -15,6 +15,7 @@ export const MessageType = {
   Room: 13,
   RoomLeave: 14,
   Error: 15,
+  ClientId: 16,
   // Sidecar: the sequenced event log (reserved; payloads defined by the event-log spec).
   IntentSubmit: 20,
   IntentAck: 21,
@@ -59,6 +60,8 @@ export const Feature = {
   Multiplex: 1 << 2,
   /** Speaks the event-log sidecar. */
   EventLog: 1 << 3,
+  /** Asks for a short client id leased by the server (`client-id`). */
+  ClientIds: 1 << 4,
 } as const;
 
-export const ALL_FEATURES = Feature.Saved | Feature.Checksum | Feature.Multiplex | Feature.EventLog;
+export const ALL_FEATURES = Feature.Saved | Feature.Checksum | Feature.Multiplex | Feature.EventLog | Feature.ClientIds;

@@ -19,6 +19,9 @@ const samples: ProtocolMessage[] = [
   { type: 'checksum', stateVector: bytes(0), checksum: 'abc=' },
   { type: 'room', room: 'sessions/x/gm', message: { type: 'sync-update', update: bytes(4) } },
   { type: 'room-leave', room: 'r' },
+  { type: 'client-id', clientId: 1 },
+  { type: 'client-id', clientId: 0xffff_ffff },
+  { type: 'room', room: 'sessions/x/gm', message: { type: 'client-id', clientId: 300 } },
   { type: 'intent-submit', intents: [{ id: 'a', type: 'chat:message', payload: { text: 'hi', n: 1.5, ok: true, none: null } }] },
   { type: 'intent-ack', acks: [{ id: 'a', success: true, sequence: 7 }] },
   { type: 'event-applied', entries: [{ event: { id: 'a', sequence: 7 }, status: 'applied', patch: [] }] },
@@ -69,6 +72,8 @@ describe('protocol messages', () => {
     const nested = encodeRoomEnvelope('a', encodeRoomEnvelope('b', encodeMessage({ type: 'query-awareness' })));
     expect(() => decodeMessage(nested)).toThrow(/nested/);
     expect(() => decodeMessage(bytes(15, 200, 0))).toThrow(ProtocolDecodeError);
+    // [P15] a client id Yjs could never have made (2^32) is refused.
+    expect(() => decodeMessage(bytes(16, 0x80, 0x80, 0x80, 0x80, 0x10))).toThrow(/client id/);
   });
 
   it('[P1] fuzz: random and truncated frames only ever throw ProtocolDecodeError', () => {

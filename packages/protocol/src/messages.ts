@@ -17,6 +17,8 @@ export type ProtocolMessage =
   | { readonly type: 'room'; readonly room: string; readonly message: RoomScopedMessage }
   | { readonly type: 'room-leave'; readonly room: string }
   | { readonly type: 'error'; readonly reason: RejectReason; readonly detail: string }
+  /** c→s: the Yjs client id the client's document uses now; s→c: the id it is to use from now on ([P15]). */
+  | { readonly type: 'client-id'; readonly clientId: number }
   // Event-log sidecar. Bodies are lib0 `any` values validated by @dungeon-lab/events' schemas.
   | { readonly type: 'intent-submit'; readonly intents: readonly unknown[] }
   | { readonly type: 'intent-ack'; readonly acks: readonly unknown[] }
@@ -30,6 +32,9 @@ export type ProtocolMessage =
 export type RoomScopedMessage = Exclude<ProtocolMessage, { type: 'room' } | { type: 'room-leave' } | { type: 'hello' }>;
 
 export type ProtocolMessageType = ProtocolMessage['type'];
+
+/** Yjs creates client ids below 2^32; a larger one is no id a client of ours can hold. */
+export const MAX_CLIENT_ID = 0xffff_ffff;
 
 /** Thrown by `decodeMessage` for any frame that is not exactly one well-formed message. */
 export class ProtocolDecodeError extends Error {
@@ -93,6 +98,10 @@ function writeBody(encoder: encoding.Encoder, msg: ProtocolMessage): void {
       encoding.writeVarUint(encoder, MessageType.Error);
       encoding.writeVarUint(encoder, REJECT_REASON_CODES[msg.reason]);
       encoding.writeVarString(encoder, msg.detail);
+      return;
+    case 'client-id':
+      encoding.writeVarUint(encoder, MessageType.ClientId);
+      encoding.writeVarUint(encoder, msg.clientId);
       return;
     case 'intent-submit':
       encoding.writeVarUint(encoder, MessageType.IntentSubmit);
@@ -201,6 +210,11 @@ function readBody(decoder: decoding.Decoder, allowEnvelope: boolean): ProtocolMe
       const code = decoding.readVarUint(decoder);
       const reason = rejectReasonFromCode(code) ?? fail(`unknown error reason ${code}`);
       return { type: 'error', reason, detail: decoding.readVarString(decoder) };
+    }
+    case MessageType.ClientId: {
+      const clientId = decoding.readVarUint(decoder);
+      if (!Number.isSafeInteger(clientId) || clientId > MAX_CLIENT_ID) return fail(`client id ${clientId} out of range`);
+      return { type: 'client-id', clientId };
     }
     case MessageType.IntentSubmit:
       return { type: 'intent-submit', intents: readList(decoder, 'intents') };

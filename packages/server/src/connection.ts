@@ -149,7 +149,7 @@ export class Connection implements RoomPeer, RevocablePeer {
       this.registry.release(room);
       return;
     }
-    const member: RoomMember = { peer: this, enveloped: false, awarenessIds: new Set() };
+    const member: RoomMember = { peer: this, enveloped: false, awarenessIds: new Set(), clientId: null };
     this.primary = { room, member };
     room.addMember(member);
     this.eventLog.onJoin(member, room, lastSeen);
@@ -168,6 +168,10 @@ export class Connection implements RoomPeer, RevocablePeer {
       this.syncRequests.offer(room, 0, () => this.handleLater(room, member, msg, frame));
       return;
     }
+    if (msg.type === 'client-id') {
+      this.requestClientId(room, member, msg.clientId);
+      return;
+    }
     if (msg.type === 'intent-submit' || msg.type === 'catch-up-request') {
       if ((this.features & Feature.EventLog) === 0) throw protocolError(`${msg.type} needs the event-log feature`);
       if (msg.type === 'intent-submit') this.eventLog.handleIntents(member, room, msg.intents);
@@ -175,6 +179,21 @@ export class Connection implements RoomPeer, RevocablePeer {
       return;
     }
     room.handle(member, msg, frame);
+  }
+
+  /**
+   * Answers with the client id to use in this room ([P15]). A failed lease is
+   * only logged: the client keeps the id it has, which stays valid.
+   */
+  private requestClientId(room: Room, member: RoomMember, requested: number): void {
+    if ((this.features & Feature.ClientIds) === 0) throw protocolError('client-id needs the client-ids feature');
+    const present = () => !this.closed && room.members.has(member);
+    room.clientIds.grant(member, requested, present).then(
+      (clientId) => {
+        if (clientId !== null && present()) room.sendTo(member, encodeMessage({ type: 'client-id', clientId }));
+      },
+      (err: unknown) => this.opts.logger.warn({ conn: this.id, room: room.name, err: String(err) }, 'client id lease failed'),
+    );
   }
 
   /** Awareness and sync requests may be handled later than they arrived ([F4], [F8]); by then the socket may have left the room. */
@@ -373,7 +392,7 @@ export class Connection implements RoomPeer, RevocablePeer {
       this.startJoin(name, pending);
       return;
     }
-    const member: RoomMember = { peer: this, enveloped: true, awarenessIds: new Set() };
+    const member: RoomMember = { peer: this, enveloped: true, awarenessIds: new Set(), clientId: null };
     this.bindings.set(name, { kind: 'joined', room, member });
     room.addMember(member);
     try {

@@ -7,10 +7,12 @@ import {
   encodeRoomEnvelope,
   type RoomScopedMessage,
 } from '@dungeon-lab/protocol';
+import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
+import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState } from './integrated-state.ts';
 import { type WsFrame, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
@@ -37,6 +39,8 @@ export interface RoomMember {
   readonly enveloped: boolean;
   /** Awareness client ids this member announced, removed when it leaves. */
   readonly awarenessIds: Set<number>;
+  /** The Yjs client id the room leased this member, once it asked for one ([P15]). */
+  clientId: number | null;
 }
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
@@ -54,6 +58,7 @@ export class Room {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly members = new Set<RoomMember>();
+  readonly clientIds: ClientIdLeases<RoomMember>;
   private readonly writer: DocWriter;
   private readonly opts: ResolvedOptions;
   private changeVersion = 0;
@@ -91,6 +96,7 @@ export class Room {
       },
       rows,
     );
+    this.clientIds = new ClientIdLeases(name, doc, opts.store);
     this.awareness = new awarenessProtocol.Awareness(doc);
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
@@ -171,6 +177,7 @@ export class Room {
 
   removeMember(member: RoomMember): void {
     if (!this.members.delete(member)) return;
+    this.clientIds.release(member);
     if (member.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), null);
     }
@@ -187,6 +194,13 @@ export class Room {
         this.applyClientUpdate(member, msg.update, msg.type === 'sync-step2');
         return;
       case 'awareness':
+        if (this.speaksForAnother(member, msg.update)) {
+          // Not applied, not relayed: another user's presence is theirs to change ([P15]).
+          if (member.peer.features !== 0) {
+            this.sendTo(member, encodeMessage({ type: 'error', reason: 'permission-denied', detail: 'awareness state of a client id leased to another user' }));
+          }
+          return;
+        }
         try {
           awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, member);
         } catch (err) {
@@ -214,9 +228,27 @@ export class Room {
         throw protocolError(`${msg.type} is a server-to-client message`);
       case 'intent-submit':
       case 'catch-up-request':
+      case 'client-id':
         // Routed to the event log by the connection before it reaches the room.
         throw protocolError(`${msg.type} needs the event-log feature`);
     }
+  }
+
+  /** Whether an awareness update sets the state of a client id another user's socket holds a lease on. */
+  private speaksForAnother(member: RoomMember, update: Uint8Array): boolean {
+    try {
+      const decoder = decoding.createDecoder(update);
+      const entries = decoding.readVarUint(decoder);
+      for (let i = 0; i < entries; i++) {
+        const holder = this.clientIds.holder(decoding.readVarUint(decoder));
+        if (holder !== undefined && holder.peer.userId !== member.peer.userId) return true;
+        decoding.readVarUint(decoder);
+        decoding.readVarString(decoder);
+      }
+    } catch {
+      // Malformed: applying it reports that.
+    }
+    return false;
   }
 
   private sendSyncStep2(member: RoomMember, encodedStateVector: Uint8Array): void {
