@@ -21,7 +21,7 @@ function updateOf(doc: Y.Doc, change: () => void): Uint8Array {
   return captured;
 }
 
-describe('leased client ids ([P15])', () => {
+describe('[EQ20] leased client ids ([P15])', () => {
   it('a client adopts the id the server leases it: later edits and presence use it, offline edits keep theirs, a move is small', async () => {
     const server = await startTestServer({ checksumIntervalMs: 0 });
     cleanups.push(() => server.dispose());
