@@ -23,7 +23,12 @@ export interface TargetSpec {
   readonly durableAckWire: WireProtocol | undefined;
   /** A variant of `wire` in which the server leases short Yjs client ids, if it has one. */
   readonly leasedIdWire: WireProtocol | undefined;
+  /** Environment the target runs with, beyond the runner's own: what its production start sets. */
+  readonly env: Readonly<Record<string, string>>;
 }
+
+/** Kept equal to the assignments in apps/server's `start` script by registry.test.ts. */
+export const OURS_START_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 const entry = (file: string): string => fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
 
@@ -37,6 +42,8 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     evictsAfterDelay: true,
     durableAckWire: dungeonLabSavedWire,
     leasedIdWire: dungeonLabClientIdWire,
+    // The allocator settings `npm start` runs the server with (apps/server/package.json).
+    env: OURS_START_ENV,
   },
   reference: {
     name: 'reference',
@@ -47,6 +54,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     evictsAfterDelay: false,
     durableAckWire: undefined,
     leasedIdWire: undefined,
+    env: {},
   },
   hocuspocus: {
     name: 'hocuspocus',
@@ -57,6 +65,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     evictsAfterDelay: false,
     durableAckWire: undefined,
     leasedIdWire: undefined,
+    env: {},
   },
 };
 

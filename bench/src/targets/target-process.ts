@@ -169,6 +169,17 @@ export class TargetProcess {
   }
 }
 
+/** `NAME=value NAME2=value2`, as in a shell command's prefix: for trying a setting, e.g. BENCH_TARGET_ENV="MALLOC_ARENA_MAX=2". */
+export function envAssignments(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new Error(`not an environment assignment: ${word}`);
+    env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return env;
+}
+
 async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string | undefined, port: number): Promise<Child> {
   const args = [
     ...serverPinPrefix(),
@@ -190,6 +201,7 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
   const [command, ...rest] = args;
   const proc = spawn(command as string, rest, {
     cwd: BENCH_DIR,
+    env: { ...process.env, ...spec.env, ...envAssignments(process.env.BENCH_TARGET_ENV ?? '') },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(proc);

@@ -1,8 +1,8 @@
 import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { Logger } from './logger.ts';
 import type { CompactionOptions } from './options.ts';
+import { encodeIntegratedStateSized } from './integrated-state.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
@@ -23,55 +23,6 @@ export interface DocWriterOptions {
 }
 
 const MAX_RETRY_MS = 30_000;
-const NO_BYTES = new Uint8Array(0);
-
-/** A V1 update encoder writing into a given lib0 encoder, and leaving its bytes there. */
-class UpdateEncoderInto extends Y.UpdateEncoderV1 {
-  constructor(rest: encoding.Encoder) {
-    super();
-    this.restEncoder = rest;
-  }
-
-  /** The bytes stay in the lib0 encoder: its owner decides whether they need copying at all. */
-  override toUint8Array(): Uint8Array {
-    return NO_BYTES;
-  }
-}
-
-/**
- * Writes what `encodeIntegratedState(doc)` returns into `encoder` (same
- * bytes: the doc's full state without pending structs and deletes, [P13]).
- * For a large document this saves the copy `encodeStateAsUpdate` makes of
- * its encoder, and lets the caller give the encoder a buffer of the right
- * size up front (no doubling pieces) or one that already has room for what
- * goes around the state (a frame header).
- */
-export function writeIntegratedState(doc: Y.Doc, encoder: encoding.Encoder): void {
-  const { pendingStructs, pendingDs } = doc.store;
-  doc.store.pendingStructs = null;
-  doc.store.pendingDs = null;
-  try {
-    Y.encodeStateAsUpdateV2(doc, undefined, new UpdateEncoderInto(encoder));
-  } finally {
-    doc.store.pendingStructs = pendingStructs;
-    doc.store.pendingDs = pendingDs;
-  }
-}
-
-/**
- * The doc's integrated state in one buffer, written in place when
- * `sizeHint` (an estimate of its length) is large enough, so that a large
- * document costs one buffer of its size rather than the encoder's growing
- * pieces and their concatenation.
- */
-export function encodeIntegratedStateSized(doc: Y.Doc, sizeHint: number): Uint8Array {
-  const encoder = encoding.createEncoder();
-  // Uninitialised memory: pages an overestimate never reaches are never touched.
-  if (sizeHint > 0) encoder.cbuf = new Uint8Array(Buffer.allocUnsafeSlow(sizeHint).buffer);
-  writeIntegratedState(doc, encoder);
-  return encoder.bufs.length === 0 ? encoder.cbuf.subarray(0, encoder.cpos) : encoding.toUint8Array(encoder);
-}
-
 /**
  * Persists one room's updates with group commit: every update applied while a
  * write is in flight (or within the same event-loop turn) goes to the store in

@@ -14,8 +14,8 @@ import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
-import { encodeIntegratedState } from './integrated-state.ts';
-import { type WsFrame, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
+import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
+import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
@@ -45,6 +45,10 @@ export interface RoomMember {
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+/** A sync step 2 message up to its update's length prefix. */
+const SYNC_STEP2_PREFIX = ((message: Uint8Array) => message.subarray(0, message.byteLength - 1))(
+  encodeMessage({ type: 'sync-step2', update: new Uint8Array(0) }),
+);
 /** A member whose updates keep being refused is sent the room's state at most this often. */
 const RESYNC_AFTER_DENIAL_MS = 1_000;
 
@@ -264,7 +268,12 @@ export class Room {
     }
     // Fresh joiners all need the same bytes: encode and frame the state once (until the doc
     // changes), so twenty joiners of a large document share one buffer.
-    this.fullState ??= encodeWsFrame(encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc) }));
+    if (this.fullState === null) {
+      // Written straight into the frame: a 10 MB document costs one buffer, not four copies.
+      const builder = new WsFrameBuilder(SYNC_STEP2_PREFIX, this.writer.stateSizeHint);
+      writeIntegratedState(this.doc, builder.encoder);
+      this.fullState = builder.finish();
+    }
     if (member.enveloped) this.sendTo(member, wsFramePayload(this.fullState));
     else member.peer.sendFrame(this.fullState);
   }

@@ -1,8 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeIntegratedStateSized, writeIntegratedState } from './doc-writer.ts';
-import { encodeIntegratedState } from './integrated-state.ts';
+import { encodeIntegratedState, encodeIntegratedStateSized, writeIntegratedState } from './integrated-state.ts';
 
 function sampleDoc(): Y.Doc {
   const doc = new Y.Doc();
