@@ -28,7 +28,7 @@ export interface TargetSpec {
 }
 
 /** Kept equal to the assignments in apps/server's `start` script by registry.test.ts. */
-export const OURS_START_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072' };
+export const OURS_START_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 const entry = (file: string): string => fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
 
