@@ -3,8 +3,8 @@
  * docs/storage.md, black-box through `AuditStore` (plus event logs and
  * documents, to prove audit logs do not mix with them).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, expectBytes, Harness } from './conformance-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { bytes, type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
 import type { AuditRecordInput, Store, StoredAuditRecord } from './store.ts';
 
 const T0 = 1_700_000_000_000;
@@ -16,14 +16,9 @@ export function runAuditStoreConformance(backendName: string, createTarget: () =
     let h: Harness<Store>;
     let store: Store;
 
-    beforeEach(async () => {
-      // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness<Store>();
-      store = await h.start(createTarget);
-    });
-
-    afterEach(async () => {
-      await h.dispose();
+    freshTargetPerTest(createTarget, (harness, opened) => {
+      h = harness;
+      store = opened;
     });
 
     it('[AU1] a never-written audit log reads as no records', async () => {

@@ -3,8 +3,8 @@
  * docs/storage.md, black-box through `ClientIdStore` (plus documents, to
  * prove leases and rows of one name do not mix).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, Harness } from './conformance-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { bytes, type ConformanceTarget, freshTargetPerTest, type Harness } from './conformance-harness.ts';
 import type { Store } from './store.ts';
 
 /** Registers the client-id conformance `describe` block; `createTarget` is called once per test. */
@@ -16,14 +16,9 @@ export function runClientIdStoreConformance(
     let h: Harness<Store>;
     let store: Store;
 
-    beforeEach(async () => {
-      // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness<Store>();
-      store = await h.start(createTarget);
-    });
-
-    afterEach(async () => {
-      await h.dispose();
+    freshTargetPerTest(createTarget, (harness, opened) => {
+      h = harness;
+      store = opened;
     });
 
     it('[CI1] sequential leases of a document are 1, 2, 3, … and each owner reads back byte-exact', async () => {

@@ -4,7 +4,7 @@
  * stay readable for multi-megabyte values.
  */
 import { createHash } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { DocStore } from './store.ts';
 
 /** Anything a suite can open on a target: every store ends with `close()`. */
@@ -59,6 +59,27 @@ export class Harness<S extends Closable> {
     await this.#target?.cleanup();
     if (errors.length > 0) throw new AggregateError(errors, 'closing a store after the test failed');
   }
+}
+
+/**
+ * Gives every test of the enclosing `describe` block a fresh target: before
+ * each test a new harness opens a first store and hands both to `started`;
+ * after it, every store the test opened is closed and the target removed.
+ */
+export function freshTargetPerTest<S extends Closable>(
+  createTarget: () => Promise<ConformanceTarget<S>>,
+  started: (harness: Harness<S>, store: S) => void,
+): void {
+  let current: Harness<S> | undefined;
+  beforeEach(async () => {
+    // Assigned before any await, so afterEach never disposes the previous test's harness.
+    const harness = new Harness<S>();
+    current = harness;
+    started(harness, await harness.start(createTarget));
+  });
+  afterEach(async () => {
+    await current?.dispose();
+  });
 }
 
 export function bytes(...values: number[]): Uint8Array {

@@ -11,9 +11,9 @@
  * backend that passes here can replace another without the server noticing.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { bytes, type ConformanceTarget, digest, expectBytes, Harness } from './conformance-harness.ts';
+import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
 import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
 
 export type { Closable, ConformanceTarget } from './conformance-harness.ts';
@@ -33,14 +33,9 @@ export function runDocStoreConformance(
     let h: Harness<DocStore>;
     let store: DocStore;
 
-    beforeEach(async () => {
-      // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness<DocStore>();
-      store = await h.start(createTarget);
-    });
-
-    afterEach(async () => {
-      await h.dispose();
+    freshTargetPerTest(createTarget, (harness, opened) => {
+      h = harness;
+      store = opened;
     });
 
     it('[S1] a never-written document loads as zero rows', async () => {

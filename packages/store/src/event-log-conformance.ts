@@ -5,8 +5,8 @@
  * proved by each backend's own tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, digest, expectBytes, Harness, hex } from './conformance-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { bytes, type ConformanceTarget, digest, expectBytes, hex, freshTargetPerTest, type Harness } from './conformance-harness.ts';
 import { DuplicateEventError, type Store, type StoredEvent, type StoredRecord } from './store.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
@@ -21,14 +21,9 @@ export function runEventLogConformance(
     let h: Harness<Store>;
     let store: Store;
 
-    beforeEach(async () => {
-      // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness<Store>();
-      store = await h.start(createTarget);
-    });
-
-    afterEach(async () => {
-      await h.dispose();
+    freshTargetPerTest(createTarget, (harness, opened) => {
+      h = harness;
+      store = opened;
     });
 
     it('[S14] a never-written log is empty', async () => {

@@ -4,8 +4,8 @@
  * documents and logs, to prove sessions do not mix with them).
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConformanceTarget, expectBytes, Harness } from './conformance-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
 import type { SessionRole, Store, StoredMember, StoredSession } from './store.ts';
 
 const T0 = 1_700_000_000_000;
@@ -19,14 +19,9 @@ export function runSessionStoreConformance(
     let h: Harness<Store>;
     let store: Store;
 
-    beforeEach(async () => {
-      // Assigned before any await, so afterEach never disposes the previous test's harness.
-      h = new Harness<Store>();
-      store = await h.start(createTarget);
-    });
-
-    afterEach(async () => {
-      await h.dispose();
+    freshTargetPerTest(createTarget, (harness, opened) => {
+      h = harness;
+      store = opened;
     });
 
     it('[SM1] a never-created session has no record and no members', async () => {
