@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+import { bundleNodeEntry } from '../scripts/bundle.mjs';
+
+// The tests run what `npm start` runs: the bundle of src/main.ts on plain Node.
+const main = fileURLToPath(new URL('../dist/main.mjs', import.meta.url));
+beforeAll(async () => {
+  await bundleNodeEntry(fileURLToPath(new URL('../src/main.ts', import.meta.url)), main);
+});
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -24,7 +30,7 @@ interface App {
 }
 
 async function startApp(env: Record<string, string>): Promise<App> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [main], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,7 +115,7 @@ describe('apps/server', () => {
   });
 
   it('refuses invalid configuration with exit code 2 and a readable message', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    const child = spawn(process.execPath, [main], {
       env: { ...process.env, PORT: 'not-a-port' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -146,7 +152,7 @@ describe('apps/server', () => {
   });
 
   it('refuses a half-configured production auth with exit code 2', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    const child = spawn(process.execPath, [main], {
       env: { ...process.env, PORT: '0', AUTH_ISSUER: 'https://id.test/' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

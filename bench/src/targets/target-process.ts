@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundleNodeEntry } from '../../../apps/server/scripts/bundle.mjs';
 import { serverPinPrefix } from '../host/affinity.ts';
 import { READY_PREFIX, type ReadyLine, STATS_PREFIX, type ServerStats } from './servers/harness.ts';
 import type { TargetSpec } from './registry.ts';
@@ -169,6 +170,24 @@ export class TargetProcess {
   }
 }
 
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * Every target runs as `npm start` runs ours: one bundle on plain Node (our
+ * TypeScript packages bundled in, third-party packages from node_modules),
+ * not through tsx. Built once per run, next to the entry so that its
+ * third-party imports resolve from the bench's node_modules.
+ */
+function targetBundle(spec: TargetSpec): Promise<string> {
+  let bundle = bundles.get(spec.entry);
+  if (bundle === undefined) {
+    const outfile = join(BENCH_DIR, '.build', `${spec.name}.mjs`);
+    bundle = bundleNodeEntry(spec.entry, outfile).then(() => outfile);
+    bundles.set(spec.entry, bundle);
+  }
+  return bundle;
+}
+
 /** `NAME=value NAME2=value2`, as in a shell command's prefix: for trying a setting, e.g. BENCH_TARGET_ENV="MALLOC_ARENA_MAX=2". */
 export function envAssignments(text: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -188,9 +207,7 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
     '--expose-gc',
     // For profiling a target, e.g. BENCH_TARGET_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
     ...(process.env.BENCH_TARGET_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
-    '--import',
-    'tsx',
-    spec.entry,
+    await targetBundle(spec),
     '--host',
     HOST,
     '--port',

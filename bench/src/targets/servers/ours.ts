@@ -1,29 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { RATE_LIMITS_OFF, createServer } from '@dungeon-lab/server';
+import { createLevelStore } from '@dungeon-lab/store-level';
 import { serve } from './harness.ts';
 
-/*
- * Only the parts of @dungeon-lab/server's API the harness relies on. The
- * modules are imported by name at run time so that the bench does not stop
- * typechecking whenever the server's internals move.
- */
-interface OursServer {
-  listen(port: number, host: string): Promise<void>;
-  close(): Promise<void>;
-  /** `http://host:port` once listening. */
-  readonly url: string;
-  metrics?(): { readonly rooms: number };
-}
-interface ServerModule {
-  createServer(options: { store: unknown; evictAfterMs?: number; openRooms?: boolean; limits?: unknown }): OursServer;
-  /** Per-user and per-socket rate limits switched off (the references have none). */
-  readonly RATE_LIMITS_OFF: unknown;
-}
-interface StoreModule {
-  createLevelStore(options: { dataDir: string }): unknown;
-}
-
-const serverModule = '@dungeon-lab/server';
-const storeModule = '@dungeon-lab/store-level';
 /** The user the shared workloads' clients connect as; in development mode a name is an identity. */
 const BENCH_USER = 'bench';
 
@@ -47,10 +26,7 @@ async function devLogin(httpUrl: string): Promise<string> {
 
 await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   if (!dataDir) throw new Error('ours needs --data-dir');
-  const { createServer, RATE_LIMITS_OFF } = (await import(serverModule)) as ServerModule;
-  const { createLevelStore } = (await import(storeModule)) as StoreModule;
-  // Tolerates a store factory that opens asynchronously.
-  const store: unknown = await createLevelStore({ dataDir });
+  const store = await createLevelStore({ dataDir });
   // openRooms: the shared workloads use plain room names (`table`, `room-17`) that all three targets
   // must accept; a token is still required for them, so authentication stays on the path.
   // Limits off: every load client is the same user from the same address (a real table has one socket
@@ -61,5 +37,5 @@ await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   const actualPort = Number(new URL(server.url).port);
   if (!actualPort) throw new Error(`could not read the port from ${server.url}`);
   const token = await devLogin(server.url);
-  return { port: actualPort, token, listeningSince, rooms: () => server.metrics?.().rooms };
+  return { port: actualPort, token, listeningSince, rooms: () => server.metrics().rooms };
 });
