@@ -13,7 +13,6 @@ export {
   encodeRoomEnvelope,
   decodeMessage,
   ProtocolDecodeError,
-  MAX_CLIENT_ID,
   type ProtocolMessage,
   type ProtocolMessageType,
   type RoomScopedMessage,

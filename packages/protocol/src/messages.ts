@@ -34,7 +34,7 @@ export type RoomScopedMessage = Exclude<ProtocolMessage, { type: 'room' } | { ty
 export type ProtocolMessageType = ProtocolMessage['type'];
 
 /** Yjs creates client ids below 2^32; a larger one is no id a client of ours can hold. */
-export const MAX_CLIENT_ID = 0xffff_ffff;
+const MAX_CLIENT_ID = 0xffff_ffff;
 
 /** Thrown by `decodeMessage` for any frame that is not exactly one well-formed message. */
 export class ProtocolDecodeError extends Error {

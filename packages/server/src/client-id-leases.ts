@@ -1,4 +1,5 @@
 import type { ClientIdStore } from '@dungeon-lab/store';
+import * as decoding from 'lib0/decoding';
 import type * as Y from 'yjs';
 
 /** What a lease needs to know of a room member. */
@@ -39,9 +40,27 @@ export class ClientIdLeases<M extends LeaseHolder> {
     return result;
   }
 
-  /** The member holding `clientId` in this room, if any. */
-  holder(clientId: number): M | undefined {
-    return this.held.get(clientId);
+  /**
+   * Whether an awareness update sets the state of a client id that a socket
+   * of another user holds here ([P15]). Malformed updates answer false:
+   * applying them reports that.
+   */
+  heldByAnotherUser(awarenessUpdate: Uint8Array, userId: string): boolean {
+    // Rooms of stock clients never lease: their awareness is not decoded twice.
+    if (this.held.size === 0) return false;
+    try {
+      const decoder = decoding.createDecoder(awarenessUpdate);
+      const entries = decoding.readVarUint(decoder);
+      for (let i = 0; i < entries; i++) {
+        const holder = this.held.get(decoding.readVarUint(decoder));
+        if (holder !== undefined && holder.peer.userId !== userId) return true;
+        decoding.readVarUint(decoder);
+        decoding.readVarString(decoder);
+      }
+    } catch {
+      return false;
+    }
+    return false;
   }
 
   release(member: M): void {

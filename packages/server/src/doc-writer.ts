@@ -1,8 +1,8 @@
 import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
+import { encodeIntegratedStateSized } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
 import type { CompactionOptions } from './options.ts';
-import { encodeIntegratedStateSized } from './integrated-state.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
@@ -23,6 +23,7 @@ export interface DocWriterOptions {
 }
 
 const MAX_RETRY_MS = 30_000;
+
 /**
  * Persists one room's updates with group commit: every update applied while a
  * write is in flight (or within the same event-loop turn) goes to the store in

@@ -1,5 +1,6 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { presizedEncoder } from './presized-encoder.ts';
 
 /**
  * Runs `encode` with the doc's pending structs and deletes (operations whose
@@ -61,9 +62,7 @@ export function writeIntegratedState(doc: Y.Doc, encoder: encoding.Encoder): voi
  * pieces and their concatenation.
  */
 export function encodeIntegratedStateSized(doc: Y.Doc, sizeHint: number): Uint8Array {
-  const encoder = encoding.createEncoder();
-  // Uninitialised memory: pages an overestimate never reaches are never touched.
-  if (sizeHint > 0) encoder.cbuf = new Uint8Array(Buffer.allocUnsafeSlow(sizeHint).buffer);
+  const encoder = sizeHint > 0 ? presizedEncoder(sizeHint) : encoding.createEncoder();
   writeIntegratedState(doc, encoder);
   return encoder.bufs.length === 0 ? encoder.cbuf.subarray(0, encoder.cpos) : encoding.toUint8Array(encoder);
 }

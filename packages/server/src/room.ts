@@ -7,7 +7,6 @@ import {
   encodeRoomEnvelope,
   type RoomScopedMessage,
 } from '@dungeon-lab/protocol';
-import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
@@ -198,7 +197,7 @@ export class Room {
         this.applyClientUpdate(member, msg.update, msg.type === 'sync-step2');
         return;
       case 'awareness':
-        if (this.speaksForAnother(member, msg.update)) {
+        if (this.clientIds.heldByAnotherUser(msg.update, member.peer.userId)) {
           // Not applied, not relayed: another user's presence is theirs to change ([P15]).
           if (member.peer.features !== 0) {
             this.sendTo(member, encodeMessage({ type: 'error', reason: 'permission-denied', detail: 'awareness state of a client id leased to another user' }));
@@ -232,27 +231,12 @@ export class Room {
         throw protocolError(`${msg.type} is a server-to-client message`);
       case 'intent-submit':
       case 'catch-up-request':
-      case 'client-id':
         // Routed to the event log by the connection before it reaches the room.
         throw protocolError(`${msg.type} needs the event-log feature`);
+      case 'client-id':
+        // Answered by the connection before it reaches the room.
+        throw protocolError('client-id needs the client-ids feature');
     }
-  }
-
-  /** Whether an awareness update sets the state of a client id another user's socket holds a lease on. */
-  private speaksForAnother(member: RoomMember, update: Uint8Array): boolean {
-    try {
-      const decoder = decoding.createDecoder(update);
-      const entries = decoding.readVarUint(decoder);
-      for (let i = 0; i < entries; i++) {
-        const holder = this.clientIds.holder(decoding.readVarUint(decoder));
-        if (holder !== undefined && holder.peer.userId !== member.peer.userId) return true;
-        decoding.readVarUint(decoder);
-        decoding.readVarString(decoder);
-      }
-    } catch {
-      // Malformed: applying it reports that.
-    }
-    return false;
   }
 
   private sendSyncStep2(member: RoomMember, encodedStateVector: Uint8Array): void {

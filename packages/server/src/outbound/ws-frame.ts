@@ -1,4 +1,5 @@
 import * as encoding from 'lib0/encoding';
+import { presizedEncoder } from '../presized-encoder.ts';
 
 /**
  * A complete server-to-client WebSocket frame (RFC 6455 §5.2: FIN, binary,
@@ -76,55 +77,53 @@ export class WsFrameBuilder {
   private readonly reserved: number;
   private readonly prefix: Uint8Array;
   /** The buffer given to the encoder up front, with `reserved` bytes left free at its start. */
-  private readonly buffer: ArrayBuffer | null;
+  private readonly buffer: ArrayBufferLike | null;
 
   constructor(prefix: Uint8Array, bodySizeHint: number) {
     this.prefix = prefix;
-    this.encoder = encoding.createEncoder();
     this.reserved = MAX_WS_HEADER + prefix.byteLength + MAX_VARUINT;
-    if (bodySizeHint > 0) {
-      // Uninitialised: pages the body never reaches are never touched, so an
-      // overestimate costs address space, not memory.
-      this.buffer = Buffer.allocUnsafeSlow(this.reserved + bodySizeHint).buffer as ArrayBuffer;
-      this.encoder.cbuf = new Uint8Array(this.buffer);
-      this.encoder.cpos = this.reserved;
-    } else {
-      this.buffer = null;
-    }
+    this.encoder = bodySizeHint > 0 ? presizedEncoder(this.reserved + bodySizeHint, this.reserved) : encoding.createEncoder();
+    this.buffer = bodySizeHint > 0 ? this.encoder.cbuf.buffer : null;
   }
 
   finish(): WsFrame {
-    const { encoder, prefix } = this;
+    const { encoder } = this;
     if (this.buffer !== null && encoder.bufs.length === 0 && encoder.cbuf.buffer === this.buffer) {
+      // The body fits where it was written: header, prefix and length go in front of it.
       const bodyLength = encoder.cpos - this.reserved;
-      const messageLength = prefix.byteLength + varUintLength(bodyLength) + bodyLength;
-      const start = this.reserved - prefix.byteLength - varUintLength(bodyLength) - wsHeaderLength(messageLength);
+      const start = this.reserved - this.headLength(bodyLength);
       const frame = Buffer.from(this.buffer, start, encoder.cpos - start);
-      let at = writeWsHeader(frame, 0, messageLength);
-      frame.set(prefix, at);
-      at += prefix.byteLength;
-      writeVarUintAt(frame, at, bodyLength);
+      this.writeHead(frame, bodyLength);
       return frame as WsFrame;
     }
-    // The body outgrew the hint: its first piece starts after the reserved room.
+    // The body outgrew the hint (or had none): its first piece starts after the reserved room.
     const pieces: Uint8Array[] = encoder.bufs.slice();
     pieces.push(encoder.cbuf.subarray(0, encoder.cpos));
-    if (this.buffer !== null && pieces[0]!.buffer === this.buffer) {
-      pieces[0] = pieces[0]!.subarray(this.reserved);
-    }
+    if (this.buffer !== null && pieces[0]!.buffer === this.buffer) pieces[0] = pieces[0]!.subarray(this.reserved);
     let bodyLength = 0;
     for (const piece of pieces) bodyLength += piece.byteLength;
-    const messageLength = prefix.byteLength + varUintLength(bodyLength) + bodyLength;
-    const frame = Buffer.allocUnsafe(wsHeaderLength(messageLength) + messageLength);
-    let at = writeWsHeader(frame, 0, messageLength);
-    frame.set(prefix, at);
-    at += prefix.byteLength;
-    at = writeVarUintAt(frame, at, bodyLength);
+    const frame = Buffer.allocUnsafe(this.headLength(bodyLength) + bodyLength);
+    let at = this.writeHead(frame, bodyLength);
     for (const piece of pieces) {
       frame.set(piece, at);
       at += piece.byteLength;
     }
     return frame as WsFrame;
+  }
+
+  /** Bytes in front of a body of `bodyLength`: frame header, prefix and the body's length. */
+  private headLength(bodyLength: number): number {
+    const messageLength = this.prefix.byteLength + varUintLength(bodyLength) + bodyLength;
+    return wsHeaderLength(messageLength) + messageLength - bodyLength;
+  }
+
+  /** Writes the frame header, the prefix and the body's length at the start of `frame`; returns where the body goes. */
+  private writeHead(frame: Buffer, bodyLength: number): number {
+    const messageLength = this.prefix.byteLength + varUintLength(bodyLength) + bodyLength;
+    let at = writeWsHeader(frame, 0, messageLength);
+    frame.set(this.prefix, at);
+    at += this.prefix.byteLength;
+    return writeVarUintAt(frame, at, bodyLength);
   }
 }
 
