@@ -16,6 +16,13 @@ describe('configFromEnv', () => {
     expect(c).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/tmp/x', evictAfterMs: 5, syncWrites: false });
   });
 
+  it('reclaims dead buffers past 32 MB by default, at MEMORY_RECLAIM_MB, or never when off', () => {
+    expect(configFromEnv({}).memoryReclaimBytes).toBe(32 * 1024 * 1024);
+    expect(configFromEnv({ MEMORY_RECLAIM_MB: '8' }).memoryReclaimBytes).toBe(8 * 1024 * 1024);
+    expect(configFromEnv({ MEMORY_RECLAIM_MB: 'off' }).memoryReclaimBytes).toBeNull();
+    expect(() => configFromEnv({ MEMORY_RECLAIM_MB: '0' })).toThrow(/MEMORY_RECLAIM_MB must be an integer ≥ 1/);
+  });
+
   it('rejects invalid values with a clear message', () => {
     expect(() => configFromEnv({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => configFromEnv({ PORT: '70000' })).toThrow(/PORT/);

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type AuthOptions, DEFAULT_LIMITS, DEFAULT_OPTIONS, type LimitOptions, type RateLimit } from '@dungeon-lab/server';
+import {
+  type AuthOptions,
+  DEFAULT_LIMITS,
+  DEFAULT_MEMORY_RECLAIM,
+  DEFAULT_OPTIONS,
+  type LimitOptions,
+  type RateLimit,
+} from '@dungeon-lab/server';
 
 export interface AppConfig {
   readonly port: number;
@@ -19,7 +26,11 @@ export interface AppConfig {
   readonly maxUpdateBytes: number;
   /** Connection, rate and pre-authentication limits (docs/security.md, "Limits"). */
   readonly limits: LimitOptions;
+  /** Growth of dead buffers that makes the process collect them (docs/performance.md); null: V8's own schedule only. */
+  readonly memoryReclaimBytes: number | null;
 }
+
+const MB = 1024 * 1024;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -138,5 +149,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1),
     maxUpdateBytes: int(env, 'MAX_UPDATE_BYTES', DEFAULT_OPTIONS.maxUpdateBytes, 1),
     limits: limitsFromEnv(env),
+    memoryReclaimBytes: env.MEMORY_RECLAIM_MB === 'off' ? null : int(env, 'MEMORY_RECLAIM_MB', DEFAULT_MEMORY_RECLAIM.afterBytes / MB, 1) * MB,
   };
 }

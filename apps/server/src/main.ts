@@ -1,4 +1,4 @@
-import { AuthConfigError, LimitConfigError, createServer } from '@dungeon-lab/server';
+import { AuthConfigError, LimitConfigError, createServer, startMemoryReclaimer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { pino } from 'pino';
 import { ConfigError, configFromEnv } from './config.ts';
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     // Anyone who can reach the server can log in as anyone: fine on a laptop, not on a network.
     logger.warn({ host: config.host }, 'development auth: POST /api/dev/login issues a token for any name; set AUTH_MODE=production to deploy');
   }
+  const reclaimer = config.memoryReclaimBytes === null ? null : startMemoryReclaimer(logger, { afterBytes: config.memoryReclaimBytes });
   await server.listen(config.port, config.host);
   logger.info({ url: server.url, dataDir: config.dataDir, auth: config.auth.mode, openRooms: config.openRooms }, 'server started');
   // The one line a person starting the server looks for.
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    reclaimer?.stop();
     logger.info({ signal }, 'shutting down: flushing rooms');
     server
       .close()

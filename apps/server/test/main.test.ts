@@ -114,6 +114,37 @@ describe('apps/server', () => {
     expect(reader.doc.getMap('tokens').size).toBe(50);
   });
 
+  it('gives the dead buffers of a big push back once the loop is quiet, unless MEMORY_RECLAIM_MB=off', async () => {
+    const MB = 1024 * 1024;
+    const deadAfterPush = async (env: Record<string, string>): Promise<number[]> => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const app = await startApp({ DATA_DIR: dataDir, OPEN_ROOMS: 'true', ...env });
+      const login = await post<{ token: string }>(`${app.url}/api/dev/login`, { name: 'archivist' });
+      const p = provider(app.url, 'archive', login.body.token);
+      await until(() => p.synced, 'sync');
+      // Four 3 MB edits: their frames, their stored rows and the snapshots that merge them die once stored.
+      for (let i = 0; i < 4; i++) p.doc.getText('log').insert(0, String(i).repeat(3 * MB));
+      const metrics = async () => (await (await fetch(`${app.url}/metrics`)).json()) as { unsavedUpdates: number; memory: { arrayBuffers: number } };
+      await until(() => p.ws?.bufferedAmount === 0, 'push sent', 30_000);
+      for (let stored = 0; stored < 3; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        stored = (await metrics()).unsavedUpdates === 0 ? stored + 1 : 0;
+      }
+      const samples: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        samples.push((await metrics()).memory.arrayBuffers / MB);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return samples;
+    };
+    // Below V8's own trigger (64 MB of new buffers) the dead ones stay unless the server collects them.
+    const kept = await deadAfterPush({ MEMORY_RECLAIM_MB: 'off' });
+    expect(Math.min(...kept)).toBeGreaterThan(20);
+    const reclaimed = await deadAfterPush({ MEMORY_RECLAIM_MB: '8' });
+    expect(Math.min(...reclaimed)).toBeLessThan(4);
+  }, 60_000);
+
   it('refuses invalid configuration with exit code 2 and a readable message', async () => {
     const child = spawn(process.execPath, [main], {
       env: { ...process.env, PORT: 'not-a-port' },

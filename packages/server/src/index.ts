@@ -23,3 +23,5 @@ export {
 export { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, TOKEN_QUERY_PARAM } from './auth/credentials.ts';
 export { DEV_LOGIN_PATH } from './auth/dev-login-route.ts';
 export { DEV_ISSUER, DEV_AUDIENCE } from './auth/dev-tokens.ts';
+export { type MemoryReclaimer, startMemoryReclaimer } from './memory/memory-reclaimer.ts';
+export { type MemoryReclaimOptions, DEFAULT_MEMORY_RECLAIM } from './memory/reclaim-policy.ts';

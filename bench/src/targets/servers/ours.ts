@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { RATE_LIMITS_OFF, createServer } from '@dungeon-lab/server';
+import { RATE_LIMITS_OFF, createServer, silentLogger, startMemoryReclaimer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { serve } from './harness.ts';
 
@@ -32,6 +32,8 @@ await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   // Limits off: every load client is the same user from the same address (a real table has one socket
   // per player), and neither reference limits anything, so the comparison measures the same work.
   const server = createServer({ store, openRooms: true, limits: RATE_LIMITS_OFF, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
+  // As `npm start` does (apps/server/src/main.ts).
+  startMemoryReclaimer(silentLogger);
   await server.listen(port, host);
   const listeningSince = performance.now();
   const actualPort = Number(new URL(server.url).port);
