@@ -23,6 +23,10 @@ export interface DocWriterOptions {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** Bytes of snapshot rewritten per byte of small rows folded into it, at most (below the row limit's stretch). */
+const MAX_SNAPSHOT_PER_ROW_BYTE = 64;
+/** How far a large snapshot may stretch the row limit: replaying this many rows more at load stays cheap. */
+const ROW_LIMIT_STRETCH = 20;
 
 /**
  * Persists one room's updates with group commit: every update applied while a
@@ -170,7 +174,13 @@ export class DocWriter {
     if (this.rowIds.length <= 1) return;
     // Rewriting a large document's snapshot for every few MB of edits would write it again and again;
     // waiting until the edits weigh as much as the snapshot keeps each byte written a bounded number of times.
-    if (rowsSinceSnapshot < afterUpdates && this.bytesSinceSnapshot < Math.max(afterBytes, this.snapshotBytes)) return;
+    const dueByBytes = this.bytesSinceSnapshot >= Math.max(afterBytes, this.snapshotBytes);
+    // Many small rows slow a load down, but a 10 MB snapshot is not worth rewriting for 500 token moves
+    // (15 KB): it waits until they weigh a 64th of it, or until they are many times the row limit.
+    const dueByRows =
+      rowsSinceSnapshot >= afterUpdates &&
+      (this.bytesSinceSnapshot * MAX_SNAPSHOT_PER_ROW_BYTE >= this.snapshotBytes || rowsSinceSnapshot >= afterUpdates * ROW_LIMIT_STRETCH);
+    if (!dueByBytes && !dueByRows) return;
     // Off the write path: the next write does not wait for the merge.
     this.compacting = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.compact())

@@ -226,6 +226,51 @@ describe('compaction of a large document', () => {
   });
 });
 
+describe('compaction of a large document under small edits', () => {
+  it('[P8] the row limit rewrites a large snapshot only once the rows weigh a 64th of it, or number 20 × the limit', async () => {
+    let snapshots = 0;
+    const running = await startServer({
+      compaction: { afterUpdates: 5, afterBytes: 16 * 1024 },
+      onCompactionSnapshotWritten: () => {
+        snapshots++;
+      },
+    });
+    cleanups.push(() => running.dispose());
+    const p = connectProvider(running.wsUrl, 'campaign-in-play', new Y.Doc(), { sidecar: true });
+    cleanups.push(() => p.destroy());
+    await synced(p);
+    const settle = async () => {
+      await waitFor(() => allSaved(p), 10_000, 'saved');
+      await new Promise((r) => setTimeout(r, 50));
+    };
+    const text = p.doc.getText('notes');
+    for (let i = 0; i < 2; i++) {
+      text.insert(text.length, 'n'.repeat(100 * 1024));
+      await settle();
+    }
+    expect(snapshots).toBe(1);
+    // Token moves of a few dozen bytes each: 50 rows, ten times the limit, weigh about 1.5 KB of a ~200 KB snapshot.
+    const token = p.doc.getMap('token');
+    const move = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        token.set('x', i);
+        await waitFor(() => allSaved(p), 10_000, 'saved');
+      }
+      await settle();
+    };
+    await move(50);
+    expect(snapshots).toBe(1);
+    // At 20 × the limit (100 rows) the snapshot is rewritten anyway.
+    await move(55);
+    expect(snapshots).toBe(2);
+    const stored = await running.store.loadDoc('campaign-in-play');
+    const doc = new Y.Doc();
+    for (const row of stored.rows) Y.applyUpdate(doc, row.data);
+    expect(doc.getText('notes').length).toBe(text.length);
+    expect(doc.getMap('token').get('x')).toBe(54);
+  });
+});
+
 describe('compaction of a single large row', () => {
   it('[P8] a room stored as one row over the byte threshold is left alone (no compaction loop)', async () => {
     const running = await startServer({ compaction: { afterUpdates: 1000, afterBytes: 64 * 1024 } });
