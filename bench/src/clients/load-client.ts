@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { EMPTY_STATE_VECTOR, EMPTY_UPDATE, type WireProtocol } from '../wire/types.ts';
 import { FrameCounter } from './frame-counter.ts';
+import type { BatchedReads } from './batched-reads.ts';
 
 /** Transaction origin of everything a load client applies from the server. */
 export const REMOTE = Symbol('remote');
@@ -42,6 +43,8 @@ export interface LoadClientOptions {
    * workloads whose receivers would otherwise saturate the generator.
    */
   readonly lean?: boolean;
+  /** Reads a lean client's socket in bursts rather than on every segment (see BatchedReads). */
+  readonly batchedReads?: BatchedReads;
 }
 
 /**
@@ -230,6 +233,7 @@ export class LoadClient {
       // ws no longer sees the close handshake; ending the socket makes it emit 'close' as usual.
       closed: () => socket.terminate(),
     });
+    this.options.batchedReads?.add(tcp);
   }
 
   /** Sends one already-encoded frame; returns false if the socket is not open. */

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as Y from 'yjs';
 import { type MeterReading, ResourceMeter } from '../host/resource-meter.ts';
+import { BatchedReads } from '../clients/batched-reads.ts';
 import { closeAll, connectAll, keepAlive } from '../clients/client-pool.ts';
 import { DeliveryTracker, LatencyRecorder } from '../clients/delivery-tracker.ts';
 import { LoadClient } from '../clients/load-client.ts';
@@ -11,6 +12,9 @@ import { TokenWriter } from '../clients/token-writer.ts';
 import { type LatencySummary, summarize } from '../report/stats.ts';
 import type { TargetProcess } from '../targets/target-process.ts';
 
+/** How late a counting receiver may read: long enough to batch a server's writes, short next to any window. */
+const LEAN_READ_EVERY_MS = 25;
+
 export interface RoomPlan {
   readonly room: string;
   readonly clients: number;
@@ -18,7 +22,10 @@ export interface RoomPlan {
   readonly writers: number;
   /** Receivers that decode updates into a Y.Doc to measure latency and loss; the rest only count. */
   readonly samples: number;
-  /** Counting clients read their sockets with a FrameCounter instead of ws (see LoadClient `lean`). */
+  /**
+   * Counting clients read their sockets with a FrameCounter instead of ws
+   * (see LoadClient `lean`), in bursts every LEAN_READ_EVERY_MS (BatchedReads).
+   */
   readonly lean?: boolean;
 }
 
@@ -69,6 +76,7 @@ export class RoomFleet {
   private readonly recorder = new LatencyRecorder();
   private readonly rooms: Room[] = [];
   private stopKeepalive: () => void = () => {};
+  private readonly batchedReads = new BatchedReads(LEAN_READ_EVERY_MS);
 
   private constructor(private readonly target: TargetProcess) {}
 
@@ -99,7 +107,7 @@ export class RoomFleet {
         baseUrl: () => this.target.url,
         room: plan.room,
         ...(doc ? { doc } : {}),
-        ...(plan.lean ? { lean: true } : {}),
+        ...(plan.lean ? { lean: true, batchedReads: this.batchedReads } : {}),
       });
       room.clients.push(client);
       if (writer) room.writerClients.push(client);
@@ -212,6 +220,7 @@ export class RoomFleet {
 
   async close(): Promise<void> {
     this.stopKeepalive();
+    this.batchedReads.close();
     await closeAll(this.rooms.flatMap((room) => room.clients));
   }
 }

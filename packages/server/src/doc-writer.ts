@@ -24,7 +24,7 @@ export interface DocWriterOptions {
 
 const MAX_RETRY_MS = 30_000;
 /** Bytes of snapshot rewritten per byte of small rows folded into it, at most (below the row limit's stretch). */
-const MAX_SNAPSHOT_PER_ROW_BYTE = 64;
+const MAX_SNAPSHOT_PER_ROW_BYTE = 8;
 /** How far a large snapshot may stretch the row limit: replaying this many rows more at load stays cheap. */
 const ROW_LIMIT_STRETCH = 20;
 
@@ -176,7 +176,7 @@ export class DocWriter {
     // waiting until the edits weigh as much as the snapshot keeps each byte written a bounded number of times.
     const dueByBytes = this.bytesSinceSnapshot >= Math.max(afterBytes, this.snapshotBytes);
     // Many small rows slow a load down, but a 10 MB snapshot is not worth rewriting for 500 token moves
-    // (15 KB): it waits until they weigh a 64th of it, or until they are many times the row limit.
+    // (15 KB): it waits until they weigh an eighth of it, or until they are many times the row limit.
     const dueByRows =
       rowsSinceSnapshot >= afterUpdates &&
       (this.bytesSinceSnapshot * MAX_SNAPSHOT_PER_ROW_BYTE >= this.snapshotBytes || rowsSinceSnapshot >= afterUpdates * ROW_LIMIT_STRETCH);

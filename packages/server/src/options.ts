@@ -9,7 +9,7 @@ import type { WriteDenial } from './write-rules/write-guard.ts';
 export interface CompactionOptions {
   /**
    * Merge a room's rows into one snapshot once this many update rows have
-   * accumulated — and they weigh a 64th of the snapshot, or are 20 times this
+   * accumulated — and they weigh an eighth of the snapshot, or are 20 times this
    * many: a large document is not rewritten for a few hundred token moves.
    */
   readonly afterUpdates: number;

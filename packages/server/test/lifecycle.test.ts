@@ -227,7 +227,7 @@ describe('compaction of a large document', () => {
 });
 
 describe('compaction of a large document under small edits', () => {
-  it('[P8] the row limit rewrites a large snapshot only once the rows weigh a 64th of it, or number 20 × the limit', async () => {
+  it('[P8] the row limit rewrites a large snapshot only once the rows weigh an eighth of it, or number 20 × the limit', async () => {
     let snapshots = 0;
     const running = await startServer({
       compaction: { afterUpdates: 5, afterBytes: 16 * 1024 },
@@ -263,6 +263,18 @@ describe('compaction of a large document under small edits', () => {
     // At 20 × the limit (100 rows) the snapshot is rewritten anyway.
     await move(55);
     expect(snapshots).toBe(2);
+    // Notes of 4 KB: five rows (the limit) weigh 20 KB, under an eighth of the ~200 KB snapshot; seven weigh 28 KB.
+    const note = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        text.insert(text.length, 'm'.repeat(4 * 1024));
+        await waitFor(() => allSaved(p), 10_000, 'saved');
+      }
+      await settle();
+    };
+    await note(5);
+    expect(snapshots).toBe(2);
+    await note(2);
+    expect(snapshots).toBe(3);
     const stored = await running.store.loadDoc('campaign-in-play');
     const doc = new Y.Doc();
     for (const row of stored.rows) Y.applyUpdate(doc, row.data);
