@@ -32,8 +32,8 @@ await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   // Limits off: every load client is the same user from the same address (a real table has one socket
   // per player), and neither reference limits anything, so the comparison measures the same work.
   const server = createServer({ store, openRooms: true, limits: RATE_LIMITS_OFF, ...(evictAfterMs === undefined ? {} : { evictAfterMs }) });
-  // As `npm start` does (apps/server/src/main.ts).
-  startMemoryReclaimer(silentLogger);
+  // As `npm start` does (apps/server/src/main.ts), with its switch.
+  if (process.env.MEMORY_RECLAIM_MB !== 'off') startMemoryReclaimer(silentLogger);
   await server.listen(port, host);
   const listeningSince = performance.now();
   const actualPort = Number(new URL(server.url).port);
