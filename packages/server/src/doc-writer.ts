@@ -23,6 +23,8 @@ export interface DocWriterOptions {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** Durable delete sets kept apart before they are merged into one. */
+const MERGE_DELETE_SETS_AT = 64;
 /** Bytes of snapshot rewritten per byte of small rows folded into it, at most (below the row limit's stretch). */
 const MAX_SNAPSHOT_PER_ROW_BYTE = 8;
 /** How far a large snapshot may stretch the row limit: replaying this many rows more at load stays cheap. */
@@ -41,7 +43,7 @@ export class DocWriter {
   private dirtyClocks = new Map<number, number>();
   /** Deletions among updates queued since the last batch was taken. */
   private dirtyDeletes: DeleteSet[] = [];
-  /** Deletions durably stored, merged lazily (only when someone joins). */
+  /** Deletions durably stored, merged lazily (when someone joins, or once there are many). */
   private durableDeletes: DeleteSet[];
   private draining: Promise<void> | null = null;
   private compacting: Promise<void> | null = null;
@@ -144,7 +146,12 @@ export class DocWriter {
           if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
         }
         const deleted = Y.mergeDeleteSets(deletes);
-        if (deleted.clients.size > 0) this.durableDeletes.push(deleted);
+        if (deleted.clients.size > 0) {
+          this.durableDeletes.push(deleted);
+          // Merged for joiners, and every so often anyway: a long session nobody joins would keep
+          // every batch's set, where merged they shrink to about one range per client.
+          if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
+        }
         this.opts.onSaved(clocks, deleted);
         this.maybeCompact();
       } catch (err) {

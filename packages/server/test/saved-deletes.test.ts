@@ -42,4 +42,33 @@ describe('saved delete sets', () => {
     p.destroy();
     q.destroy();
   });
+
+  it('[P6] deletions stored in many separate writes reach a joiner whole, merged into ranges', async () => {
+    running = await startServer();
+    const p = connectProvider(running.wsUrl, 'many-deletes', new Y.Doc(), { sidecar: true });
+    let savedCount = 0;
+    p.messageHandlers[MessageType.Saved] = () => {
+      savedCount++;
+    };
+    await synced(p);
+    const list = p.doc.getArray<number>('list');
+    list.insert(0, Array.from({ length: 150 }, (_, i) => i));
+    // One deletion per store write: more than the sets the server keeps apart before merging them.
+    for (let i = 0; i < 150; i++) {
+      const before = savedCount;
+      list.delete(0, 1);
+      await waitFor(() => savedCount > before, 5_000, `saved for deletion ${i}`);
+    }
+    const q = connectProvider(running.wsUrl, 'many-deletes', new Y.Doc(), { sidecar: true });
+    let first: Map<number, Array<{ clock: number; len: number }>> | null = null;
+    q.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
+      decoding.readVarUint8Array(decoder);
+      first ??= decodeDeleteSet(decoding.readVarUint8Array(decoder));
+    };
+    await synced(q);
+    await waitFor(() => first !== null, 5_000, 'initial saved');
+    expect(first!.get(p.doc.clientID)).toEqual([{ clock: 0, len: 150 }]);
+    p.destroy();
+    q.destroy();
+  });
 });
