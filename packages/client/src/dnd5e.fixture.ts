@@ -1,43 +1,23 @@
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, type JsonObject, type JsonPatchOp } from '@dungeon-lab/events';
+import { goblin as fixtureGoblin, thorin as fixtureThorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import type { SessionClient } from './session-client.ts';
 
 /** Test support: D&D 5e actors (docs/plugins.md data model) written into a table doc as free edits. */
 
-/** A fighter owned by `ownerId`: longsword 1d8 (+5 to hit, +3 damage), AC 18, 30 HP. */
-export function thorin(ownerId: string, extra: JsonObject = {}): JsonObject {
-  return {
-    name: 'Thorin',
-    kind: 'character',
-    ownerId,
-    ac: 18,
-    hp: { value: 30, max: 30, temp: 0 },
-    abilities: { str: 16, dex: 12, con: 14, int: 8, wis: 10, cha: 10 },
-    proficiency: 2,
-    saves: ['str', 'con'],
-    conditions: [],
-    deathSaves: { successes: 0, failures: 0 },
-    stable: false,
-    dead: false,
-    weapons: {
-      longsword: { name: 'Longsword', kind: 'melee', attackAbility: 'str', proficient: true, damage: '1d8', damageType: 'slashing', range: { normal: 5 } },
-    },
-    ...extra,
-  };
+/** As a table seeded by hand holds them: the plugin fixtures' actors at version 0. */
+function unversioned(actor: JsonObject): JsonObject {
+  const { _version: _, ...rest } = actor;
+  return rest;
 }
 
-/** A GM-run goblin: AC 15, 7 HP, speed 30. */
+/** The plugin fixtures' fighter (longsword +5 to hit, 1d8+3; AC 18, 30 HP), owned by `ownerId`. */
+export function thorin(ownerId: string, extra: JsonObject = {}): JsonObject {
+  return unversioned(fixtureThorin({ ownerId, ...extra }));
+}
+
+/** The plugin fixtures' GM-run goblin: AC 15, 7 HP. */
 export function goblin(extra: JsonObject = {}): JsonObject {
-  return {
-    name: 'Goblin',
-    kind: 'npc',
-    ac: 15,
-    hp: { value: 7, max: 7, temp: 0 },
-    abilities: { str: 8, dex: 14, con: 10, int: 10, wis: 8, cha: 8 },
-    proficiency: 2,
-    conditions: [],
-    weapons: { scimitar: { name: 'Scimitar', attackAbility: 'finesse', damage: '1d6', damageType: 'slashing' } },
-    ...extra,
-  };
+  return unversioned(fixtureGoblin(extra));
 }
 
 /** Thorin's fields for "at 0 HP, two failed death saves": the next failure kills him. */

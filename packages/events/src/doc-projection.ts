@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { DocSchema } from './doc-schema.ts';
 import { JsonPatchError, type JsonPatchOp } from './json-patch-types.ts';
-import { JsonPointerError, parsePointer } from './json-pointer.ts';
+import { parsePointerOrUndefined } from './json-pointer.ts';
 import { plainJsonAdapter } from './json-patch.ts';
 import type { JsonObject, JsonValue } from './json.ts';
 import {
@@ -95,13 +95,8 @@ export function createDocReader(doc: Y.Doc, schema: DocSchema): StateReader {
   const roots = new DocRoots(doc, schema);
   return {
     get(pointer: string): JsonValue | undefined {
-      let tokens: string[];
-      try {
-        tokens = parsePointer(pointer);
-      } catch (err) {
-        if (err instanceof JsonPointerError) return undefined;
-        throw err;
-      }
+      const tokens = parsePointerOrUndefined(pointer);
+      if (tokens === undefined) return undefined;
       const found = lookup(yAdapter, roots, tokens);
       return found === NOT_FOUND ? undefined : yAdapter.toJson(found);
     },

@@ -1,6 +1,6 @@
 import { type DocSchema, ENTITY_VERSION_KEY, TABLE_DOC_SCHEMA } from './doc-schema.ts';
 import type { JsonPatchOp } from './json-patch-types.ts';
-import { JsonPointerError, formatPointer, parsePointer } from './json-pointer.ts';
+import { formatPointer, parsePointerOrUndefined } from './json-pointer.ts';
 import type { StateReader } from './reducer.ts';
 
 /**
@@ -13,13 +13,8 @@ import type { StateReader } from './reducer.ts';
 export function touchedEntities(ops: readonly JsonPatchOp[], schema: DocSchema = TABLE_DOC_SCHEMA): string[] {
   const seen = new Set<string>();
   const visit = (pointer: string) => {
-    let tokens: string[];
-    try {
-      tokens = parsePointer(pointer);
-    } catch (err) {
-      if (err instanceof JsonPointerError) return;
-      throw err;
-    }
+    const tokens = parsePointerOrUndefined(pointer);
+    if (tokens === undefined) return;
     if (tokens.length >= 2 && schema[tokens[0]!] === 'map') seen.add(formatPointer(tokens.slice(0, 2)));
   };
   for (const op of ops) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonPointerError, formatPointer, isProperPrefix, parseArrayIndex, parsePointer } from './json-pointer.ts';
+import { JsonPointerError, formatPointer, isProperPrefix, parseArrayIndex, parsePointer, parsePointerOrUndefined } from './json-pointer.ts';
 
 describe('JSON Pointer', () => {
   it('[EM3] parses the RFC 6901 §5 examples', () => {
@@ -22,6 +22,12 @@ describe('JSON Pointer', () => {
   it('[EM3] rejects bad escapes and pointers without a leading slash', () => {
     for (const bad of ['foo', '/~', '/~2', '/a~', '#/a']) expect(() => parsePointer(bad), bad).toThrow(JsonPointerError);
     expect(() => parsePointer(5 as unknown as string)).toThrow(JsonPointerError);
+  });
+
+  it('[EM3] readers see a malformed pointer as naming nothing', () => {
+    for (const bad of ['foo', '/~', '/~2', '#/a']) expect(parsePointerOrUndefined(bad), bad).toBeUndefined();
+    expect(parsePointerOrUndefined('/a~1b/0')).toEqual(['a/b', '0']);
+    expect(parsePointerOrUndefined('')).toEqual([]);
   });
 
   it('[EM3] format and parse are inverse', () => {

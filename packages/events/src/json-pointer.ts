@@ -23,6 +23,16 @@ export function parsePointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map(unescapePointerToken);
 }
 
+/** parsePointer for readers, to whom a malformed pointer names nothing: undefined instead of a throw. */
+export function parsePointerOrUndefined(pointer: string): string[] | undefined {
+  try {
+    return parsePointer(pointer);
+  } catch (err) {
+    if (err instanceof JsonPointerError) return undefined;
+    throw err;
+  }
+}
+
 export function formatPointer(tokens: readonly string[]): string {
   let out = '';
   for (const token of tokens) out += `/${escapePointerToken(token)}`;

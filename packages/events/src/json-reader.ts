@@ -1,4 +1,4 @@
-import { JsonPointerError, parsePointer } from './json-pointer.ts';
+import { parsePointerOrUndefined } from './json-pointer.ts';
 import { plainJsonAdapter } from './json-patch.ts';
 import type { JsonValue } from './json.ts';
 import { NOT_FOUND, lookup } from './patch-engine.ts';
@@ -12,13 +12,8 @@ import type { StateReader } from './reducer.ts';
 export function createJsonReader(value: JsonValue): StateReader {
   return {
     get(pointer: string): JsonValue | undefined {
-      let tokens: string[];
-      try {
-        tokens = parsePointer(pointer);
-      } catch (err) {
-        if (err instanceof JsonPointerError) return undefined;
-        throw err;
-      }
+      const tokens = parsePointerOrUndefined(pointer);
+      if (tokens === undefined) return undefined;
       const found = lookup(plainJsonAdapter, value, tokens);
       return found === NOT_FOUND ? undefined : (found as JsonValue);
     },

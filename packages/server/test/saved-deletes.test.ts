@@ -10,11 +10,30 @@ afterEach(async () => {
   running = undefined;
 });
 
+type DeleteRanges = Map<number, Array<{ clock: number; len: number }>>;
+
+/** The delete set of the first `saved` a fresh sidecar socket in `room` receives. */
+async function joinersFirstSavedDeletes(server: RunningServer, room: string): Promise<DeleteRanges> {
+  const q = connectProvider(server.wsUrl, room, new Y.Doc(), { sidecar: true });
+  let first: DeleteRanges | null = null;
+  q.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
+    decoding.readVarUint8Array(decoder);
+    first ??= decodeDeleteSet(decoding.readVarUint8Array(decoder));
+  };
+  try {
+    await synced(q);
+    await waitFor(() => first !== null, 5_000, 'initial saved');
+    return first!;
+  } finally {
+    q.destroy();
+  }
+}
+
 describe('saved delete sets', () => {
   it('[P6] a delete-only change is confirmed by the delete set of a later `saved`', async () => {
     running = await startServer();
     const p = connectProvider(running.wsUrl, 'deletes', new Y.Doc(), { sidecar: true });
-    const savedDeletes: Array<Map<number, Array<{ clock: number; len: number }>>> = [];
+    const savedDeletes: DeleteRanges[] = [];
     p.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
       decoding.readVarUint8Array(decoder);
       savedDeletes.push(decodeDeleteSet(decoding.readVarUint8Array(decoder)));
@@ -30,17 +49,8 @@ describe('saved delete sets', () => {
       'saved delete set covering the deleted item',
     );
     // A fresh sidecar socket learns every durable deletion in its first `saved`.
-    const q = connectProvider(running.wsUrl, 'deletes', new Y.Doc(), { sidecar: true });
-    let first: Map<number, Array<{ clock: number; len: number }>> | null = null;
-    q.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
-      decoding.readVarUint8Array(decoder);
-      first ??= decodeDeleteSet(decoding.readVarUint8Array(decoder));
-    };
-    await synced(q);
-    await waitFor(() => first !== null, 5_000, 'initial saved');
-    expect(first!.get(p.doc.clientID)).toEqual([{ clock: 1, len: 1 }]);
+    expect((await joinersFirstSavedDeletes(running, 'deletes')).get(p.doc.clientID)).toEqual([{ clock: 1, len: 1 }]);
     p.destroy();
-    q.destroy();
   });
 
   it('[P6] deletions stored in many separate writes reach a joiner whole, merged into ranges', async () => {
@@ -59,16 +69,7 @@ describe('saved delete sets', () => {
       list.delete(0, 1);
       await waitFor(() => savedCount > before, 5_000, `saved for deletion ${i}`);
     }
-    const q = connectProvider(running.wsUrl, 'many-deletes', new Y.Doc(), { sidecar: true });
-    let first: Map<number, Array<{ clock: number; len: number }>> | null = null;
-    q.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
-      decoding.readVarUint8Array(decoder);
-      first ??= decodeDeleteSet(decoding.readVarUint8Array(decoder));
-    };
-    await synced(q);
-    await waitFor(() => first !== null, 5_000, 'initial saved');
-    expect(first!.get(p.doc.clientID)).toEqual([{ clock: 0, len: 150 }]);
+    expect((await joinersFirstSavedDeletes(running, 'many-deletes')).get(p.doc.clientID)).toEqual([{ clock: 0, len: 150 }]);
     p.destroy();
-    q.destroy();
   });
 });

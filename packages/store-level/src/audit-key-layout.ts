@@ -11,7 +11,7 @@
  * newest first is one reverse range read; a page continues below the key of
  * the last record it returned.
  */
-import { AUDIT_NAMESPACE, namedPrefix } from './key-layout.ts';
+import { AUDIT_NAMESPACE, type KeyRange, namedPrefix } from './key-layout.ts';
 
 const POSITION_BYTES = 16;
 const MAX_U32 = 0xffff_ffff;
@@ -21,11 +21,6 @@ export interface AuditPosition {
   readonly at: number;
   readonly epoch: number;
   readonly counter: number;
-}
-
-export interface KeyRange {
-  readonly gte: Uint8Array;
-  readonly lt: Uint8Array;
 }
 
 /** The key prefix shared by every record of `log` and by nothing else. */

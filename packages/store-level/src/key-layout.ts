@@ -30,6 +30,12 @@ const NAME_OFFSET = 5;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** A LevelDB iterator range: keys from `gte` up to, not including, `lt`. */
+export interface KeyRange {
+  readonly gte: Uint8Array;
+  readonly lt: Uint8Array;
+}
+
 export const EPOCH_KEY: Uint8Array = Uint8Array.of(META_NAMESPACE, ...encoder.encode('epoch'));
 
 /** The key prefix shared by every row of `docName` and by nothing else. */
@@ -71,7 +77,7 @@ export function rowKey(prefix: Uint8Array, id: RowId): Uint8Array {
 }
 
 /** The range holding exactly the rows of the document with this prefix. */
-export function docRange(prefix: Uint8Array): { gte: Uint8Array; lt: Uint8Array } {
+export function docRange(prefix: Uint8Array): KeyRange {
   const lt = new Uint8Array(prefix.byteLength + 1);
   lt.set(prefix);
   lt[prefix.byteLength] = RANGE_END;
@@ -80,4 +86,23 @@ export function docRange(prefix: Uint8Array): { gte: Uint8Array; lt: Uint8Array 
 
 export function rowIdOfKey(prefix: Uint8Array, key: Uint8Array): RowId {
   return decoder.decode(key.subarray(prefix.byteLength));
+}
+
+/** A key of a named record (log, session): its prefix, then one byte saying what it holds, then `rest`. */
+export function kindKey(prefix: Uint8Array, kind: number, rest: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const key = new Uint8Array(prefix.byteLength + 1 + rest.byteLength);
+  key.set(prefix);
+  key[prefix.byteLength] = kind;
+  key.set(rest, prefix.byteLength + 1);
+  return key;
+}
+
+/** Exactly the keys of one kind under `prefix`. */
+export function kindRange(prefix: Uint8Array, kind: number): KeyRange {
+  return { gte: kindKey(prefix, kind), lt: kindKey(prefix, kind + 1) };
+}
+
+/** The UTF-8 text after a kind key's kind byte (an id, a user id). */
+export function textAfterKind(prefix: Uint8Array, key: Uint8Array): string {
+  return decoder.decode(key.subarray(prefix.byteLength + 1));
 }

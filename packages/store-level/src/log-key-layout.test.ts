@@ -12,8 +12,8 @@ import {
   logPrefix,
   rejectionKey,
   sequenceOfEntryKey,
-  type KeyRange,
 } from './log-key-layout.ts';
+import type { KeyRange } from './key-layout.ts';
 
 const NAMES = ['', 'a', 'ab', 'a/b', 'a\u0000', 'a\u0000b', '\u00e9', 'e\u0301', 'Ünïcødé 🐉', 'x'.repeat(300)];
 const IDS = ['', 'a', 'ab', '0f8fad5b-d9cb-469f-a165-70867728950e', '\u0000', '\u{10ffff}'];

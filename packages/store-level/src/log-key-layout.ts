@@ -13,7 +13,7 @@
  * log's entries are one range, read ascending for readEvents and backwards,
  * one key, for lastSequence.
  */
-import { LOG_NAMESPACE, namedPrefix, wellFormedUtf8 } from './key-layout.ts';
+import { type KeyRange, LOG_NAMESPACE, kindKey, kindRange, namedPrefix, textAfterKind, wellFormedUtf8 } from './key-layout.ts';
 
 const ENTRY = 0x01;
 const ID_INDEX = 0x02;
@@ -21,13 +21,6 @@ const REJECTION = 0x03;
 const CHECKPOINT = 0x04;
 const APPROVAL = 0x05;
 const SEQUENCE_BYTES = 8;
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export interface KeyRange {
-  readonly gte: Uint8Array;
-  readonly lt: Uint8Array;
-}
 
 /** The key prefix shared by every key of `log` and by nothing else. */
 export function logPrefix(log: string): Uint8Array {
@@ -53,12 +46,12 @@ export function decodeSequence(bytes: Uint8Array): number {
 }
 
 export function entryKey(prefix: Uint8Array, sequence: number): Uint8Array {
-  return concat(prefix, ENTRY, encodeSequence(sequence));
+  return kindKey(prefix, ENTRY, encodeSequence(sequence));
 }
 
 /** Entries with sequence ≥ `from` (all of them for `from` ≤ 0). */
 export function entryRange(prefix: Uint8Array, from = 0): KeyRange {
-  return { gte: entryKey(prefix, Math.max(from, 0)), lt: concat(prefix, ENTRY + 1, new Uint8Array(0)) };
+  return { gte: entryKey(prefix, Math.max(from, 0)), lt: kindKey(prefix, ENTRY + 1) };
 }
 
 export function sequenceOfEntryKey(prefix: Uint8Array, key: Uint8Array): number {
@@ -66,15 +59,15 @@ export function sequenceOfEntryKey(prefix: Uint8Array, key: Uint8Array): number 
 }
 
 export function idIndexKey(prefix: Uint8Array, id: string): Uint8Array {
-  return concat(prefix, ID_INDEX, wellFormedUtf8(id, 'event id'));
+  return kindKey(prefix, ID_INDEX, wellFormedUtf8(id, 'event id'));
 }
 
 export function rejectionKey(prefix: Uint8Array, id: string): Uint8Array {
-  return concat(prefix, REJECTION, wellFormedUtf8(id, 'rejection id'));
+  return kindKey(prefix, REJECTION, wellFormedUtf8(id, 'rejection id'));
 }
 
 export function checkpointKey(prefix: Uint8Array, id: string): Uint8Array {
-  return concat(prefix, CHECKPOINT, wellFormedUtf8(id, 'checkpoint id'));
+  return kindKey(prefix, CHECKPOINT, wellFormedUtf8(id, 'checkpoint id'));
 }
 
 export function checkpointRange(prefix: Uint8Array): KeyRange {
@@ -82,7 +75,7 @@ export function checkpointRange(prefix: Uint8Array): KeyRange {
 }
 
 export function approvalKey(prefix: Uint8Array, id: string): Uint8Array {
-  return concat(prefix, APPROVAL, wellFormedUtf8(id, 'approval id'));
+  return kindKey(prefix, APPROVAL, wellFormedUtf8(id, 'approval id'));
 }
 
 export function approvalRange(prefix: Uint8Array): KeyRange {
@@ -91,17 +84,5 @@ export function approvalRange(prefix: Uint8Array): KeyRange {
 
 /** The id of a record key (checkpoint or approval): the UTF-8 after the kind byte. */
 export function idOfKey(prefix: Uint8Array, key: Uint8Array): string {
-  return decoder.decode(key.subarray(prefix.byteLength + 1));
-}
-
-function kindRange(prefix: Uint8Array, kind: number): KeyRange {
-  return { gte: concat(prefix, kind, new Uint8Array(0)), lt: concat(prefix, kind + 1, new Uint8Array(0)) };
-}
-
-function concat(prefix: Uint8Array, kind: number, rest: Uint8Array): Uint8Array {
-  const key = new Uint8Array(prefix.byteLength + 1 + rest.byteLength);
-  key.set(prefix);
-  key[prefix.byteLength] = kind;
-  key.set(rest, prefix.byteLength + 1);
-  return key;
+  return textAfterKind(prefix, key);
 }

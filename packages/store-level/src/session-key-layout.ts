@@ -9,17 +9,10 @@
  * Secrets live in namespace 0x04, keyed by their UTF-8 name; nothing follows
  * the name, so it needs no length prefix.
  */
-import { namedPrefix, SECRET_NAMESPACE, SESSION_NAMESPACE, wellFormedUtf8 } from './key-layout.ts';
+import { type KeyRange, kindKey, kindRange, namedPrefix, SECRET_NAMESPACE, SESSION_NAMESPACE, textAfterKind, wellFormedUtf8 } from './key-layout.ts';
 
 const SESSION = 0x01;
 const MEMBER = 0x02;
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export interface KeyRange {
-  readonly gte: Uint8Array;
-  readonly lt: Uint8Array;
-}
 
 /** The key prefix shared by every key of session `id` and by nothing else. */
 export function sessionPrefix(id: string): Uint8Array {
@@ -27,20 +20,20 @@ export function sessionPrefix(id: string): Uint8Array {
 }
 
 export function sessionKey(prefix: Uint8Array): Uint8Array {
-  return concat(prefix, SESSION, new Uint8Array(0));
+  return kindKey(prefix, SESSION);
 }
 
 export function memberKey(prefix: Uint8Array, userId: string): Uint8Array {
-  return concat(prefix, MEMBER, wellFormedUtf8(userId, 'user id'));
+  return kindKey(prefix, MEMBER, wellFormedUtf8(userId, 'user id'));
 }
 
 /** Exactly the member keys of one session. */
 export function memberRange(prefix: Uint8Array): KeyRange {
-  return { gte: concat(prefix, MEMBER, new Uint8Array(0)), lt: concat(prefix, MEMBER + 1, new Uint8Array(0)) };
+  return kindRange(prefix, MEMBER);
 }
 
 export function userIdOfMemberKey(prefix: Uint8Array, key: Uint8Array): string {
-  return decoder.decode(key.subarray(prefix.byteLength + 1));
+  return textAfterKind(prefix, key);
 }
 
 export function secretKey(name: string): Uint8Array {
@@ -48,13 +41,5 @@ export function secretKey(name: string): Uint8Array {
   const key = new Uint8Array(1 + encoded.byteLength);
   key[0] = SECRET_NAMESPACE;
   key.set(encoded, 1);
-  return key;
-}
-
-function concat(prefix: Uint8Array, kind: number, rest: Uint8Array): Uint8Array {
-  const key = new Uint8Array(prefix.byteLength + 1 + rest.byteLength);
-  key.set(prefix);
-  key[prefix.byteLength] = kind;
-  key.set(rest, prefix.byteLength + 1);
   return key;
 }
