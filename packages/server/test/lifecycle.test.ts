@@ -191,93 +191,76 @@ describe('room lifecycle', () => {
   });
 });
 
-describe('compaction of a large document', () => {
-  it('[P8] its snapshot is rewritten only once the edits since weigh as much as the snapshot', async () => {
-    let snapshots = 0;
-    const running = await startServer({
-      compaction: { afterUpdates: 10_000, afterBytes: 16 * 1024 },
-      onCompactionSnapshotWritten: () => {
-        snapshots++;
-      },
-    });
-    cleanups.push(() => running.dispose());
-    const p = connectProvider(running.wsUrl, 'big-campaign', new Y.Doc(), { sidecar: true });
-    cleanups.push(() => p.destroy());
-    await synced(p);
-    const text = p.doc.getText('notes');
-    const edit = async (count: number, bytes: number) => {
+/** A server that counts the compaction snapshots it writes, and one synced client in `room`. */
+async function countingCompactions(compaction: { afterUpdates: number; afterBytes: number }, room: string) {
+  let snapshots = 0;
+  const running = await startServer({
+    compaction,
+    onCompactionSnapshotWritten: () => {
+      snapshots++;
+    },
+  });
+  cleanups.push(() => running.dispose());
+  const p = connectProvider(running.wsUrl, room, new Y.Doc(), { sidecar: true });
+  cleanups.push(() => p.destroy());
+  await synced(p);
+  return {
+    p,
+    snapshots: () => snapshots,
+    /** Makes `count` edits, each saved before the next, then gives a compaction they started time to finish. */
+    async edits(count: number, edit: (i: number) => void): Promise<void> {
       for (let i = 0; i < count; i++) {
-        text.insert(text.length, 'n'.repeat(bytes));
+        edit(i);
         await waitFor(() => allSaved(p), 10_000, 'saved');
       }
       await new Promise((r) => setTimeout(r, 50));
-    };
+    },
+    /** The document as the store's rows rebuild it. */
+    async stored(): Promise<Y.Doc> {
+      const doc = new Y.Doc();
+      for (const row of (await running.store.loadDoc(room)).rows) Y.applyUpdate(doc, row.data);
+      return doc;
+    },
+  };
+}
+
+describe('compaction of a large document', () => {
+  it('[P8] its snapshot is rewritten only once the edits since weigh as much as the snapshot', async () => {
+    const room = await countingCompactions({ afterUpdates: 10_000, afterBytes: 16 * 1024 }, 'big-campaign');
+    const text = room.p.doc.getText('notes');
+    const edit = (count: number, bytes: number) => room.edits(count, () => text.insert(text.length, 'n'.repeat(bytes)));
     await edit(2, 100 * 1024);
-    expect(snapshots).toBe(1);
+    expect(room.snapshots()).toBe(1);
     // 80 KB of edits on a ~200 KB snapshot: rewriting it now would write 200 KB to save 80.
     await edit(20, 4 * 1024);
-    expect(snapshots).toBe(1);
+    expect(room.snapshots()).toBe(1);
     await edit(40, 4 * 1024);
-    expect(snapshots).toBe(2);
-    const stored = await running.store.loadDoc('big-campaign');
-    const doc = new Y.Doc();
-    for (const row of stored.rows) Y.applyUpdate(doc, row.data);
-    expect(doc.getText('notes').length).toBe(text.length);
+    expect(room.snapshots()).toBe(2);
+    expect((await room.stored()).getText('notes').length).toBe(text.length);
   });
 });
 
 describe('compaction of a large document under small edits', () => {
   it('[P8] the row limit rewrites a large snapshot only once the rows weigh an eighth of it, or number 20 × the limit', async () => {
-    let snapshots = 0;
-    const running = await startServer({
-      compaction: { afterUpdates: 5, afterBytes: 16 * 1024 },
-      onCompactionSnapshotWritten: () => {
-        snapshots++;
-      },
-    });
-    cleanups.push(() => running.dispose());
-    const p = connectProvider(running.wsUrl, 'campaign-in-play', new Y.Doc(), { sidecar: true });
-    cleanups.push(() => p.destroy());
-    await synced(p);
-    const settle = async () => {
-      await waitFor(() => allSaved(p), 10_000, 'saved');
-      await new Promise((r) => setTimeout(r, 50));
-    };
-    const text = p.doc.getText('notes');
-    for (let i = 0; i < 2; i++) {
-      text.insert(text.length, 'n'.repeat(100 * 1024));
-      await settle();
-    }
-    expect(snapshots).toBe(1);
+    const room = await countingCompactions({ afterUpdates: 5, afterBytes: 16 * 1024 }, 'campaign-in-play');
+    const text = room.p.doc.getText('notes');
+    await room.edits(2, () => text.insert(text.length, 'n'.repeat(100 * 1024)));
+    expect(room.snapshots()).toBe(1);
     // Token moves of a few dozen bytes each: 50 rows, ten times the limit, weigh about 1.5 KB of a ~200 KB snapshot.
-    const token = p.doc.getMap('token');
-    const move = async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        token.set('x', i);
-        await waitFor(() => allSaved(p), 10_000, 'saved');
-      }
-      await settle();
-    };
+    const token = room.p.doc.getMap('token');
+    const move = (count: number) => room.edits(count, (i) => token.set('x', i));
     await move(50);
-    expect(snapshots).toBe(1);
+    expect(room.snapshots()).toBe(1);
     // At 20 × the limit (100 rows) the snapshot is rewritten anyway.
     await move(55);
-    expect(snapshots).toBe(2);
+    expect(room.snapshots()).toBe(2);
     // Notes of 4 KB: five rows (the limit) weigh 20 KB, under an eighth of the ~200 KB snapshot; seven weigh 28 KB.
-    const note = async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        text.insert(text.length, 'm'.repeat(4 * 1024));
-        await waitFor(() => allSaved(p), 10_000, 'saved');
-      }
-      await settle();
-    };
+    const note = (count: number) => room.edits(count, () => text.insert(text.length, 'm'.repeat(4 * 1024)));
     await note(5);
-    expect(snapshots).toBe(2);
+    expect(room.snapshots()).toBe(2);
     await note(2);
-    expect(snapshots).toBe(3);
-    const stored = await running.store.loadDoc('campaign-in-play');
-    const doc = new Y.Doc();
-    for (const row of stored.rows) Y.applyUpdate(doc, row.data);
+    expect(room.snapshots()).toBe(3);
+    const doc = await room.stored();
     expect(doc.getText('notes').length).toBe(text.length);
     expect(doc.getMap('token').get('x')).toBe(54);
   });
