@@ -36,16 +36,18 @@ export class BatchedReads {
 
   /** Starts every socket reading; after this turn's I/O they stop again. */
   private burst(): void {
-    for (const socket of this.sockets) {
-      const handle = handleOf(socket);
-      if (handle && !handle.reading) {
-        handle.reading = true;
-        handle.readStart();
-      }
-    }
+    for (const socket of this.sockets) this.start(socket);
     setImmediate(() => {
       for (const socket of this.sockets) this.stop(socket);
     });
+  }
+
+  private start(socket: Socket): void {
+    const handle = handleOf(socket);
+    // A destroyed socket has no handle left; the check only says so.
+    if (!handle || handle.reading || socket.destroyed) return;
+    handle.reading = true;
+    handle.readStart();
   }
 
   private stop(socket: Socket): void {
@@ -57,13 +59,7 @@ export class BatchedReads {
 
   close(): void {
     clearInterval(this.timer);
-    for (const socket of this.sockets) {
-      const handle = handleOf(socket);
-      if (handle && !handle.reading && !socket.destroyed) {
-        handle.reading = true;
-        handle.readStart();
-      }
-    }
+    for (const socket of this.sockets) this.start(socket);
     this.sockets.clear();
   }
 }
