@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderReport } from './report/markdown-report.ts';
 import { renderP99Chart } from './report/p99-chart.ts';
 import { LATEST, readResults } from './report/results-file.ts';
+import { webSectionOf, withWebSection } from './web/web-report.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = 'benchmarks-fanout-p99.svg';
@@ -29,7 +30,10 @@ function main(): void {
     resultsFile: `bench/results/${basename(input)}`,
     chartFile: fanout ? CHART : undefined,
   });
-  writeFileSync(join(outDir, 'benchmarks.md'), markdown);
+  // The browser app's section is bench/src/web/run-web.ts's: kept as it is.
+  const target = join(outDir, 'benchmarks.md');
+  const web = existsSync(target) ? webSectionOf(readFileSync(target, 'utf8')) : null;
+  writeFileSync(target, web === null ? markdown : withWebSection(markdown, web));
   console.log(`wrote ${relative(process.cwd(), join(outDir, 'benchmarks.md'))}${fanout ? ` and ${CHART}` : ''}`);
 }
 

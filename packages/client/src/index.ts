@@ -16,6 +16,7 @@ export {
   type CreatedSession,
   type SessionInfo,
   type SessionMember,
+  type SessionSummary,
   type LoggedEvent,
   type RedactedEvent,
   isRedacted,

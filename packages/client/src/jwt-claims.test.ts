@@ -5,8 +5,8 @@ const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stri
 const jwt = (payload: unknown) => `${b64url({ alg: 'HS256' })}.${b64url(payload)}.sig`;
 
 describe('decodeJwtClaims', () => {
-  it('[EQ10] reads sub and exp without verifying, UTF-8 included', () => {
-    expect(decodeJwtClaims(jwt({ sub: 'dev-abc', exp: 1767225600, name: 'Mira' }))).toEqual({ sub: 'dev-abc', exp: 1767225600 });
+  it('[EQ10] reads sub, name and exp without verifying, UTF-8 included', () => {
+    expect(decodeJwtClaims(jwt({ sub: 'dev-abc', exp: 1767225600, name: 'Mira', role: 'gm' }))).toEqual({ sub: 'dev-abc', exp: 1767225600, name: 'Mira' });
     expect(decodeJwtClaims(jwt({ sub: 'zoë-ñ' }))).toEqual({ sub: 'zoë-ñ' });
     expect(decodeJwtClaims(jwt({ exp: 5 }))).toEqual({ exp: 5 });
   });
@@ -16,7 +16,7 @@ describe('decodeJwtClaims', () => {
       expect(decodeJwtClaims(token)).toBeNull();
     }
     // Claims of the wrong type are left out rather than trusted.
-    expect(decodeJwtClaims(jwt({ sub: 42, exp: 'soon' }))).toEqual({});
+    expect(decodeJwtClaims(jwt({ sub: 42, exp: 'soon', name: 7 }))).toEqual({});
     expect(decodeJwtClaims(jwt({ sub: '' }))).toEqual({});
   });
 });

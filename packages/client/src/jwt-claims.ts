@@ -1,6 +1,8 @@
-/** The claims a client reads from its own token: who it is, and until when. */
+/** The claims a client reads from its own token: who it is, what to call them, and until when. */
 export interface JwtClaims {
   readonly sub?: string;
+  /** Display name (the `name` claim), for a UI to greet its user by. */
+  readonly name?: string;
   /** Seconds since the epoch. */
   readonly exp?: number;
 }
@@ -37,9 +39,10 @@ export function decodeJwtClaims(token: string): JwtClaims | null {
     return null;
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  const { sub, exp } = payload as { sub?: unknown; exp?: unknown };
+  const { sub, name, exp } = payload as { sub?: unknown; name?: unknown; exp?: unknown };
   return {
     ...(typeof sub === 'string' && sub.length > 0 ? { sub } : {}),
+    ...(typeof name === 'string' && name.length > 0 ? { name } : {}),
     ...(typeof exp === 'number' && Number.isFinite(exp) ? { exp } : {}),
   };
 }

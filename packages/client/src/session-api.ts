@@ -36,10 +36,23 @@ export interface SessionInfo {
   readonly joinCode?: string;
 }
 
+/** A session as listed for one of its members ([API10]). */
+export interface SessionSummary {
+  readonly id: string;
+  readonly name: string;
+  /** The caller's role. */
+  readonly role: SessionRole;
+  readonly createdAt: number;
+  /** When the caller joined (created, for its GM). */
+  readonly joinedAt: number;
+}
+
 export interface SessionMember {
   readonly userId: string;
   readonly role: SessionRole;
   readonly joinedAt: number;
+  /** The display name the member signed in with, when the server knows it. */
+  readonly name?: string;
 }
 
 /** A log entry as the REST API shows it ([EL7]): the event with its status. */
@@ -145,6 +158,12 @@ export class SessionApi {
   /** Creates a session with the caller as its GM. */
   createSession(name: string): Promise<ApiResult<CreatedSession>> {
     return this.#call('POST', '/api/sessions', { name }, has<CreatedSession>('id', 'joinCode'));
+  }
+
+  /** The sessions the caller belongs to, most recently joined first ([API10]). */
+  async listSessions(): Promise<ApiResult<readonly SessionSummary[]>> {
+    const res = await this.#call('GET', '/api/sessions', undefined, has<{ sessions: SessionSummary[] }>('sessions'));
+    return res.ok ? { ...res, data: res.data.sessions } : res;
   }
 
   joinSession(sessionId: string, joinCode: string): Promise<ApiResult<{ role: SessionRole }>> {

@@ -20,3 +20,4 @@ export { resolveConflict } from './conflicts.ts';
 export { validateStateChange } from './state-change.ts';
 export { isCriticalEvent, characterDeaths, type CharacterDeath } from './critical.ts';
 export { MAX_AREA_TARGETS, SAVE_POOL_SIZE } from './area-targets.ts';
+export { BESTIARY, CHARACTER_TEMPLATES, type BestiaryEntry, type CharacterTemplate } from './bestiary.ts';

@@ -1,0 +1,81 @@
+import { useClientEvent, useSessionClient, useSessionInfo, useSyncState, useView } from '@dungeon-lab/client-react';
+import { type ReactNode, useEffect, useMemo } from 'react';
+import { useIdentity as useTabIdentity } from '../app/identity.ts';
+import { toast } from '../app/toasts.ts';
+import { Board } from './Board.tsx';
+import { HelpDialog } from './HelpDialog.tsx';
+import { RefusalNotice } from './RefusalNotice.tsx';
+import { Sidebar } from './Sidebar.tsx';
+import { Toolbar } from './Toolbar.tsx';
+import { TopBar } from './TopBar.tsx';
+import { colorFor } from './colors.ts';
+import { PresencePublisher } from './presence.ts';
+import { readScene, sceneNeedsSetup } from './scene.ts';
+import { TableCtx, type TableContext } from './table-context.ts';
+import { updateScene } from './table-edits.ts';
+import { useTableUi } from './table-ui.ts';
+import { useTableShortcuts } from './use-table-shortcuts.ts';
+import { useViewer } from './use-role.ts';
+
+export function TableScreen({ sessionId }: { readonly sessionId: string }): ReactNode {
+  const client = useSessionClient();
+  const name = useTabIdentity((s) => s.identity?.name ?? 'Someone');
+  const { userId, isGm } = useViewer();
+  const awareness = client.awareness('table');
+  const presence = useMemo(() => new PresencePublisher(awareness, { id: userId, name, color: colorFor(userId), gm: isGm }), [awareness, userId, name, isGm]);
+  useEffect(() => () => presence.dispose(), [presence]);
+  // Others see what this user has selected (a ring in their colour): one place publishes every change of it.
+  useEffect(() => useTableUi.subscribe((s, prev) => s.selection !== prev.selection && presence.publish({ selection: s.selection })), [presence]);
+  const ctx = useMemo<TableContext>(() => ({ sessionId, presence, selfClientId: () => awareness.clientID }), [sessionId, presence, awareness]);
+
+  useServerNotices();
+  useSceneSetup();
+  useTableShortcuts();
+
+  return (
+    <TableCtx.Provider value={ctx}>
+      <div className="table-screen">
+        <TopBar />
+        <div className="table-body">
+          <Toolbar />
+          <Board />
+          <Sidebar />
+        </div>
+        <HelpDialog />
+        <RefusalNotice />
+      </div>
+    </TableCtx.Provider>
+  );
+}
+
+/** Refused edits and rejected intents become toasts that say why; the board itself shows the server's state again. */
+function useServerNotices(): void {
+  useClientEvent('write-denied', ({ reason }) =>
+    toast({ tone: 'error', title: 'The server refused your change', detail: `${reason} The table shows the server’s version again.` }),
+  );
+  const client = useSessionClient();
+  useEffect(
+    () =>
+      client.intents.on('rejected', ({ reason, detail }) => {
+        toast({ tone: 'error', title: 'Action rejected', detail: detail ?? reason });
+      }),
+    [client],
+  );
+}
+
+/**
+ * A new session has no scene settings: the GM's client writes the defaults
+ * (named after the session) once it has the server's document, so it never
+ * overwrites settings it has not seen yet.
+ */
+function useSceneSetup(): void {
+  const client = useSessionClient();
+  const { isGm } = useViewer();
+  const synced = useSyncState('table') === 'SYNCED';
+  const needsSetup = useView((v) => sceneNeedsSetup(v.scene));
+  const info = useSessionInfo();
+  useEffect(() => {
+    if (!isGm || !synced || !needsSetup) return;
+    updateScene(client.doc('table'), { ...readScene(undefined), name: info?.name ?? 'Scene' });
+  }, [client, isGm, synced, needsSetup, info]);
+}

@@ -1,0 +1,238 @@
+import { shallowEqual, useAwareness, useSessionClient, useView } from '@dungeon-lab/client-react';
+import type { JsonObject, JsonValue } from '@dungeon-lab/events';
+import { type KeyboardEvent, type PointerEvent, type ReactNode, memo, useMemo, useRef } from 'react';
+import { countTokenRender } from '../app/test-hook.ts';
+import { toast } from '../app/toasts.ts';
+import type { AwarenessStates } from '@dungeon-lab/client-react';
+import { tokenGone } from './Board.tsx';
+import { useBoardFrame } from './board-frame.ts';
+import { type Point, snapCentre } from './geometry.ts';
+import { useGestures } from './local-drag.ts';
+import { readPresence } from './presence.ts';
+import type { SceneSettings } from './scene.ts';
+import { useTable } from './table-context.ts';
+import { moveToken } from './table-edits.ts';
+import { useTableUi } from './table-ui.ts';
+import { type TokenFace, canMove, showsHp, tokenFace } from './tokens.ts';
+import { useViewer } from './use-role.ts';
+
+const CLICK_SLOP_PX = 4;
+
+/** A member of a root map of the view (`/tokens/{id}`), as it is: the view keeps unchanged entities by identity. */
+export function entity(view: JsonObject, root: string, id: string | null): JsonValue | undefined {
+  if (id === null) return undefined;
+  const map = view[root];
+  return typeof map === 'object' && map !== null && !Array.isArray(map) ? map[id] : undefined;
+}
+
+interface RemoteDrag {
+  readonly at: Point;
+  readonly name: string;
+  readonly color: string;
+}
+
+function remoteDragOf(states: AwarenessStates, tokenId: string, self: number): RemoteDrag | null {
+  for (const [clientId, state] of states) {
+    if (clientId === self) continue;
+    const p = readPresence(state);
+    if (p?.drag?.tokenId === tokenId) return { at: p.drag.at, name: p.user.name, color: p.user.color };
+  }
+  return null;
+}
+
+const sameDrag = (a: RemoteDrag | null, b: RemoteDrag | null) =>
+  a === b || (a !== null && b !== null && a.at.x === b.at.x && a.at.y === b.at.y && a.name === b.name && a.color === b.color);
+
+/** Colours of the other people who have this token selected. */
+function watchersOf(states: AwarenessStates, tokenId: string, self: number): readonly string[] {
+  const colors: string[] = [];
+  for (const [clientId, state] of states) {
+    if (clientId === self) continue;
+    const p = readPresence(state);
+    if (p?.selection.includes(tokenId)) colors.push(p.user.color);
+  }
+  return colors;
+}
+
+function describe(face: TokenFace, hpShown: boolean): string {
+  const parts = [face.name];
+  if (face.dead) parts.push('dead');
+  else if (hpShown && face.hp) parts.push(`${face.hp.value} of ${face.hp.max} hit points${face.hp.temp > 0 ? ` plus ${face.hp.temp} temporary` : ''}`);
+  if (face.conditions.length > 0) parts.push(face.conditions.join(', '));
+  return parts.join(', ');
+}
+
+interface Press {
+  readonly pointerId: number;
+  readonly start: { readonly x: number; readonly y: number };
+  readonly grab: Point;
+  readonly from: Point;
+  readonly movable: boolean;
+  moved: boolean;
+}
+
+/**
+ * One token: a real button (named for screen readers and tests), drawn at its
+ * place in the document — or where someone is dragging it right now. Drag
+ * moves it with snapping and a live ruler; the drop is one free edit. It
+ * re-renders only when its own record, its actor, or a drag or selection of
+ * it changes.
+ */
+export const Token = memo(function Token({ id, scene }: { readonly id: string; readonly scene: SceneSettings }): ReactNode {
+  countTokenRender(id);
+  const client = useSessionClient();
+  const { presence, selfClientId } = useTable();
+  const frame = useBoardFrame();
+  const { userId, isGm } = useViewer();
+  const token = useView((v) => entity(v, 'tokens', id));
+  const actorId = typeof token === 'object' && token !== null && !Array.isArray(token) && typeof token.actorId === 'string' ? token.actorId : null;
+  const actor = useView((v) => entity(v, 'actors', actorId));
+  const face = useMemo(() => tokenFace(id, token, actor), [id, token, actor]);
+  const localDrag = useGestures((s) => (s.drag?.tokenId === id ? s.drag : null));
+  const remoteDrag = useAwareness('table', (states) => remoteDragOf(states, id, selfClientId()), sameDrag);
+  const watchers = useAwareness('table', (states) => watchersOf(states, id, selfClientId()), shallowEqual);
+  const selected = useTableUi((s) => s.selection.includes(id));
+  const press = useRef<Press | null>(null);
+  if (face === null) return null;
+
+  const movable = canMove(face, userId, isGm);
+  const hpShown = showsHp(face, userId, isGm);
+  const at = localDrag?.at ?? remoteDrag?.at ?? face;
+  const px = scene.cellPx;
+  const side = face.size * px;
+
+  const onPointerDown = (e: PointerEvent<HTMLButtonElement>) => {
+    const ui = useTableUi.getState();
+    // Gestures of the board (pan with space or the middle button, pings, rulers, placing) pass through tokens.
+    if (e.button !== 0 || e.altKey || frame.spaceHeld() || ui.tool !== 'select' || ui.placing !== null) return;
+    e.stopPropagation();
+    const additive = e.shiftKey || e.metaKey || e.ctrlKey;
+    const selection = additive ? (selected ? ui.selection.filter((s) => s !== id) : [...ui.selection, id]) : selected ? ui.selection : [id];
+    ui.select(selection);
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const pointer = frame.toCells(e.clientX, e.clientY);
+    press.current = { pointerId: e.pointerId, start: { x: e.clientX, y: e.clientY }, grab: { x: pointer.x - face.x, y: pointer.y - face.y }, from: { x: face.x, y: face.y }, movable, moved: false };
+  };
+
+  const onPointerMove = (e: PointerEvent<HTMLButtonElement>) => {
+    const p = press.current;
+    if (p === null || p.pointerId !== e.pointerId) return;
+    if (!p.moved && Math.hypot(e.clientX - p.start.x, e.clientY - p.start.y) < CLICK_SLOP_PX) return;
+    if (!p.moved && !p.movable) {
+      p.moved = true;
+      toast({ tone: 'info', title: `You cannot move ${face.name}`, detail: 'Only the game master and the player it belongs to can move it.' });
+      return;
+    }
+    if (!p.movable) return;
+    p.moved = true;
+    const pointer = frame.toCells(e.clientX, e.clientY);
+    const centre = { x: pointer.x - p.grab.x, y: pointer.y - p.grab.y };
+    const snapped = snapCentre(centre, face.size, scene.width, scene.height);
+    useGestures.getState().setDrag({ tokenId: id, at: centre, snapped, from: p.from, size: face.size });
+    presence.publish({ drag: { tokenId: id, at: snapped, from: p.from } });
+  };
+
+  const finish = (commit: boolean) => {
+    const p = press.current;
+    press.current = null;
+    const drag = useGestures.getState().drag;
+    if (drag?.tokenId !== id) return;
+    useGestures.getState().setDrag(null);
+    presence.publish({ drag: null }, { flush: true });
+    if (!commit || !p?.moved) return;
+    if (drag.snapped.x === p.from.x && drag.snapped.y === p.from.y) return;
+    if (!moveToken(client.doc('table'), id, drag.snapped)) tokenGone(face.name);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
+    if (e.key === 'Escape' && useGestures.getState().drag?.tokenId === id) {
+      e.stopPropagation();
+      return finish(false);
+    }
+    const step = ARROWS[e.key];
+    if (step === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (!movable) {
+      toast({ tone: 'info', title: `You cannot move ${face.name}`, detail: 'Only the game master and the player it belongs to can move it.' });
+      return;
+    }
+    const to = snapCentre({ x: face.x + step.x, y: face.y + step.y }, face.size, scene.width, scene.height);
+    if ((to.x !== face.x || to.y !== face.y) && !moveToken(client.doc('table'), id, to)) tokenGone(face.name);
+  };
+
+  const classes = ['token', `kind-${face.kind ?? 'object'}`];
+  if (selected) classes.push('selected');
+  if (localDrag) classes.push('dragging');
+  if (remoteDrag) classes.push('remote-dragging');
+  if (movable) classes.push('movable');
+  if (face.dead) classes.push('dead');
+  const hpRatio = face.hp ? Math.max(0, Math.min(1, face.hp.value / face.hp.max)) : 0;
+  const ring = watchers.length > 0 ? watchers.map((c, i) => `0 0 0 ${3 + i * 3}px ${c}`).join(', ') : undefined;
+
+  return (
+    <button
+      type="button"
+      className={classes.join(' ')}
+      style={{
+        transform: `translate(${(at.x - face.size / 2) * px}px, ${(at.y - face.size / 2) * px}px)`,
+        width: side,
+        height: side,
+        ['--token-color' as string]: face.color,
+        ...(ring ? { ['--watchers' as string]: ring } : {}),
+      }}
+      aria-label={describe(face, hpShown)}
+      aria-pressed={selected}
+      aria-describedby={movable ? undefined : 'token-not-movable'}
+      data-token-id={id}
+      data-x={face.x}
+      data-y={face.y}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={() => finish(true)}
+      onPointerCancel={() => finish(false)}
+      onLostPointerCapture={() => finish(true)}
+      onKeyDown={onKeyDown}
+      onClick={(e) => {
+        // Keyboard activation (Enter, Space) selects; pointer presses were handled on the way down.
+        if (e.detail !== 0) return;
+        useTableUi.getState().select(selected ? [] : [id]);
+      }}
+    >
+      <span className="token-face" style={{ fontSize: Math.max(10, side * 0.32) }}>
+        {face.initials}
+      </span>
+      {hpShown && face.hp && (
+        <span className="hp-bar" aria-hidden="true">
+          <span className={`hp-fill${hpRatio <= 0.5 ? ' bloodied' : ''}`} style={{ width: `${hpRatio * 100}%` }} />
+          {face.hp.temp > 0 && <span className="hp-temp" />}
+        </span>
+      )}
+      {face.conditions.length > 0 && (
+        <span className="token-conditions" aria-hidden="true">
+          {face.conditions.slice(0, 3).map((c) => (
+            <span key={c} className="condition" title={c}>
+              {c.slice(0, 3)}
+            </span>
+          ))}
+          {face.conditions.length > 3 && <span className="condition">+{face.conditions.length - 3}</span>}
+        </span>
+      )}
+      <span className="token-name" aria-hidden="true">
+        {face.name}
+      </span>
+      {remoteDrag && (
+        <span className="drag-tag" style={{ background: remoteDrag.color }} aria-hidden="true">
+          {remoteDrag.name}
+        </span>
+      )}
+    </button>
+  );
+});
+
+const ARROWS: Readonly<Record<string, Point>> = {
+  ArrowLeft: { x: -1, y: 0 },
+  ArrowRight: { x: 1, y: 0 },
+  ArrowUp: { x: 0, y: -1 },
+  ArrowDown: { x: 0, y: 1 },
+};

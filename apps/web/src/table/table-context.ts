@@ -1,0 +1,17 @@
+import { createContext, useContext } from 'react';
+import type { PresencePublisher } from './presence.ts';
+
+export interface TableContext {
+  readonly sessionId: string;
+  readonly presence: PresencePublisher;
+  /** This client's Yjs id in the table room: its own awareness state is not someone else's. */
+  readonly selfClientId: () => number;
+}
+
+export const TableCtx = createContext<TableContext | null>(null);
+
+export function useTable(): TableContext {
+  const ctx = useContext(TableCtx);
+  if (ctx === null) throw new Error('useTable needs the table screen above it');
+  return ctx;
+}

@@ -1,0 +1,109 @@
+import { type JsonObject, JsonPatchError, type JsonPatchOp, TABLE_DOC_SCHEMA, applyPatchToDoc } from '@dungeon-lab/events';
+import type { BestiaryEntry, CharacterTemplate } from '@dungeon-lab/plugin-dnd5e';
+import type * as Y from 'yjs';
+import type { Point } from './geometry.ts';
+import { type SceneSettings } from './scene.ts';
+
+/**
+ * The origin of this user's own edits of the table. Transactions under it are
+ * local (the client counts them as pending until the server saves them) and
+ * are what an undo history will track; remote and persistence updates carry
+ * other origins.
+ */
+export const USER_EDIT: unique symbol = Symbol('dungeon-lab user edit');
+
+/**
+ * Free edits are JSON Patch over the document: values become nested Y.Maps
+ * ([EM5]) so each field can change alone. False when the patch no longer fits
+ * the document (someone deleted the token meanwhile): nothing was written.
+ */
+function edit(doc: Y.Doc, ops: readonly JsonPatchOp[]): boolean {
+  if (ops.length === 0) return true;
+  try {
+    doc.transact(() => applyPatchToDoc(doc, TABLE_DOC_SCHEMA, ops), USER_EDIT);
+    return true;
+  } catch (err) {
+    if (err instanceof JsonPatchError) return false;
+    throw err;
+  }
+}
+
+const set = (path: string, value: JsonObject[string]): JsonPatchOp => ({ op: 'add', path, value });
+
+function newId(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+/** A token's new place (write rule W3: the GM or one of its controllers). */
+export function moveToken(doc: Y.Doc, tokenId: string, to: Point): boolean {
+  return edit(doc, [set(`/tokens/${tokenId}/x`, to.x), set(`/tokens/${tokenId}/y`, to.y)]);
+}
+
+/** The next free "Goblin 3" among the names already on the table. */
+export function nextName(base: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  for (let n = 1; ; n++) if (!used.has(`${base} ${n}`)) return `${base} ${n}`;
+}
+
+/** A creature from the bestiary: its own actor (its own hit points) and a token on it. */
+export function placeMonster(doc: Y.Doc, entry: BestiaryEntry, at: Point, name: string): string {
+  const actorId = newId('a');
+  const tokenId = newId('t');
+  edit(doc, [set(`/actors/${actorId}`, { ...entry.actor, name }), set(`/tokens/${tokenId}`, { actorId, x: at.x, y: at.y, size: entry.size })]);
+  return tokenId;
+}
+
+/** A player character from a template, controlled by `ownerId` (or the GM when null), with a token at `at`. */
+export function createCharacter(doc: Y.Doc, template: CharacterTemplate, name: string, ownerId: string | null, at: Point): string {
+  const actorId = newId('a');
+  const tokenId = newId('t');
+  edit(doc, [
+    set(`/actors/${actorId}`, { ...template.actor, name, ...(ownerId === null ? {} : { ownerId }) }),
+    set(`/tokens/${tokenId}`, { actorId, x: at.x, y: at.y, size: 1 }),
+  ]);
+  return tokenId;
+}
+
+/** Another token on an existing actor (a character put back on the map). */
+export function placeActorToken(doc: Y.Doc, actorId: string, at: Point): string {
+  const tokenId = newId('t');
+  edit(doc, [set(`/tokens/${tokenId}`, { actorId, x: at.x, y: at.y, size: 1 })]);
+  return tokenId;
+}
+
+/** Hands a character to a player (null: back to the GM). */
+export function assignActor(doc: Y.Doc, actorId: string, ownerId: string | null, view: JsonObject): boolean {
+  const actor = (view.actors as Record<string, JsonObject> | undefined)?.[actorId];
+  if (actor === undefined) return false;
+  if (ownerId === null) return actor.ownerId === undefined || edit(doc, [{ op: 'remove', path: `/actors/${actorId}/ownerId` }]);
+  return edit(doc, [set(`/actors/${actorId}/ownerId`, ownerId)]);
+}
+
+/**
+ * Takes tokens off the table. A monster's actor goes with its last token (it
+ * was made for it); a character's actor stays, so the character can be put
+ * back without losing its sheet.
+ */
+export function deleteTokens(doc: Y.Doc, tokenIds: readonly string[], view: JsonObject): boolean {
+  const tokens = (view.tokens ?? {}) as Record<string, JsonObject>;
+  const actors = (view.actors ?? {}) as Record<string, JsonObject>;
+  const removed = new Set(tokenIds.filter((id) => tokens[id] !== undefined));
+  const ops: JsonPatchOp[] = [...removed].map((id) => ({ op: 'remove', path: `/tokens/${id}` }));
+  const orphaned = new Set<string>();
+  for (const id of removed) {
+    const actorId = tokens[id]?.actorId;
+    if (typeof actorId !== 'string' || actors[actorId]?.kind !== 'npc') continue;
+    const stillUsed = Object.entries(tokens).some(([other, t]) => !removed.has(other) && t.actorId === actorId);
+    if (!stillUsed) orphaned.add(actorId);
+  }
+  for (const actorId of orphaned) ops.push({ op: 'remove', path: `/actors/${actorId}` });
+  return edit(doc, ops);
+}
+
+/** Writes the scene's settings (the GM's stage, write rule W9). */
+export function updateScene(doc: Y.Doc, patch: Partial<SceneSettings>): boolean {
+  return edit(
+    doc,
+    Object.entries(patch).map(([key, value]) => set(`/scene/${key}`, value as JsonObject[string])),
+  );
+}

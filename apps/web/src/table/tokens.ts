@@ -1,0 +1,81 @@
+import type { JsonObject, JsonValue } from '@dungeon-lab/events';
+import { colorFor, initialsOf } from './colors.ts';
+
+/** What the board shows of one token: its record under `/tokens/{id}` and its actor's public fields. */
+export interface TokenFace {
+  readonly id: string;
+  readonly name: string;
+  readonly initials: string;
+  readonly color: string;
+  readonly x: number;
+  readonly y: number;
+  readonly size: number;
+  readonly actorId: string | null;
+  readonly kind: 'character' | 'npc' | null;
+  /** Users who may move it besides the GM: the actor's owner, the token's `ownerId` and `controlledBy`. */
+  readonly controllers: readonly string[];
+  readonly hp: { readonly value: number; readonly max: number; readonly temp: number } | null;
+  readonly conditions: readonly string[];
+  readonly dead: boolean;
+}
+
+const asObject = (v: JsonValue | undefined): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+const asNumber = (v: JsonValue | undefined, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const asString = (v: JsonValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function readHp(actor: JsonObject | null): TokenFace['hp'] {
+  const hp = asObject(actor?.hp);
+  if (hp === null || typeof hp.value !== 'number' || typeof hp.max !== 'number' || hp.max <= 0) return null;
+  return { value: hp.value, max: hp.max, temp: asNumber(hp.temp, 0) };
+}
+
+/**
+ * A token as the board draws it. Reads defensively: a free edit can leave any
+ * shape in the document, and a malformed token still gets drawn (at 0,0,
+ * named "?") rather than breaking the board.
+ */
+export function tokenFace(id: string, token: JsonValue | undefined, actorValue: JsonValue | undefined): TokenFace | null {
+  const t = asObject(token);
+  if (t === null) return null;
+  const actor = asObject(actorValue);
+  const name = asString(t.name) ?? asString(actor?.name) ?? '?';
+  const ownerId = asString(actor?.ownerId);
+  const controllers = [
+    ...(ownerId === null ? [] : [ownerId]),
+    ...(asString(t.ownerId) === null ? [] : [t.ownerId as string]),
+    ...(Array.isArray(t.controlledBy) ? t.controlledBy.filter((u): u is string => typeof u === 'string') : []),
+  ];
+  const kind = actor?.kind === 'character' || actor?.kind === 'npc' ? actor.kind : null;
+  const size = Math.min(Math.max(Math.round(asNumber(t.size, 1)), 1), 4);
+  return {
+    id,
+    name,
+    initials: initialsOf(name),
+    // A player's tokens wear the player's colour, so the table can tell whose is whose.
+    color: asString(t.color) ?? colorFor(ownerId ?? id),
+    x: asNumber(t.x, size / 2),
+    y: asNumber(t.y, size / 2),
+    size,
+    actorId: asString(t.actorId),
+    kind,
+    controllers: [...new Set(controllers)],
+    hp: readHp(actor),
+    conditions: Array.isArray(actor?.conditions) ? actor.conditions.filter((c): c is string => typeof c === 'string') : [],
+    dead: actor?.dead === true,
+  };
+}
+
+/** Whether this user may drag the token (the server's write rule W3 says the same: the GM or a controller). */
+export function canMove(face: TokenFace, userId: string, isGm: boolean): boolean {
+  return isGm || face.controllers.includes(userId);
+}
+
+/**
+ * Whether the viewer sees the token's hit points: the GM always, a player
+ * for characters and for what they control. Monsters' health is the GM's to
+ * describe; this is table etiquette, not secrecy (the table document is
+ * readable by every member; hidden data lives in the GM document).
+ */
+export function showsHp(face: TokenFace, userId: string, isGm: boolean): boolean {
+  return isGm || face.kind === 'character' || face.controllers.includes(userId);
+}
