@@ -46,7 +46,7 @@ function mount(node: ReactNode): { root: Root; container: HTMLElement } {
 const TOKENS = 60;
 
 describe('React binding', () => {
-  it('[RB1] a remote move of one token re-renders that token only', async () => {
+  it('[BND1] a remote move of one token re-renders that token only', async () => {
     const gm = gmClient();
     await gm.whenSynced();
     gm.doc('table').transact(() => {
@@ -92,7 +92,7 @@ describe('React binding', () => {
     expect(listRenders).toBe(0);
   });
 
-  it('[RB2] under StrictMode the provider makes a client per mount and destroys each: none outlives the component', async () => {
+  it('[BND2] under StrictMode the provider makes a client per mount and destroys each: none outlives the component', async () => {
     const made: SessionClient[] = [];
     const destroyed = new Set<SessionClient>();
     let seen: SessionClient | null = null;

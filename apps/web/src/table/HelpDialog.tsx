@@ -3,20 +3,20 @@ import { Dialog } from '../app/Dialog.tsx';
 import { useTableUi } from './table-ui.ts';
 import { useViewer } from './use-role.ts';
 
-export const SHORTCUTS: readonly { readonly keys: string; readonly what: string; readonly gm?: boolean }[] = [
-  { keys: 'V', what: 'Select and move tokens' },
-  { keys: 'R', what: 'Measure distances' },
-  { keys: 'Drag empty space · Space+drag · middle button', what: 'Pan the map' },
-  { keys: 'Wheel · pinch · + and −', what: 'Zoom towards the pointer' },
-  { keys: '0', what: 'Show the whole map' },
-  { keys: 'G', what: 'Show or hide the grid' },
-  { keys: 'Alt+click', what: 'Ping: everyone sees a ripple there' },
-  { keys: 'Arrow keys', what: 'Move the focused token one cell' },
-  { keys: 'Shift+click', what: 'Add a token to the selection' },
-  { keys: 'Esc', what: 'Cancel a drag or placement, then clear the selection' },
-  { keys: 'Delete', what: 'Remove the selected tokens', gm: true },
-  { keys: 'N', what: 'New character', gm: true },
-  { keys: '?', what: 'This help' },
+export const SHORTCUTS: readonly { readonly keys: readonly string[]; readonly what: string; readonly gm?: boolean }[] = [
+  { keys: ['V'], what: 'Select and move tokens' },
+  { keys: ['R'], what: 'Measure distances' },
+  { keys: ['Drag empty space', 'Space+drag', 'Middle button'], what: 'Pan the map' },
+  { keys: ['Wheel', 'Pinch', '+', '−'], what: 'Zoom towards the pointer' },
+  { keys: ['0'], what: 'Show the whole map' },
+  { keys: ['G'], what: 'Show or hide the grid' },
+  { keys: ['Alt+click'], what: 'Ping: everyone sees a ripple there' },
+  { keys: ['←', '↑', '→', '↓'], what: 'Move the focused token one cell' },
+  { keys: ['Shift+click'], what: 'Add a token to the selection' },
+  { keys: ['Esc'], what: 'Cancel a drag or placement, then clear the selection' },
+  { keys: ['Delete'], what: 'Remove the selected tokens', gm: true },
+  { keys: ['N'], what: 'New character', gm: true },
+  { keys: ['?'], what: 'This help' },
 ];
 
 export function HelpDialog(): ReactNode {
@@ -29,9 +29,11 @@ export function HelpDialog(): ReactNode {
       <table className="shortcuts">
         <tbody>
           {SHORTCUTS.filter((s) => isGm || !s.gm).map((s) => (
-            <tr key={s.keys}>
+            <tr key={s.what}>
               <th scope="row">
-                <kbd>{s.keys}</kbd>
+                {s.keys.map((k) => (
+                  <kbd key={k}>{k}</kbd>
+                ))}
               </th>
               <td>{s.what}</td>
             </tr>

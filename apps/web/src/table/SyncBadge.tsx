@@ -12,7 +12,8 @@ interface Look {
 
 function lookOf(state: SyncState, pending: number, stuck: boolean): Look {
   const changes = pending === 1 ? '1 change' : `${pending} changes`;
-  if (state === 'OFFLINE') return { text: pending > 0 ? `Offline — ${changes} on this device` : 'Offline', tone: stuck ? 'bad' : 'warn' };
+  if (state === 'OFFLINE' && stuck) return { text: pending > 0 ? `Can’t reach the server — ${changes} on this device` : 'Can’t reach the server — retrying', tone: 'bad' };
+  if (state === 'OFFLINE') return { text: pending > 0 ? `Offline — ${changes} on this device` : 'Offline', tone: 'warn' };
   if (state === 'CONNECTING') return stuck ? { text: 'Can’t reach the server — retrying', tone: 'bad' } : { text: 'Connecting…', tone: 'busy' };
   if (state === 'SYNCING') return { text: 'Syncing…', tone: 'busy' };
   if (state === 'OUT_OF_SYNC' || state === 'RESYNCING') return { text: 'Re-syncing…', tone: 'warn' };
@@ -28,15 +29,20 @@ const STATE_NAMES: Readonly<Record<SyncState, string>> = {
   OFFLINE: 'offline',
 };
 
-/** Whether the state has stayed short of SYNCED for long. */
+/**
+ * Whether the table has not been in sync for long: reconnect attempts flip
+ * between connecting and offline, so the clock runs from the last time it
+ * was SYNCED, not from the last change of state.
+ */
 function useStuck(state: SyncState): boolean {
+  const synced = state === 'SYNCED';
   const [stuck, setStuck] = useState(false);
   useEffect(() => {
     setStuck(false);
-    if (state === 'SYNCED') return;
+    if (synced) return;
     const timer = setTimeout(() => setStuck(true), STUCK_AFTER_MS);
     return () => clearTimeout(timer);
-  }, [state]);
+  }, [synced]);
   return stuck;
 }
 
