@@ -48,9 +48,9 @@ describe('authentication', () => {
     const viaSubprotocol = client(s, { sessionId: sess.id, token: sess.users.mira!.token });
     const viaQuery = client(s, { sessionId: sess.id, token: sess.gm.token, tokenTransport: 'query' });
     await Promise.all([viaSubprotocol.whenSynced(), viaQuery.whenSynced()]);
-    expect(viaSubprotocol.provider('table').ws?.protocol).toBe('dl-v1');
-    expect(viaSubprotocol.provider('table').url).not.toContain('token=');
-    expect(viaQuery.provider('table').url).toContain(`token=${sess.gm.token}`);
+    expect(viaSubprotocol.channel('table').protocol).toBe('dl-v1');
+    expect(viaSubprotocol.channel('table').url).not.toContain('token=');
+    expect(viaQuery.channel('table').url).toContain(`token=${sess.gm.token}`);
     expect(viaSubprotocol.identity.get().userId).toBe(sess.users.mira!.userId);
     await waitForValue(viaSubprotocol.identity, (i) => i.role === 'player', 'player role');
     await waitForValue(viaQuery.identity, (i) => i.role === 'gm', 'GM role');

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -70,7 +68,7 @@ describe.each(backends)('event queue on %s persistence', (_label, factory) => {
     // Submitted after the reload: behind the restored ones.
     const d = second.intents.submit('chat:message', { text: 'three' });
     expect(second.pendingIntents.get().map((p) => p.intent.id)).toEqual([a.id, b.id, c.id, d.id]);
-    expect(second.provider('table').url).not.toMatch(/seq=/);
+    expect(second.channel('table').url).not.toMatch(/seq=/);
     await second.destroy();
   });
 });
@@ -101,11 +99,11 @@ describe('SessionClient intents', () => {
     await c.ready;
     c.connect();
     c.disconnect();
-    expect(c.provider('table').url).toMatch(/\?(?=.*extra=x)(?=.*seq=0)(?=.*dl=1)/);
-    expect(c.provider('table').url).not.toMatch(/token=/);
-    expect(c.provider('table').protocols).toEqual(['dl-v1', `dl-token.${token}`]);
-    expect(c.provider('players/dev-mira').roomname).toBe('sessions/params/players/dev-mira');
-    expect(c.provider('players/dev-mira').url).not.toMatch(/seq=/);
+    expect(c.channel('table').url).toMatch(/\?(?=.*extra=x)(?=.*seq=0)(?=.*dl=1)/);
+    expect(c.channel('table').url).not.toMatch(/token=/);
+    expect(c.channel('table').protocols).toEqual(['dl-v1', `dl-token.${token}`]);
+    expect(c.channel('players/dev-mira').room).toBe('sessions/params/players/dev-mira');
+    expect(c.channel('players/dev-mira').url).not.toMatch(/seq=/);
     await c.destroy();
 
     const q = new SessionClient({ ...base, tokenTransport: 'query', userId: 'someone-else' });
@@ -113,8 +111,8 @@ describe('SessionClient intents', () => {
     await q.ready;
     q.connect();
     q.disconnect();
-    expect(q.provider('table').url).toContain(`token=${token}`);
-    expect(q.provider('table').protocols).toEqual([]);
+    expect(q.channel('table').url).toContain(`token=${token}`);
+    expect(q.channel('table').protocols).toEqual([]);
     await q.destroy();
   });
 
@@ -139,12 +137,9 @@ function fakeJwt(claims: Record<string, unknown>): string {
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
 }
 
-/** Hands one server message to the client's table-socket handler, as y-websocket would on receipt. */
+/** Hands one server message to the client's table channel, as if its socket had delivered it. */
 function receive(c: SessionClient, msg: ProtocolMessage): void {
-  const provider = c.provider('table');
-  const decoder = decoding.createDecoder(encodeMessage(msg));
-  const type = decoding.readVarUint(decoder);
-  provider.messageHandlers[type]!(encoding.createEncoder(), decoder, provider, true, type);
+  c.channel('table').receive(encodeMessage(msg));
 }
 
 describe('acks and the overlay (frames handed to the client directly)', () => {

@@ -19,10 +19,7 @@ import {
   type LogEntry,
   type SessionRole,
 } from '@dungeon-lab/events';
-import { MessageType, RejectReason, decodeMessage, encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
-import type * as decoding from 'lib0/decoding';
-import type * as encoding from 'lib0/encoding';
-import type { WebsocketProvider } from 'y-websocket';
+import { RejectReason, type ProtocolMessage, type ProtocolMessageType } from '@dungeon-lab/protocol';
 import type * as Y from 'yjs';
 import { AuditLog, auditEntryFromLog, type AuditEntry } from './audit-log.ts';
 import { EventEmitter } from './event-emitter.ts';
@@ -35,6 +32,7 @@ import type { ApiResult } from './session-api.ts';
 import { applyPredictions, planOverlay, type OverlayItem } from './prediction-overlay.ts';
 import { createValue, type ReadableValue } from './readable-value.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
+import type { ChannelStatus, SidecarChannel } from './sidecar-channel.ts';
 
 /** The user id predictions run as while the token names none. */
 export const ANONYMOUS_USER = 'anonymous';
@@ -57,7 +55,8 @@ export interface EventLogClientOptions {
   readonly sessionId: string;
   readonly identity: () => ClientIdentity;
   readonly doc: Y.Doc;
-  readonly provider: WebsocketProvider;
+  /** The table room's connection: intents go out and the log comes in on it. */
+  readonly channel: SidecarChannel;
   readonly persistence: DocPersistence;
   readonly registry: IntentRegistry;
   readonly timing?: EventQueueTiming;
@@ -94,8 +93,6 @@ export interface EventLogEvents {
   applied: (e: { entry: LogEntry; replayed: boolean }) => void;
   error: (e: { error: unknown }) => void;
 }
-
-type MessageHandler = WebsocketProvider['messageHandlers'][number];
 
 interface AwaitingDoc extends OverlayItem {
   readonly sequence: number;
@@ -153,13 +150,9 @@ export class EventLogClient {
       this.#events.emit('decided', e);
     });
     this.#queue.events.on('change', this.#onQueueChange);
-    this.#installHandlers();
-    opts.provider.on('status', this.#onStatus);
+    this.#listen();
     opts.doc.on('update', this.#onDocUpdate);
-    this.#unsubscribes.push(
-      () => opts.provider.off('status', this.#onStatus),
-      () => opts.doc.off('update', this.#onDocUpdate),
-    );
+    this.#unsubscribes.push(() => opts.doc.off('update', this.#onDocUpdate));
   }
 
   /** Table doc JSON with the predictions of pending intents applied, in queue order ([EQ7]). */
@@ -270,7 +263,7 @@ export class EventLogClient {
   }
 
   /**
-   * The table doc was started over on the same provider (a refused write,
+   * The table doc was started over on the same channel (a refused write,
    * docs/security.md [W21]): read the fresh doc and store in its storage. The
    * queue, the log position and the view's subscribers stay.
    */
@@ -320,60 +313,38 @@ export class EventLogClient {
 
   // ---- connection -------------------------------------------------------
 
-  readonly #onStatus = ({ status }: { status: string }): void => {
-    if (status === 'connected') {
-      // The URL carried `seq`, so the server sends a catch-up unasked.
-      this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
-      // After y-websocket's sync step 1, which it sends right after this event.
-      queueMicrotask(() => {
-        if (!this.#closed && this.#opts.provider.wsconnected) this.#batch(() => this.#queue.setConnected(true));
-      });
-    } else if (status === 'disconnected') {
-      this.#catchUpUntil = 0;
-      this.#batch(() => this.#queue.setConnected(false));
-    }
+  readonly #onStatus = (status: ChannelStatus): void => {
+    if (status !== 'connected') return;
+    // The URL carried `seq`, so the server sends a catch-up unasked.
+    this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
+    // After the channel's sync step 1, which goes out right after this status.
+    queueMicrotask(() => {
+      if (!this.#closed && this.#opts.channel.status.get() === 'connected') this.#batch(() => this.#queue.setConnected(true));
+    });
+  };
+
+  /** A socket that had opened is gone; one that never opened changed nothing here. */
+  readonly #onClose = ({ opened }: { opened: boolean }): void => {
+    if (!opened) return;
+    this.#catchUpUntil = 0;
+    this.#batch(() => this.#queue.setConnected(false));
   };
 
   #sendFrame(msg: ProtocolMessage): boolean {
-    const ws = this.#opts.provider.ws;
-    if (this.#closed || !ws || !this.#opts.provider.wsconnected || ws.readyState !== 1 /* OPEN */) return false;
-    ws.send(encodeMessage(msg));
-    return true;
+    return !this.#closed && this.#opts.channel.send(msg);
   }
 
-  #installHandlers(): void {
-    const handlers = this.#opts.provider.messageHandlers;
-    const install = (type: number, handle: (msg: ProtocolMessage) => void) => {
-      const handler: MessageHandler = (_encoder: encoding.Encoder, decoder: decoding.Decoder) => {
-        const frame = decoder.arr;
-        decoder.pos = frame.length;
-        if (this.#closed) return;
-        let msg: ProtocolMessage;
-        try {
-          msg = decodeMessage(frame);
-        } catch (error) {
-          this.#events.emit('error', { error });
-          return;
-        }
-        this.#batch(() => handle(msg));
-      };
-      handlers[type] = handler;
+  #listen(): void {
+    const { channel } = this.#opts;
+    this.#unsubscribes.push(channel.status.subscribe(this.#onStatus), channel.events.on('close', this.#onClose));
+    const on = <T extends ProtocolMessageType>(type: T, handle: (msg: Extract<ProtocolMessage, { type: T }>) => void) => {
+      this.#unsubscribes.push(channel.on(type, (msg) => this.#batch(() => handle(msg))));
     };
-    install(MessageType.IntentAck, (msg) => {
-      if (msg.type === 'intent-ack') this.#onAcks(msg.acks);
-    });
-    install(MessageType.EventApplied, (msg) => {
-      if (msg.type === 'event-applied') this.#onEntries(msg.entries, false);
-    });
-    install(MessageType.CatchUpResponse, (msg) => {
-      if (msg.type === 'catch-up-response') this.#onCatchUp(msg.entries, msg.latest, msg.skipped);
-    });
-    install(MessageType.ApprovalRequested, (msg) => {
-      if (msg.type === 'approval-requested') this.#onApprovalRequested(msg.approvals);
-    });
-    install(MessageType.ApprovalResolved, (msg) => {
-      if (msg.type === 'approval-resolved') this.#onApprovalResolved(msg.resolutions);
-    });
+    on('intent-ack', (msg) => this.#onAcks(msg.acks));
+    on('event-applied', (msg) => this.#onEntries(msg.entries, false));
+    on('catch-up-response', (msg) => this.#onCatchUp(msg.entries, msg.latest, msg.skipped));
+    on('approval-requested', (msg) => this.#onApprovalRequested(msg.approvals));
+    on('approval-resolved', (msg) => this.#onApprovalResolved(msg.resolutions));
   }
 
   // ---- approvals ----------------------------------------------------------

@@ -38,7 +38,8 @@ export { refusalFromProbe, type Refusal } from './access-probe.ts';
 export { AuditLog, DEFAULT_LOG_LIMIT, auditEntryFromLog, auditEntryFromRest, type AuditEntry, type AuditSource } from './audit-log.ts';
 export { OpenApprovals } from './open-approvals.ts';
 export { GameSystems } from './game-systems.ts';
-export { DocSync, PENDING_META_KEY, isRetryable, type DocSyncOptions, type DocSyncEvents, type WebSocketConstructor } from './doc-sync.ts';
+export { DocSync, PENDING_META_KEY, isRetryable, type DocSyncOptions, type DocSyncEvents } from './doc-sync.ts';
+export { SidecarChannel, type WebSocketConstructor, type ChannelStatus, type ChannelClose, type SidecarChannelEvents } from './sidecar-channel.ts';
 export { SyncState, SYNC_EVENTS, nextSyncState, aggregateSyncState, type SyncEvent } from './sync-state.ts';
 export {
   DEFAULT_BACKOFF,

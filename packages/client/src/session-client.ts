@@ -8,13 +8,12 @@ import {
 } from '@dungeon-lab/events';
 import type { DerivedState, GameSystemPlugin, UserAction } from '@dungeon-lab/plugin-api';
 import type { Awareness } from 'y-protocols/awareness';
-import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { refusalFromProbe, type Refusal } from './access-probe.ts';
 import { auditEntryFromRest, type AuditEntry } from './audit-log.ts';
 import { resolveBackoff, type BackoffOptions, type RandomSource } from './backoff.ts';
 import { connectionCredentials, readToken, type ConnectionSettings, type TokenSource, type TokenTransport } from './connection-credentials.ts';
-import { DocSync, type WebSocketConstructor } from './doc-sync.ts';
+import { DocSync } from './doc-sync.ts';
 import type { DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
 import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming, type Submitted } from './event-log-client.ts';
@@ -26,6 +25,7 @@ import { memoryPersistence } from './memory-persistence.ts';
 import type { DocPersistenceFactory } from './persistence.ts';
 import { createValue, derivedValue, type ReadableValue, type WritableValue } from './readable-value.ts';
 import { SessionApi, isRedacted, type ApiResult, type SessionInfo } from './session-api.ts';
+import { SidecarChannel, type WebSocketConstructor } from './sidecar-channel.ts';
 import { SyncState, aggregateSyncState } from './sync-state.ts';
 import { type WriteDenial, recoverFromWriteDenials } from './write-denial-recovery.ts';
 
@@ -238,12 +238,10 @@ export class SessionClient {
       // Created before DocSync subscribes to the doc: see its constructor.
       const docPersistence = persistence(`${prefix}/${room}`, doc);
       const isTable = name === TABLE_DOC;
+      const channel = new SidecarChannel({ serverUrl, room, doc, WebSocketPolyfill: options.WebSocketPolyfill });
       const sync: DocSync = new DocSync({
-        room,
-        serverUrl,
-        doc,
+        channel,
         persistence: docPersistence,
-        WebSocketPolyfill: options.WebSocketPolyfill,
         // The table socket also says how far it has read the event log ([EQ9]).
         connection: settingsFor(isTable ? () => this.#eventLog?.connectionParams() ?? {} : () => ({})),
         probe: this.api === null ? undefined : () => this.#probe(name),
@@ -260,7 +258,7 @@ export class SessionClient {
             return role === null ? { userId } : { userId, role };
           },
           doc,
-          provider: sync.provider,
+          channel,
           persistence: docPersistence,
           registry,
           timing: options.eventQueue,
@@ -294,7 +292,7 @@ export class SessionClient {
 
     // The session (and this client's role in it) is asked for on every connection of the main doc: roles change.
     const main = this.#docs.get(TABLE_DOC) ?? this.#docs.get(this.docNames[0]!)!;
-    main.provider.on('status', ({ status }: { status: string }) => {
+    main.channel.status.subscribe((status) => {
       if (status === 'connected') void this.refreshSession();
     });
     this.#identity.subscribe(() => this.#eventLog?.refreshView());
@@ -328,17 +326,27 @@ export class SessionClient {
     return sync;
   }
 
+  /** The document now; after a refused edit it is replaced ([W21]): `docValue` tells when. */
   doc(name: string): Y.Doc {
     return this.#sync(name).doc;
   }
 
-  /** The y-websocket provider of a document (awareness, low-level hooks). */
-  provider(name: string): WebsocketProvider {
-    return this.#sync(name).provider;
+  /**
+   * The document as a value that changes when it is replaced (a refused
+   * edit, [W21], [EQ21]): what a UI binds to, e.g. with useSyncExternalStore.
+   */
+  docValue(name: string): ReadableValue<Y.Doc> {
+    return this.#sync(name).docValue;
   }
 
+  /** Presence (cursors, names) in a document's room: one object for the client's life, across doc replacements and client-id leases. */
   awareness(name: string): Awareness {
-    return this.#sync(name).provider.awareness;
+    return this.#sync(name).channel.awareness;
+  }
+
+  /** Low level, for tests and diagnostics: the connection of one document's room (`@dungeon-lab/client/internal`). */
+  channel(name: string): SidecarChannel {
+    return this.#sync(name).channel;
   }
 
   docState(name: string): ReadableValue<SyncState> {
