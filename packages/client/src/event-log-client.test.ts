@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { TABLE_DOC_SCHEMA, applyPatchToDoc, type JsonObject } from '@dungeon-lab/events';
 import { encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -128,6 +129,41 @@ describe('SessionClient intents', () => {
     expect(() => c.intents.submit('chat:message', { text: 'x', n: Number.NaN })).toThrow();
     await c.destroy();
     expect(() => c.intents.submit('chat:message', { text: 'x' })).toThrow(/destroyed/);
+  });
+});
+
+describe('the view and its structural sharing', () => {
+  it('[EQ23] a remote change renews only its path; a pending prediction copies only what it writes', async () => {
+    const c = new SessionClient(options(memoryPersistence(), 'sharing'));
+    await c.ready;
+    // A peer's doc whose edits reach the client as remote updates.
+    const peer = new Y.Doc();
+    peer.on('update', (update: Uint8Array) => Y.applyUpdate(c.doc('table'), update, 'remote'));
+    peer.transact(() =>
+      applyPatchToDoc(peer, TABLE_DOC_SCHEMA, [
+        ...['A', 'B', 'C'].map((id) => ({ op: 'add' as const, path: `/tokens/${id}`, value: { x: 1, y: 1 } })),
+        { op: 'add', path: '/actors/hero', value: { hp: { value: 3 } } },
+        { op: 'add', path: '/chat/-', value: { id: 'm1', text: 'hi' } },
+      ]),
+    );
+    type View = JsonObject & { tokens: Record<string, JsonObject>; chat: JsonObject[] };
+    const base = c.view.get() as View;
+
+    c.intents.submit('token:move', { tokenId: 'A', x: 4, y: 4 });
+    const predicted = c.view.get() as View;
+    expect(predicted.tokens.A).toMatchObject({ x: 4, y: 4 });
+    expect(predicted.tokens.B).toBe(base.tokens.B);
+    expect(predicted.actors).toBe(base.actors);
+    expect(predicted.chat).toBe(base.chat);
+
+    peer.getMap<Y.Map<number>>('tokens').get('C')!.set('x', 9);
+    const remote = c.view.get() as View;
+    expect(remote.tokens.C).toMatchObject({ x: 9 });
+    expect(remote.tokens.A).toMatchObject({ x: 4 });
+    expect(remote.tokens.B).toBe(base.tokens.B);
+    expect(remote.actors).toBe(base.actors);
+    expect(remote.chat[0]).toBe(base.chat[0]);
+    await c.destroy();
   });
 });
 

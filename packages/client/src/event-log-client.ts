@@ -6,8 +6,8 @@ import {
   META_ROOT,
   META_SEQUENCE_KEY,
   TABLE_DOC_SCHEMA,
+  DocProjector,
   createIntent,
-  projectDoc,
   type Ack,
   type ApprovalRequest,
   type ApprovalResolution,
@@ -118,7 +118,8 @@ export class EventLogClient {
   /** Acked intents whose effect the doc does not show yet, by sequence. */
   #awaiting: AwaitingDoc[] = [];
   #docSequence: number;
-  #base: JsonObject | null = null;
+  /** The doc's JSON, re-projected only where it changed, so the view shares every untouched subtree ([EQ23]). */
+  #projector: DocProjector;
   #loaded = false;
   #closed = false;
   #catchUpUntil = 0;
@@ -134,6 +135,7 @@ export class EventLogClient {
   constructor(opts: EventLogClientOptions) {
     this.#opts = opts;
     this.#docSequence = this.#readDocSequence();
+    this.#projector = new DocProjector(opts.doc, TABLE_DOC_SCHEMA);
     this.#log = new AuditLog(opts.logLimit);
     this.#queue = new EventQueue({
       ...opts.timing,
@@ -271,6 +273,8 @@ export class EventLogClient {
     if (this.#closed) return;
     this.#opts.doc.off('update', this.#onDocUpdate);
     this.#opts = { ...this.#opts, doc, persistence };
+    this.#projector.destroy();
+    this.#projector = new DocProjector(doc, TABLE_DOC_SCHEMA);
     doc.on('update', this.#onDocUpdate);
     this.#unsubscribes.push(() => doc.off('update', this.#onDocUpdate));
     // The old storage is gone: everything is written again.
@@ -285,6 +289,7 @@ export class EventLogClient {
     this.#closed = true;
     this.#clearGapTimer();
     this.#queue.dispose();
+    this.#projector.destroy();
     for (const unsubscribe of this.#unsubscribes) unsubscribe();
     await this.whenStored();
     this.#events.removeAllListeners();
@@ -534,7 +539,6 @@ export class EventLogClient {
   }
 
   readonly #onDocUpdate = (): void => {
-    this.#base = null;
     const sequence = this.#readDocSequence();
     if (sequence !== this.#docSequence) {
       this.#docSequence = sequence;
@@ -557,10 +561,10 @@ export class EventLogClient {
     const items: OverlayItem[] = [...this.#awaiting, ...this.#queue.list().filter((p) => p.approvalSequence === null)];
     const plan = planOverlay(items, this.#docSequence, (from, to) => this.#tracker.identifiedCovers(from, to));
     if (plan.hold && !force) return null;
-    this.#base ??= projectDoc(this.#opts.doc, TABLE_DOC_SCHEMA);
     const { userId, role } = this.#opts.identity();
     const ctx = { userId, sessionId: this.#opts.sessionId, ...(role === undefined ? {} : { role }) };
-    const { view } = applyPredictions(this.#base, plan.apply, this.#opts.registry, ctx);
+    // Predictions copy only the paths they write ([EM4]): everything else stays the projector's objects.
+    const { view } = applyPredictions(this.#projector.get(), plan.apply, this.#opts.registry, ctx);
     return { value: view };
   }
 

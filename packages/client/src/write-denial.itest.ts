@@ -111,6 +111,8 @@ describe('a write the server refuses', () => {
     // It keeps syncing, and its presence is the same awareness, under the new doc's (perhaps leased) client id.
     gm.doc('table').getMap('scene').set('name', 'Crypt, lower level');
     await waitFor(() => scene(fresh) === 'Crypt, lower level', 'a later edit in the new doc');
+    // The view follows the new doc.
+    expect((alice.view.get().scene as { name: string }).name).toBe('Crypt, lower level');
     expect(alice.awareness('table')).toBe(awareness);
     await waitFor(() => awareness.clientID === fresh.clientID, 'presence under the doc\'s client id');
     await waitFor(() => (gm.awareness('table').getStates().get(fresh.clientID) as { name?: string } | undefined)?.name === 'Alia', 'presence at the GM');
