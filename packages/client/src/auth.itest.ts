@@ -1,6 +1,6 @@
 import { CloseCode } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryPersistence } from './memory-persistence.ts';
+import { MemoryPersistenceStore, memoryPersistence } from './memory-persistence.ts';
 import {
   countUpgrades,
   createTestSession,
@@ -89,6 +89,7 @@ describe('authentication', () => {
     let calls = 0;
     const c = client(s, {
       sessionId: sess.id,
+      userId: sess.gm.userId,
       token: () => {
         calls++;
         return token;
@@ -152,6 +153,7 @@ describe('authentication', () => {
     let calls = 0;
     const c = client(s, {
       sessionId: sess.id,
+      userId: sess.gm.userId,
       token: async () => {
         if (++calls <= 2) throw new Error('identity provider unreachable');
         return sess.gm.token;
@@ -162,6 +164,32 @@ describe('authentication', () => {
     await c.whenSynced();
     expect(errors).toEqual([expect.stringMatching(/cannot connect: identity provider unreachable/), expect.stringMatching(/identity provider unreachable/)]);
     expect(c.refusal.get()).toBeNull();
+  });
+
+  it('[EQ24] a token function that hands over another user\'s token: no socket opens, so the stored queue is never sent as them; the right user\'s token connects', async () => {
+    const s = await server();
+    const sess = await createTestSession(s.url, ['gm', 'mira']);
+    const store = new MemoryPersistenceStore();
+    // The GM's queued chat, stored under the GM's name.
+    const offline = client(s, { sessionId: sess.id, token: sess.gm.token, persistence: memoryPersistence(store), connect: false });
+    await offline.ready;
+    const queued = offline.intents.submit('chat:message', { text: 'the GM\'s words' });
+    await offline.destroy();
+
+    const upgrades = countUpgrades(s);
+    let token = sess.users.mira!.token;
+    const c = client(s, { sessionId: sess.id, userId: sess.gm.userId, token: () => token, persistence: memoryPersistence(store) });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(String(e.error)));
+    await waitFor(() => errors.length >= 2, 'refused attempts');
+    expect(errors[0]).toMatch(new RegExp(`cannot connect: the token is "${sess.users.mira!.userId}"'s, this client's local storage "${sess.gm.userId}"'s`));
+    expect(upgrades.count()).toBe(0);
+    expect(c.pendingIntents.get().map((p) => p.intent.id)).toEqual([queued.id]);
+
+    token = sess.gm.token;
+    await c.whenSynced();
+    await waitFor(() => c.pendingIntents.get().length === 0, 'the queue sent as the GM');
+    expect(c.log.get().map((e) => [e.id, e.userId])).toEqual([[queued.id, sess.gm.userId]]);
   });
 
   it('[EQ12] a server that is down is not a refusal: the client keeps trying and comes back', async () => {

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { chatTexts } from './event-log.fixture.ts';
 import { INTENTS_META_KEY } from './event-log-meta.ts';
+import { fakeJwt } from './jwt.fixture.ts';
 import { indexedDbPersistence } from './indexeddb-persistence.ts';
 import { MemoryPersistenceStore, memoryPersistence } from './memory-persistence.ts';
 import { filePersistence } from './node/file-persistence.ts';
@@ -87,7 +88,7 @@ describe('SessionClient intents', () => {
     await second.ready;
     await second.intents.whenStored();
     expect(second.pendingIntents.get().map((p) => p.intent.id)).toEqual([stored.id, early.id]);
-    const meta = store.record('dungeon-lab/sessions/early/table').meta.get(INTENTS_META_KEY)!;
+    const meta = store.record('dungeon-lab/alice/sessions/early/table').meta.get(INTENTS_META_KEY)!;
     expect((JSON.parse(meta) as { intents: Array<{ intent: { id: string } }> }).intents.map((s) => s.intent.id)).toEqual([stored.id, early.id]);
     await second.destroy();
   });
@@ -166,12 +167,6 @@ describe('the view and its structural sharing', () => {
     await c.destroy();
   });
 });
-
-/** An unsigned JWT with these claims: the client reads claims, only the server verifies. */
-function fakeJwt(claims: Record<string, unknown>): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
-}
 
 /** Hands one server message to the client's table channel, as if its socket had delivered it. */
 function receive(c: SessionClient, msg: ProtocolMessage): void {

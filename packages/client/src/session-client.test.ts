@@ -15,6 +15,7 @@ const base: SessionClientOptions = {
   persistence: memoryPersistence(),
   connect: false,
   token: 'unused',
+  userId: 'u1',
 };
 
 describe('SessionClient', () => {

@@ -64,7 +64,7 @@ describe('a write the server refuses', () => {
     expect(json(alice)).toMatchObject({ actors: { 'a-alice': { hp: { value: 20 } } }, tokens: { 't-alice': { x: 1 } } });
     expect(alice.pendingChanges.get()).toBe(0);
     const stored = new Y.Doc();
-    for (const update of store.records.get(`dungeon-lab/sessions/${encodeURIComponent(alice.sessionId)}/table`)?.updates ?? []) Y.applyUpdate(stored, update);
+    for (const update of store.records.get(`dungeon-lab/${encodeURIComponent(aliceId)}/sessions/${encodeURIComponent(alice.sessionId)}/table`)?.updates ?? []) Y.applyUpdate(stored, update);
     expect(projectDoc(stored, TABLE_DOC_SCHEMA)).toMatchObject({ actors: { 'a-alice': { hp: { value: 20 } } } });
 
     // It writes again: a legal move reaches the GM, an intent goes through the same table socket.
