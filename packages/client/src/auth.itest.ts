@@ -1,6 +1,6 @@
 import { CloseCode } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryPersistence } from './memory-persistence.ts';
+import { MemoryPersistenceStore, memoryPersistence } from './memory-persistence.ts';
 import {
   countUpgrades,
   createTestSession,
@@ -48,9 +48,9 @@ describe('authentication', () => {
     const viaSubprotocol = client(s, { sessionId: sess.id, token: sess.users.mira!.token });
     const viaQuery = client(s, { sessionId: sess.id, token: sess.gm.token, tokenTransport: 'query' });
     await Promise.all([viaSubprotocol.whenSynced(), viaQuery.whenSynced()]);
-    expect(viaSubprotocol.provider('table').ws?.protocol).toBe('dl-v1');
-    expect(viaSubprotocol.provider('table').url).not.toContain('token=');
-    expect(viaQuery.provider('table').url).toContain(`token=${sess.gm.token}`);
+    expect(viaSubprotocol.channel('table').protocol).toBe('dl-v1');
+    expect(viaSubprotocol.channel('table').url).not.toContain('token=');
+    expect(viaQuery.channel('table').url).toContain(`token=${sess.gm.token}`);
     expect(viaSubprotocol.identity.get().userId).toBe(sess.users.mira!.userId);
     await waitForValue(viaSubprotocol.identity, (i) => i.role === 'player', 'player role');
     await waitForValue(viaQuery.identity, (i) => i.role === 'gm', 'GM role');
@@ -89,6 +89,7 @@ describe('authentication', () => {
     let calls = 0;
     const c = client(s, {
       sessionId: sess.id,
+      userId: sess.gm.userId,
       token: () => {
         calls++;
         return token;
@@ -152,6 +153,7 @@ describe('authentication', () => {
     let calls = 0;
     const c = client(s, {
       sessionId: sess.id,
+      userId: sess.gm.userId,
       token: async () => {
         if (++calls <= 2) throw new Error('identity provider unreachable');
         return sess.gm.token;
@@ -162,6 +164,32 @@ describe('authentication', () => {
     await c.whenSynced();
     expect(errors).toEqual([expect.stringMatching(/cannot connect: identity provider unreachable/), expect.stringMatching(/identity provider unreachable/)]);
     expect(c.refusal.get()).toBeNull();
+  });
+
+  it('[EQ24] a token function that hands over another user\'s token: no socket opens, so the stored queue is never sent as them; the right user\'s token connects', async () => {
+    const s = await server();
+    const sess = await createTestSession(s.url, ['gm', 'mira']);
+    const store = new MemoryPersistenceStore();
+    // The GM's queued chat, stored under the GM's name.
+    const offline = client(s, { sessionId: sess.id, token: sess.gm.token, persistence: memoryPersistence(store), connect: false });
+    await offline.ready;
+    const queued = offline.intents.submit('chat:message', { text: 'the GM\'s words' });
+    await offline.destroy();
+
+    const upgrades = countUpgrades(s);
+    let token = sess.users.mira!.token;
+    const c = client(s, { sessionId: sess.id, userId: sess.gm.userId, token: () => token, persistence: memoryPersistence(store) });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(String(e.error)));
+    await waitFor(() => errors.length >= 2, 'refused attempts');
+    expect(errors[0]).toMatch(new RegExp(`cannot connect: the token is "${sess.users.mira!.userId}"'s, this client's local storage "${sess.gm.userId}"'s`));
+    expect(upgrades.count()).toBe(0);
+    expect(c.pendingIntents.get().map((p) => p.intent.id)).toEqual([queued.id]);
+
+    token = sess.gm.token;
+    await c.whenSynced();
+    await waitFor(() => c.pendingIntents.get().length === 0, 'the queue sent as the GM');
+    expect(c.log.get().map((e) => [e.id, e.userId])).toEqual([[queued.id, sess.gm.userId]]);
   });
 
   it('[EQ12] a server that is down is not a refusal: the client keeps trying and comes back', async () => {

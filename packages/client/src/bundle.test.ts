@@ -5,9 +5,12 @@ import { describe, expect, it } from 'vitest';
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 describe('browser bundle', () => {
-  it('bundles the main entry for the browser with no Node built-ins', async () => {
+  it.each([
+    ['main', './index.ts', 'SessionClient'],
+    ['internal', './internal.ts', 'SidecarChannel'],
+  ])('bundles the %s entry for the browser with no Node built-ins', async (_label, file, name) => {
     const result = await build({
-      entryPoints: [entry('./index.ts')],
+      entryPoints: [entry(file)],
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -16,7 +19,7 @@ describe('browser bundle', () => {
     });
     expect(result.errors).toEqual([]);
     const code = result.outputFiles[0]!.text;
-    expect(code).toContain('SessionClient');
+    expect(code).toContain(name);
     expect(code).not.toMatch(/from\s*["']node:/);
   });
 

@@ -1,46 +1,24 @@
-import {
-  MessageType,
-  PROTOCOL_VERSION,
-  SIDECAR_QUERY_PARAM,
-  SyncStep,
-  closeInfo,
-  decodeDeleteSet,
-  decodeMessage,
-  encodeMessage,
-  type ProtocolMessage,
-} from '@dungeon-lab/protocol';
-import * as decoding from 'lib0/decoding';
-import type * as encoding from 'lib0/encoding';
-import { WebsocketProvider } from 'y-websocket';
+import { closeInfo, decodeDeleteSet } from '@dungeon-lab/protocol';
 import * as Y from 'yjs';
 import type { Refusal } from './access-probe.ts';
-import { moveAwareness } from './awareness-identity.ts';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
 import type { ConnectionSettings } from './connection-credentials.ts';
 import { DriftDetector, type DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
 import { type DeleteRangesByClient, PendingChanges, localChange, parsePending, serializePending } from './pending-changes.ts';
 import type { DocPersistence } from './persistence.ts';
-import { createValue, type ReadableValue } from './readable-value.ts';
+import { createValue, type ReadableValue, type WritableValue } from './readable-value.ts';
+import type { ChannelClose, ChannelStatus, SidecarChannel } from './sidecar-channel.ts';
 import { localStateVector } from './state-vector.ts';
 import { SyncState, nextSyncState, type SyncEvent } from './sync-state.ts';
-
-/** Anything constructible like the browser's WebSocket (e.g. the `ws` package's class). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
-
-type ProviderOptions = NonNullable<ConstructorParameters<typeof WebsocketProvider>[3]>;
-type MessageHandler = WebsocketProvider['messageHandlers'][number];
 
 /** Metadata key of the unconfirmed local changes list. */
 export const PENDING_META_KEY = 'dl:pending';
 
 export interface DocSyncOptions {
-  readonly room: string;
-  /** ws:// or wss:// base URL; the room is appended as a path. */
-  readonly serverUrl: string;
-  readonly doc: Y.Doc;
+  /** The room's connection, carrying the document to sync (`channel.doc`). */
+  readonly channel: SidecarChannel;
   readonly persistence: DocPersistence;
-  readonly WebSocketPolyfill: WebSocketConstructor | undefined;
   /**
    * Query parameters and subprotocols of the next attempt, read before every
    * one (this is where a token is fetched). A promise delays the attempt; a
@@ -77,15 +55,15 @@ export interface DocSyncEvents {
 }
 
 /**
- * Keeps one Y.Doc in sync: local persistence, an unmodified y-websocket
- * provider, the sync state machine, unconfirmed-change tracking, drift
- * detection and jittered reconnects. The provider's own fixed-schedule
- * reconnect is switched off on every close and replaced by ours.
+ * Keeps one Y.Doc in sync: local persistence, the room's connection (a
+ * SidecarChannel), the sync state machine, unconfirmed-change tracking,
+ * drift detection and jittered reconnects: the channel opens one socket per
+ * attempt, and when to try again is decided here.
  */
 export class DocSync {
-  readonly provider: WebsocketProvider;
+  readonly channel: SidecarChannel;
   readonly events = new EventEmitter<DocSyncEvents>();
-  #doc: Y.Doc;
+  readonly #doc: WritableValue<Y.Doc>;
   #opts: DocSyncOptions;
   readonly #state = createValue<SyncState>(SyncState.OFFLINE);
   readonly #pendingCount = createValue(0);
@@ -106,30 +84,24 @@ export class DocSync {
   #refusal: Refusal | null = null;
   /** Bumped by every connect, disconnect and attempt: a token fetch or probe that finishes under an older value is stale. */
   #epoch = 0;
-  /** The current socket reached `open` (a refused upgrade never does). */
-  #opened = false;
 
   constructor(opts: DocSyncOptions) {
     this.#opts = opts;
-    this.#doc = opts.doc;
-    const providerOptions: ProviderOptions = {
-      connect: false,
-      disableBc: true,
-      // The real params are read in #openSocket, right before each attempt.
-      params: { [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) },
-    };
-    if (opts.WebSocketPolyfill) providerOptions.WebSocketPolyfill = opts.WebSocketPolyfill as ProviderOptions['WebSocketPolyfill'];
-    this.provider = new WebsocketProvider(opts.serverUrl, opts.room, opts.doc, providerOptions);
-    this.#installMessageHandlers();
-    this.provider.on('status', this.#onStatus);
-    this.provider.on('connection-close', this.#onConnectionClose);
-    // Registered after the persistence's own listener, so a change is in local
-    // storage before it is on the unconfirmed list.
+    this.channel = opts.channel;
+    this.#doc = createValue(opts.channel.doc);
+    this.#listen();
+    // Registered after the persistence's and the channel's own listeners, so a
+    // change is in local storage before it is on the unconfirmed list.
     this.doc.on('update', this.#onDocUpdate);
   }
 
   /** The synced document; a different one after `rebuild`. */
   get doc(): Y.Doc {
+    return this.#doc.get();
+  }
+
+  /** The synced document as a value: changes when `rebuild` replaces it. */
+  get docValue(): ReadableValue<Y.Doc> {
     return this.#doc;
   }
 
@@ -199,8 +171,8 @@ export class DocSync {
     this.#epoch++;
     this.#clearReconnectTimer();
     this.#clearResyncTimer();
-    // Emits connection-close (handled as deliberate) if a socket exists.
-    this.provider.disconnect();
+    // Emits the channel's close (handled as deliberate) if a socket exists.
+    this.channel.close();
     this.#dispatch('close');
   }
 
@@ -214,39 +186,34 @@ export class DocSync {
    * Starts the document over from the server (docs/security.md, [W21]): the
    * socket closes, the doc's local storage (its updates and the unconfirmed
    * list) is deleted, and a fresh Y.Doc, stored by `createPersistence`, takes
-   * its place under the same provider and syncs from scratch. For a doc that
+   * its place on the same channel and syncs from scratch. For a doc that
    * holds operations the server refused: it can never send them, nor anything
    * after them. Unconfirmed local edits go with it. `replaced` runs with the
-   * fresh doc before it connects. Closes the socket before it returns.
+   * fresh doc before it connects, then `docValue` changes to it. Closes the
+   * socket before it returns.
    */
   async rebuild(createPersistence: (doc: Y.Doc) => DocPersistence, replaced?: (doc: Y.Doc, persistence: DocPersistence) => void): Promise<void> {
     if (this.#destroyed) return;
     const online = this.#wantOnline;
+    // No socket from here until the new doc is in place: nothing the old doc does is sent.
     this.disconnect();
-    const old = this.#doc;
-    // Nothing the old doc does from here on is sent or counted.
-    old.off('update', this.provider._updateHandler);
-    old.off('update', this.#onDocUpdate);
+    // Nor counted.
+    this.doc.off('update', this.#onDocUpdate);
     await this.#metaWrite;
     await this.#opts.persistence.clearData();
     if (this.#destroyed) return;
     const doc = new Y.Doc();
-    // Listeners in the constructor's order: storage first, then the provider, then the unconfirmed list.
+    // Listeners in the constructor's order: storage first, then the channel, then the unconfirmed list.
     const persistence = createPersistence(doc);
-    this.#opts = { ...this.#opts, doc, persistence };
-    this.#doc = doc;
-    this.provider.doc = doc;
-    doc.on('update', this.provider._updateHandler);
+    this.#opts = { ...this.#opts, persistence };
+    this.channel.swapDoc(doc);
     doc.on('update', this.#onDocUpdate);
-    // y-websocket announces presence under the doc's client id: the awareness moves to the new id
-    // with its state. It was made for the old doc and goes when that one does.
-    moveAwareness(this.provider.awareness, doc.clientID);
-    doc.on('destroy', () => old.destroy());
     this.#pending = new PendingChanges();
     this.#pendingCount.set(0);
     this.#detector.reset();
     this.#lastServerSV = null;
     replaced?.(doc, persistence);
+    this.#doc.set(doc);
     try {
       await persistence.load();
     } catch (error) {
@@ -263,7 +230,7 @@ export class DocSync {
     this.#clearReconnectTimer();
     this.#clearResyncTimer();
     this.doc.off('update', this.#onDocUpdate);
-    this.provider.destroy();
+    this.channel.destroy();
     this.#dispatch('close');
     try {
       await this.#metaWrite;
@@ -285,23 +252,17 @@ export class DocSync {
     }
     // A static token connects in this same call, as before tokens existed; a token function may take a while.
     if (!isPromiseLike(settings)) {
-      this.#startProvider(settings);
+      this.channel.open(settings);
       return;
     }
     settings.then(
       (resolved) => {
-        if (epoch === this.#epoch && !this.#destroyed && this.#wantOnline) this.#startProvider(resolved);
+        if (epoch === this.#epoch && !this.#destroyed && this.#wantOnline) this.channel.open(resolved);
       },
       (error: unknown) => {
         if (epoch === this.#epoch && !this.#destroyed && this.#wantOnline) this.#attemptFailed(error);
       },
     );
-  }
-
-  #startProvider({ params, protocols }: ConnectionSettings): void {
-    this.provider.params = { ...params, [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) };
-    this.provider.protocols = protocols;
-    this.provider.connect();
   }
 
   /** No token (or no settings) for this attempt: reported, and retried like a dropped connection. */
@@ -323,34 +284,27 @@ export class DocSync {
     this.events.emit('transition', { from, to });
   }
 
-  readonly #onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }): void => {
+  readonly #onStatus = (status: ChannelStatus): void => {
     if (status === 'connecting') {
-      this.#opened = false;
       this.#dispatch('connect');
     } else if (status === 'connected') {
-      this.#opened = true;
       this.#dispatch('open');
       // Ask to keep our client id, or for a short one the server leases ([P15] in docs/protocol.md).
-      this.provider.ws?.send(encodeMessage({ type: 'client-id', clientId: this.doc.clientID }));
+      this.channel.send({ type: 'client-id', clientId: this.doc.clientID });
     }
   };
 
-  readonly #onConnectionClose = (event: CloseEvent | null): void => {
-    // Take the reconnect schedule away from the provider: its pending retry
-    // becomes a no-op, ours is jittered. (provider.disconnect() here would recurse.)
-    this.provider.shouldConnect = false;
+  readonly #onClose = ({ close, opened }: { close: ChannelClose | null; opened: boolean }): void => {
     this.#clearResyncTimer();
     this.#dispatch('close');
     const forced = this.#forcingReconnect;
     this.#forcingReconnect = false;
-    const opened = this.#opened;
-    this.#opened = false;
     if (this.#destroyed || !this.#wantOnline) return;
-    if (event && !forced && !isRetryable(event.code)) {
-      this.#refuse({ code: event.code, reason: event.reason });
+    if (close && !forced && !isRetryable(close.code)) {
+      this.#refuse({ code: close.code, reason: close.reason });
       return;
     }
-    if (event && !opened && this.#opts.probe) {
+    if (close && !opened && this.#opts.probe) {
       this.#probeThenRetry(this.#opts.probe);
       return;
     }
@@ -407,48 +361,19 @@ export class DocSync {
     this.#resyncTimer = null;
   }
 
-  #installMessageHandlers(): void {
-    const handlers = this.provider.messageHandlers;
-    const sync = handlers[MessageType.Sync];
-    if (!sync) throw new Error('y-websocket provider has no sync handler');
-    handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
-      const step = decoding.peekVarUint(decoder);
-      sync(encoder, decoder, provider, emitSynced, messageType);
-      // An answer to our sync step 1, initial or resync.
-      if (step === SyncStep.Step2) this.#dispatch('sync-done');
-    };
-    handlers[MessageType.Saved] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'saved') this.#onSaved(Y.decodeStateVector(msg.stateVector), decodeDeleteSet(msg.deleteSet));
-    });
-    handlers[MessageType.Checksum] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'checksum') this.#onChecksum(msg.stateVector, msg.checksum);
-    });
-    // y-websocket's own handler only logs a warning; the UI should hear of it.
-    handlers[MessageType.Auth] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'auth-denied') this.events.emit('write-denied', { reason: msg.reason });
-    });
-    handlers[MessageType.ClientId] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'client-id') this.#adoptClientId(msg.clientId);
-    });
-    handlers[MessageType.Error] = this.#sidecarHandler((msg) => {
-      if (msg.type === 'error') this.events.emit('error', { error: new Error(`server error ${msg.reason}: ${msg.detail}`) });
-    });
-  }
-
-  /** Wraps a sidecar message callback in y-websocket's handler signature. */
-  #sidecarHandler(handle: (msg: ProtocolMessage) => void): MessageHandler {
-    return (_encoder: encoding.Encoder, decoder: decoding.Decoder) => {
-      const frame = decoder.arr;
-      decoder.pos = frame.length;
-      let msg: ProtocolMessage;
-      try {
-        msg = decodeMessage(frame);
-      } catch (error) {
-        this.events.emit('error', { error });
-        return;
-      }
-      handle(msg);
-    };
+  #listen(): void {
+    const channel = this.channel;
+    channel.status.subscribe(this.#onStatus);
+    channel.events.on('close', this.#onClose);
+    channel.events.on('error', (e) => this.events.emit('error', e));
+    // An answer to our sync step 1, initial or resync.
+    channel.on('sync-step2', () => this.#dispatch('sync-done'));
+    channel.on('saved', (msg) => this.#onSaved(Y.decodeStateVector(msg.stateVector), decodeDeleteSet(msg.deleteSet)));
+    channel.on('checksum', (msg) => this.#onChecksum(msg.stateVector, msg.checksum));
+    // A refused edit: the UI should hear of it.
+    channel.on('auth-denied', (msg) => this.events.emit('write-denied', { reason: msg.reason }));
+    channel.on('client-id', (msg) => this.#adoptClientId(msg.clientId));
+    channel.on('error', (msg) => this.events.emit('error', { error: new Error(`server error ${msg.reason}: ${msg.detail}`) }));
   }
 
   /**
@@ -460,7 +385,7 @@ export class DocSync {
     const doc = this.doc;
     if (clientId === doc.clientID || doc.store.clients.has(clientId)) return;
     doc.clientID = clientId;
-    moveAwareness(this.provider.awareness, clientId);
+    this.channel.moveAwareness(clientId);
     this.events.emit('client-id', { clientId });
   }
 
@@ -495,18 +420,17 @@ export class DocSync {
 
   /** Sync step 1 (what we hold) plus what the server lacks; its step 2 answer ends the resync. */
   #sendResync(encodedServerSV: Uint8Array): void {
-    const ws = this.provider.ws;
-    if (!ws || !this.provider.wsconnected || ws.readyState !== 1 /* OPEN */) return;
-    ws.send(encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
-    ws.send(encodeMessage({ type: 'sync-update', update: Y.encodeStateAsUpdate(this.doc, encodedServerSV) }));
+    if (!this.channel.send({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) })) return;
+    this.channel.send({ type: 'sync-update', update: Y.encodeStateAsUpdate(this.doc, encodedServerSV) });
     this.#dispatch('resync');
     this.#clearResyncTimer();
+    const connection = this.channel.connection;
     this.#resyncTimer = setTimeout(() => {
       this.#resyncTimer = null;
-      if (this.#state.get() !== SyncState.RESYNCING || this.provider.ws !== ws) return;
+      if (this.#state.get() !== SyncState.RESYNCING || this.channel.connection !== connection) return;
       // No answer: a fresh connection syncs from scratch.
       this.#forcingReconnect = true;
-      ws.close();
+      this.channel.drop();
     }, this.#opts.resyncTimeoutMs);
   }
 

@@ -1,5 +1,4 @@
-import { MessageType, SyncStep } from '@dungeon-lab/protocol';
-import * as decoding from 'lib0/decoding';
+import { MessageType, decodeMessage } from '@dungeon-lab/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DriftReason } from './drift-detector.ts';
@@ -44,17 +43,11 @@ async function pair(): Promise<[SessionClient, SessionClient]> {
 
 /** Makes `c` drop the next inbound sync update, as a lossy transport would. */
 function swallowNextInboundUpdate(c: SessionClient): { swallowed: () => boolean } {
-  const handlers = c.provider(DOC).messageHandlers;
-  const original = handlers[MessageType.Sync]!;
   let done = false;
-  handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
-    if (!done && decoding.peekVarUint(decoder) === SyncStep.Update) {
-      done = true;
-      decoder.pos = decoder.arr.length;
-      return;
-    }
-    original(encoder, decoder, provider, emitSynced, messageType);
-  };
+  c.channel(DOC).intercept(MessageType.Sync, (frame, deliver) => {
+    if (!done && decodeMessage(frame).type === 'sync-update') done = true;
+    else deliver();
+  });
   return { swallowed: () => done };
 }
 
@@ -117,12 +110,12 @@ describe('drift detection', () => {
     expect(a.driftCount.get()).toBe(1);
   });
 
-  it('repairs a lost outbound update (applied with the provider as origin, so never sent)', async () => {
+  it('repairs a lost outbound update (applied with the server\'s origin, so never sent)', async () => {
     const [a, b] = await pair();
     await a.whenSaved();
     const watch = watchDrift(a);
     const doc = a.doc(DOC);
-    doc.transact(() => doc.getMap('tokens').set('lost', { x: 7 }), a.provider(DOC));
+    doc.transact(() => doc.getMap('tokens').set('lost', { x: 7 }), a.channel(DOC).remoteOrigin);
     expect(a.pendingChanges.get()).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
     expect(b.doc(DOC).getMap('tokens').has('lost')).toBe(false);
@@ -142,17 +135,11 @@ describe('drift detection', () => {
     await Promise.all([slow.whenSynced(), other.whenSynced()]);
     const watch = watchDrift(slow);
     // Drop one update, then the server's answer to the resync that follows.
-    const handlers = slow.provider(DOC).messageHandlers;
-    const original = handlers[MessageType.Sync]!;
-    const toDrop = [SyncStep.Update, SyncStep.Step2];
-    handlers[MessageType.Sync] = (encoder, decoder, provider, emitSynced, messageType) => {
-      if (toDrop[0] === decoding.peekVarUint(decoder)) {
-        toDrop.shift();
-        decoder.pos = decoder.arr.length;
-        return;
-      }
-      original(encoder, decoder, provider, emitSynced, messageType);
-    };
+    const toDrop = ['sync-update', 'sync-step2'];
+    slow.channel(DOC).intercept(MessageType.Sync, (frame, deliver) => {
+      if (toDrop[0] === decodeMessage(frame).type) toDrop.shift();
+      else deliver();
+    });
     other.doc(DOC).getMap('tokens').set('late', 1);
     await waitFor(() => slow.doc(DOC).getMap('tokens').has('late'), 'slow repaired');
     await slow.whenSynced();

@@ -19,6 +19,11 @@ export class EventEmitter<Events extends EventMap> {
     this.#listeners.get(event)?.delete(listener);
   }
 
+  /** Whether anyone listens to `event` (to skip work nobody would hear of). */
+  has(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Parameters<Events[K]>[0]): void {
     const set = this.#listeners.get(event);
     if (!set) return;

@@ -89,9 +89,9 @@ describe('catch-up', () => {
     const applied = recordApplied(b);
     b.connect();
     await b.whenSynced();
-    expect(b.provider('table').url).toMatch(/[?&]seq=1(&|$)/);
+    expect(b.channel('table').url).toMatch(/[?&]seq=1(&|$)/);
     // The token travels as a subprotocol, never in the URL.
-    expect(b.provider('table').url).not.toMatch(/token=/);
+    expect(b.channel('table').url).not.toMatch(/token=/);
     await waitFor(() => applied.length === 5, 'replayed');
     expect(applied.map((e) => [e.sequence, e.replayed])).toEqual([2, 3, 4, 5, 6].map((n) => [n, true]));
     expect(b.intents.lastSequence.get()).toBe(6);

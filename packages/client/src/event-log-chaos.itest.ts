@@ -62,11 +62,7 @@ describe('event queue under network chaos', () => {
         await sleep(30 + random() * 150);
         const victim = clients[Math.floor(random() * clients.length)]!;
         // A dropped connection: whatever was in flight on it may or may not have arrived.
-        const ws = victim.provider('table').ws;
-        if (ws && ws.readyState === 1) {
-          ws.close();
-          drops++;
-        }
+        if (victim.channel('table').drop()) drops++;
       }
     })();
     await Promise.all(

@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { TABLE_DOC_SCHEMA, applyPatchToDoc, type JsonObject } from '@dungeon-lab/events';
 import { encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { chatTexts } from './event-log.fixture.ts';
 import { INTENTS_META_KEY } from './event-log-meta.ts';
+import { fakeJwt } from './jwt.fixture.ts';
 import { indexedDbPersistence } from './indexeddb-persistence.ts';
 import { MemoryPersistenceStore, memoryPersistence } from './memory-persistence.ts';
 import { filePersistence } from './node/file-persistence.ts';
@@ -70,7 +70,7 @@ describe.each(backends)('event queue on %s persistence', (_label, factory) => {
     // Submitted after the reload: behind the restored ones.
     const d = second.intents.submit('chat:message', { text: 'three' });
     expect(second.pendingIntents.get().map((p) => p.intent.id)).toEqual([a.id, b.id, c.id, d.id]);
-    expect(second.provider('table').url).not.toMatch(/seq=/);
+    expect(second.channel('table').url).not.toMatch(/seq=/);
     await second.destroy();
   });
 });
@@ -88,7 +88,7 @@ describe('SessionClient intents', () => {
     await second.ready;
     await second.intents.whenStored();
     expect(second.pendingIntents.get().map((p) => p.intent.id)).toEqual([stored.id, early.id]);
-    const meta = store.record('dungeon-lab/sessions/early/table').meta.get(INTENTS_META_KEY)!;
+    const meta = store.record('dungeon-lab/alice/sessions/early/table').meta.get(INTENTS_META_KEY)!;
     expect((JSON.parse(meta) as { intents: Array<{ intent: { id: string } }> }).intents.map((s) => s.intent.id)).toEqual([stored.id, early.id]);
     await second.destroy();
   });
@@ -101,11 +101,11 @@ describe('SessionClient intents', () => {
     await c.ready;
     c.connect();
     c.disconnect();
-    expect(c.provider('table').url).toMatch(/\?(?=.*extra=x)(?=.*seq=0)(?=.*dl=1)/);
-    expect(c.provider('table').url).not.toMatch(/token=/);
-    expect(c.provider('table').protocols).toEqual(['dl-v1', `dl-token.${token}`]);
-    expect(c.provider('players/dev-mira').roomname).toBe('sessions/params/players/dev-mira');
-    expect(c.provider('players/dev-mira').url).not.toMatch(/seq=/);
+    expect(c.channel('table').url).toMatch(/\?(?=.*extra=x)(?=.*seq=0)(?=.*dl=1)/);
+    expect(c.channel('table').url).not.toMatch(/token=/);
+    expect(c.channel('table').protocols).toEqual(['dl-v1', `dl-token.${token}`]);
+    expect(c.channel('players/dev-mira').room).toBe('sessions/params/players/dev-mira');
+    expect(c.channel('players/dev-mira').url).not.toMatch(/seq=/);
     await c.destroy();
 
     const q = new SessionClient({ ...base, tokenTransport: 'query', userId: 'someone-else' });
@@ -113,8 +113,8 @@ describe('SessionClient intents', () => {
     await q.ready;
     q.connect();
     q.disconnect();
-    expect(q.provider('table').url).toContain(`token=${token}`);
-    expect(q.provider('table').protocols).toEqual([]);
+    expect(q.channel('table').url).toContain(`token=${token}`);
+    expect(q.channel('table').protocols).toEqual([]);
     await q.destroy();
   });
 
@@ -133,18 +133,44 @@ describe('SessionClient intents', () => {
   });
 });
 
-/** An unsigned JWT with these claims: the client reads claims, only the server verifies. */
-function fakeJwt(claims: Record<string, unknown>): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
-}
+describe('the view and its structural sharing', () => {
+  it('[EQ23] a remote change renews only its path; a pending prediction copies only what it writes', async () => {
+    const c = new SessionClient(options(memoryPersistence(), 'sharing'));
+    await c.ready;
+    // A peer's doc whose edits reach the client as remote updates.
+    const peer = new Y.Doc();
+    peer.on('update', (update: Uint8Array) => Y.applyUpdate(c.doc('table'), update, 'remote'));
+    peer.transact(() =>
+      applyPatchToDoc(peer, TABLE_DOC_SCHEMA, [
+        ...['A', 'B', 'C'].map((id) => ({ op: 'add' as const, path: `/tokens/${id}`, value: { x: 1, y: 1 } })),
+        { op: 'add', path: '/actors/hero', value: { hp: { value: 3 } } },
+        { op: 'add', path: '/chat/-', value: { id: 'm1', text: 'hi' } },
+      ]),
+    );
+    type View = JsonObject & { tokens: Record<string, JsonObject>; chat: JsonObject[] };
+    const base = c.view.get() as View;
 
-/** Hands one server message to the client's table-socket handler, as y-websocket would on receipt. */
+    c.intents.submit('token:move', { tokenId: 'A', x: 4, y: 4 });
+    const predicted = c.view.get() as View;
+    expect(predicted.tokens.A).toMatchObject({ x: 4, y: 4 });
+    expect(predicted.tokens.B).toBe(base.tokens.B);
+    expect(predicted.actors).toBe(base.actors);
+    expect(predicted.chat).toBe(base.chat);
+
+    peer.getMap<Y.Map<number>>('tokens').get('C')!.set('x', 9);
+    const remote = c.view.get() as View;
+    expect(remote.tokens.C).toMatchObject({ x: 9 });
+    expect(remote.tokens.A).toMatchObject({ x: 4 });
+    expect(remote.tokens.B).toBe(base.tokens.B);
+    expect(remote.actors).toBe(base.actors);
+    expect(remote.chat[0]).toBe(base.chat[0]);
+    await c.destroy();
+  });
+});
+
+/** Hands one server message to the client's table channel, as if its socket had delivered it. */
 function receive(c: SessionClient, msg: ProtocolMessage): void {
-  const provider = c.provider('table');
-  const decoder = decoding.createDecoder(encodeMessage(msg));
-  const type = decoding.readVarUint(decoder);
-  provider.messageHandlers[type]!(encoding.createEncoder(), decoder, provider, true, type);
+  c.channel('table').receive(encodeMessage(msg));
 }
 
 describe('acks and the overlay (frames handed to the client directly)', () => {

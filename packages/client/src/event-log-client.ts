@@ -6,8 +6,8 @@ import {
   META_ROOT,
   META_SEQUENCE_KEY,
   TABLE_DOC_SCHEMA,
+  DocProjector,
   createIntent,
-  projectDoc,
   type Ack,
   type ApprovalRequest,
   type ApprovalResolution,
@@ -19,10 +19,7 @@ import {
   type LogEntry,
   type SessionRole,
 } from '@dungeon-lab/events';
-import { MessageType, RejectReason, decodeMessage, encodeMessage, type ProtocolMessage } from '@dungeon-lab/protocol';
-import type * as decoding from 'lib0/decoding';
-import type * as encoding from 'lib0/encoding';
-import type { WebsocketProvider } from 'y-websocket';
+import { RejectReason, type ProtocolMessage, type ProtocolMessageType } from '@dungeon-lab/protocol';
 import type * as Y from 'yjs';
 import { AuditLog, auditEntryFromLog, type AuditEntry } from './audit-log.ts';
 import { EventEmitter } from './event-emitter.ts';
@@ -35,6 +32,7 @@ import type { ApiResult } from './session-api.ts';
 import { applyPredictions, planOverlay, type OverlayItem } from './prediction-overlay.ts';
 import { createValue, type ReadableValue } from './readable-value.ts';
 import { SequenceTracker } from './sequence-tracker.ts';
+import type { ChannelStatus, SidecarChannel } from './sidecar-channel.ts';
 
 /** The user id predictions run as while the token names none. */
 export const ANONYMOUS_USER = 'anonymous';
@@ -57,7 +55,8 @@ export interface EventLogClientOptions {
   readonly sessionId: string;
   readonly identity: () => ClientIdentity;
   readonly doc: Y.Doc;
-  readonly provider: WebsocketProvider;
+  /** The table room's connection: intents go out and the log comes in on it. */
+  readonly channel: SidecarChannel;
   readonly persistence: DocPersistence;
   readonly registry: IntentRegistry;
   readonly timing?: EventQueueTiming;
@@ -95,8 +94,6 @@ export interface EventLogEvents {
   error: (e: { error: unknown }) => void;
 }
 
-type MessageHandler = WebsocketProvider['messageHandlers'][number];
-
 interface AwaitingDoc extends OverlayItem {
   readonly sequence: number;
 }
@@ -121,7 +118,8 @@ export class EventLogClient {
   /** Acked intents whose effect the doc does not show yet, by sequence. */
   #awaiting: AwaitingDoc[] = [];
   #docSequence: number;
-  #base: JsonObject | null = null;
+  /** The doc's JSON, re-projected only where it changed, so the view shares every untouched subtree ([EQ23]). */
+  #projector: DocProjector;
   #loaded = false;
   #closed = false;
   #catchUpUntil = 0;
@@ -137,6 +135,7 @@ export class EventLogClient {
   constructor(opts: EventLogClientOptions) {
     this.#opts = opts;
     this.#docSequence = this.#readDocSequence();
+    this.#projector = new DocProjector(opts.doc, TABLE_DOC_SCHEMA);
     this.#log = new AuditLog(opts.logLimit);
     this.#queue = new EventQueue({
       ...opts.timing,
@@ -153,13 +152,9 @@ export class EventLogClient {
       this.#events.emit('decided', e);
     });
     this.#queue.events.on('change', this.#onQueueChange);
-    this.#installHandlers();
-    opts.provider.on('status', this.#onStatus);
+    this.#listen();
     opts.doc.on('update', this.#onDocUpdate);
-    this.#unsubscribes.push(
-      () => opts.provider.off('status', this.#onStatus),
-      () => opts.doc.off('update', this.#onDocUpdate),
-    );
+    this.#unsubscribes.push(() => opts.doc.off('update', this.#onDocUpdate));
   }
 
   /** Table doc JSON with the predictions of pending intents applied, in queue order ([EQ7]). */
@@ -270,7 +265,7 @@ export class EventLogClient {
   }
 
   /**
-   * The table doc was started over on the same provider (a refused write,
+   * The table doc was started over on the same channel (a refused write,
    * docs/security.md [W21]): read the fresh doc and store in its storage. The
    * queue, the log position and the view's subscribers stay.
    */
@@ -278,6 +273,8 @@ export class EventLogClient {
     if (this.#closed) return;
     this.#opts.doc.off('update', this.#onDocUpdate);
     this.#opts = { ...this.#opts, doc, persistence };
+    this.#projector.destroy();
+    this.#projector = new DocProjector(doc, TABLE_DOC_SCHEMA);
     doc.on('update', this.#onDocUpdate);
     this.#unsubscribes.push(() => doc.off('update', this.#onDocUpdate));
     // The old storage is gone: everything is written again.
@@ -292,6 +289,7 @@ export class EventLogClient {
     this.#closed = true;
     this.#clearGapTimer();
     this.#queue.dispose();
+    this.#projector.destroy();
     for (const unsubscribe of this.#unsubscribes) unsubscribe();
     await this.whenStored();
     this.#events.removeAllListeners();
@@ -320,60 +318,38 @@ export class EventLogClient {
 
   // ---- connection -------------------------------------------------------
 
-  readonly #onStatus = ({ status }: { status: string }): void => {
-    if (status === 'connected') {
-      // The URL carried `seq`, so the server sends a catch-up unasked.
-      this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
-      // After y-websocket's sync step 1, which it sends right after this event.
-      queueMicrotask(() => {
-        if (!this.#closed && this.#opts.provider.wsconnected) this.#batch(() => this.#queue.setConnected(true));
-      });
-    } else if (status === 'disconnected') {
-      this.#catchUpUntil = 0;
-      this.#batch(() => this.#queue.setConnected(false));
-    }
+  readonly #onStatus = (status: ChannelStatus): void => {
+    if (status !== 'connected') return;
+    // The URL carried `seq`, so the server sends a catch-up unasked.
+    this.#catchUpUntil = Date.now() + CATCH_UP_TIMEOUT_MS;
+    // After the channel's sync step 1, which goes out right after this status.
+    queueMicrotask(() => {
+      if (!this.#closed && this.#opts.channel.status.get() === 'connected') this.#batch(() => this.#queue.setConnected(true));
+    });
+  };
+
+  /** A socket that had opened is gone; one that never opened changed nothing here. */
+  readonly #onClose = ({ opened }: { opened: boolean }): void => {
+    if (!opened) return;
+    this.#catchUpUntil = 0;
+    this.#batch(() => this.#queue.setConnected(false));
   };
 
   #sendFrame(msg: ProtocolMessage): boolean {
-    const ws = this.#opts.provider.ws;
-    if (this.#closed || !ws || !this.#opts.provider.wsconnected || ws.readyState !== 1 /* OPEN */) return false;
-    ws.send(encodeMessage(msg));
-    return true;
+    return !this.#closed && this.#opts.channel.send(msg);
   }
 
-  #installHandlers(): void {
-    const handlers = this.#opts.provider.messageHandlers;
-    const install = (type: number, handle: (msg: ProtocolMessage) => void) => {
-      const handler: MessageHandler = (_encoder: encoding.Encoder, decoder: decoding.Decoder) => {
-        const frame = decoder.arr;
-        decoder.pos = frame.length;
-        if (this.#closed) return;
-        let msg: ProtocolMessage;
-        try {
-          msg = decodeMessage(frame);
-        } catch (error) {
-          this.#events.emit('error', { error });
-          return;
-        }
-        this.#batch(() => handle(msg));
-      };
-      handlers[type] = handler;
+  #listen(): void {
+    const { channel } = this.#opts;
+    this.#unsubscribes.push(channel.status.subscribe(this.#onStatus), channel.events.on('close', this.#onClose));
+    const on = <T extends ProtocolMessageType>(type: T, handle: (msg: Extract<ProtocolMessage, { type: T }>) => void) => {
+      this.#unsubscribes.push(channel.on(type, (msg) => this.#batch(() => handle(msg))));
     };
-    install(MessageType.IntentAck, (msg) => {
-      if (msg.type === 'intent-ack') this.#onAcks(msg.acks);
-    });
-    install(MessageType.EventApplied, (msg) => {
-      if (msg.type === 'event-applied') this.#onEntries(msg.entries, false);
-    });
-    install(MessageType.CatchUpResponse, (msg) => {
-      if (msg.type === 'catch-up-response') this.#onCatchUp(msg.entries, msg.latest, msg.skipped);
-    });
-    install(MessageType.ApprovalRequested, (msg) => {
-      if (msg.type === 'approval-requested') this.#onApprovalRequested(msg.approvals);
-    });
-    install(MessageType.ApprovalResolved, (msg) => {
-      if (msg.type === 'approval-resolved') this.#onApprovalResolved(msg.resolutions);
-    });
+    on('intent-ack', (msg) => this.#onAcks(msg.acks));
+    on('event-applied', (msg) => this.#onEntries(msg.entries, false));
+    on('catch-up-response', (msg) => this.#onCatchUp(msg.entries, msg.latest, msg.skipped));
+    on('approval-requested', (msg) => this.#onApprovalRequested(msg.approvals));
+    on('approval-resolved', (msg) => this.#onApprovalResolved(msg.resolutions));
   }
 
   // ---- approvals ----------------------------------------------------------
@@ -563,7 +539,6 @@ export class EventLogClient {
   }
 
   readonly #onDocUpdate = (): void => {
-    this.#base = null;
     const sequence = this.#readDocSequence();
     if (sequence !== this.#docSequence) {
       this.#docSequence = sequence;
@@ -586,10 +561,10 @@ export class EventLogClient {
     const items: OverlayItem[] = [...this.#awaiting, ...this.#queue.list().filter((p) => p.approvalSequence === null)];
     const plan = planOverlay(items, this.#docSequence, (from, to) => this.#tracker.identifiedCovers(from, to));
     if (plan.hold && !force) return null;
-    this.#base ??= projectDoc(this.#opts.doc, TABLE_DOC_SCHEMA);
     const { userId, role } = this.#opts.identity();
     const ctx = { userId, sessionId: this.#opts.sessionId, ...(role === undefined ? {} : { role }) };
-    const { view } = applyPredictions(this.#base, plan.apply, this.#opts.registry, ctx);
+    // Predictions copy only the paths they write ([EM4]): everything else stays the projector's objects.
+    const { view } = applyPredictions(this.#projector.get(), plan.apply, this.#opts.registry, ctx);
     return { value: view };
   }
 

@@ -37,20 +37,13 @@ export function interceptFrames(
   type: number,
   drop: (msg: ProtocolMessage, index: number) => boolean = () => false,
 ): { readonly seen: ProtocolMessage[]; readonly dropped: ProtocolMessage[] } {
-  const handlers = client.provider('table').messageHandlers;
-  const original = handlers[type];
-  if (!original) throw new Error(`no handler for message type ${type}`);
   const record = { seen: [] as ProtocolMessage[], dropped: [] as ProtocolMessage[] };
-  handlers[type] = (encoder, decoder, ...rest) => {
-    const msg = decodeMessage(decoder.arr);
+  client.channel('table').intercept(type, (frame, deliver) => {
+    const msg = decodeMessage(frame);
     const index = record.seen.push(msg) - 1;
-    if (drop(msg, index)) {
-      record.dropped.push(msg);
-      decoder.pos = decoder.arr.length;
-      return;
-    }
-    original(encoder, decoder, ...rest);
-  };
+    if (drop(msg, index)) record.dropped.push(msg);
+    else deliver();
+  });
   return record;
 }
 

@@ -84,13 +84,11 @@ describe('intents over the table socket', () => {
       const docIds = a.doc('table').getArray<Y.Map<unknown>>('chat').map((m) => m.get('id') as string);
       if (a.pendingIntents.get().some((p) => docIds.includes(p.intent.id))) heldWhileDocAhead++;
     };
-    const handlers = a.provider('table').messageHandlers;
     for (const type of [MessageType.Sync, MessageType.IntentAck, MessageType.EventApplied]) {
-      const original = handlers[type]!;
-      handlers[type] = (...args) => {
-        original(...args);
+      a.channel('table').intercept(type, (_frame, deliver) => {
+        deliver();
         check(`after message ${type}`);
-      };
+      });
     }
     a.view.subscribe(() => check('notified'));
 

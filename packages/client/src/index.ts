@@ -1,7 +1,10 @@
+// The app's entry: what a UI builds on. Internals (the sync machinery, the
+// queue, the overlay, the wire helpers) are in `@dungeon-lab/client/internal`,
+// for tests and benchmarks; the file persistence for Node in `./node`.
 export {
   SessionClient,
-  roomName,
   TABLE_DOC,
+  roomName,
   type SessionClientOptions,
   type SessionClientEvents,
   type DocRefusal,
@@ -9,7 +12,7 @@ export {
 } from './session-client.ts';
 export {
   SessionApi,
-  httpBaseUrl,
+  isRedacted,
   type SessionApiOptions,
   type ApiResult,
   type DevLogin,
@@ -19,76 +22,25 @@ export {
   type SessionSummary,
   type LoggedEvent,
   type RedactedEvent,
-  isRedacted,
   type EventPage,
   type CheckpointInfo,
   type RestoredCheckpoint,
 } from './session-api.ts';
-export {
-  connectionCredentials,
-  readToken,
-  SUBPROTOCOL,
-  TOKEN_SUBPROTOCOL_PREFIX,
-  TOKEN_QUERY_PARAM,
-  type TokenSource,
-  type TokenTransport,
-  type ConnectionSettings,
-} from './connection-credentials.ts';
+export { SyncState } from './sync-state.ts';
+export type { ReadableValue } from './readable-value.ts';
+export { indexedDbPersistence, hasIndexedDb } from './indexeddb-persistence.ts';
+export { memoryPersistence, MemoryPersistenceStore } from './memory-persistence.ts';
+export type { DocPersistence, DocPersistenceFactory } from './persistence.ts';
+export { clearLocalData, type ClearLocalDataOptions } from './local-data.ts';
 export { decodeJwtClaims, type JwtClaims } from './jwt-claims.ts';
-export { refusalFromProbe, type Refusal } from './access-probe.ts';
-export { AuditLog, DEFAULT_LOG_LIMIT, auditEntryFromLog, auditEntryFromRest, type AuditEntry, type AuditSource } from './audit-log.ts';
-export { OpenApprovals } from './open-approvals.ts';
-export { GameSystems } from './game-systems.ts';
-export { DocSync, PENDING_META_KEY, isRetryable, type DocSyncOptions, type DocSyncEvents, type WebSocketConstructor } from './doc-sync.ts';
-export { SyncState, SYNC_EVENTS, nextSyncState, aggregateSyncState, type SyncEvent } from './sync-state.ts';
-export {
-  DEFAULT_BACKOFF,
-  backoffDelay,
-  backoffCeiling,
-  resolveBackoff,
-  type BackoffOptions,
-  type RandomSource,
-} from './backoff.ts';
-export { DriftDetector, type DriftReason } from './drift-detector.ts';
-export {
-  PendingChanges,
-  localChange,
-  serializePending,
-  parsePending,
-  type PendingEntry,
-} from './pending-changes.ts';
-export { PERSISTENCE_ORIGIN, type DocPersistence, type DocPersistenceFactory } from './persistence.ts';
-export { MemoryDocPersistence, MemoryPersistenceStore, memoryPersistence } from './memory-persistence.ts';
-export { IndexedDbDocPersistence, indexedDbPersistence, hasIndexedDb } from './indexeddb-persistence.ts';
-export { createValue, derivedValue, type ReadableValue, type WritableValue } from './readable-value.ts';
-export { EventEmitter, type EventMap } from './event-emitter.ts';
-export { type StateVector } from './state-vector.ts';
-export {
-  EventLogClient,
-  ANONYMOUS_USER,
-  DEFAULT_GAP_GRACE_MS,
-  type ClientIdentity,
-  type EventLogClientOptions,
-  type EventLogEvents,
-  type EventQueueTiming,
-  type SubmitOptions,
-  type Submitted,
-} from './event-log-client.ts';
-export {
-  EventQueue,
-  DEFAULT_BATCH_WINDOW_MS,
-  DEFAULT_MAX_BATCH,
-  DEFAULT_RETRY_DELAYS_MS,
-  type ApprovalDecision,
-  type EventQueueEvents,
-  type EventQueueOptions,
-  type PendingIntent,
-  type PendingIntentState,
-  type StoredIntent,
-} from './event-queue.ts';
-export { INTENTS_META_KEY, LAST_SEQUENCE_META_KEY, serializeIntents, parseIntents, parseLastSequence } from './event-log-meta.ts';
-export { applyPredictions, planOverlay, type OverlayItem, type OverlayPlan, type PredictionContext, type SkippedPrediction } from './prediction-overlay.ts';
-export { SequenceTracker } from './sequence-tracker.ts';
-export { SequenceSet } from './sequence-set.ts';
-export { lazyValue, type LazyValue } from './lazy-value.ts';
-export { type WriteDenial, parseWriteDenial, recoverFromWriteDenials, type RecoveryOptions } from './write-denial-recovery.ts';
+export type { EventLogClient, EventLogEvents, EventQueueTiming, SubmitOptions, Submitted } from './event-log-client.ts';
+export type { PendingIntent, PendingIntentState, ApprovalDecision } from './event-queue.ts';
+export type { AuditEntry, AuditSource } from './audit-log.ts';
+export type { TokenSource, TokenTransport } from './connection-credentials.ts';
+export type { BackoffOptions, RandomSource } from './backoff.ts';
+export type { WebSocketConstructor } from './sidecar-channel.ts';
+export type { DriftReason } from './drift-detector.ts';
+export type { Refusal } from './access-probe.ts';
+export type { WriteDenial } from './write-denial-recovery.ts';
+// What the client's values and events carry, defined by the shared model.
+export type { Ack, ApprovalRequest, ApprovalResolution, JsonObject, JsonValue, LogEntry, SessionRole } from '@dungeon-lab/events';

@@ -43,4 +43,21 @@ describe('lazyValue', () => {
     await Promise.resolve();
     expect(seen).toEqual([2]);
   });
+
+  it('[EQ23] does not notify when a recomputation returns the very same value', async () => {
+    const same = { a: 1 };
+    let source: object = same;
+    const value = lazyValue(() => ({ value: source }));
+    expect(value.get()).toBe(same);
+    const seen: object[] = [];
+    value.subscribe((v) => seen.push(v));
+    value.invalidate();
+    await Promise.resolve();
+    expect(seen).toEqual([]);
+    source = { a: 1 };
+    value.invalidate();
+    await Promise.resolve();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(source);
+  });
 });

@@ -6,13 +6,14 @@ export interface LazyValue<T> extends ReadableValue<T> {
 }
 
 /**
- * A value that is expensive to compute (the overlay view projects a whole
- * doc) and changes in bursts (one socket read can carry dozens of updates
+ * A value that is expensive to compute (the overlay view re-applies every
+ * prediction) and changes in bursts (one socket read can carry dozens of updates
  * and acks). `get()` is always current, computed on demand. Listeners are
  * notified a microtask after the last invalidation of a burst, with the value
  * computed then, so a burst costs one computation instead of one per change.
- * `compute` may answer null to keep the previous value for now (the overlay
- * holding, [EQ8]); the value stays stale and is retried on the next read or
+ * A computation that returns the very same value (`Object.is`) notifies
+ * nobody ([EQ23]). `compute` may answer null to keep the previous value for
+ * now (the overlay holding, [EQ8]); the value stays stale and is retried on the next read or
  * invalidation. The first computation is forced.
  */
 export function lazyValue<T>(compute: (force: boolean) => { value: T } | null): LazyValue<T> {
@@ -36,7 +37,8 @@ export function lazyValue<T>(compute: (force: boolean) => { value: T } | null): 
     if (stale || current === null) {
       const next = compute(current === null);
       if (next !== null) {
-        current = next;
+        // The same value again (nothing it shows changed) is not news: listeners are not told.
+        if (current === null || !Object.is(next.value, current.value)) current = next;
         stale = false;
       }
     }

@@ -46,13 +46,11 @@ function bindAll(p: DocPersistence): DocPersistence {
 /** Records pendingChanges right before and right after each `saved` message is handled. */
 function watchSaved(c: SessionClient, doc = DOC): Array<{ before: number; after: number }> {
   const seen: Array<{ before: number; after: number }> = [];
-  const handlers = c.provider(doc).messageHandlers;
-  const original = handlers[MessageType.Saved]!;
-  handlers[MessageType.Saved] = (...args) => {
+  c.channel(doc).intercept(MessageType.Saved, (_frame, deliver) => {
     const before = c.pendingChanges.get();
-    original(...args);
+    deliver();
     seen.push({ before, after: c.pendingChanges.get() });
-  };
+  });
   return seen;
 }
 

@@ -104,6 +104,7 @@ describe('reconnect', () => {
       sessionId: 'token',
       docs: ['table'],
       persistence: memoryPersistence(),
+      userId: 'u1',
       backoff,
       token: () => String(++token),
       tokenTransport: 'query',
@@ -124,6 +125,7 @@ describe('reconnect', () => {
     const c = testClient(server.url, {
       sessionId: 'token',
       persistence: memoryPersistence(),
+      userId: 'u1',
       backoff,
       token: async () => {
         await new Promise((r) => setTimeout(r, 5));
@@ -145,7 +147,7 @@ describe('reconnect', () => {
   ] as const) {
     it(`${retry ? 'retries' : 'gives up'} after close code ${code}`, async () => {
       const server = await closingServer(code);
-      const c = testClient(server.url, { sessionId: 'codes', token: 'any', persistence: memoryPersistence(), backoff });
+      const c = testClient(server.url, { sessionId: 'codes', token: 'any', userId: 'u1', persistence: memoryPersistence(), backoff });
       cleanups.push(() => c.destroy());
       const closed: number[] = [];
       c.on('closed', (e) => closed.push(e.code));

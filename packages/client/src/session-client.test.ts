@@ -1,6 +1,5 @@
 import { MessageType, encodeMessage } from '@dungeon-lab/protocol';
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { memoryPersistence } from './memory-persistence.ts';
@@ -16,14 +15,15 @@ const base: SessionClientOptions = {
   persistence: memoryPersistence(),
   connect: false,
   token: 'unused',
+  userId: 'u1',
 };
 
 describe('SessionClient', () => {
   it('owns one doc per name and names rooms after the session', async () => {
     const c = new SessionClient(base);
     expect(c.doc('table')).not.toBe(c.doc('chat'));
-    expect(c.provider('table').roomname).toBe('sessions/s1/table');
-    expect(c.provider('chat').url).toBe('ws://127.0.0.1:9/sessions/s1/chat?dl=1');
+    expect(c.channel('table').room).toBe('sessions/s1/table');
+    expect(c.channel('chat').url).toBe('ws://127.0.0.1:9/sessions/s1/chat?dl=1');
     expect(() => c.doc('nope')).toThrow(RangeError);
     expect(roomName('a b', 'x')).toBe('sessions/a%20b/x');
     await c.destroy();
@@ -66,11 +66,9 @@ describe('SessionClient', () => {
     const c = new SessionClient(base);
     const denied: Array<{ doc: string; reason: string }> = [];
     c.on('write-denied', (e) => denied.push(e));
-    const provider = c.provider('chat');
-    const decoder = decoding.createDecoder(encodeMessage({ type: 'auth-denied', reason: 'W4: placing, removing and assigning tokens' }));
-    const type = decoding.readVarUint(decoder);
-    expect(type).toBe(MessageType.Auth);
-    provider.messageHandlers[type]!(encoding.createEncoder(), decoder, provider, true, type);
+    const frame = encodeMessage({ type: 'auth-denied', reason: 'W4: placing, removing and assigning tokens' });
+    expect(decoding.readVarUint(decoding.createDecoder(frame))).toBe(MessageType.Auth);
+    c.channel('chat').receive(frame);
     expect(denied).toEqual([{ doc: 'chat', reason: 'W4: placing, removing and assigning tokens' }]);
     await c.destroy();
   });

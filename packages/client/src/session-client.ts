@@ -8,13 +8,12 @@ import {
 } from '@dungeon-lab/events';
 import type { DerivedState, GameSystemPlugin, UserAction } from '@dungeon-lab/plugin-api';
 import type { Awareness } from 'y-protocols/awareness';
-import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { refusalFromProbe, type Refusal } from './access-probe.ts';
 import { auditEntryFromRest, type AuditEntry } from './audit-log.ts';
 import { resolveBackoff, type BackoffOptions, type RandomSource } from './backoff.ts';
 import { connectionCredentials, readToken, type ConnectionSettings, type TokenSource, type TokenTransport } from './connection-credentials.ts';
-import { DocSync, type WebSocketConstructor } from './doc-sync.ts';
+import { DocSync } from './doc-sync.ts';
 import type { DriftReason } from './drift-detector.ts';
 import { EventEmitter } from './event-emitter.ts';
 import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming, type Submitted } from './event-log-client.ts';
@@ -22,10 +21,12 @@ import type { PendingIntent } from './event-queue.ts';
 import { GameSystems } from './game-systems.ts';
 import { hasIndexedDb, indexedDbPersistence } from './indexeddb-persistence.ts';
 import { decodeJwtClaims } from './jwt-claims.ts';
+import { docStorageName } from './local-data.ts';
 import { memoryPersistence } from './memory-persistence.ts';
 import type { DocPersistenceFactory } from './persistence.ts';
 import { createValue, derivedValue, type ReadableValue, type WritableValue } from './readable-value.ts';
 import { SessionApi, isRedacted, type ApiResult, type SessionInfo } from './session-api.ts';
+import { SidecarChannel, type WebSocketConstructor } from './sidecar-channel.ts';
 import { SyncState, aggregateSyncState } from './sync-state.ts';
 import { type WriteDenial, recoverFromWriteDenials } from './write-denial-recovery.ts';
 
@@ -60,11 +61,17 @@ export interface SessionClientOptions {
   readonly connect?: boolean;
   /** How long to wait for the server's answer to a resync before reconnecting (default 10 s). */
   readonly resyncTimeoutMs?: number;
-  /** Prefix of local storage names, so sessions of different apps never share storage. */
+  /**
+   * First segment of local storage names (default `dungeon-lab`), so apps
+   * never share storage; names go on with the user: `<prefix>/<userId>/sessions/<id>/<doc>` ([EQ24]).
+   */
   readonly storagePrefix?: string;
   /**
    * Who predictions run as. Default: the token's `sub`, read without
    * verifying (the server verifies; it never takes an identity from the client).
+   * With a token function (or a token without `sub`) it also names whose local
+   * storage this is, and is required for it ([EQ24]); every token the
+   * function returns must then be this user's.
    */
   readonly userId?: string;
   /** The role in the session, used for predictions until the server has told the client its role. */
@@ -152,6 +159,18 @@ export function roomName(sessionId: string, doc: string): string {
   return `sessions/${encodeURIComponent(sessionId)}/${doc.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/**
+ * A token function handed over another user's token: this client's local
+ * storage (documents, queued intents) is not theirs, so the attempt fails
+ * before anything is sent ([EQ24]). A token without `sub` cannot be checked.
+ */
+function checkTokenUser(token: string, storageUser: string): void {
+  const sub = decodeJwtClaims(token)?.sub;
+  if (sub !== undefined && sub !== storageUser) {
+    throw new Error(`the token is ${JSON.stringify(sub)}'s, this client's local storage ${JSON.stringify(storageUser)}'s: one SessionClient per user`);
+  }
+}
+
 function defaultPersistence(): DocPersistenceFactory {
   return hasIndexedDb() ? indexedDbPersistence() : memoryPersistence();
 }
@@ -203,17 +222,24 @@ export class SessionClient {
     this.sessionId = options.sessionId;
     this.docNames = [...options.docs];
     const serverUrl = toWebSocketUrl(options.serverUrl);
+    const staticSub = typeof options.token === 'string' ? decodeJwtClaims(options.token)?.sub : undefined;
+    // Whose local storage this is ([EQ24]): whom the server takes this client for. A string token says; a token
+    // function's tokens are not known yet, so the userId option stands for them and each is checked against it.
+    const storageUser = staticSub ?? options.userId ?? null;
+    if (storageUser === null && (options.persistence !== undefined || hasIndexedDb())) {
+      throw new TypeError("whose local storage? Pass userId (a token function or a token without `sub` does not say): one user's cached documents and queued intents must never be another's");
+    }
+    // Without a user, nothing is stored beyond this client's own memory.
     const persistence = options.persistence ?? defaultPersistence();
+    const storageName = (room: string) => docStorageName(storageUser ?? ANONYMOUS_USER, room, options.storagePrefix);
     const backoff = resolveBackoff(options.backoff);
     const params = options.params;
     const readParams = typeof params === 'function' ? params : () => ({ ...params });
     const transport = options.tokenTransport ?? 'subprotocol';
-    const prefix = options.storagePrefix ?? 'dungeon-lab';
     this.#systems = new GameSystems(options.plugins ?? []);
     const registry = this.#systems.registry(options.intents);
 
     this.#fixedUserId = options.userId !== undefined;
-    const staticSub = typeof options.token === 'string' ? decodeJwtClaims(options.token)?.sub : undefined;
     this.#identity = createValue<SessionIdentity>(
       { userId: options.userId ?? staticSub ?? ANONYMOUS_USER, role: options.role ?? null },
       (a, b) => a.userId === b.userId && a.role === b.role,
@@ -224,6 +250,7 @@ export class SessionClient {
     // Read before every attempt: the token (perhaps refreshed), then what else the URL carries.
     const settingsFor = (extra: () => Record<string, string>) => (): ConnectionSettings | Promise<ConnectionSettings> => {
       const build = (token: string): ConnectionSettings => {
+        if (typeof options.token === 'function' && storageUser !== null) checkTokenUser(token, storageUser);
         this.#noteToken(token);
         const credentials = connectionCredentials(token, transport);
         return { params: { ...readParams(), ...extra(), ...credentials.params }, protocols: credentials.protocols };
@@ -236,14 +263,12 @@ export class SessionClient {
       const room = roomName(this.sessionId, name);
       const doc = new Y.Doc();
       // Created before DocSync subscribes to the doc: see its constructor.
-      const docPersistence = persistence(`${prefix}/${room}`, doc);
+      const docPersistence = persistence(storageName(room), doc);
       const isTable = name === TABLE_DOC;
+      const channel = new SidecarChannel({ serverUrl, room, doc, WebSocketPolyfill: options.WebSocketPolyfill });
       const sync: DocSync = new DocSync({
-        room,
-        serverUrl,
-        doc,
+        channel,
         persistence: docPersistence,
-        WebSocketPolyfill: options.WebSocketPolyfill,
         // The table socket also says how far it has read the event log ([EQ9]).
         connection: settingsFor(isTable ? () => this.#eventLog?.connectionParams() ?? {} : () => ({})),
         probe: this.api === null ? undefined : () => this.#probe(name),
@@ -260,7 +285,7 @@ export class SessionClient {
             return role === null ? { userId } : { userId, role };
           },
           doc,
-          provider: sync.provider,
+          channel,
           persistence: docPersistence,
           registry,
           timing: options.eventQueue,
@@ -281,7 +306,7 @@ export class SessionClient {
       sync.events.on('client-id', (e) => this.#events.emit('client-id', { doc: name, ...e }));
       sync.events.on('write-denied', (e) => this.#events.emit('write-denied', { doc: name, ...e }));
       recoverFromWriteDenials(sync, {
-        createPersistence: (fresh) => persistence(`${prefix}/${room}`, fresh),
+        createPersistence: (fresh) => persistence(storageName(room), fresh),
         replaced: (fresh, stored, denial) => {
           if (isTable) this.#eventLog?.rebind(fresh, stored);
           this.#events.emit('rebuilt', { doc: name, ...denial });
@@ -294,7 +319,7 @@ export class SessionClient {
 
     // The session (and this client's role in it) is asked for on every connection of the main doc: roles change.
     const main = this.#docs.get(TABLE_DOC) ?? this.#docs.get(this.docNames[0]!)!;
-    main.provider.on('status', ({ status }: { status: string }) => {
+    main.channel.status.subscribe((status) => {
       if (status === 'connected') void this.refreshSession();
     });
     this.#identity.subscribe(() => this.#eventLog?.refreshView());
@@ -328,17 +353,27 @@ export class SessionClient {
     return sync;
   }
 
+  /** The document now; after a refused edit it is replaced ([W21]): `docValue` tells when. */
   doc(name: string): Y.Doc {
     return this.#sync(name).doc;
   }
 
-  /** The y-websocket provider of a document (awareness, low-level hooks). */
-  provider(name: string): WebsocketProvider {
-    return this.#sync(name).provider;
+  /**
+   * The document as a value that changes when it is replaced (a refused
+   * edit, [W21], [EQ21]): what a UI binds to, e.g. with useSyncExternalStore.
+   */
+  docValue(name: string): ReadableValue<Y.Doc> {
+    return this.#sync(name).docValue;
   }
 
+  /** Presence (cursors, names) in a document's room: one object for the client's life, across doc replacements and client-id leases. */
   awareness(name: string): Awareness {
-    return this.#sync(name).provider.awareness;
+    return this.#sync(name).channel.awareness;
+  }
+
+  /** Low level, for tests and diagnostics: the connection of one document's room (`@dungeon-lab/client/internal`). */
+  channel(name: string): SidecarChannel {
+    return this.#sync(name).channel;
   }
 
   docState(name: string): ReadableValue<SyncState> {

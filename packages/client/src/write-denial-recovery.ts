@@ -51,7 +51,7 @@ export function recoverFromWriteDenials(sync: DocSync, options: RecoveryOptions)
     rebuilding = true;
     const denial = parseWriteDenial(reason);
     // Synchronous up to the socket's close: the resync the server sends after its refusal must
-    // not reach the old doc's provider, whose answer would only be refused again.
+    // not reach the old doc, whose answer would only be refused again.
     sync
       .rebuild(options.createPersistence, (doc, persistence) => options.replaced(doc, persistence, denial))
       .catch(options.onError)

@@ -64,7 +64,7 @@ describe('a write the server refuses', () => {
     expect(json(alice)).toMatchObject({ actors: { 'a-alice': { hp: { value: 20 } } }, tokens: { 't-alice': { x: 1 } } });
     expect(alice.pendingChanges.get()).toBe(0);
     const stored = new Y.Doc();
-    for (const update of store.records.get(`dungeon-lab/sessions/${encodeURIComponent(alice.sessionId)}/table`)?.updates ?? []) Y.applyUpdate(stored, update);
+    for (const update of store.records.get(`dungeon-lab/${encodeURIComponent(aliceId)}/sessions/${encodeURIComponent(alice.sessionId)}/table`)?.updates ?? []) Y.applyUpdate(stored, update);
     expect(projectDoc(stored, TABLE_DOC_SCHEMA)).toMatchObject({ actors: { 'a-alice': { hp: { value: 20 } } } });
 
     // It writes again: a legal move reaches the GM, an intent goes through the same table socket.
@@ -79,6 +79,44 @@ describe('a write the server refuses', () => {
     await waitFor(() => presence() !== undefined, 'alice\'s presence at the GM');
     expect(presence()).toEqual({ name: 'Alia' });
     expect(denied).toHaveLength(1);
+  });
+
+  it('[EQ22][W21] the document as a value: a refused write replaces it once, the new doc holds the server\'s state, presence stays on the same awareness under the new doc\'s client id', async () => {
+    const { open } = await table();
+    const gm = open('gm');
+    const alice = open('alice');
+    await Promise.all([gm.whenSynced(), alice.whenSynced()]);
+    gm.doc('table').getMap('scene').set('name', 'Crypt');
+    const scene = (doc: Y.Doc) => doc.getMap('scene').get('name');
+    await waitFor(() => scene(alice.doc('table')) === 'Crypt', 'the scene at alice');
+
+    const value = alice.docValue('table');
+    const before = value.get();
+    expect(before).toBe(alice.doc('table'));
+    const seen: Y.Doc[] = [];
+    value.subscribe((doc) => seen.push(doc));
+    const awareness = alice.awareness('table');
+    awareness.setLocalState({ name: 'Alia' });
+    // The scene is the GM's ([W9]): the server refuses this, and the doc is started over.
+    before.getMap('scene').set('name', 'Alia was here');
+    await waitFor(() => seen.length === 1, 'the replaced doc');
+    const fresh = seen[0]!;
+    expect(fresh).not.toBe(before);
+    expect(value.get()).toBe(fresh);
+    expect(alice.doc('table')).toBe(fresh);
+    await alice.whenSynced();
+    await waitFor(() => scene(fresh) === 'Crypt', 'the server\'s scene in the new doc');
+    expect(json(alice)).toEqual(json(gm));
+
+    // It keeps syncing, and its presence is the same awareness, under the new doc's (perhaps leased) client id.
+    gm.doc('table').getMap('scene').set('name', 'Crypt, lower level');
+    await waitFor(() => scene(fresh) === 'Crypt, lower level', 'a later edit in the new doc');
+    // The view follows the new doc.
+    expect((alice.view.get().scene as { name: string }).name).toBe('Crypt, lower level');
+    expect(alice.awareness('table')).toBe(awareness);
+    await waitFor(() => awareness.clientID === fresh.clientID, 'presence under the doc\'s client id');
+    await waitFor(() => (gm.awareness('table').getStates().get(fresh.clientID) as { name?: string } | undefined)?.name === 'Alia', 'presence at the GM');
+    expect(seen).toEqual([fresh]);
   });
 
   it('[W15] denials are read from the server\'s wording: rule, op and path, or none when the update could not be judged', () => {

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { canonicalJson } from './canonical-json.ts';
 import { TABLE_DOC_SCHEMA, type DocSchema } from './doc-schema.ts';
 import { applyPatchToDoc, createDocReader, projectDoc } from './doc-projection.ts';
-import { FUZZ_KEYS, int, pick, randomJson, randomPatch, seededRandom, type Rand } from './fuzz.fixture.ts';
+import { FUZZ_KEYS, int, pick, randomJson, randomPatch, randomlyShared, seededRandom, type Rand } from './fuzz.fixture.ts';
 import { JsonPatchError, type JsonPatchOp } from './json-patch-types.ts';
 import { applyPatch } from './json-patch.ts';
 import { parsePointer } from './json-pointer.ts';
@@ -250,35 +250,10 @@ describe('applyPatchToDoc', () => {
   });
 });
 
-/**
- * Whether Yjs can store `value` as one plain (ContentAny) value that survives
- * encoding: Yjs picks the content type from `value.constructor`, so a
- * `constructor` member breaks it, and lib0 decodes objects with `obj[key] =`,
- * which drops a `__proto__` member.
- */
-function storableAsPlain(value: JsonValue): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (Array.isArray(value)) return value.every(storableAsPlain);
-  return Object.keys(value).every((k) => k !== 'constructor' && k !== '__proto__' && storableAsPlain(value[k]!));
-}
-
 /** A random table document mixing Yjs types, plain stored values and Y.Text. */
 function randomDoc(rand: Rand, schema: DocSchema): Y.Doc {
   const doc = new Y.Doc();
-  const shared = (value: JsonValue): unknown => {
-    if (typeof value !== 'object' || value === null) {
-      return typeof value === 'string' && rand() < 0.1 ? new Y.Text(value) : value;
-    }
-    if (rand() < 0.3 && storableAsPlain(value)) return value;
-    if (Array.isArray(value)) {
-      const array = new Y.Array<unknown>();
-      array.push(value.map(shared));
-      return array;
-    }
-    const map = new Y.Map<unknown>();
-    for (const key of Object.keys(value)) map.set(key, shared(value[key]!));
-    return map;
-  };
+  const shared = (value: JsonValue) => randomlyShared(rand, value);
   doc.transact(() => {
     for (const [name, kind] of Object.entries(schema)) {
       const n = int(rand, 4);

@@ -23,7 +23,7 @@ import type { StateReader } from './reducer.ts';
 type YContainer = Y.Map<unknown> | Y.Array<unknown>;
 
 /** The document's fixed roots seen as one object, so pointers start at a root name like in the projection. */
-class DocRoots {
+export class DocRoots {
   constructor(
     readonly doc: Y.Doc,
     readonly schema: DocSchema,
@@ -38,14 +38,17 @@ class DocRoots {
  * JSON of a shared value. Our own walk rather than Y.Map#toJSON, which assigns
  * keys with `obj[key] =` and so turns a `__proto__` key into a prototype.
  * Y.Text (and other Yjs types) project to their toJSON (a string for text).
+ * Plain values come out as stored (the same object on every call). `child`
+ * projects what a map or array holds: this walk itself, or the DocProjector's
+ * cache of it.
  */
-function yToJson(value: unknown): JsonValue {
+export function yToJson(value: unknown, child: (value: unknown) => JsonValue = yToJson): JsonValue {
   if (value instanceof Y.Map) {
     const out: JsonObject = {};
-    value.forEach((child: unknown, key: string) => setOwn(out, key, yToJson(child)));
+    value.forEach((item: unknown, key: string) => setOwn(out, key, child(item)));
     return out;
   }
-  if (value instanceof Y.Array) return value.map(yToJson);
+  if (value instanceof Y.Array) return value.map((item: unknown) => child(item));
   if (value instanceof Y.AbstractType) return value.toJSON() as JsonValue;
   return value as JsonValue;
 }

@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import type { JsonPatchOp } from './json-patch-types.ts';
 import { formatPointer } from './json-pointer.ts';
 import type { JsonObject, JsonValue } from './json.ts';
@@ -110,4 +111,36 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * Whether Yjs can store `value` as one plain (ContentAny) value that survives
+ * encoding: Yjs picks the content type from `value.constructor`, so a
+ * `constructor` member breaks it, and lib0 decodes objects with `obj[key] =`,
+ * which drops a `__proto__` member.
+ */
+export function storableAsPlain(value: JsonValue): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(storableAsPlain);
+  return Object.keys(value).every((k) => k !== 'constructor' && k !== '__proto__' && storableAsPlain(value[k]!));
+}
+
+/**
+ * `value` as a client might write it into a document: objects and arrays as
+ * Y.Map / Y.Array, or (where Yjs can) stored whole as plain values, and now
+ * and then a string as Y.Text.
+ */
+export function randomlyShared(rand: Rand, value: JsonValue): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'string' && rand() < 0.1 ? new Y.Text(value) : value;
+  }
+  if (rand() < 0.3 && storableAsPlain(value)) return value;
+  if (Array.isArray(value)) {
+    const array = new Y.Array<unknown>();
+    array.push(value.map((item) => randomlyShared(rand, item)));
+    return array;
+  }
+  const map = new Y.Map<unknown>();
+  for (const key of Object.keys(value)) map.set(key, randomlyShared(rand, value[key]!));
+  return map;
 }

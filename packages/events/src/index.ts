@@ -62,6 +62,7 @@ export {
 export { applyPatch } from './json-patch.ts';
 export { createJsonReader } from './json-reader.ts';
 export { projectDoc, createDocReader, applyPatchToDoc, checkPatchOnDoc } from './doc-projection.ts';
+export { DocProjector } from './doc-projector.ts';
 export { touchedEntities, readEntityVersion } from './entity-versions.ts';
 export {
   parseDice,
