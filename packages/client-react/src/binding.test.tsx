@@ -6,7 +6,8 @@ import { type JsonObject, TABLE_DOC_SCHEMA, applyPatchToDoc } from '@dungeon-lab
 import { type ReactNode, StrictMode, memo } from 'react';
 import { type Root, createRoot } from 'react-dom/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SessionProvider, shallowEqual, useSessionClient, useView } from './index.ts';
+import type * as Y from 'yjs';
+import { SessionProvider, shallowEqual, useDoc, useSessionClient, useView } from './index.ts';
 
 let server: TestServer;
 let session: TestSession;
@@ -122,4 +123,35 @@ describe('React binding', () => {
     root.unmount();
     await waitFor(() => destroyed.has(made[1]!), 'the second client destroyed on unmount');
   });
+
+  it('[BND3] after a refused edit the document is started over and useDoc re-renders with the new one', async () => {
+    const gm = gmClient();
+    await gm.whenSynced();
+    gm.doc('table').transact(() => applyPatchToDoc(gm.doc('table'), TABLE_DOC_SCHEMA, [{ op: 'add', path: '/tokens/gm-only', value: { x: 1, y: 1 } }]));
+    await gm.whenSaved();
+
+    const docs: Y.Doc[] = [];
+    let client: SessionClient | null = null;
+    function Probe() {
+      client = useSessionClient();
+      const doc = useDoc('table');
+      if (docs.at(-1) !== doc) docs.push(doc);
+      const x = useView((v) => (v.tokens as Record<string, JsonObject> | undefined)?.['gm-only']?.x);
+      return <b data-x={String(x)} />;
+    }
+    const { container } = mount(
+      <SessionProvider create={() => testClient(server.url, { sessionId: session.id, token: session.users.mira!.token, fetch: false })}>
+        <Probe />
+      </SessionProvider>,
+    );
+    await waitFor(() => container.querySelector('b')?.getAttribute('data-x') === '1', 'the GM token shown');
+    const first = docs.at(-1)!;
+    // A player's page forging a move of the GM's token: the server refuses it (write rule W3).
+    first.getMap<Y.Map<number>>('tokens').get('gm-only')!.set('x', 9);
+    await waitFor(() => docs.length === 2, 'a re-render with the rebuilt document');
+    expect(docs[1]).not.toBe(first);
+    expect(docs[1]).toBe(client!.doc('table'));
+    await waitFor(() => container.querySelector('b')?.getAttribute('data-x') === '1', 'the server’s position shown again');
+  });
 });
+

@@ -1,9 +1,19 @@
 import type { AuditEntry, DocRefusal, PendingIntent, SessionClientEvents, SessionIdentity, SessionInfo, SyncState } from '@dungeon-lab/client';
 import type { ApprovalRequest, JsonObject } from '@dungeon-lab/events';
 import { useEffect, useMemo, useRef } from 'react';
+import type * as Y from 'yjs';
 import { type AwarenessStates, awarenessValue } from './awareness-value.ts';
 import { useSessionClient } from './session-provider.tsx';
 import { useSelected, useValue } from './use-value.ts';
+
+/**
+ * A session document. After a refused edit the client starts the document
+ * over from the server as a new Y.Doc ([W21]); this re-renders with the new
+ * one, so observers bound in effects keyed on it re-bind.
+ */
+export function useDoc(name: string): Y.Doc {
+  return useValue(useSessionClient().docValue(name));
+}
 
 export function useSyncState(doc?: string): SyncState {
   const client = useSessionClient();

@@ -2,6 +2,7 @@ export { SessionProvider, useSessionClient, type SessionProviderProps } from './
 export { useValue, useSelected, shallowEqual } from './use-value.ts';
 export { awarenessValue, type AwarenessStates } from './awareness-value.ts';
 export {
+  useDoc,
   useSyncState,
   usePendingChanges,
   usePendingIntents,

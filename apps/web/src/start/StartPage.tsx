@@ -1,5 +1,6 @@
 import type { SessionSummary } from '@dungeon-lab/client';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { Dialog } from '../app/Dialog.tsx';
 import { explain } from '../app/api-errors.ts';
 import { freshToken, originApi, useIdentity } from '../app/identity.ts';
 import { parseInvite } from '../app/invite.ts';
@@ -17,6 +18,7 @@ export function StartPage(): ReactNode {
   const lastName = usePrefs((s) => s.lastName);
   const [name, setName] = useState(identity?.name ?? lastName);
   const [needsToken, setNeedsToken] = useState(false);
+  const [confirmSignOut, setConfirmSignOut] = useState(false);
 
   return (
     <main className="start-page">
@@ -35,10 +37,30 @@ export function StartPage(): ReactNode {
       {identity !== null && (
         <p className="signed-in-as">
           Signed in as <strong>{identity.name}</strong> in this tab.{' '}
-          <button type="button" className="link-button" onClick={() => void signOut()}>
+          <button type="button" className="link-button" onClick={() => setConfirmSignOut(true)}>
             Sign out
           </button>
         </p>
+      )}
+      {confirmSignOut && (
+        <Dialog title="Sign out?" onClose={() => setConfirmSignOut(false)}>
+          <p>Signing out removes your games’ data from this browser. Changes the server has not saved yet — made offline, say — are lost with it.</p>
+          <div className="form-actions">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                setConfirmSignOut(false);
+                void signOut();
+              }}
+            >
+              Sign out
+            </button>
+            <button type="button" onClick={() => setConfirmSignOut(false)}>
+              Stay signed in
+            </button>
+          </div>
+        </Dialog>
       )}
     </main>
   );
