@@ -30,6 +30,7 @@ import type { Room } from '../room.ts';
 import { appliedSequence, applyEventEffects, applyGmEffects, applySessionEffects, hasGmEffects, markChecked } from './apply-effects.ts';
 import { namesHiddenEntity } from './audience.ts';
 import { ApprovalQueue, type PendingApproval, decodePendingApproval, encodePendingApproval, resolutionIdFor } from './approval-queue.ts';
+import { detach } from '../boundary.ts';
 import type { HotLog } from './hot-log.ts';
 import { type RejectionRecord, decodeLogEntry, decodeRejection, encodeLogEntry, encodeRejection } from './log-codec.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -155,7 +156,7 @@ export class SessionSequencer {
           this.deps.releaseRoom(room);
         }
       });
-      void this.drain();
+      detach(this.deps.logger, 'event-log queue failed', () => this.drain(), { sessionId: this.deps.sessionId });
     });
   }
 
