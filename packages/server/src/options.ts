@@ -4,6 +4,7 @@ import type { Store } from '@dungeon-lab/store';
 import type { AuthOptions } from './auth/auth-options.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { WebAppOptions } from './web/web-app.ts';
 import type { WriteDenial } from './write-rules/write-guard.ts';
 
 export interface CompactionOptions {
@@ -84,6 +85,11 @@ export interface ServerOptions {
    * its sender was told (docs/security.md, [W…]); for the audit log.
    */
   readonly onDenied?: (denial: WriteDenial) => void;
+  /**
+   * Serve the browser app's built files from `root` ([WEB1]..[WEB5] in
+   * docs/api.md); without it the server answers the API and rooms only.
+   */
+  readonly web?: WebAppOptions;
 }
 
 export interface ResolvedOptions {

@@ -35,6 +35,7 @@ import { RoomGate } from './sessions/room-gate.ts';
 import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
 import { sessionRoutes, UNKNOWN_SESSION_PATH } from './sessions/sessions-http-api.ts';
 import { SessionRoles } from './write-rules/session-roles.ts';
+import { webAppRoutes } from './web/web-app.ts';
 import { writeGuardFor } from './write-rules/write-guard.ts';
 
 export interface ServerMetrics {
@@ -142,6 +143,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       ...auditRoutes(audit),
       UNKNOWN_SESSION_PATH,
       UNKNOWN_API_PATH,
+      ...(options.web === undefined ? [] : webAppRoutes(options.web)),
     ],
     auth,
     membership,
