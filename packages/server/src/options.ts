@@ -3,6 +3,7 @@ import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import type { AuthOptions } from './auth/auth-options.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
+import type { RateLimit } from './limits/token-bucket.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { WebAppOptions } from './web/web-app.ts';
 import type { WriteDenial } from './write-rules/write-guard.ts';
@@ -19,8 +20,8 @@ export interface CompactionOptions {
 }
 
 export interface EventLogOptions {
-  /** Per-user token bucket for intents. */
-  readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  /** Per-user token bucket for intents ([EL11]); Infinity in either field turns it off. */
+  readonly rateLimit: RateLimit;
   /** Entries kept in memory per session for catch-up and dedupe (the seed's 1000 / 1 hour). */
   readonly hotEntries: number;
   readonly hotMaxAgeMs: number;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, createSession } from './auth-fixture.ts';
 import { type RunningServer, startServer } from './helpers.ts';
-import { isErrorBody, sendRaw, UPGRADE_HEADERS } from './raw-http.ts';
+import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 
 let running: RunningServer | undefined;
 afterEach(async () => {

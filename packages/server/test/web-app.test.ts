@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api, createSession, tryUpgrade } from './auth-fixture.ts';
 import { type RunningServer, startServer, tempDir } from './helpers.ts';
-import { isErrorBody, sendRaw } from './raw-http.ts';
+import { isErrorBody, sendRaw } from '@dungeon-lab/testing';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
 const INDEX = '<!doctype html><title>Dungeon Lab</title><script type="module" src="/assets/app-abc123.js"></script>';

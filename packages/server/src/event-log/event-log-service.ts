@@ -16,6 +16,7 @@ import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
 import { type Audit, AuditAction, clip, noAudit } from '../audit/audit-entry.ts';
 import { detach, guarded } from '../boundary.ts';
+import { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
@@ -23,7 +24,6 @@ import { appliedSequence } from './apply-effects.ts';
 import { type Viewer, isPublic, mayRead, viewFor } from './audience.ts';
 import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import { gmRoom, sessionOfGmRoom, sessionOfTableRoom, tableRoom } from './session-rooms.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { LogUnavailableError, type ResolvedApproval, SessionSequencer, idOf } from './session-sequencer.ts';
@@ -55,7 +55,7 @@ export interface EventPage {
 export class EventLogService {
   private readonly sequencers = new Map<string, SessionSequencer>();
   private readonly hotLogs = new Map<string, HotLog>();
-  private readonly rate: RateLimiter;
+  private readonly rate: KeyedBuckets;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -67,7 +67,7 @@ export class EventLogService {
     private readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>,
     private readonly audit: Audit = noAudit,
   ) {
-    this.rate = new RateLimiter(opts.eventLog.rateLimit);
+    this.rate = new KeyedBuckets(opts.eventLog.rateLimit);
     this.sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.sweep()), 60_000);
     this.sweepTimer.unref();
   }
