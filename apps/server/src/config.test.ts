@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '@dungeon-lab/server';
-import { ConfigError, configFromEnv } from './config.ts';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, configFromEnv, DEFAULT_WEB_ROOT, SHIPPED_GAME_SYSTEMS } from './config.ts';
 
 describe('configFromEnv', () => {
   it('defaults to port 3000 on 127.0.0.1 with ./data and fsync on', () => {
@@ -110,5 +111,36 @@ describe('DATA_DIR', () => {
     expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab' }).dataDir).toBe('/srv/dungeon-lab/data');
     expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab', DATA_DIR: 'state' }).dataDir).toBe('/srv/dungeon-lab/state');
     expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab', DATA_DIR: '/var/lib/dl' }).dataDir).toBe('/var/lib/dl');
+  });
+});
+
+describe('GAME_SYSTEMS', () => {
+  it('ships D&D 5e by default; takes a comma-separated list; none or empty for none; an unknown id is an error', () => {
+    expect(configFromEnv({}).gameSystems.map((p) => p.id)).toEqual(['dnd5e']);
+    expect(configFromEnv({ GAME_SYSTEMS: ' dnd5e , dnd5e ' }).gameSystems.map((p) => p.id)).toEqual(['dnd5e']);
+    expect(configFromEnv({ GAME_SYSTEMS: 'none' }).gameSystems).toEqual([]);
+    expect(configFromEnv({ GAME_SYSTEMS: '' }).gameSystems).toEqual([]);
+    expect([...SHIPPED_GAME_SYSTEMS.keys()]).toEqual(['dnd5e']);
+    expect(() => configFromEnv({ GAME_SYSTEMS: 'dnd5e,pathfinder' })).toThrow(/GAME_SYSTEMS: unknown game system "pathfinder"; this server ships dnd5e/);
+    expect(() => configFromEnv({ GAME_SYSTEMS: 'none,dnd5e' })).toThrow(ConfigError);
+  });
+});
+
+describe('INTENT_BURST, INTENTS_PER_SECOND', () => {
+  it('set the per-user intent rate ([EL11]) like every other rate: defaults 30 and 10, off turns it off', () => {
+    expect(configFromEnv({}).intentRate).toEqual({ burst: 30, perSecond: 10 });
+    expect(configFromEnv({ INTENT_BURST: '5', INTENTS_PER_SECOND: '0.5' }).intentRate).toEqual({ burst: 5, perSecond: 0.5 });
+    expect(configFromEnv({ INTENTS_PER_SECOND: 'off' }).intentRate).toEqual({ burst: Infinity, perSecond: Infinity });
+    expect(() => configFromEnv({ INTENT_BURST: '0' })).toThrow(/INTENT_BURST/);
+    expect(() => configFromEnv({ INTENTS_PER_SECOND: '-1' })).toThrow(/INTENTS_PER_SECOND/);
+  });
+});
+
+describe('WEB_ROOT', () => {
+  it('defaults to apps/web/dist of this repository; a relative WEB_ROOT is resolved like DATA_DIR', () => {
+    expect(configFromEnv({}).webRoot).toBe(fileURLToPath(new URL('../../web/dist', import.meta.url)));
+    expect(configFromEnv({}).webRoot).toBe(DEFAULT_WEB_ROOT);
+    expect(configFromEnv({ INIT_CWD: '/srv/dl', WEB_ROOT: 'public' }).webRoot).toBe('/srv/dl/public');
+    expect(configFromEnv({ WEB_ROOT: '/var/www/dl' }).webRoot).toBe('/var/www/dl');
   });
 });

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
+import { dnd5ePlugin } from '@dungeon-lab/plugin-dnd5e';
 import {
   type AuthOptions,
   DEFAULT_LIMITS,
@@ -8,6 +11,17 @@ import {
   type LimitOptions,
   type RateLimit,
 } from '@dungeon-lab/server';
+
+/** The game systems this server ships, by plugin id: what `GAME_SYSTEMS` chooses from. */
+export const SHIPPED_GAME_SYSTEMS: ReadonlyMap<string, GameSystemPlugin> = new Map([[dnd5ePlugin.id, dnd5ePlugin]]);
+const DEFAULT_GAME_SYSTEMS = 'dnd5e';
+
+/**
+ * The built browser app, `apps/web/dist`, found from this module: `src/` when
+ * run from source, `dist/` in the bundle `npm start` runs — both two levels
+ * below `apps/`.
+ */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export interface AppConfig {
   readonly port: number;
@@ -28,6 +42,12 @@ export interface AppConfig {
   readonly limits: LimitOptions;
   /** Growth of dead buffers that makes the process collect them (docs/performance.md); null: V8's own schedule only. */
   readonly memoryReclaimBytes: number | null;
+  /** Game-system plugins whose intents the server accepts (`GAME_SYSTEMS`). */
+  readonly gameSystems: readonly GameSystemPlugin[];
+  /** Intents per user ([EL11]): burst, then per second. */
+  readonly intentRate: RateLimit;
+  /** Directory of the built browser app; main serves it when it exists. */
+  readonly webRoot: string;
 }
 
 const MB = 1024 * 1024;
@@ -129,17 +149,33 @@ function readKeyFile(path: string): string {
   }
 }
 
+/** `GAME_SYSTEMS`: comma-separated plugin ids; `none` or empty for none; an id the server does not ship is an error. */
+function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
+  const ids = (env.GAME_SYSTEMS ?? DEFAULT_GAME_SYSTEMS)
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  if (ids.length === 1 && ids[0] === 'none') return [];
+  const shipped = [...SHIPPED_GAME_SYSTEMS.keys()].join(', ');
+  return [...new Set(ids)].map((id) => {
+    const plugin = SHIPPED_GAME_SYSTEMS.get(id);
+    if (plugin === undefined) throw new ConfigError(`GAME_SYSTEMS: unknown game system "${id}"; this server ships ${shipped} (or none)`);
+    return plugin;
+  });
+}
+
 /** Reads the server's configuration from the environment; throws ConfigError on invalid values. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = int(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
   const syncRaw = env.SYNC_WRITES ?? 'true';
   if (syncRaw !== 'true' && syncRaw !== 'false') throw new ConfigError(`SYNC_WRITES must be true or false, got "${syncRaw}"`);
+  // Paths given in the environment are relative to where `npm start` was typed (npm runs workspace scripts inside apps/server).
+  const cwd = env.INIT_CWD ?? process.cwd();
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
-    // Relative to where `npm start` was typed (npm runs workspace scripts inside apps/server).
-    dataDir: resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR ?? './data'),
+    dataDir: resolve(cwd, env.DATA_DIR ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     syncWrites: syncRaw === 'true',
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),
@@ -150,5 +186,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUpdateBytes: int(env, 'MAX_UPDATE_BYTES', DEFAULT_OPTIONS.maxUpdateBytes, 1),
     limits: limitsFromEnv(env),
     memoryReclaimBytes: env.MEMORY_RECLAIM_MB === 'off' ? null : int(env, 'MEMORY_RECLAIM_MB', DEFAULT_MEMORY_RECLAIM.afterBytes / MB, 1) * MB,
+    gameSystems: gameSystemsFromEnv(env),
+    intentRate: rateLimit(env, 'INTENTS_PER_SECOND', 'INTENT_BURST', DEFAULT_OPTIONS.eventLog.rateLimit),
+    webRoot: env.WEB_ROOT ? resolve(cwd, env.WEB_ROOT) : DEFAULT_WEB_ROOT,
   };
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { AuthConfigError, LimitConfigError, createServer, startMemoryReclaimer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { pino } from 'pino';
@@ -15,6 +16,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = pino({ level: config.logLevel });
+  // A server without a built app (the app not built yet, a deployment that serves it elsewhere) still runs: the API alone.
+  const webFound = statSync(config.webRoot, { throwIfNoEntry: false })?.isDirectory() === true;
+  if (!webFound) logger.warn({ webRoot: config.webRoot }, 'web app not found: serving the API only (build apps/web or set WEB_ROOT)');
   const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
   let server;
   try {
@@ -28,6 +32,9 @@ async function main(): Promise<void> {
       maxMessageBytes: config.maxMessageBytes,
       maxUpdateBytes: config.maxUpdateBytes,
       limits: config.limits,
+      plugins: config.gameSystems,
+      eventLog: { rateLimit: config.intentRate },
+      ...(webFound ? { web: { root: config.webRoot } } : {}),
     });
   } catch (err) {
     if (err instanceof AuthConfigError || err instanceof LimitConfigError) {
@@ -43,7 +50,17 @@ async function main(): Promise<void> {
   }
   const reclaimer = config.memoryReclaimBytes === null ? null : startMemoryReclaimer(logger, { afterBytes: config.memoryReclaimBytes });
   await server.listen(config.port, config.host);
-  logger.info({ url: server.url, dataDir: config.dataDir, auth: config.auth.mode, openRooms: config.openRooms }, 'server started');
+  logger.info(
+    {
+      url: server.url,
+      dataDir: config.dataDir,
+      auth: config.auth.mode,
+      openRooms: config.openRooms,
+      gameSystems: config.gameSystems.map((p) => p.id),
+      webRoot: webFound ? config.webRoot : null,
+    },
+    'server started',
+  );
   // The one line a person starting the server looks for.
   process.stdout.write(`listening on ${server.url}\n`);
 

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
+import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
+import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -27,6 +31,8 @@ interface App {
   url: string;
   exited: Promise<number | null>;
   output: string[];
+  /** Sends `signal`; the exit that follows is expected. */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 async function startApp(env: Record<string, string>): Promise<App> {
@@ -36,10 +42,13 @@ async function startApp(env: Record<string, string>): Promise<App> {
   });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
-  });
+  const watched = watchProcess(child, () => `the bundle (${output.slice(-5).join(' | ')})`);
+  const stop = async (signal: NodeJS.Signals) => {
+    watched.expectExit();
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  cleanups.push(() => stop('SIGKILL'));
   createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -49,7 +58,7 @@ async function startApp(env: Record<string, string>): Promise<App> {
     });
     void exited.then((code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)));
   });
-  return { child, url, exited, output };
+  return { child, url, exited, output, stop };
 }
 
 function provider(url: string, room: string, token: string): WebsocketProvider {
@@ -104,8 +113,7 @@ describe('apps/server', () => {
     for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
     const probe = provider(app.url, room, token);
     await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
-    app.child.kill('SIGTERM');
-    expect(await app.exited).toBe(0);
+    expect(await app.stop('SIGTERM')).toBe(0);
 
     // The dev signing key, the session and its GM are in the store: the old token still opens the room.
     const again = await startApp({ DATA_DIR: dataDir });
@@ -192,5 +200,129 @@ describe('apps/server', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
+  });
+});
+
+interface Ack {
+  id: string;
+  success: boolean;
+  sequence?: number;
+  reason?: string;
+}
+
+/** A GM's session whose table holds a goblin and its token, laid out over a y-websocket client as the GM's UI would. */
+async function goblinTable(url: string): Promise<{ token: string; sessionId: string; table: WebsocketProvider }> {
+  const { token, sessionId } = await gmSession(url);
+  const table = provider(url, `sessions/${sessionId}/table`, token);
+  await until(() => table.synced, 'sync');
+  table.doc.transact(() => {
+    applyPatchToDoc(table.doc, TABLE_DOC_SCHEMA, [
+      { op: 'add', path: '/actors/goblin-1', value: goblin() },
+      { op: 'add', path: '/actors/thorin', value: thorin() },
+      { op: 'add', path: '/tokens/g1', value: { actorId: 'goblin-1', x: 3, y: 4 } },
+    ]);
+  });
+  const probe = provider(url, `sessions/${sessionId}/table`, token);
+  await until(() => probe.synced && probe.doc.getMap('actors').has('goblin-1'), 'the server has the table');
+  return { token, sessionId, table };
+}
+
+function damage(targetId: string, amount: number) {
+  return createIntent('plugin:dnd5e:damage', { targetId, amount, type: 'slashing' });
+}
+
+async function submit(url: string, sessionId: string, token: string, intents: unknown[]): Promise<{ status: number; body: Ack[] }> {
+  return post<Ack[]>(`${url}/api/sessions/${sessionId}/events`, intents, token);
+}
+
+const hpOf = (table: WebsocketProvider, actor: string) =>
+  ((table.doc.getMap('actors').get(actor) as Y.Map<unknown> | undefined)?.get('hp') as Y.Map<unknown> | undefined)?.get('value');
+
+describe('apps/server: what ships', () => {
+  it('[D10] D&D 5e is on by default: a GM\'s plugin:dnd5e:damage runs through the bundle and lowers the goblin\'s HP in the table', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir });
+    const { token, sessionId, table } = await goblinTable(app.url);
+    expect(hpOf(table, 'goblin-1')).toBe(7);
+    const intent = damage('goblin-1', 3);
+    expect(await submit(app.url, sessionId, token, [intent])).toEqual({ status: 200, body: [{ id: intent.id, success: true, sequence: 1 }] });
+    await until(() => hpOf(table, 'goblin-1') === 4, 'the damage in the document');
+    const state = await (await fetch(`${app.url}/api/sessions/${sessionId}/state`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(state).toMatchObject({ version: 1, state: { actors: { 'goblin-1': { hp: { value: 4, max: 7 } } } } });
+  });
+
+  it('[D10] GAME_SYSTEMS=none refuses plugin intents with unknown-type; an id the server does not ship exits with 2', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir, GAME_SYSTEMS: 'none' });
+    const { token, sessionId, table } = await goblinTable(app.url);
+    const intent = damage('goblin-1', 3);
+    const answer = await submit(app.url, sessionId, token, [intent]);
+    expect(answer).toMatchObject({ status: 200, body: [{ id: intent.id, success: false, reason: 'unknown-type' }] });
+    expect(hpOf(table, 'goblin-1')).toBe(7);
+
+    const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', GAME_SYSTEMS: 'dnd5e,pathfinder' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(2);
+    expect(stderr).toMatch(/GAME_SYSTEMS: unknown game system "pathfinder"/);
+  });
+
+  it('[EL11] INTENT_BURST and INTENTS_PER_SECOND set the per-user intent rate', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir, INTENT_BURST: '2', INTENTS_PER_SECOND: '0.01' });
+    const { token, sessionId } = await goblinTable(app.url);
+    const acks = (await submit(app.url, sessionId, token, [damage('goblin-1', 1), damage('goblin-1', 1), damage('goblin-1', 1)])).body;
+    expect(acks.map((a) => (a.success ? 'ok' : a.reason))).toEqual(['ok', 'ok', 'rate-limited']);
+  });
+
+  it('[RB1][RB5] the issue\'s reproductions against the bundle: upgrades to //%00/, //[ and http://[bad are refused, the same as HTTP are 4xx {error}, and the process stays up', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir });
+    const refused = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${app.url.replace('http', 'ws')}//%00/`);
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('opened')));
+      ws.once('error', () => undefined);
+    });
+    expect(refused).toBe(400);
+    for (const target of ['//%00/', '//[', 'http://[bad']) {
+      const upgrade = await sendRaw(app.url, `GET ${target} HTTP/1.1\r\n${UPGRADE_HEADERS}\r\n`);
+      expect(upgrade?.status, target).toBeGreaterThanOrEqual(400);
+      expect(upgrade?.status, target).toBeLessThan(500);
+      const plain = await sendRaw(app.url, `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+      expect(plain?.status, target).toBeGreaterThanOrEqual(400);
+      expect(plain?.status, target).toBeLessThan(500);
+      expect(isErrorBody(plain!.body), target).toBe(true);
+    }
+    const { token, sessionId } = await gmSession(app.url);
+    for (const from of ['9007199254740993', '99999999999999999999999']) {
+      const res = await fetch(`${app.url}/api/sessions/${sessionId}/events?from=${from}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, from).toBe(400);
+    }
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+
+  it('[WEB1] serves the app in WEB_ROOT; without one it serves the API only and warns once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const webRoot = join(dataDir, 'web');
+    await mkdir(join(webRoot, 'assets'), { recursive: true });
+    await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>app</title>');
+    await writeFile(join(webRoot, 'assets', 'app-abc123.js'), 'export {}');
+    const app = await startApp({ DATA_DIR: join(dataDir, 'a'), WEB_ROOT: webRoot });
+    const page = await fetch(`${app.url}/sessions/xyz`);
+    expect([page.status, page.headers.get('cache-control'), await page.text()]).toEqual([200, 'no-cache', '<!doctype html><title>app</title>']);
+    const asset = await fetch(`${app.url}/assets/app-abc123.js`);
+    expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    await asset.arrayBuffer();
+
+    const bare = await startApp({ DATA_DIR: join(dataDir, 'b'), WEB_ROOT: join(dataDir, 'nowhere') });
+    expect((await fetch(`${bare.url}/`)).status).toBe(404);
+    expect((await fetch(`${bare.url}/healthz`)).status).toBe(200);
+    expect(bare.output.filter((line) => line.includes('web app not found'))).toHaveLength(1);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@dungeon-lab/protocol';
 import type { WebSocket } from 'ws';
 import { type Audit, AuditAction, clip } from './audit/audit-entry.ts';
+import { detach } from './boundary.ts';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { CoalescingThrottle } from './limits/coalescing-throttle.ts';
 import { InboundThrottle } from './limits/inbound-throttle.ts';
@@ -188,12 +189,10 @@ export class Connection implements RoomPeer, RevocablePeer {
   private requestClientId(room: Room, member: RoomMember, requested: number): void {
     if ((this.features & Feature.ClientIds) === 0) throw protocolError('client-id needs the client-ids feature');
     const present = () => !this.closed && room.members.has(member);
-    room.clientIds.grant(member, requested, present).then(
-      (clientId) => {
-        if (clientId !== null && present()) room.sendTo(member, encodeMessage({ type: 'client-id', clientId }));
-      },
-      (err: unknown) => this.opts.logger.warn({ conn: this.id, room: room.name, err: String(err) }, 'client id lease failed'),
-    );
+    detach(this.opts.logger, 'client id lease failed', async () => {
+      const clientId = await room.clientIds.grant(member, requested, present);
+      if (clientId !== null && present()) room.sendTo(member, encodeMessage({ type: 'client-id', clientId }));
+    }, { conn: this.id, room: room.name });
   }
 
   /** Awareness and sync requests may be handled later than they arrived ([F4], [F8]); by then the socket may have left the room. */
@@ -347,7 +346,11 @@ export class Connection implements RoomPeer, RevocablePeer {
     this.startJoin(name, pending);
   }
 
-  /** Authorizes, then loads; a room the user may not read is never loaded ([A17]). */
+  /**
+   * Authorizes, then loads; a room the user may not read is never loaded
+   * ([A17]). Runs detached from the message that asked for it, so whatever
+   * it throws closes this socket ([P13]) and goes no further.
+   */
   private startJoin(name: string, pending: PendingJoin): void {
     const generation = this.access.generation;
     const fail = (reason: 'permission-denied' | 'room-unavailable', detail: string) => {
@@ -355,30 +358,37 @@ export class Connection implements RoomPeer, RevocablePeer {
       this.bindings.delete(name);
       this.sendRoomError(name, reason, detail);
     };
-    this.access.canRead(this.userId, name).then(
-      (allowed) => {
-        if (pending.cancelled || this.closed) return;
-        if (!allowed) {
-          const sessionId = sessionOfScope(roomScope(name));
-          if (sessionId !== null) {
-            this.audit.record(sessionId, {
-              actor: this.userId,
-              action: AuditAction.RoomRefused,
-              outcome: 'denied',
-              target: clip(name),
-              detail: 'multiplexed join',
-              ip: this.ip,
-            });
-          }
-          return fail('permission-denied', 'not allowed in this room');
+    const join = async (): Promise<void> => {
+      let allowed: boolean;
+      try {
+        allowed = await this.access.canRead(this.userId, name);
+      } catch {
+        return fail('room-unavailable', 'membership could not be read');
+      }
+      if (pending.cancelled || this.closed) return;
+      if (!allowed) {
+        const sessionId = sessionOfScope(roomScope(name));
+        if (sessionId !== null) {
+          this.audit.record(sessionId, {
+            actor: this.userId,
+            action: AuditAction.RoomRefused,
+            outcome: 'denied',
+            target: clip(name),
+            detail: 'multiplexed join',
+            ip: this.ip,
+          });
         }
-        this.registry.acquire(name).then(
-          (room) => this.completeJoin(name, room, pending, generation),
-          () => fail('room-unavailable', 'room could not be loaded'),
-        );
-      },
-      () => fail('room-unavailable', 'membership could not be read'),
-    );
+        return fail('permission-denied', 'not allowed in this room');
+      }
+      let room: Room;
+      try {
+        room = await this.registry.acquire(name);
+      } catch {
+        return fail('room-unavailable', 'room could not be loaded');
+      }
+      this.completeJoin(name, room, pending, generation);
+    };
+    join().catch((err: unknown) => this.fail(err));
   }
 
   private completeJoin(name: string, room: Room, pending: PendingJoin, generation: number): void {
@@ -398,8 +408,7 @@ export class Connection implements RoomPeer, RevocablePeer {
     try {
       for (const { msg, frame } of pending.queue) this.route(room, member, msg, frame);
     } catch (err) {
-      if (err instanceof ConnectionError) this.close(err.code, err.message);
-      else throw err;
+      this.fail(err);
     }
   }
 }

@@ -3,7 +3,9 @@ import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import type { AuthOptions } from './auth/auth-options.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
+import type { RateLimit } from './limits/token-bucket.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { WebAppOptions } from './web/web-app.ts';
 import type { WriteDenial } from './write-rules/write-guard.ts';
 
 export interface CompactionOptions {
@@ -18,8 +20,8 @@ export interface CompactionOptions {
 }
 
 export interface EventLogOptions {
-  /** Per-user token bucket for intents. */
-  readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  /** Per-user token bucket for intents ([EL11]); Infinity in either field turns it off. */
+  readonly rateLimit: RateLimit;
   /** Entries kept in memory per session for catch-up and dedupe (the seed's 1000 / 1 hour). */
   readonly hotEntries: number;
   readonly hotMaxAgeMs: number;
@@ -84,6 +86,11 @@ export interface ServerOptions {
    * its sender was told (docs/security.md, [W…]); for the audit log.
    */
   readonly onDenied?: (denial: WriteDenial) => void;
+  /**
+   * Serve the browser app's built files from `root` ([WEB1]..[WEB5] in
+   * docs/api.md); without it the server answers the API and rooms only.
+   */
+  readonly web?: WebAppOptions;
 }
 
 export interface ResolvedOptions {

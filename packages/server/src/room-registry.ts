@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from './options.ts';
 import { Room } from './room.ts';
+import { guarded } from './boundary.ts';
 
 /** Rooms flushed, compacted and unloaded at the same time, at most. */
 const EVICTION_SLOTS = 4;
@@ -101,7 +102,7 @@ export class RoomRegistry {
     if (entry?.room !== room) return;
     entry.refs--;
     if (entry.refs > 0 || this.closed) return;
-    entry.evictTimer = setTimeout(() => this.evict(room.name, entry), this.opts.evictAfterMs);
+    entry.evictTimer = setTimeout(guarded(this.opts.logger, 'eviction failed', () => this.evict(room.name, entry)), this.opts.evictAfterMs);
     entry.evictTimer.unref();
   }
 

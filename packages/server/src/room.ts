@@ -11,6 +11,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
+import { guarded } from './boundary.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
@@ -106,7 +107,7 @@ export class Room {
     this.awareness.on('update', this.onAwarenessUpdate);
     doc.on('update', this.onDocUpdate);
     if (opts.checksumIntervalMs > 0) {
-      this.checksumTimer = setInterval(() => this.sendChecksums(), opts.checksumIntervalMs);
+      this.checksumTimer = setInterval(guarded(opts.logger, 'checksum broadcast failed', () => this.sendChecksums()), opts.checksumIntervalMs);
       this.checksumTimer.unref();
     }
   }

@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createIntentRegistry } from '@dungeon-lab/events';
@@ -8,14 +8,21 @@ import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
 import { EventLogService } from './event-log/event-log-service.ts';
-import { handleSessionApi } from './event-log/http-api.ts';
+import { eventLogRoutes } from './event-log/http-api.ts';
+import { CheckpointNotFoundError } from './event-log/checkpoints.ts';
+import { LogUnavailableError } from './event-log/event-log-service.ts';
 import { AuditAction, clip } from './audit/audit-entry.ts';
-import { handleAuditApi } from './audit/audit-http-api.ts';
+import { auditRoutes } from './audit/audit-http-api.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
 import { credentialFromUpgrade, selectSubprotocol } from './auth/credentials.ts';
-import { handleDevLogin } from './auth/dev-login-route.ts';
-import { handleHttp } from './http-routes.ts';
+import { devLoginRoutes } from './auth/dev-login-route.ts';
+import { ClientErrors } from './http/client-errors.ts';
+import { createDispatcher } from './http/dispatcher.ts';
+import { NON_NEGATIVE, safeInteger } from './http/query-params.ts';
+import { rawErrorResponse } from './http/raw-response.ts';
+import { parseRequestTarget } from './http/request-target.ts';
+import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
 import { type Admission, type Slot, UpgradeLimiter } from './limits/upgrade-limiter.ts';
@@ -26,8 +33,9 @@ import { Membership } from './sessions/membership.ts';
 import { revokeAccess } from './sessions/revoke-access.ts';
 import { RoomGate } from './sessions/room-gate.ts';
 import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
-import { handleSessionsApi } from './sessions/sessions-http-api.ts';
+import { sessionRoutes, UNKNOWN_SESSION_PATH } from './sessions/sessions-http-api.ts';
 import { SessionRoles } from './write-rules/session-roles.ts';
+import { webAppRoutes } from './web/web-app.ts';
 import { writeGuardFor } from './write-rules/write-guard.ts';
 
 export interface ServerMetrics {
@@ -60,28 +68,19 @@ function featuresFromQuery(params: URLSearchParams): { features: number; version
     : { features: 0, versionMismatch: true };
 }
 
-/** The last event sequence a reconnecting client saw (`seq` query parameter), if any. */
+/** The last event sequence a reconnecting client saw (`seq` query parameter), if it is a safe integer. */
 function lastSeenFromQuery(params: URLSearchParams): number | null {
   const raw = params.get('seq');
-  if (raw === null) return null;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : null;
+  return raw === null ? null : safeInteger(raw, NON_NEGATIVE);
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
 /** Upgrade refusals are raw HTTP on the socket: the WebSocket never opens ([A1]). */
-function refuse(socket: Duplex, status: number, retryAfterSeconds?: number): void {
+function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds?: number): void {
   if (socket.destroyed) return;
-  const challenge = status === 401 ? 'WWW-Authenticate: Bearer realm="dungeon-lab"\r\n' : '';
-  const retry = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${challenge}${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  const headers: Record<string, string> = {};
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="dungeon-lab"';
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
+  socket.end(rawErrorResponse(status, error, headers));
 }
 
 export function createServer(options: ServerOptions): DungeonLabServer {
@@ -134,23 +133,31 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   let url = '';
   let closing = false;
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    return (
-      (await handleHttp(req, res, { ping: () => opts.store.ping(), metrics })) ||
-      (await handleDevLogin(req, res, url, auth, opts.eventLog.maxHttpBodyBytes)) ||
-      (await handleSessionsApi(req, res, url, {
-        auth,
-        membership,
-        maxBodyBytes: opts.eventLog.maxHttpBodyBytes,
-        audit,
-        ipOf,
-        memberApi: async (req, res, url, userId) =>
-          (await handleSessionApi(req, res, url, eventLog, checkpoints, opts.eventLog.maxHttpBodyBytes, userId, audit, ipOf)) ||
-          (await handleAuditApi(req, res, url, userId, { audit, ipOf, roleOf: (id, user) => membership.roleOf(id, user) })),
-      }))
-    );
-  };
+  // One route table, one dispatcher (http/dispatcher.ts): first match wins, so the catch-alls go last.
+  const dispatch = createDispatcher({
+    routes: [
+      ...opsRoutes({ ping: () => opts.store.ping(), metrics }),
+      ...devLoginRoutes(auth),
+      ...sessionRoutes({ membership, audit }),
+      ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
+      ...auditRoutes(audit),
+      UNKNOWN_SESSION_PATH,
+      UNKNOWN_API_PATH,
+      ...(options.web === undefined ? [] : webAppRoutes(options.web)),
+    ],
+    auth,
+    membership,
+    audit,
+    ipOf,
+    logger: opts.logger,
+    maxBodyBytes: opts.eventLog.maxHttpBodyBytes,
+    typedErrors: [
+      [CheckpointNotFoundError, 404],
+      [LogUnavailableError, 503],
+    ],
+    storeAvailable: () => opts.store.ping().then(() => true, () => false),
+  });
+  const clientErrors = new ClientErrors();
 
   // The request head is bounded in size and time before anything of ours runs ([F6]).
   const headLimits = {
@@ -160,28 +167,22 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(opts.limits.headersTimeoutMs / 4))),
   };
   const httpServer = createHttpServer(headLimits, (req, res) => {
-    route(req, res).then(
-      (handled) => {
-        if (!handled) {
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'not found' }));
-        }
-      },
-      (err: unknown) => {
-        opts.logger.error({ err: String(err) }, 'http handler failed');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      },
-    );
+    clientErrors.track(req, res);
+    dispatch(req, res);
   });
+  httpServer.on('clientError', (err: Error & { code?: string }, socket: Duplex) => clientErrors.answer(err, socket));
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    void upgrade(req, socket, head);
+    // Everything an upgrade does is behind this catch: a failure answers 503 and never reaches the event loop.
+    upgrade(req, socket, head).catch((err: unknown) => {
+      opts.logger.error({ target: clip(req.url ?? ''), err: String(err), stack: (err as Error | null)?.stack }, 'upgrade failed');
+      refuse(socket, 503, 'upgrade failed');
+    });
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (closing) return refuse(socket, 503);
+    if (closing) return refuse(socket, 503, 'server shutting down');
     const ip = ipOf(req);
     // Slots are held from here until the socket closes, refused or not, so a
     // client cannot open more sockets by keeping upgrades pending ([F1]).
@@ -197,7 +198,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       }
       opts.logger.info({ ip, ...who, reason: admission.reason }, 'upgrade refused: limit');
       releaseSlots();
-      refuse(socket, 429, admission.retryAfterSeconds);
+      refuse(socket, 429, admission.reason, admission.retryAfterSeconds);
       return false;
     };
     // Per address before anything else, the token included: refusing costs no signature check ([F2]).
@@ -205,16 +206,17 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
       opts.logger.info({ ip }, 'upgrade refused: data sent before the answer');
     });
-    const parsed = new URL(req.url ?? '/', 'http://localhost');
+    const parsed = parseRequestTarget(req.url);
+    if (parsed === null) return refuse(socket, 400, 'request target is not a path or an http URL');
     const roomName = roomNameFromPath(parsed.pathname);
-    if (roomName === null) return refuse(socket, 400);
+    if (roomName === null) return refuse(socket, 400, 'invalid room name');
     const { features, versionMismatch } = featuresFromQuery(parsed.searchParams);
     // Who, then whether they may read the room, and only then load it: a
     // refused caller never makes the server touch the store for a room ([A1]).
     const credential = credentialFromUpgrade(req, parsed);
-    if (credential.kind === 'malformed') return refuse(socket, 400);
+    if (credential.kind === 'malformed') return refuse(socket, 400, credential.detail);
     const verified = await auth.verify(credential.kind === 'token' ? credential.token : null);
-    if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401);
+    if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401, verified.detail);
     const userId = verified.principal.userId;
     if (socket.destroyed || !admitted(upgrades.admitUser(userId), { userId })) return;
     let room;
@@ -233,13 +235,13 @@ export function createServer(options: ServerOptions): DungeonLabServer {
               ip,
             });
           }
-          return refuse(socket, 403);
+          return refuse(socket, 403, 'not allowed in this room');
         }
         // Load before the socket opens: a client must never sync against an empty doc
         // that only looks empty because storage has not answered yet ([P5]).
         room = await registry.acquire(roomName);
       } catch {
-        return refuse(socket, 503);
+        return refuse(socket, 503, 'room unavailable');
       }
       if (socket.destroyed || closing) {
         registry.release(room);
@@ -259,7 +261,13 @@ export function createServer(options: ServerOptions): DungeonLabServer {
         conn.close(CloseCode.UnsupportedVersion, `server speaks version ${PROTOCOL_VERSION}`);
         return;
       }
-      conn.joinPrimary(room, lastSeenFromQuery(parsed.searchParams));
+      // The socket is open: a failure from here on is a close code, not an HTTP answer.
+      try {
+        conn.joinPrimary(room, lastSeenFromQuery(parsed.searchParams));
+      } catch (err) {
+        opts.logger.error({ room: roomName, err: String(err), stack: (err as Error).stack }, 'joining the room failed');
+        conn.close(CloseCode.InternalError);
+      }
     });
   }
 

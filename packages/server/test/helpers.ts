@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageType, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Store } from '@dungeon-lab/store';
+import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -152,6 +153,7 @@ export async function spawnServerProcess(env: Record<string, string>, nodeArgs: 
     for (const w of waiters) w();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watched = watchProcess(child, () => `server process ${fixture} (last lines: ${lines.slice(-5).join(' | ')})`);
   const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
@@ -178,6 +180,7 @@ export async function spawnServerProcess(env: Record<string, string>, nodeArgs: 
     wsUrl: url.replace(/^http/, 'ws'),
     waitForLine,
     async kill(signal = 'SIGKILL') {
+      watched.expectExit();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },

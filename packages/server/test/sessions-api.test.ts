@@ -46,7 +46,46 @@ describe('sessions API', () => {
     for (const body of [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(101) }, { name: 7 }]) {
       expect((await api(url, 'POST', '/api/sessions', alice, body)).status, JSON.stringify(body)).toBe(400);
     }
-    expect((await api(url, 'GET', '/api/sessions', alice)).status).toBe(405);
+    expect((await api(url, 'PUT', '/api/sessions', alice)).status).toBe(405);
+  });
+
+  it('[API10] GET /api/sessions lists the caller\'s sessions, newest joined first, with role and times, and follows membership', async () => {
+    const url = await start();
+    const alice = await devLogin(url, 'alice');
+    expect(await api(url, 'GET', '/api/sessions', alice)).toEqual({ status: 200, body: { sessions: [] } });
+    expect((await api(url, 'GET', '/api/sessions', null)).status).toBe(401);
+    const first = await createSession(url, { gm: alice, name: 'first' });
+    const second = await createSession(url, { gm: alice, name: 'second' });
+    const bobs = await createSession(url, { gm: 'bob', name: "bob's", players: [alice] });
+    type Listed = { id: string; name: string; role: string; createdAt: number; joinedAt: number };
+    const listed = await api<{ sessions: Listed[] }>(url, 'GET', '/api/sessions', alice);
+    expect(listed.body.sessions.map(({ id, name, role }) => ({ id, name, role }))).toEqual([
+      { id: bobs.id, name: "bob's", role: 'player' },
+      { id: second.id, name: 'second', role: 'gm' },
+      { id: first.id, name: 'first', role: 'gm' },
+    ]);
+    const [joined, , created] = listed.body.sessions;
+    expect(joined!.joinedAt).toBeGreaterThanOrEqual(joined!.createdAt);
+    expect(created!.joinedAt).toBe(created!.createdAt);
+    expect(listed.body.sessions.map((s) => s.joinedAt)).toEqual(listed.body.sessions.map((s) => s.joinedAt).sort((a, b) => b - a));
+
+    // Promotion shows at once; removal takes the session off the list.
+    await api(url, 'PATCH', `/api/sessions/${bobs.id}/members/${alice.userId}`, bobs.gm, { role: 'gm' });
+    expect((await api<{ sessions: Listed[] }>(url, 'GET', '/api/sessions', alice)).body.sessions[0]).toMatchObject({ id: bobs.id, role: 'gm' });
+    await api(url, 'PATCH', `/api/sessions/${bobs.id}/members/${bobs.gm.userId}`, alice, { role: 'player' });
+    await api(url, 'DELETE', `/api/sessions/${bobs.id}/members/${bobs.gm.userId}`, alice);
+    expect((await api<{ sessions: Listed[] }>(url, 'GET', '/api/sessions', bobs.gm)).body.sessions).toEqual([]);
+  });
+
+  it('[API10] GET /api/sessions answers at most 200 sessions, the newest joined', async () => {
+    const url = await start();
+    const carol = await devLogin(url, 'carol');
+    const ids: string[] = [];
+    for (let i = 0; i < 201; i++) ids.push((await api<{ id: string }>(url, 'POST', '/api/sessions', carol, { name: `s${i}` })).body.id);
+    const listed = (await api<{ sessions: Array<{ id: string; joinedAt: number }> }>(url, 'GET', '/api/sessions', carol)).body.sessions;
+    expect(listed).toHaveLength(200);
+    expect(listed.map((s) => s.id)).toContain(ids.at(-1));
+    expect(listed.map((s) => s.joinedAt)).toEqual(listed.map((s) => s.joinedAt).sort((a, b) => b - a));
   });
 
   it('[API2] join with the code makes a player; a wrong code is 403, an unknown session 404; joining again keeps the role', async () => {

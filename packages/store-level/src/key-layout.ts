@@ -9,6 +9,7 @@
  *   0x04 | utf8(name)                                   -> server secrets (session-key-layout.ts)
  *   0x05 | u32 BE byteLength(log) | utf8(log) | ...     -> audit logs (audit-key-layout.ts)
  *   0x06 | u32 BE byteLength(name) | utf8(name) | ...   -> client-id leases (level-client-ids.ts)
+ *   0x07 | u32 BE byteLength(user) | utf8(user) | ...   -> each user's sessions (session-key-layout.ts)
  *
  * Length-prefixing the name means no document's prefix is a prefix of another
  * document's, whatever bytes the names contain, so one document is exactly
@@ -23,9 +24,10 @@ export const SESSION_NAMESPACE = 0x03;
 export const SECRET_NAMESPACE = 0x04;
 export const AUDIT_NAMESPACE = 0x05;
 export const CLIENT_ID_NAMESPACE = 0x06;
+export const USER_NAMESPACE = 0x07;
 /** Upper bound of a document's range; row ids are ASCII and never start with it. */
 const RANGE_END = 0xff;
-const NAME_OFFSET = 5;
+export const NAME_OFFSET = 5;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -37,6 +39,8 @@ export interface KeyRange {
 }
 
 export const EPOCH_KEY: Uint8Array = Uint8Array.of(META_NAMESPACE, ...encoder.encode('epoch'));
+/** Present once every membership has its entry in the user index ([LM3]); a data directory from before it has none. */
+export const USER_INDEX_KEY: Uint8Array = Uint8Array.of(META_NAMESPACE, ...encoder.encode('user-index'));
 
 /** The key prefix shared by every row of `docName` and by nothing else. */
 export function docPrefix(docName: string): Uint8Array {

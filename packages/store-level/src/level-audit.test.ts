@@ -22,7 +22,8 @@ describe('level audit log', () => {
       for (const [key, value] of await db.iterator().all()) entries.push([hex(key), hex(value)]);
     });
     const prefix = `05${'00000001'}${text('s')}`;
-    expect(entries.slice(1)).toEqual([
+    // After the two meta keys (epoch, user-index marker).
+    expect(entries.slice(2)).toEqual([
       [`${prefix}${'0000000000000102'}${'00000001'}${'00000001'}`, 'aa'],
       [`${prefix}${'0000000000000102'}${'00000001'}${'00000002'}`, 'bb'],
     ]);

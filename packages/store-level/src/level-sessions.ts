@@ -1,15 +1,17 @@
 /**
- * The session half of the LevelDB store ([SM1]..[SM9], [LM1]..[LM2] in
+ * The session half of the LevelDB store ([SM1]..[SM11], [LM1]..[LM3] in
  * docs/storage.md). Writes to one session run one at a time through a
  * per-session queue, so a check (exists, is a member, is the last GM) and the
  * write it guards cannot be raced in this process; LevelDB's lock ([L3])
- * keeps other processes out.
+ * keeps other processes out. Every membership write carries its user-index
+ * entry in the same batch, so the index is never behind the members.
  */
 import type {
   AddMemberResult,
   CreateSessionResult,
   RemoveMemberResult,
   SecretStore,
+  SessionOfUser,
   SessionRole,
   SessionStore,
   SetRoleResult,
@@ -19,7 +21,20 @@ import type {
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
-import { memberKey, memberRange, secretKey, sessionKey, sessionPrefix, userIdOfMemberKey } from './session-key-layout.ts';
+import { USER_INDEX_KEY } from './key-layout.ts';
+import {
+  ALL_SESSION_KEYS,
+  memberKey,
+  memberOfKey,
+  memberRange,
+  parseUserSessionKey,
+  secretKey,
+  sessionKey,
+  sessionPrefix,
+  userIdOfMemberKey,
+  userSessionKey,
+  userSessionRange,
+} from './session-key-layout.ts';
 import {
   checkMember,
   checkSession,
@@ -59,6 +74,7 @@ export class LevelSessions implements SessionStore, SecretStore {
         [
           { type: 'put', key: sessionKey(prefix), value: encodeSessionValue(session) },
           { type: 'put', key: creatorKey, value: encodeMemberValue(creator) },
+          userIndexPut(session.id, creator),
         ],
       );
       return { status: 'created' };
@@ -81,7 +97,7 @@ export class LevelSessions implements SessionStore, SecretStore {
       if (!(await this.#db.has(sessionKey(prefix)))) return { status: 'no-session' };
       const stored = await this.#readMember(sessionId, key, member.userId);
       if (stored !== null) return { status: 'exists', member: stored };
-      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }]);
+      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }, userIndexPut(sessionId, member)]);
       return { status: 'added', member };
     });
   }
@@ -99,7 +115,7 @@ export class LevelSessions implements SessionStore, SecretStore {
         return { status: 'last-gm' };
       }
       const member: StoredMember = { ...stored, role };
-      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }]);
+      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }, userIndexPut(sessionId, member)]);
       return { status: 'updated', member, previous: stored.role };
     });
   }
@@ -113,7 +129,10 @@ export class LevelSessions implements SessionStore, SecretStore {
       const stored = await this.#readMember(sessionId, key, userId);
       if (stored === null) return { status: 'not-member' };
       if (stored.role === 'gm' && (await this.#gmCount(sessionId, prefix)) <= 1) return { status: 'last-gm' };
-      await this.#writes.write([{ type: 'del', key: key }]);
+      await this.#writes.write([
+        { type: 'del', key: key },
+        { type: 'del', key: userSessionKey(userId, stored.joinedAt, sessionId) },
+      ]);
       return { status: 'removed', member: stored };
     });
   }
@@ -127,6 +146,25 @@ export class LevelSessions implements SessionStore, SecretStore {
     this.#assertOpen();
     const member = await this.#readMember(sessionId, memberKey(sessionPrefix(sessionId), userId), userId);
     return member?.role ?? null;
+  }
+
+  async listSessionsOf(userId: string, limit: number): Promise<SessionOfUser[]> {
+    this.#assertOpen();
+    const range = userSessionRange(userId);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit ${String(limit)} is not a non-negative safe integer`);
+    if (limit === 0) return [];
+    const entries = await this.#db.iterator({ ...range, limit: Math.min(limit, MAX_NATIVE_LIMIT) }).all();
+    return Promise.all(
+      entries.map(async ([key, value]): Promise<SessionOfUser> => {
+        const what = `session index entry of user ${JSON.stringify(userId)}`;
+        const { joinedAt, sessionId } = decode(what, () => parseUserSessionKey(userId, key));
+        const member = decode(what, () => decodeMemberValue(userId, value));
+        const session = await this.getSession(sessionId);
+        // Sessions are never deleted, and the index is written with the member: anything else is damage.
+        if (session === null || member.joinedAt !== joinedAt) throw new Error(`level store: ${what} names no session it belongs to`);
+        return { session, role: member.role, joinedAt };
+      }),
+    );
   }
 
   async claimSecret(name: string, candidate: Uint8Array): Promise<Uint8Array> {
@@ -164,6 +202,34 @@ export class LevelSessions implements SessionStore, SecretStore {
   async #gmCount(sessionId: string, prefix: Uint8Array): Promise<number> {
     return (await this.#members(sessionId, prefix)).filter((m) => m.role === 'gm').length;
   }
+}
+
+/** LevelDB's native iterator limit is a signed 32-bit int. */
+const MAX_NATIVE_LIMIT = 0x7fffffff;
+
+function userIndexPut(sessionId: string, member: StoredMember): { type: 'put'; key: Uint8Array; value: Uint8Array } {
+  return { type: 'put', key: userSessionKey(member.userId, member.joinedAt, sessionId), value: encodeMemberValue(member) };
+}
+
+/**
+ * Builds the user index of a data directory written before it existed
+ * ([LM3]): every member key gets its entry, in one synced batch with the
+ * marker, before the store takes any write. An interrupted build left nothing
+ * and runs again at the next open.
+ */
+export async function ensureUserIndex(db: Db): Promise<void> {
+  if ((await db.get(USER_INDEX_KEY)) !== undefined) return;
+  const batch: Array<{ type: 'put'; key: Uint8Array; value: Uint8Array }> = [];
+  for await (const [key, value] of db.iterator(ALL_SESSION_KEYS)) {
+    const ids = memberOfKey(key);
+    if (ids === null) continue;
+    const member = decode(`member ${JSON.stringify(ids.userId)} of session ${JSON.stringify(ids.sessionId)}`, () =>
+      decodeMemberValue(ids.userId, value),
+    );
+    batch.push(userIndexPut(ids.sessionId, member));
+  }
+  batch.push({ type: 'put', key: USER_INDEX_KEY, value: new Uint8Array(0) });
+  await db.batch(batch, { sync: true });
 }
 
 /** A value that cannot be decoded rejects the read: skipping it could hide a GM or invent a member ([LM2]). */

@@ -12,6 +12,7 @@ import type {
   CreateSessionResult,
   RemoveMemberResult,
   RowId,
+  SessionOfUser,
   SessionRole,
   SetRoleResult,
   Store,
@@ -27,7 +28,7 @@ import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout
 import { LevelAudit } from './level-audit.ts';
 import { LevelClientIds } from './level-client-ids.ts';
 import { LevelEventLog } from './level-event-log.ts';
-import { LevelSessions } from './level-sessions.ts';
+import { ensureUserIndex, LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
 import { decodeRowValue, encodeRowValue } from './row-value.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -66,6 +67,7 @@ export async function createLevelStore(options: LevelStoreOptions): Promise<Stor
   }
   try {
     const epoch = await claimEpoch(db);
+    await ensureUserIndex(db);
     return new LevelStore(db, dataDir, epoch, options.sync ?? true);
   } catch (err) {
     await db.close();
@@ -235,6 +237,10 @@ class LevelStore implements Store {
 
   listMembers(sessionId: string): Promise<StoredMember[]> {
     return this.#sessions.listMembers(sessionId);
+  }
+
+  listSessionsOf(userId: string, limit: number): Promise<SessionOfUser[]> {
+    return this.#sessions.listSessionsOf(userId, limit);
   }
 
   memberRole(sessionId: string, userId: string): Promise<SessionRole | null> {

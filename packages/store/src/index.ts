@@ -13,6 +13,7 @@ export type {
   AddMemberResult,
   SetRoleResult,
   RemoveMemberResult,
+  SessionOfUser,
   SessionStore,
   SecretStore,
   AuditRecordInput,

@@ -1,12 +1,12 @@
 /**
- * The session half of the conformance suite: rules [SM1]..[SM9] of
+ * The session half of the conformance suite: rules [SM1]..[SM11] of
  * docs/storage.md, black-box through `SessionStore` and `SecretStore` (plus
  * documents and logs, to prove sessions do not mix with them).
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
-import type { SessionRole, Store, StoredMember, StoredSession } from './store.ts';
+import type { SessionOfUser, SessionRole, Store, StoredMember, StoredSession } from './store.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -216,6 +216,66 @@ export function runSessionStoreConformance(
       await check();
     });
 
+    it('[SM10] listSessionsOf answers the user\'s sessions with role and joinedAt, newest joined first, at most limit', async () => {
+      expect(await store.listSessionsOf('nobody', 10)).toEqual([]);
+      const a = session('a', 'alice', { createdAt: T0 + 1 });
+      const b = session('b', 'bob', { createdAt: T0 + 2 });
+      const c = session('c', 'carol', { createdAt: T0 + 3 });
+      for (const s of [a, b, c]) await store.createSession(s);
+      await store.addMember('b', member('alice', 'player', T0 + 20));
+      await store.addMember('c', member('alice', 'player', T0 + 10));
+      // Same joinedAt as another membership of hers: ties go in session-id order.
+      await store.createSession(session('d', 'dave', { createdAt: T0 }));
+      await store.addMember('d', member('alice', 'player', T0 + 10));
+
+      expect(await store.listSessionsOf('alice', 10)).toEqual([
+        of(b, 'player', T0 + 20),
+        of(c, 'player', T0 + 10),
+        of(session('d', 'dave', { createdAt: T0 }), 'player', T0 + 10),
+        of(a, 'gm', T0 + 1),
+      ]);
+      expect((await store.listSessionsOf('alice', 2)).map((s) => s.session.id)).toEqual(['b', 'c']);
+      expect(await store.listSessionsOf('alice', 0)).toEqual([]);
+      expect(await store.listSessionsOf('bob', 10)).toEqual([of(b, 'gm', T0 + 2)]);
+      for (const limit of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, '3' as unknown as number]) {
+        await expect(store.listSessionsOf('alice', limit), String(limit)).rejects.toBeInstanceOf(Error);
+      }
+    });
+
+    it('[SM11] listSessionsOf follows every resolved add, role change and removal, across reopen, and keeps users apart', async () => {
+      const s = session('s', 'gm');
+      await store.createSession(s);
+      // User ids that are prefixes of each other, or contain separators, are distinct users.
+      for (const [i, u] of ['u', 'uu', 'u/', 'u\u0000', ''].entries()) await store.addMember('s', member(u, 'player', T0 + i));
+      expect(await store.listSessionsOf('u', 10)).toEqual([of(s, 'player', T0)]);
+      expect(await store.listSessionsOf('', 10)).toEqual([of(s, 'player', T0 + 4)]);
+
+      await store.setMemberRole('s', 'uu', 'gm');
+      expect(await store.listSessionsOf('uu', 10)).toEqual([of(s, 'gm', T0 + 1)]);
+      await store.removeMember('s', 'u');
+      expect(await store.listSessionsOf('u', 10)).toEqual([]);
+      expect(await store.listSessionsOf('u/', 10)).toEqual([of(s, 'player', T0 + 2)]);
+      expect(await store.removeMember('s', 'gm')).toEqual({ status: 'removed', member: member('gm', 'gm', T0) });
+      // Refused changes change nothing.
+      expect(await store.removeMember('s', 'uu')).toEqual({ status: 'last-gm' });
+      expect(await store.setMemberRole('s', 'uu', 'player')).toEqual({ status: 'last-gm' });
+      expect(await store.listSessionsOf('uu', 10)).toEqual([of(s, 'gm', T0 + 1)]);
+      expect(await store.listSessionsOf('gm', 10)).toEqual([]);
+      // Joining again is a new membership with its new time.
+      await store.addMember('s', member('u', 'player', T0 + 50));
+      expect(await store.listSessionsOf('u', 10)).toEqual([of(s, 'player', T0 + 50)]);
+      // A failed add (no such session) and an add of an existing member list nothing new.
+      await store.addMember('never', member('u', 'player', T0 + 60));
+      await store.addMember('s', member('u', 'gm', T0 + 70));
+      expect(await store.listSessionsOf('u', 10)).toEqual([of(s, 'player', T0 + 50)]);
+
+      const concurrent = Array.from({ length: 20 }, (_, i) => session(`race${i}`, 'racer', { createdAt: T0 + 100 + i }));
+      await Promise.all(concurrent.map((r) => store.createSession(r)));
+      store = await h.reopen(store);
+      expect((await store.listSessionsOf('racer', 100)).map((x) => x.session.id)).toEqual(concurrent.map((r) => r.id).reverse());
+      expect(await store.listSessionsOf('uu', 10)).toEqual([of(s, 'gm', T0 + 1)]);
+    });
+
     it('[SM8] invalid input rejects with an Error and writes nothing', async () => {
       await store.createSession(session('s', 'gm'));
       const bad: [string, () => Promise<unknown>][] = [
@@ -244,6 +304,7 @@ export function runSessionStoreConformance(
         ['removeMember', () => store.removeMember('s', 'gm')],
         ['listMembers', () => store.listMembers('s')],
         ['memberRole', () => store.memberRole('s', 'gm')],
+        ['listSessionsOf', () => store.listSessionsOf('gm', 10)],
         ['claimSecret', () => store.claimSecret('k', Uint8Array.of(1))],
       ];
       for (const [what, call] of calls) await expect(call(), what).rejects.toBeInstanceOf(Error);
@@ -284,6 +345,10 @@ function session(id: string, createdBy: string, extra: Partial<StoredSession> = 
 
 function member(userId: string, role: SessionRole = 'player', joinedAt = T0): StoredMember {
   return { userId, role, joinedAt };
+}
+
+function of(s: StoredSession, role: SessionRole, joinedAt: number): SessionOfUser {
+  return { session: s, role, joinedAt };
 }
 
 function sortMembers(members: StoredMember[]): StoredMember[] {

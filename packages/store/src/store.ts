@@ -145,7 +145,7 @@ export interface EventLogStore {
 /** What a member may do in a session: a GM runs it; a player plays in it. */
 export type SessionRole = 'gm' | 'player';
 
-/** A session as stored ([SM1]..[SM8] in docs/storage.md). The store keeps the fields as given. */
+/** A session as stored ([SM1]..[SM11] in docs/storage.md). The store keeps the fields as given. */
 export interface StoredSession {
   readonly id: string;
   readonly name: string;
@@ -183,8 +183,16 @@ export type RemoveMemberResult =
   | { readonly status: 'not-member' }
   | { readonly status: 'last-gm' };
 
+/** One session a user belongs to, with what they are in it ([SM10]). */
+export interface SessionOfUser {
+  readonly session: StoredSession;
+  readonly role: SessionRole;
+  /** Milliseconds since the epoch, as stored for the membership. */
+  readonly joinedAt: number;
+}
+
 /**
- * Sessions and their members ([SM1]..[SM8] in docs/storage.md). Session ids
+ * Sessions and their members ([SM1]..[SM11] in docs/storage.md). Session ids
  * and user ids are any well-formed Unicode strings, in a namespace separate
  * from documents and logs. Every write is durable once resolved, and the
  * writes to one session are atomic with respect to each other: the checks
@@ -205,6 +213,12 @@ export interface SessionStore {
   listMembers(sessionId: string): Promise<StoredMember[]>;
   /** The user's role in the session, or null when they are not a member (or there is no such session). */
   memberRole(sessionId: string, userId: string): Promise<SessionRole | null>;
+  /**
+   * The sessions `userId` is a member of, newest `joinedAt` first (ties in
+   * session-id order), at most `limit` (a non-negative safe integer); exact
+   * after every membership write that resolved ([SM10], [SM11]).
+   */
+  listSessionsOf(userId: string, limit: number): Promise<SessionOfUser[]>;
 }
 
 /**

@@ -1,2 +1,3 @@
 export { seededRandom } from './seeded-random.ts';
 export { bundleForBrowser, importsNodeBuiltins, type BrowserBundle } from './browser-bundle.ts';
+export { sendRaw, isErrorBody, UPGRADE_HEADERS, type RawAnswer } from './raw-http.ts';

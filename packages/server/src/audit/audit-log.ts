@@ -1,4 +1,5 @@
 import type { AuditStore } from '@dungeon-lab/store';
+import { detach, guarded } from '../boundary.ts';
 import { KeyedBuckets, type RateLimit } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -78,7 +79,7 @@ export class AuditLog implements Audit {
     this.#batchDelayMs = deps.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
     this.#retryMs = deps.retryMs ?? DEFAULT_RETRY_MS;
     this.#budget = new KeyedBuckets(deps.denials, this.#now);
-    this.#sweep = setInterval(() => this.#summarize(), SWEEP_INTERVAL_MS);
+    this.#sweep = setInterval(guarded(deps.logger, 'audit summary failed', () => this.#summarize()), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
   }
 
@@ -151,7 +152,7 @@ export class AuditLog implements Audit {
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void this.flush();
+      detach(this.#deps.logger, 'audit flush failed', () => this.flush());
     }, delayMs);
     this.#timer.unref();
   }

@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readJsonBody, sendJson } from '../http-json.ts';
+import { HttpError } from '../http/http-error.ts';
+import { json } from '../http/reply.ts';
+import type { Route } from '../http/route.ts';
 import type { Authenticator } from './authenticator.ts';
 import { normalizeDevName } from './dev-tokens.ts';
 
@@ -7,33 +8,27 @@ export const DEV_LOGIN_PATH = '/api/dev/login';
 
 /**
  * `POST /api/dev/login {"name"}` → `{ token, userId, name, expiresAt }`, in
- * development mode only; a production server answers 404 as if the route did
- * not exist. Returns false for other paths.
+ * development mode only ([API8]); a production server has no such route, so
+ * it answers 404 like any path it does not know.
  */
-export async function handleDevLogin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  auth: Authenticator,
-  maxBodyBytes: number,
-): Promise<boolean> {
-  if (url.pathname !== DEV_LOGIN_PATH) return false;
-  try {
-    if (auth.dev === null) throw new HttpError(404, 'not found');
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`);
-    const body = (await readJsonBody(req, maxBodyBytes)) as { name?: unknown } | null;
-    const name = normalizeDevName(body?.name);
-    if (name === null) throw new HttpError(400, 'name must be 1-64 characters without control characters');
-    let login;
-    try {
-      login = await auth.dev.issue(name);
-    } catch {
-      throw new HttpError(503, 'signing key unavailable');
-    }
-    sendJson(res, 200, login);
-  } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    sendJson(res, err.status, { error: err.message });
-  }
-  return true;
+export function devLoginRoutes(auth: Authenticator): Route[] {
+  const dev = auth.dev;
+  if (dev === null) return [];
+  return [
+    {
+      method: 'POST',
+      path: DEV_LOGIN_PATH,
+      access: 'public',
+      body: 'json',
+      async handle({ body }) {
+        const name = normalizeDevName((body as { name?: unknown } | null)?.name);
+        if (name === null) throw new HttpError(400, 'name must be 1-64 characters without control characters');
+        try {
+          return json(200, await dev.issue(name));
+        } catch {
+          throw new HttpError(503, 'signing key unavailable');
+        }
+      },
+    },
+  ];
 }

@@ -15,6 +15,8 @@ import {
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
 import { type Audit, AuditAction, clip, noAudit } from '../audit/audit-entry.ts';
+import { detach, guarded } from '../boundary.ts';
+import { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
@@ -22,14 +24,14 @@ import { appliedSequence } from './apply-effects.ts';
 import { type Viewer, isPublic, mayRead, viewFor } from './audience.ts';
 import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import { gmRoom, sessionOfGmRoom, sessionOfTableRoom, tableRoom } from './session-rooms.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { LogUnavailableError, type ResolvedApproval, SessionSequencer, idOf } from './session-sequencer.ts';
 
 /** A gap larger than this is not replayed: the client relies on the Yjs sync instead ([EL5]). */
 export const MAX_REPLAY_GAP = 100;
-const MAX_PAGE = 1000;
+/** Most entries one page of the log holds ([EL7]). */
+export const MAX_PAGE = 1000;
 
 const randomWords = new Uint32Array(2);
 
@@ -53,7 +55,7 @@ export interface EventPage {
 export class EventLogService {
   private readonly sequencers = new Map<string, SessionSequencer>();
   private readonly hotLogs = new Map<string, HotLog>();
-  private readonly rate: RateLimiter;
+  private readonly rate: KeyedBuckets;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -65,8 +67,8 @@ export class EventLogService {
     private readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>,
     private readonly audit: Audit = noAudit,
   ) {
-    this.rate = new RateLimiter(opts.eventLog.rateLimit);
-    this.sweepTimer = setInterval(() => this.sweep(), 60_000);
+    this.rate = new KeyedBuckets(opts.eventLog.rateLimit);
+    this.sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.sweep()), 60_000);
     this.sweepTimer.unref();
   }
 
@@ -95,7 +97,7 @@ export class EventLogService {
           this.auditApprovalRequested(sessionId, pending);
         },
         onApprovalResolved: (resolved, room) => {
-          void this.broadcastResolved(sessionId, room, resolved);
+          detach(this.opts.logger, 'approval broadcast failed', () => this.broadcastResolved(sessionId, room, resolved), { sessionId });
           this.auditApprovalResolved(sessionId, resolved);
         },
       });
@@ -180,12 +182,10 @@ export class EventLogService {
     const targets = only ? [only] : Array.from(room.members);
     for (const member of targets) {
       if ((member.peer.features & Feature.EventLog) === 0) continue;
-      void this.roleOf(sessionId, member.peer.userId).then(
-        (role) => {
-          if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
-        },
-        (err: unknown) => this.opts.logger.error({ sessionId, err: String(err) }, 'role lookup failed'),
-      );
+      detach(this.opts.logger, 'approval notice failed', async () => {
+        const role = await this.roleOf(sessionId, member.peer.userId);
+        if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
+      }, { sessionId });
     }
   }
 
@@ -255,10 +255,6 @@ export class EventLogService {
     return seq.run(async (room) => seq.approvals.list().map((p) => this.approvalView(p, room)));
   }
 
-  async roleIn(sessionId: string, userId: string): Promise<SessionRole | null> {
-    return this.roleOf(sessionId, userId);
-  }
-
   /** Intents arriving on a socket: each is acked on that socket once processed. */
   handleIntents(member: RoomMember, room: Room, intents: readonly unknown[]): void {
     const sessionId = sessionOfTableRoom(room.name);
@@ -273,16 +269,12 @@ export class EventLogService {
     }
     const seq = this.sequencer(sessionId);
     for (const raw of intents) {
-      seq.submit(raw, member.peer.userId, member.peer.id).then(
-        (ack) => {
-          reply([ack]);
-          this.auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
-        },
-        (err: unknown) => {
-          // No ack: the client's retry resends it and dedupe keeps it exactly-once.
-          this.opts.logger.error({ sessionId, err: String(err) }, 'intent not processed');
-        },
-      );
+      // A failure sends no ack: the client's retry resends the intent and dedupe keeps it exactly-once.
+      detach(this.opts.logger, 'intent not processed', async () => {
+        const ack = await seq.submit(raw, member.peer.userId, member.peer.id);
+        reply([ack]);
+        this.auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
+      }, { sessionId });
     }
   }
 
@@ -290,10 +282,9 @@ export class EventLogService {
   handleCatchUp(member: RoomMember, room: Room, from: number): void {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId === null) return;
-    void this.catchUpFrame(sessionId, member.peer.userId, from).then(
-      (frame) => room.sendTo(member, frame),
-      (err: unknown) => this.opts.logger.error({ sessionId, err: String(err) }, 'catch-up read failed'),
-    );
+    detach(this.opts.logger, 'catch-up read failed', async () => room.sendTo(member, await this.catchUpFrame(sessionId, member.peer.userId, from)), {
+      sessionId,
+    });
   }
 
   /**

@@ -30,9 +30,10 @@ import type { Room } from '../room.ts';
 import { appliedSequence, applyEventEffects, applyGmEffects, applySessionEffects, hasGmEffects, markChecked } from './apply-effects.ts';
 import { namesHiddenEntity } from './audience.ts';
 import { ApprovalQueue, type PendingApproval, decodePendingApproval, encodePendingApproval, resolutionIdFor } from './approval-queue.ts';
+import { detach } from '../boundary.ts';
 import type { HotLog } from './hot-log.ts';
 import { type RejectionRecord, decodeLogEntry, decodeRejection, encodeLogEntry, encodeRejection } from './log-codec.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import type { KeyedBuckets } from '../limits/token-bucket.ts';
 
 export interface SequencerDeps {
   readonly sessionId: string;
@@ -41,7 +42,7 @@ export interface SequencerDeps {
   /** Game systems by id, for critical intents, conflicts and edited approvals. */
   readonly plugins: ReadonlyMap<string, GameSystemPlugin>;
   readonly roleOf: (userId: string) => Promise<SessionRole | null>;
-  readonly rate: RateLimiter;
+  readonly rate: KeyedBuckets;
   readonly hot: HotLog;
   readonly logger: Logger;
   readonly random: () => number;
@@ -155,7 +156,7 @@ export class SessionSequencer {
           this.deps.releaseRoom(room);
         }
       });
-      void this.drain();
+      detach(this.deps.logger, 'event-log queue failed', () => this.drain(), { sessionId: this.deps.sessionId });
     });
   }
 
@@ -168,7 +169,7 @@ export class SessionSequencer {
     // A resend of a recent intent is answered from memory at once: it costs no token and never waits ([EL3]).
     const recent = this.deps.hot.byEventId(idOf(raw));
     if (recent !== undefined) return Promise.resolve(ackFor(recent));
-    if (!this.deps.rate.take(userId)) {
+    if (this.deps.rate.take(userId) !== 0) {
       return Promise.resolve(rejection(idOf(raw), RejectReason.RateLimited, 'too many intents; retry later'));
     }
     if (this.queue.length >= this.deps.maxQueued) {

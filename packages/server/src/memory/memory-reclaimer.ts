@@ -2,6 +2,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Logger } from '../logger.ts';
+import { guarded } from '../boundary.ts';
 import { DEFAULT_MEMORY_RECLAIM, type MemoryReclaimOptions, type MemorySample, ReclaimPolicy } from './reclaim-policy.ts';
 
 type Collect = () => void;
@@ -45,14 +46,14 @@ export function startMemoryReclaimer(logger: Logger, options: Partial<MemoryRecl
   };
   // The level at start is the first baseline: work that begins before the first tick is growth.
   policy.shouldCollect(performance.now(), sample());
-  const timer = setInterval(() => {
+  const timer = setInterval(guarded(logger, 'memory reclaim failed', () => {
     const now = performance.now();
     const current = sample();
     if (!policy.shouldCollect(now, current)) return;
     collect();
     policy.collected(performance.now());
     logger.debug({ arrayBuffersBefore: current.arrayBuffers, pauseMs: Math.round(performance.now() - now) }, 'reclaimed dead buffers');
-  }, opts.checkMs);
+  }), opts.checkMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -1,5 +1,6 @@
 import type {
   RemoveMemberResult,
+  SessionOfUser,
   SessionRole,
   SessionStore,
   SetRoleResult,
@@ -73,6 +74,11 @@ export class Membership {
 
   listMembers(sessionId: string): Promise<StoredMember[]> {
     return this.#store.listMembers(sessionId);
+  }
+
+  /** The sessions `userId` belongs to, newest joined first, at most `limit`. */
+  sessionsOf(userId: string, limit: number): Promise<SessionOfUser[]> {
+    return this.#store.listSessionsOf(userId, limit);
   }
 
   /** Creates a session with a fresh id and join code; the creator is its GM. */

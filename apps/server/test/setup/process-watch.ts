@@ -1,0 +1,3 @@
+import { failOnUnexpectedExits } from '@dungeon-lab/testing/process-watch';
+
+failOnUnexpectedExits();

@@ -1,0 +1,47 @@
+import { createReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+
+export type Headers = Readonly<Record<string, string>>;
+
+/** What a route answers; the dispatcher writes it, so every answer goes out one way (HEAD included). */
+export type Reply =
+  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Headers }
+  /** A file streamed from disk; `size` is its Content-Length. */
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly headers: Headers }
+  /** A status without a body (304). */
+  | { readonly kind: 'empty'; readonly status: number; readonly headers: Headers };
+
+export function json(status: number, body: unknown, headers?: Headers): Reply {
+  return headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers };
+}
+
+/**
+ * Writes `reply`. A HEAD answer carries the headers a GET would, Content-Length
+ * included, and no body. `onStreamError` hears of a file that failed mid-way
+ * (the status is out; the connection is cut so the client sees it short).
+ */
+export function sendReply(res: ServerResponse, reply: Reply, head: boolean, onStreamError: (err: Error) => void): void {
+  switch (reply.kind) {
+    case 'json': {
+      const data = JSON.stringify(reply.body);
+      res.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
+      res.end(head ? undefined : data);
+      return;
+    }
+    case 'empty':
+      res.writeHead(reply.status, reply.headers);
+      res.end();
+      return;
+    case 'file':
+      res.writeHead(200, { ...reply.headers, 'content-length': reply.size });
+      if (head) {
+        res.end();
+        return;
+      }
+      pipeline(createReadStream(reply.path), res, (err) => {
+        if (err) onStreamError(err);
+      });
+      return;
+  }
+}

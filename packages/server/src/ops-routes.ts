@@ -1,0 +1,38 @@
+import { HttpError } from './http/http-error.ts';
+import { json } from './http/reply.ts';
+import type { Route } from './http/route.ts';
+
+export interface OpsContext {
+  readonly ping: () => Promise<void>;
+  readonly metrics: () => object;
+}
+
+/** `GET /healthz` and `GET /metrics`: no token, for load balancers and monitoring. */
+export function opsRoutes(ctx: OpsContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/healthz',
+      access: 'public',
+      async handle() {
+        try {
+          await ctx.ping();
+          return json(200, { ok: true });
+        } catch (err) {
+          return json(503, { ok: false, error: `store unreachable: ${String(err)}` });
+        }
+      },
+    },
+    { method: 'GET', path: '/metrics', access: 'public', handle: () => json(200, ctx.metrics()) },
+  ];
+}
+
+/** Any other path under `/api/`: 404 as JSON, whatever the method, never the web app. */
+export const UNKNOWN_API_PATH: Route = {
+  method: 'ANY',
+  path: '/api/*',
+  access: 'public',
+  handle: () => {
+    throw new HttpError(404, 'not found');
+  },
+};
