@@ -11,13 +11,13 @@ test('a bad invite code says so and leads back; the right one still works', asyn
   await mira.page.goto(link.replace(/code=[^&]+/, 'code=WRONGCODE1'));
   await mira.page.getByLabel('Your name').fill('Mira');
   await mira.page.getByRole('button', { name: 'Join the game' }).click();
-  await expect(mira.page.getByRole('alert')).toContainText('This invite code does not open this game');
+  await expect(mira.page.getByRole('alert').filter({ hasText: 'This invite code does not open this game' })).toBeVisible();
   await snap(mira, testInfo, 'bad-code');
   await mira.page.getByRole('button', { name: 'Back' }).click();
   await expect(mira.page.getByRole('heading', { name: 'Join a game' })).toBeVisible();
   await mira.page.getByLabel('Invite link or code').fill('not an invite');
   await mira.page.getByRole('button', { name: 'Continue' }).click();
-  await expect(mira.page.getByRole('alert')).toContainText('Paste the invite link');
+  await expect(mira.page.getByRole('alert').filter({ hasText: 'Paste the invite link' })).toBeVisible();
   await mira.page.getByLabel('Invite link or code').fill(link);
   await mira.page.getByRole('button', { name: 'Continue' }).click();
   await mira.page.getByRole('button', { name: 'Join the game' }).click();
@@ -35,11 +35,11 @@ test('a game that does not exist, and a page that does not exist, each say so wi
   await mira.page.goto(`${app.url}/s/AAAAAAAAAAAAAAAA`);
   await expect(mira.page.getByRole('alertdialog')).toContainText('You cannot open this game');
   await snap(mira, testInfo, 'no-such-game');
-  await mira.page.getByRole('button', { name: 'Back to your games' }).click();
+  await mira.page.getByRole('alertdialog').getByRole('button', { name: 'Back to your games' }).click();
   await expect(mira.page.getByRole('heading', { name: 'Your games' })).toBeVisible();
   await expect(mira.page.getByRole('link', { name: /Mine/ })).toBeVisible();
   await mira.page.goto(`${app.url}/no/such/page`);
-  await expect(mira.page.getByRole('alert')).toContainText('There is no page here');
+  await expect(mira.page.getByRole('alert').filter({ hasText: 'There is no page here' })).toBeVisible();
   await mira.page.getByRole('button', { name: 'Go to the start page' }).click();
   await expect(mira.page.getByRole('heading', { name: 'Start a new game' })).toBeVisible();
 });
@@ -77,8 +77,8 @@ test('a server that is down: the start page says so and recovers; the table keep
   await expect(gm.page.getByRole('button', { name: /^Zombie 1/ })).toBeVisible();
   await snap(gm, testInfo, 'server-down');
 
-  await gm.page.getByRole('button', { name: 'Back to your games' }).click();
-  await expect(gm.page.getByRole('alert')).toContainText('Cannot reach the server');
+  await gm.page.getByRole('button', { name: 'Leave the table for the start page' }).click();
+  await expect(gm.page.getByRole('alert').filter({ hasText: 'Cannot reach the server' })).toBeVisible();
   await app.start();
   await gm.page.getByRole('button', { name: 'Try again' }).click();
   await expect(gm.page.getByRole('link', { name: /Descent into Avernus/ })).toBeVisible();

@@ -5,9 +5,10 @@ import { type Actor, expect, snap, test } from '../fixtures/test.ts';
 /** The GM gives a player a character through the New character dialog. */
 async function createCharacter(gm: Actor, name: string, player: string): Promise<void> {
   await gm.page.getByRole('button', { name: 'New character' }).click();
-  await gm.page.getByLabel('Name', { exact: true }).fill(name);
-  await gm.page.getByLabel('Played by').selectOption({ label: player });
-  await gm.page.getByRole('button', { name: 'Create character' }).click();
+  const dialog = gm.page.getByRole('dialog', { name: 'New character' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Played by').selectOption({ label: player });
+  await dialog.getByRole('button', { name: 'Create character' }).click();
   await expect(token(gm.page, name)).toBeVisible();
 }
 
@@ -83,6 +84,8 @@ test('live move: a player drags her token, the others see it within a second; no
     await expect(token(who.page, 'Aria')).toHaveAttribute('data-x', '3.5');
   }
   await expectSynced(theo.page);
+  // His document started over from the server, and everyone is still at his table ([EQ26]).
+  await expect(theo.page.getByRole('list', { name: 'At the table now' }).getByRole('listitem')).toHaveCount(3, { timeout: 3000 });
   expect(start).not.toEqual({ x: 3.5, y: 2.5 });
   await snap(theo, testInfo, 'forged-refused');
 });

@@ -67,6 +67,20 @@ const SYNC_MESSAGES: ReadonlyMap<number, ProtocolMessageType> = new Map([
   [SyncStep.Update, 'sync-update'],
 ]);
 
+/**
+ * On a closed socket y-websocket drops the other peers' presence but keeps
+ * their clocks, and y-protocols ignores a state whose clock it has seen: the
+ * states the server sends everyone who joins would be ignored on the next
+ * socket, and the others would stay invisible until each changed their own
+ * (up to the 15 s renewal). Forgetting the clocks of the peers that are gone
+ * lets the next socket's snapshot bring them back at once ([EQ26]).
+ */
+function forgetAbsentPeers(awareness: Awareness): void {
+  for (const clientId of [...awareness.meta.keys()]) {
+    if (clientId !== awareness.clientID && !awareness.states.has(clientId)) awareness.meta.delete(clientId);
+  }
+}
+
 /** y-websocket's own message types that stay entirely its business (presence). */
 const PROVIDER_ONLY: ReadonlySet<number> = new Set([MessageType.Awareness, MessageType.QueryAwareness]);
 
@@ -97,6 +111,7 @@ export class SidecarChannel {
     this.#installHandlers();
     this.#provider.on('status', ({ status }) => {
       if (status === 'connecting') this.#connection++;
+      if (status === 'disconnected') forgetAbsentPeers(this.#provider.awareness);
       // `disconnected` is ours to say, after the close: y-websocket says it only for sockets that had opened.
       if (status !== 'disconnected') this.#status.set(status);
     });

@@ -13,6 +13,10 @@ import { useFocusToken } from './use-focus-token.ts';
 
 type Tab = 'tokens' | 'players' | 'scene';
 
+function focusBoard(): void {
+  document.querySelector<HTMLElement>('.board')?.focus({ preventScroll: true });
+}
+
 export function Sidebar(): ReactNode {
   const open = usePrefs((s) => s.sidebarOpen);
   const stored = usePrefs((s) => s.sidebarTab);
@@ -85,7 +89,17 @@ function GmTokens(): ReactNode {
             const active = placing?.kind === 'monster' && placing.entryId === b.id;
             return (
               <li key={b.id}>
-                <button type="button" className="bestiary-entry" aria-pressed={active} onClick={() => setPlacing(active ? null : { kind: 'monster', entryId: b.id })} aria-label={`Place ${b.name}`}>
+                <button
+                  type="button"
+                  className="bestiary-entry"
+                  aria-pressed={active}
+                  onClick={() => {
+                    setPlacing(active ? null : { kind: 'monster', entryId: b.id });
+                    // The board takes the keyboard next: Enter places in the middle of the view, Esc cancels.
+                    if (!active) focusBoard();
+                  }}
+                  aria-label={`Place ${b.name}`}
+                >
                   <span className="entry-name">{b.name}</span>
                   <span className="entry-stats">
                     CR {b.challenge} · AC {String(b.actor.ac)} · HP {String((b.actor.hp as JsonObject).max)}
@@ -169,7 +183,15 @@ function CharacterList({ all }: { readonly all: boolean }): ReactNode {
               </button>
             ) : (
               isGm && (
-                <button type="button" className="small-button" onClick={() => setPlacing({ kind: 'character', actorId: r.actorId })} aria-label={`Place ${r.name} on the map`}>
+                <button
+                  type="button"
+                  className="small-button"
+                  onClick={() => {
+                    setPlacing({ kind: 'character', actorId: r.actorId });
+                    focusBoard();
+                  }}
+                  aria-label={`Place ${r.name} on the map`}
+                >
                   Place
                 </button>
               )

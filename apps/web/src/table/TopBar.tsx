@@ -14,7 +14,7 @@ export function TopBar(): ReactNode {
   const setDialog = useTableUi((s) => s.setDialog);
   return (
     <header className="top-bar">
-      <button type="button" className="home-button" onClick={() => navigate('/')} aria-label="Back to your games">
+      <button type="button" className="home-button" onClick={() => navigate('/')} aria-label="Leave the table for the start page" title="Your games">
         <svg viewBox="0 0 64 64" aria-hidden="true">
           <path d="M32 8 54 20v24L32 56 10 44V20Z" fill="none" stroke="currentColor" strokeWidth="5" strokeLinejoin="round" />
         </svg>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampToScene, distanceFeet, gridDistance, snapCentre } from './geometry.ts';
+import { clampToScene, distanceFeet, freeCellNear, gridDistance, snapCentre } from './geometry.ts';
 
 describe('grid geometry', () => {
   it('snaps a one-cell token to the centre of the cell under it, a two-cell one to the nearest corner', () => {
@@ -21,4 +21,14 @@ describe('grid geometry', () => {
     expect(distanceFeet(from, to, 5, '5e')).toBe(20);
     expect(distanceFeet(from, { x: 0.5, y: 0.5 }, 5, '5e')).toBe(0);
   });
+
+  it('finds the free cell nearest a point, so new tokens do not pile up', () => {
+    expect(freeCellNear({ x: 5.2, y: 5.7 }, [], 30, 20)).toEqual({ x: 5.5, y: 5.5 });
+    const taken = [{ x: 5.5, y: 5.5 }];
+    const next = freeCellNear({ x: 5.2, y: 5.7 }, taken, 30, 20);
+    expect(Math.max(Math.abs(next.x - 5.5), Math.abs(next.y - 5.5))).toBe(1);
+    const full = Array.from({ length: 16 }, (_, i) => ({ x: (i % 4) + 0.5, y: Math.floor(i / 4) + 0.5 }));
+    expect(freeCellNear({ x: 1, y: 1 }, full, 4, 4)).toEqual({ x: 1.5, y: 1.5 });
+  });
 });
+

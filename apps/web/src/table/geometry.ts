@@ -44,3 +44,26 @@ export function gridDistance(a: Point, b: Point, rule: DiagonalRule): number {
 export function distanceFeet(a: Point, b: Point, feetPerUnit: number, rule: DiagonalRule): number {
   return gridDistance(a, b, rule) * feetPerUnit;
 }
+
+/**
+ * The snapped position nearest `p` whose cell no token stands on yet (the
+ * centres in `taken`), searched ring by ring, so tokens made in the middle
+ * of the view one after another do not pile up on one cell. Falls back to
+ * `p` snapped when the scene is full.
+ */
+export function freeCellNear(p: Point, taken: readonly Point[], width: number, height: number): Point {
+  const start = snapCentre(p, 1, width, height);
+  const occupied = new Set(taken.map((t) => `${Math.floor(t.x)},${Math.floor(t.y)}`));
+  const maxRing = Math.max(width, height);
+  for (let ring = 0; ring <= maxRing; ring++) {
+    for (let dy = -ring; dy <= ring; dy++) {
+      for (let dx = -ring; dx <= ring; dx++) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== ring) continue;
+        const c = { x: start.x + dx, y: start.y + dy };
+        if (c.x < 0 || c.y < 0 || c.x > width || c.y > height) continue;
+        if (!occupied.has(`${Math.floor(c.x)},${Math.floor(c.y)}`)) return c;
+      }
+    }
+  }
+  return start;
+}

@@ -14,7 +14,9 @@ describe('camera', () => {
   it('clamps zoom and fits a scene centred in the board', () => {
     expect(zoomAround({ x: 0, y: 0, zoom: 3 }, 10, { x: 0, y: 0 }).zoom).toBe(4);
     const fit = fitCamera(1920, 1280, 1000, 700);
-    expect(fit.zoom).toBeCloseTo((700 - 64) / 1280);
+    // The width limits here: (1000 - 2 × 32) / 1920 < (700 - 2 × 32) / 1280.
+    expect(fit.zoom).toBeCloseTo((1000 - 64) / 1920);
+    expect(fit.y + (1280 * fit.zoom) / 2).toBeCloseTo(350);
     expect(fit.x + (1920 * fit.zoom) / 2).toBeCloseTo(500);
   });
 });

@@ -79,3 +79,13 @@ export function canMove(face: TokenFace, userId: string, isGm: boolean): boolean
 export function showsHp(face: TokenFace, userId: string, isGm: boolean): boolean {
   return isGm || face.kind === 'character' || face.controllers.includes(userId);
 }
+
+/** Where the view's tokens stand (their centres), for finding a free cell. */
+export function tokenPositions(view: JsonObject): readonly { x: number; y: number }[] {
+  const tokens = asObject(view.tokens);
+  if (tokens === null) return [];
+  return Object.values(tokens).flatMap((t) => {
+    const o = asObject(t);
+    return o !== null && typeof o.x === 'number' && typeof o.y === 'number' ? [{ x: o.x, y: o.y }] : [];
+  });
+}
