@@ -37,6 +37,9 @@ async function devLogin(url: string, name: string): Promise<{ token: string; use
 async function signedInPage(browser: Browser, url: string, name: string): Promise<Page> {
   const login = await devLogin(url, name);
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  // tsx compiles this file with esbuild's keepNames, which wraps named functions in __name(); the
+  // functions this script hands to the page carry those calls, so the page needs the helper too.
+  await context.addInitScript('window.__name = (fn) => fn;');
   const identity = { state: { identity: { ...login, source: 'dev-login' } }, version: 1 };
   await context.addInitScript((value: string) => sessionStorage.setItem('dl-identity', value), JSON.stringify(identity));
   // Marks the moment the table holds every token, measured from navigation start.
