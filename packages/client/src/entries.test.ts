@@ -5,6 +5,7 @@ describe('[EQ25] entries', () => {
   it('the main entry exports what an app uses, and nothing of the machinery; the internals are a separate entry', async () => {
     const main = await import('./index.ts');
     expect(Object.keys(main).sort()).toEqual([
+      'GM_DOC',
       'MemoryPersistenceStore',
       'SessionApi',
       'SessionClient',

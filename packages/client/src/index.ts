@@ -4,6 +4,7 @@
 export {
   SessionClient,
   TABLE_DOC,
+  GM_DOC,
   roomName,
   type SessionClientOptions,
   type SessionClientEvents,

@@ -1,5 +1,8 @@
 import {
   APPROVAL_RESOLVE_TYPE,
+  DocProjector,
+  GM_DOC_SCHEMA,
+  TABLE_DOC_SCHEMA,
   type ApprovalRequest,
   type IntentRegistry,
   type JsonObject,
@@ -19,6 +22,7 @@ import { EventEmitter } from './event-emitter.ts';
 import { ANONYMOUS_USER, EventLogClient, type EventQueueTiming, type Submitted } from './event-log-client.ts';
 import type { PendingIntent } from './event-queue.ts';
 import { GameSystems } from './game-systems.ts';
+import { lazyValue } from './lazy-value.ts';
 import { hasIndexedDb, indexedDbPersistence } from './indexeddb-persistence.ts';
 import { decodeJwtClaims } from './jwt-claims.ts';
 import { docStorageName } from './local-data.ts';
@@ -155,6 +159,9 @@ function toWebSocketUrl(serverUrl: string): string {
 /** The document that carries the session's event log. */
 export const TABLE_DOC = 'table';
 
+/** The GM's document: hidden tokens and actors, secret rolls, notes (GMs only). */
+export const GM_DOC = 'gm';
+
 export function roomName(sessionId: string, doc: string): string {
   return `sessions/${encodeURIComponent(sessionId)}/${doc.split('/').map(encodeURIComponent).join('/')}`;
 }
@@ -197,6 +204,7 @@ export class SessionClient {
   readonly #docs = new Map<string, DocSync>();
   readonly #events = new EventEmitter<SessionClientEvents>();
   readonly #derived: Array<{ dispose(): void }> = [];
+  readonly #json = new Map<string, ReadableValue<JsonObject>>();
   readonly #eventLog: EventLogClient | null = null;
   readonly #identity: WritableValue<SessionIdentity>;
   readonly #sessionInfo = createValue<SessionInfo | null>(null);
@@ -364,6 +372,43 @@ export class SessionClient {
    */
   docValue(name: string): ReadableValue<Y.Doc> {
     return this.#sync(name).docValue;
+  }
+
+  /**
+   * A document's JSON as this client holds it — no predictions (the table
+   * with them is `view`) — for the documents whose shape is known: `table`
+   * and `gm` ([EQ27]). Parts that did not change keep their identity, as in
+   * the view ([EQ23]); it follows the document when a refused edit replaces
+   * it. One value per document, made on first use.
+   */
+  json(name: string): ReadableValue<JsonObject> {
+    const known = this.#json.get(name);
+    if (known) return known;
+    const schema = name === TABLE_DOC ? TABLE_DOC_SCHEMA : name === GM_DOC ? GM_DOC_SCHEMA : null;
+    if (schema === null) throw new RangeError(`no known shape for doc ${JSON.stringify(name)}: json() reads "${TABLE_DOC}" and "${GM_DOC}"`);
+    const docValue = this.docValue(name);
+    let projector = new DocProjector(docValue.get(), schema);
+    const value = lazyValue(() => ({ value: projector.get() }));
+    let doc = docValue.get();
+    const listen = (d: Y.Doc) => d.on('update', value.invalidate);
+    listen(doc);
+    const unsubscribe = docValue.subscribe((next) => {
+      doc.off('update', value.invalidate);
+      projector.destroy();
+      doc = next;
+      projector = new DocProjector(next, schema);
+      listen(next);
+      value.invalidate();
+    });
+    this.#derived.push({
+      dispose: () => {
+        unsubscribe();
+        doc.off('update', value.invalidate);
+        projector.destroy();
+      },
+    });
+    this.#json.set(name, value);
+    return value;
   }
 
   /** Presence (cursors, names) in a document's room: one object for the client's life, across doc replacements and client-id leases. */

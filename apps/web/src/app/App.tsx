@@ -4,6 +4,7 @@ import { StartPage } from '../start/StartPage.tsx';
 import { TablePage } from '../table/TablePage.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { Toaster } from './Toaster.tsx';
+import { UpdatePrompt } from './UpdatePrompt.tsx';
 import { navigate, useRoute } from './router.ts';
 
 export function App(): ReactNode {
@@ -17,6 +18,7 @@ export function App(): ReactNode {
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </ErrorBoundary>
       <Toaster />
+      <UpdatePrompt />
     </>
   );
 }

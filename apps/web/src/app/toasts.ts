@@ -13,6 +13,8 @@ export interface Toast {
   readonly title: string;
   readonly detail?: string;
   readonly action?: { readonly label: string; readonly run: () => void };
+  /** Stays until dismissed even when informational (an offer to act on, like an update). */
+  readonly sticky?: boolean;
 }
 
 interface ToastState {
@@ -30,7 +32,7 @@ export const useToasts = create<ToastState>()((set, get) => ({
   push(toast) {
     const id = nextId++;
     set({ toasts: [...get().toasts, { ...toast, id }].slice(-MAX_TOASTS) });
-    if (toast.tone === 'info' || toast.tone === 'success') setTimeout(() => get().dismiss(id), FADE_AFTER_MS);
+    if ((toast.tone === 'info' || toast.tone === 'success') && !toast.sticky) setTimeout(() => get().dismiss(id), FADE_AFTER_MS);
     return id;
   },
   dismiss(id) {

@@ -14,6 +14,8 @@ export const SHORTCUTS: readonly { readonly keys: readonly string[]; readonly wh
   { keys: ['←', '↑', '→', '↓'], what: 'Move the focused token one cell' },
   { keys: ['Shift+click'], what: 'Add a token to the selection' },
   { keys: ['Esc'], what: 'Cancel a drag or placement, then clear the selection' },
+  { keys: ['Ctrl+Z'], what: 'Undo your last change (never someone else’s)' },
+  { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], what: 'Redo' },
   { keys: ['Delete'], what: 'Remove the selected tokens', gm: true },
   { keys: ['N'], what: 'New character', gm: true },
   { keys: ['?'], what: 'This help' },

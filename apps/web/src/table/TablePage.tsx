@@ -5,6 +5,7 @@ import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { freshToken, useIdentity } from '../app/identity.ts';
 import { usePrefs } from '../app/prefs.ts';
 import { navigate } from '../app/router.ts';
+import { rememberedSession } from '../app/session-memory.ts';
 import { exposeClient } from '../app/test-hook.ts';
 import { Brand } from '../start/Brand.tsx';
 import { nameProblem, signInAs } from '../start/sign-in.ts';
@@ -19,6 +20,7 @@ export function TablePage({ sessionId }: { readonly sessionId: string }): ReactN
   const identity = useIdentity((s) => s.identity);
   useEffect(() => useTableUi.getState().reset(), [sessionId]);
   if (identity === null) return <SignInToOpen />;
+  const remembered = rememberedSession(identity.userId, sessionId);
   return (
     <SessionProvider
       // Another session or another person is another client, with its own local storage.
@@ -29,6 +31,8 @@ export function TablePage({ sessionId }: { readonly sessionId: string }): ReactN
           sessionId,
           token: freshToken,
           userId: identity.userId,
+          // Until the server says again (a reload offline), the role it said last: a GM keeps their tools.
+          ...(remembered === null ? {} : { role: remembered.role }),
           docs: ['table'],
           plugins: PLUGINS,
         })

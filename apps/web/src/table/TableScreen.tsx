@@ -1,6 +1,7 @@
 import { useClientEvent, useSessionClient, useSessionInfo, useSyncState, useView } from '@dungeon-lab/client-react';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { useIdentity as useTabIdentity } from '../app/identity.ts';
+import { rememberSession } from '../app/session-memory.ts';
 import { toast } from '../app/toasts.ts';
 import { Board } from './Board.tsx';
 import { HelpDialog } from './HelpDialog.tsx';
@@ -9,6 +10,7 @@ import { Sidebar } from './Sidebar.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { TopBar } from './TopBar.tsx';
 import { colorFor } from './colors.ts';
+import { TableHistory } from './history.ts';
 import { PresencePublisher } from './presence.ts';
 import { readScene, sceneNeedsSetup } from './scene.ts';
 import { TableCtx, type TableContext } from './table-context.ts';
@@ -26,8 +28,11 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
   useEffect(() => () => presence.dispose(), [presence]);
   // Others see what this user has selected (a ring in their colour): one place publishes every change of it.
   useEffect(() => useTableUi.subscribe((s, prev) => s.selection !== prev.selection && presence.publish({ selection: s.selection })), [presence]);
-  const ctx = useMemo<TableContext>(() => ({ sessionId, presence, selfClientId: () => awareness.clientID }), [sessionId, presence, awareness]);
+  const history = useMemo(() => new TableHistory(client, client.docNames), [client]);
+  useEffect(() => () => history.destroy(), [history]);
+  const ctx = useMemo<TableContext>(() => ({ sessionId, presence, history, selfClientId: () => awareness.clientID }), [sessionId, presence, history, awareness]);
 
+  useRememberSession(sessionId);
   useServerNotices();
   useSceneSetup();
   useTableShortcuts();
@@ -46,6 +51,15 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
       </div>
     </TableCtx.Provider>
   );
+}
+
+/** Keeps what the server says about this session for a reload without it (session-memory.ts). */
+function useRememberSession(sessionId: string): void {
+  const info = useSessionInfo();
+  const { userId } = useViewer();
+  useEffect(() => {
+    if (info !== null) rememberSession(userId, sessionId, { name: info.name, role: info.role });
+  }, [info, userId, sessionId]);
 }
 
 /** Refused edits and rejected intents become toasts that say why; the board itself shows the server's state again. */

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { usePrefs } from '../app/prefs.ts';
+import { useTable } from './table-context.ts';
 import { type Tool, useTableUi } from './table-ui.ts';
 
 const TOOLS: readonly { readonly tool: Tool; readonly label: string; readonly key: string; readonly icon: ReactNode }[] = [
@@ -22,6 +23,9 @@ export function Toolbar(): ReactNode {
   const tool = useTableUi((s) => s.tool);
   const setTool = useTableUi((s) => s.setTool);
   const showGrid = usePrefs((s) => s.showGrid);
+  const { history } = useTable();
+  const canUndo = history.state((s) => s.canUndo);
+  const canRedo = history.state((s) => s.canRedo);
   const setPrefs = usePrefs((s) => s.set);
   return (
     <nav className="tool-rail" aria-label="Tools">
@@ -32,6 +36,19 @@ export function Toolbar(): ReactNode {
           </svg>
         </button>
       ))}
+      <hr />
+      <button type="button" className="tool" disabled={!canUndo} onClick={() => history.undo()} aria-label="Undo your last change" title="Undo (Ctrl+Z)">
+        <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M9 14 4 9l5-5" />
+          <path d="M4 9h10a6 6 0 0 1 0 12h-3" />
+        </svg>
+      </button>
+      <button type="button" className="tool" disabled={!canRedo} onClick={() => history.redo()} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+        <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+          <path d="m15 14 5-5-5-5" />
+          <path d="M20 9H10a6 6 0 0 0 0 12h3" />
+        </svg>
+      </button>
       <hr />
       <button type="button" className="tool" aria-pressed={showGrid} onClick={() => setPrefs({ showGrid: !showGrid })} aria-label="Show grid" title="Show grid (G)">
         <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.6">

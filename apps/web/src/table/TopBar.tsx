@@ -1,6 +1,8 @@
 import { shallowEqual, useAwareness, useSessionInfo } from '@dungeon-lab/client-react';
 import type { ReactNode } from 'react';
 import { navigate } from '../app/router.ts';
+import { rememberedSession } from '../app/session-memory.ts';
+import { useTable } from './table-context.ts';
 import { InviteButton } from './InviteButton.tsx';
 import { SyncBadge } from './SyncBadge.tsx';
 import { initialsOf } from './colors.ts';
@@ -10,7 +12,9 @@ import { useViewer } from './use-role.ts';
 
 export function TopBar(): ReactNode {
   const info = useSessionInfo();
-  const { isGm } = useViewer();
+  const { userId, isGm } = useViewer();
+  const { sessionId } = useTable();
+  const name = info?.name ?? rememberedSession(userId, sessionId)?.name ?? 'Opening…';
   const setDialog = useTableUi((s) => s.setDialog);
   return (
     <header className="top-bar">
@@ -20,7 +24,7 @@ export function TopBar(): ReactNode {
         </svg>
       </button>
       <div className="session-title">
-        <h1>{info?.name ?? 'Loading…'}</h1>
+        <h1>{name}</h1>
         <span className={`role-badge role-${isGm ? 'gm' : 'player'}`}>{isGm ? 'Game master' : 'Player'}</span>
       </div>
       <Participants />

@@ -7,6 +7,7 @@ import { fitView, zoomBy } from './ZoomControls.tsx';
 import { useGestures } from './local-drag.ts';
 import { readScene } from './scene.ts';
 import { deleteTokens } from './table-edits.ts';
+import { useTable } from './table-context.ts';
 import { useTableUi } from './table-ui.ts';
 import { useViewer } from './use-role.ts';
 
@@ -14,11 +15,21 @@ import { useViewer } from './use-role.ts';
 export function useTableShortcuts(): void {
   const client = useSessionClient();
   const { isGm } = useViewer();
+  const { history } = useTable();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.defaultPrevented || isTyping(e.target)) return;
       const ui = useTableUi.getState();
       if (ui.dialog !== null) return;
+      if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+        const key = e.key.toLowerCase();
+        if (key === 'z' && !e.shiftKey) history.undo();
+        else if ((key === 'z' && e.shiftKey) || key === 'y') history.redo();
+        else return;
+        e.preventDefault();
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
       const board = document.querySelector<HTMLElement>('.board');
       switch (e.key) {
         case '?':
@@ -74,5 +85,5 @@ export function useTableShortcuts(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [client, isGm]);
+  }, [client, isGm, history]);
 }
