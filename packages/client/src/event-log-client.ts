@@ -177,6 +177,11 @@ export class EventLogClient {
     return this.#pending;
   }
 
+  /** Sends the intents whose delivery failed again now, their schedule started over ([EQ28]); a UI's Retry. */
+  retryNow(): void {
+    this.#queue.retryNow();
+  }
+
   get pendingCount(): ReadableValue<number> {
     return this.#pendingCount;
   }

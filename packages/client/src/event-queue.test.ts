@@ -107,6 +107,28 @@ describe('EventQueue retries', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('[EQ28] retryNow sends a failed intent at once and starts its schedule over', async () => {
+    const { queue, sent, failed } = setup();
+    queue.setConnected(true);
+    const i = chat();
+    void queue.submit(i, true);
+    await vi.advanceTimersByTimeAsync(4700);
+    expect(queue.list()[0]!.state).toBe('delivery-failed');
+    await vi.advanceTimersByTimeAsync(300);
+    const before = sent.length;
+    queue.retryNow();
+    expect(sent).toHaveLength(before + 1);
+    expect(sent.at(-1)).toEqual({ at: 5000, ids: [i.id] });
+    expect(queue.list()[0]!.state).toBe('sent');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent.at(-1)!.at).toBe(5100);
+    // Nothing failed: nothing to do.
+    const { queue: quiet, sent: none } = setup();
+    quiet.retryNow();
+    expect(none).toEqual([]);
+    expect(failed).toHaveLength(1);
+  });
+
   it('[EQ4] an ack stops the retries; a resend always carries the same id', async () => {
     const { queue, sent } = setup();
     queue.setConnected(true);

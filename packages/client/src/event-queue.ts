@@ -284,6 +284,26 @@ export class EventQueue {
     this.#changed();
   }
 
+  /**
+   * The user asked to try again ([EQ28]): intents whose delivery failed start
+   * their retry schedule over and go out at once on an open connection (on
+   * the next one otherwise), and are `sent` again until that runs out too.
+   */
+  retryNow(): void {
+    const now = this.#opts.now();
+    let any = false;
+    for (const e of this.#entries) {
+      if (!e.failed) continue;
+      e.failed = false;
+      e.retries = 0;
+      e.dueAt = now;
+      any = true;
+    }
+    if (!any) return;
+    this.#changed();
+    this.#tick();
+  }
+
   dispose(): void {
     this.#disposed = true;
     this.#clearTimers();
