@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createIntentRegistry } from '@dungeon-lab/events';
@@ -20,8 +20,9 @@ import { devLoginRoutes } from './auth/dev-login-route.ts';
 import { ClientErrors } from './http/client-errors.ts';
 import { createDispatcher } from './http/dispatcher.ts';
 import { NON_NEGATIVE, safeInteger } from './http/query-params.ts';
-import { rawErrorResponse } from './http/raw-response.ts';
+import { answerAndClose, rawErrorResponse } from './http/raw-response.ts';
 import { parseRequestTarget } from './http/request-target.ts';
+import { handshakeProblem } from './http/websocket-handshake.ts';
 import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
@@ -76,11 +77,10 @@ function lastSeenFromQuery(params: URLSearchParams): number | null {
 
 /** Upgrade refusals are raw HTTP on the socket: the WebSocket never opens ([A1]). */
 function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds?: number): void {
-  if (socket.destroyed) return;
   const headers: Record<string, string> = {};
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="dungeon-lab"';
   if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
-  socket.end(rawErrorResponse(status, error, headers));
+  answerAndClose(socket, rawErrorResponse(status, error, headers));
 }
 
 export function createServer(options: ServerOptions): DungeonLabServer {
@@ -158,9 +158,13 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     storeAvailable: () => opts.store.ping().then(() => true, () => false),
   });
   const clientErrors = new ClientErrors();
+  // Anything ws still refuses when it completes a handshake is answered like every other refusal.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => refuse(socket, 400, err.message));
 
   // The request head is bounded in size and time before anything of ours runs ([F6]).
   const headLimits = {
+    // The dispatcher and the handshake check answer a missing Host themselves, as { error }.
+    requireHostHeader: false,
     maxHeaderSize: opts.limits.maxHeaderBytes,
     headersTimeout: opts.limits.headersTimeoutMs,
     requestTimeout: Math.max(300_000, opts.limits.headersTimeoutMs + 1),
@@ -171,6 +175,15 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     dispatch(req, res);
   });
   httpServer.on('clientError', (err: Error & { code?: string }, socket: Duplex) => clientErrors.answer(err, socket));
+  // Without these listeners Node answers an Expect it does not know with a bare 417, and cuts CONNECT off unanswered.
+  httpServer.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(417, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error: `Expect: ${clip(req.headers.expect ?? '')} is not supported` }));
+  });
+  httpServer.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    answerAndClose(socket, rawErrorResponse(400, 'this server is not a proxy'));
+  });
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -203,6 +216,8 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     };
     // Per address before anything else, the token included: refusing costs no signature check ([F2]).
     if (!admitted(upgrades.admitIp(ip), {})) return;
+    const malformed = handshakeProblem(req);
+    if (malformed !== null) return refuse(socket, malformed.status, malformed.error);
     const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
       opts.logger.info({ ip }, 'upgrade refused: data sent before the answer');
     });

@@ -69,6 +69,21 @@ describe('request boundaries', () => {
     await expectAlive(url);
   });
 
+  it('[RB5] a refused upgrade or CONNECT whose client was still sending leaves no socket open once the client is gone', async () => {
+    const { url, server } = await start();
+    const body = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 10; i++) {
+      const badKey = await sendRaw(url, [`GET /sessions/x/table HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\nContent-Length: ${body.length}\r\n\r\n`, body]);
+      expect(badKey?.status).toBe(400);
+      const connect = await sendRaw(url, [`CONNECT h:80 HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n\r\n`, body]);
+      expect(connect?.status).toBe(400);
+    }
+    const open = () => new Promise<number>((resolve, reject) => server.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const deadline = Date.now() + 1_000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+
   it('[RB2] numeric parameters are safe integers within their bounds: from=2^53+1 is a 400, not a store RangeError', async () => {
     const { url } = await start();
     const s = await createSession(url);

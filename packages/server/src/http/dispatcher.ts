@@ -65,6 +65,8 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const head = req.method === 'HEAD';
     try {
+      // Node's own check answers a bare 400; the server turns it off (server.ts) so the answer is ours.
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) throw new HttpError(400, 'missing Host header');
       const url = parseRequestTarget(req.url);
       if (url === null) throw new HttpError(400, 'request target is not a path or an http URL');
       const { route, params } = resolve(req.method ?? '', url.pathname);
