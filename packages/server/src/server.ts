@@ -170,16 +170,15 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     requestTimeout: Math.max(300_000, opts.limits.headersTimeoutMs + 1),
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(opts.limits.headersTimeoutMs / 4))),
   };
-  const httpServer = createHttpServer(headLimits, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clientErrors.track(req, res);
     dispatch(req, res);
-  });
+  };
+  const httpServer = createHttpServer(headLimits, onRequest);
+  // A request with an Expect Node does not know: the dispatcher answers it (417), not Node's bare default.
+  httpServer.on('checkExpectation', onRequest);
   httpServer.on('clientError', (err: Error & { code?: string }, socket: Duplex) => clientErrors.answer(err, socket));
-  // Without these listeners Node answers an Expect it does not know with a bare 417, and cuts CONNECT off unanswered.
-  httpServer.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(417, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ error: `Expect: ${clip(req.headers.expect ?? '')} is not supported` }));
-  });
+  // Without a listener Node cuts a CONNECT off unanswered.
   httpServer.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
     answerAndClose(socket, rawErrorResponse(400, 'this server is not a proxy'));

@@ -20,7 +20,7 @@ import { DEFAULT_LIMITS } from '../src/index.ts';
 import { connectProvider, type RunningServer, startServer, synced, tempDir, waitFor } from './helpers.ts';
 import { createSessionViaApi, testToken } from './test-identity.ts';
 
-const { seed, runs, reproduce } = fuzzSettings(process.env, { seed: 20_251_205, runs: 5_000 }, 'packages/server/test/http-fuzz.test.ts');
+const { seed, runs, reproduce } = fuzzSettings(process.env, { seed: 20_251_205, runs: 4_000 }, 'packages/server/test/http-fuzz.test.ts');
 const SECRET = 'SECRET-BESIDE-THE-WEB-ROOT';
 const MAX_BODY = 64 * 1024;
 

@@ -32,6 +32,13 @@ export interface FuzzRequest {
   readonly upgrade: boolean;
   /** Bytes sent after the head. */
   readonly bodyBytes: number;
+  /**
+   * The request sends bytes its own framing does not cover (a body without a
+   * length, broken chunks, a contradicting Content-Length): the server
+   * answers what it could parse and closes, and the client, still sending,
+   * may have that answer taken by the connection's reset.
+   */
+  readonly overruns: boolean;
   /** A readable account of the request, for failure messages (bodies cut short). */
   readonly summary: string;
 }
@@ -163,7 +170,7 @@ function handshake(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
     const lines = [`GET /sessions/${id}/${doc}${q} HTTP/1.1`, 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', ...header];
     const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
     const parts = data === null ? [head] : [head, data];
-    return { parts, truncated: false, head: false, upgrade: true, bodyBytes: data?.byteLength ?? 0, summary: `${lines.join(' | ').slice(0, 400)} | early data ${data?.byteLength ?? 0} bytes` };
+    return { parts, truncated: false, head: false, upgrade: true, bodyBytes: data?.byteLength ?? 0, overruns: false, summary: `${lines.join(' | ').slice(0, 400)} | early data ${data?.byteLength ?? 0} bytes` };
   });
 }
 
@@ -235,19 +242,20 @@ function frame(method: string, target: string, headers: string[], body: Buffer |
   const summary = `${lines.map((l) => (l.length > 120 ? `${l.slice(0, 120)}…(${l.length})` : l)).join(' | ')} | body ${content.byteLength} bytes: ${JSON.stringify(content.subarray(0, 80).toString('latin1'))} (${framing})`;
   const upgrade = headers.includes('Connection: Upgrade') && headers.some((h) => h.startsWith('Upgrade: ') && h !== 'Upgrade: ');
   const bodyBytes = payload.reduce((n, part) => n + part.byteLength, 0);
-  return { parts: [head, ...payload], truncated, head: method === 'HEAD', upgrade, bodyBytes, summary };
+  const overruns = bodyBytes > 0 && (framing === 'no-length' || framing === 'bad-chunks' || framing === 'lying-length');
+  return { parts: [head, ...payload], truncated, head: method === 'HEAD', upgrade, bodyBytes, overruns, summary };
 }
 
 /**
  * What is wrong with `answer` to `request`, or null: the server answered
- * (unless the request is still owed body bytes, or is an upgrade that sent
- * more than it may before its answer), with a parseable status
+ * (unless the request is still owed body bytes, overruns its framing, or is
+ * an upgrade that sent more than it may before its answer), with a parseable status
  * below 500, an error as `{ error }` and nothing that looks like a stack
  * trace or a path of the server's files.
  */
 export function answerProblem(request: FuzzRequest, answer: RawAnswer | null, world: FuzzWorld): string | null {
   const overlong = request.upgrade && request.bodyBytes > world.maxPendingUpgradeBytes;
-  if (answer === null) return request.truncated || overlong ? null : 'no answer';
+  if (answer === null) return request.truncated || overlong || request.overruns ? null : 'no answer';
   if (answer.status < 100 || answer.status > 599) return `unparseable answer (status ${answer.status})`;
   if (answer.status >= 500) return `answered ${answer.status}: ${answer.body.slice(0, 200)}`;
   if (/\bat .+:\d+:\d+\)?$/m.test(answer.body) || /\/(work|home|src)\/\S+\.(ts|js|mjs)/.test(answer.body)) return `a stack trace or file path in the answer: ${answer.body.slice(0, 200)}`;

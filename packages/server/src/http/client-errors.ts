@@ -20,6 +20,8 @@ const MALFORMED = [400, 'malformed HTTP request'] as const;
  */
 export class ClientErrors {
   readonly #responses = new WeakMap<Duplex, ServerResponse>();
+  /** Connections already answered: Node's parser fails again on every later chunk of the same bad request. */
+  readonly #answered = new WeakSet<Duplex>();
 
   /** Remembers the response being written on the request's connection until it is done. */
   track(req: IncomingMessage, res: ServerResponse): void {
@@ -31,11 +33,14 @@ export class ClientErrors {
   }
 
   answer(err: Error & { code?: string }, socket: Duplex): void {
+    // The answer is on its way and the rest is being read and dropped (answerAndClose); cutting now would reset it away.
+    if (this.#answered.has(socket)) return;
     if (err.code === 'ECONNRESET' || !socket.writable || this.#responses.get(socket)?.headersSent === true) {
       socket.destroy();
       return;
     }
     const [status, error] = ANSWER_OF[err.code ?? ''] ?? MALFORMED;
+    this.#answered.add(socket);
     answerAndClose(socket, rawErrorResponse(status, error));
   }
 }
