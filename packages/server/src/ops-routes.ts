@@ -1,6 +1,5 @@
-import { HttpError } from './http/http-error.ts';
 import { json } from './http/reply.ts';
-import type { Route } from './http/route.ts';
+import { notFoundRoute, type Route } from './http/route.ts';
 
 export interface OpsContext {
   readonly ping: () => Promise<void>;
@@ -28,11 +27,4 @@ export function opsRoutes(ctx: OpsContext): Route[] {
 }
 
 /** Any other path under `/api/`: 404 as JSON, whatever the method, never the web app. */
-export const UNKNOWN_API_PATH: Route = {
-  method: 'ANY',
-  path: '/api/*',
-  access: 'public',
-  handle: () => {
-    throw new HttpError(404, 'not found');
-  },
-};
+export const UNKNOWN_API_PATH: Route = notFoundRoute('/api/*', 'public');

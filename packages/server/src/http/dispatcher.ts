@@ -170,7 +170,7 @@ function methodNotAllowed(group: RouteGroup, method: string, pathname: string): 
     throw new HttpError(405, `${method} not allowed on ${pathname}`, { allow });
   };
   const { access, path } = group.routes[0]!;
-  return { method: 'ANY', path, access, handle } as Route;
+  return { method: 'ANY', path, access, handle };
 }
 
 function withHeader(reply: Reply, name: string, value: string): Reply {
