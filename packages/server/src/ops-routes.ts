@@ -1,9 +1,11 @@
 import { json } from './http/reply.ts';
+import type { Logger } from './logger.ts';
 import { notFoundRoute, type Route } from './http/route.ts';
 
 export interface OpsContext {
   readonly ping: () => Promise<void>;
   readonly metrics: () => object;
+  readonly logger: Logger;
 }
 
 /** `GET /healthz` and `GET /metrics`: no token, for load balancers and monitoring. */
@@ -18,7 +20,8 @@ export function opsRoutes(ctx: OpsContext): Route[] {
           await ctx.ping();
           return json(200, { ok: true });
         } catch (err) {
-          return json(503, { ok: false, error: `store unreachable: ${String(err)}` });
+          ctx.logger.warn({ err: String(err) }, 'health check: store unreachable');
+          return json(503, { ok: false, error: 'store unreachable' });
         }
       },
     },

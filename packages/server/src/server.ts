@@ -136,7 +136,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   // One route table, one dispatcher (http/dispatcher.ts): first match wins, so the catch-alls go last.
   const dispatch = createDispatcher({
     routes: [
-      ...opsRoutes({ ping: () => opts.store.ping(), metrics }),
+      ...opsRoutes({ ping: () => opts.store.ping(), metrics, logger: opts.logger }),
       ...devLoginRoutes(auth),
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),

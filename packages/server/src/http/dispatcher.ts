@@ -46,10 +46,9 @@ interface RouteGroup {
  * (401/503), check session membership and role (404/403, refusals audited),
  * check the method (405 with `Allow`), read the body within limits
  * (413/415/400), run the handler, and answer every failure as `{ error }`.
- * Nothing a client
- * sends reaches the event loop as an exception: an error no module declared
- * is logged with a request id and answered `500 { error, requestId }` — or
- * `503` when the store turns out to be down.
+ * Nothing a client sends reaches the event loop as an exception: an error no
+ * module declared is logged with a request id and answered
+ * `500 { error, requestId }` — or `503` when the store turns out to be down.
  */
 export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const groups: RouteGroup[] = [];
@@ -136,8 +135,10 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
     if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
     const typed = deps.typedErrors.find(([type]) => err instanceof type);
     if (typed !== undefined) {
-      if (typed[1] >= 500) deps.logger.warn({ requestId, err: String(err) }, 'request failed: dependency unavailable');
-      return json(typed[1], { error: (err as Error).message });
+      if (typed[1] < 500) return json(typed[1], { error: (err as Error).message });
+      // What failed underneath (a store path, a driver's message) is for the log, not for the client.
+      deps.logger.warn({ requestId, err: String(err) }, 'request failed: dependency unavailable');
+      return json(typed[1], { error: 'temporarily unavailable; retry', requestId });
     }
     deps.logger.error(
       { requestId, method: req.method, target: clip(req.url ?? ''), err: String(err), stack: (err as Error | null)?.stack },
