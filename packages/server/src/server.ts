@@ -79,6 +79,8 @@ function lastSeenFromQuery(params: URLSearchParams): number | null {
 function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds?: number): void {
   const headers: Record<string, string> = {};
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="dungeon-lab"';
+  // The only method a handshake can have.
+  if (status === 405) headers.Allow = 'GET';
   if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
   answerAndClose(socket, rawErrorResponse(status, error, headers));
 }
