@@ -95,4 +95,4 @@ it(`[RB6] the bundle under ${runs} random requests and upgrades: it stays up, ne
     { seed, numRuns: runs, endOnFailure: true },
   );
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
-}, 120_000);
+}, Math.max(120_000, runs * 25));

@@ -85,10 +85,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  const t0 = Date.now();
-  console.log('DISPOSE start', JSON.stringify(running.server.metrics().connections));
   await running?.dispose();
-  console.log('DISPOSE took', Date.now() - t0);
   await dir?.remove();
 });
 
@@ -123,5 +120,5 @@ describe('HTTP fuzz', () => {
     expect(await snapshot()).toBe(before);
     // The fuzz reached the handlers, not only the parser: successes, refusals and upgrades all happened.
     expect([...statuses.keys()]).toEqual(expect.arrayContaining([101, 200, 400, 401, 403, 404, 405, 413]));
-  }, 120_000);
+  }, Math.max(120_000, runs * 25));
 });
