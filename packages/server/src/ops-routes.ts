@@ -1,10 +1,11 @@
-import { HttpError } from './http/http-error.ts';
 import { json } from './http/reply.ts';
-import type { Route } from './http/route.ts';
+import type { Logger } from './logger.ts';
+import { notFoundRoute, type Route } from './http/route.ts';
 
 export interface OpsContext {
   readonly ping: () => Promise<void>;
   readonly metrics: () => object;
+  readonly logger: Logger;
 }
 
 /** `GET /healthz` and `GET /metrics`: no token, for load balancers and monitoring. */
@@ -19,7 +20,8 @@ export function opsRoutes(ctx: OpsContext): Route[] {
           await ctx.ping();
           return json(200, { ok: true });
         } catch (err) {
-          return json(503, { ok: false, error: `store unreachable: ${String(err)}` });
+          ctx.logger.warn({ err: String(err) }, 'health check: store unreachable');
+          return json(503, { ok: false, error: 'store unreachable' });
         }
       },
     },
@@ -28,11 +30,4 @@ export function opsRoutes(ctx: OpsContext): Route[] {
 }
 
 /** Any other path under `/api/`: 404 as JSON, whatever the method, never the web app. */
-export const UNKNOWN_API_PATH: Route = {
-  method: 'ANY',
-  path: '/api/*',
-  access: 'public',
-  handle: () => {
-    throw new HttpError(404, 'not found');
-  },
-};
+export const UNKNOWN_API_PATH: Route = notFoundRoute('/api/*', 'public');

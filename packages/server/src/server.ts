@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createIntentRegistry } from '@dungeon-lab/events';
@@ -20,8 +20,9 @@ import { devLoginRoutes } from './auth/dev-login-route.ts';
 import { ClientErrors } from './http/client-errors.ts';
 import { createDispatcher } from './http/dispatcher.ts';
 import { NON_NEGATIVE, safeInteger } from './http/query-params.ts';
-import { rawErrorResponse } from './http/raw-response.ts';
+import { answerAndClose, rawErrorResponse } from './http/raw-response.ts';
 import { parseRequestTarget } from './http/request-target.ts';
+import { handshakeProblem } from './http/websocket-handshake.ts';
 import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
@@ -76,11 +77,12 @@ function lastSeenFromQuery(params: URLSearchParams): number | null {
 
 /** Upgrade refusals are raw HTTP on the socket: the WebSocket never opens ([A1]). */
 function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds?: number): void {
-  if (socket.destroyed) return;
   const headers: Record<string, string> = {};
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="dungeon-lab"';
+  // The only method a handshake can have.
+  if (status === 405) headers.Allow = 'GET';
   if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
-  socket.end(rawErrorResponse(status, error, headers));
+  answerAndClose(socket, rawErrorResponse(status, error, headers));
 }
 
 export function createServer(options: ServerOptions): DungeonLabServer {
@@ -136,7 +138,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   // One route table, one dispatcher (http/dispatcher.ts): first match wins, so the catch-alls go last.
   const dispatch = createDispatcher({
     routes: [
-      ...opsRoutes({ ping: () => opts.store.ping(), metrics }),
+      ...opsRoutes({ ping: () => opts.store.ping(), metrics, logger: opts.logger }),
       ...devLoginRoutes(auth),
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
@@ -158,19 +160,31 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     storeAvailable: () => opts.store.ping().then(() => true, () => false),
   });
   const clientErrors = new ClientErrors();
+  // Anything ws still refuses when it completes a handshake is answered like every other refusal.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => refuse(socket, 400, err.message));
 
   // The request head is bounded in size and time before anything of ours runs ([F6]).
   const headLimits = {
+    // The dispatcher and the handshake check answer a missing Host themselves, as { error }.
+    requireHostHeader: false,
     maxHeaderSize: opts.limits.maxHeaderBytes,
     headersTimeout: opts.limits.headersTimeoutMs,
     requestTimeout: Math.max(300_000, opts.limits.headersTimeoutMs + 1),
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(opts.limits.headersTimeoutMs / 4))),
   };
-  const httpServer = createHttpServer(headLimits, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clientErrors.track(req, res);
     dispatch(req, res);
-  });
+  };
+  const httpServer = createHttpServer(headLimits, onRequest);
+  // A request with an Expect Node does not know: the dispatcher answers it (417), not Node's bare default.
+  httpServer.on('checkExpectation', onRequest);
   httpServer.on('clientError', (err: Error & { code?: string }, socket: Duplex) => clientErrors.answer(err, socket));
+  // Without a listener Node cuts a CONNECT off unanswered.
+  httpServer.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    answerAndClose(socket, rawErrorResponse(400, 'this server is not a proxy'));
+  });
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -203,6 +217,8 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     };
     // Per address before anything else, the token included: refusing costs no signature check ([F2]).
     if (!admitted(upgrades.admitIp(ip), {})) return;
+    const malformed = handshakeProblem(req);
+    if (malformed !== null) return refuse(socket, malformed.status, malformed.error);
     const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
       opts.logger.info({ ip }, 'upgrade refused: data sent before the answer');
     });

@@ -69,6 +69,41 @@ describe('request boundaries', () => {
     await expectAlive(url);
   });
 
+  it('[RB5] a malformed handshake is refused with {error} before its token is looked at', async () => {
+    const { url } = await start();
+    const handshake = (method: string, headers: string) => sendRaw(url, `${method} /sessions/x/table HTTP/1.1\r\n${headers}\r\n`);
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const cases: Array<[string, string, string, number]> = [
+      ['not a GET', 'POST', `Host: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${key}`, 405],
+      ['no Host', 'GET', `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${key}`, 400],
+      ['not websocket', 'GET', `Host: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nSec-WebSocket-Version: 13\r\n${key}`, 400],
+      ['bad key', 'GET', 'Host: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n', 400],
+      ['bad version', 'GET', `Host: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 12\r\n${key}`, 400],
+      ['bad protocols', 'GET', `${UPGRADE_HEADERS}Sec-WebSocket-Protocol: dl-v1, dl-v1\r\n`, 400],
+    ];
+    for (const [what, method, headers, status] of cases) {
+      const answer = await handshake(method, headers);
+      expect(answer?.status, what).toBe(status);
+      expect(isErrorBody(answer!.body), what).toBe(true);
+      if (status === 405) expect(answer!.headers.allow).toBe('GET');
+    }
+  });
+
+  it('[RB5] a refused upgrade or CONNECT whose client was still sending leaves no socket open once the client is gone', async () => {
+    const { url, server } = await start();
+    const body = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 10; i++) {
+      const badKey = await sendRaw(url, [`GET /sessions/x/table HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\nContent-Length: ${body.length}\r\n\r\n`, body]);
+      expect(badKey?.status).toBe(400);
+      const connect = await sendRaw(url, [`CONNECT h:80 HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n\r\n`, body]);
+      expect(connect?.status).toBe(400);
+    }
+    const open = () => new Promise<number>((resolve, reject) => server.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const deadline = Date.now() + 1_000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+
   it('[RB2] numeric parameters are safe integers within their bounds: from=2^53+1 is a 400, not a store RangeError', async () => {
     const { url } = await start();
     const s = await createSession(url);

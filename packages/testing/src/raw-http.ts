@@ -60,7 +60,9 @@ function parse(data: Buffer, ended: boolean): RawAnswer | null {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const rest = data.subarray(Buffer.byteLength(text.slice(0, end + HEAD_END.length), 'latin1'));
+  const rest = data.subarray(end + HEAD_END.length);
+  // Interim answers (100 Continue) come before the answer.
+  if (status >= 100 && status < 200 && status !== 101) return parse(rest, ended);
   if (status === 101 || status === 304 || status === 204) return { status, headers, body: '' };
   const length = headers['content-length'];
   if (length !== undefined) {

@@ -1,3 +1,4 @@
-import { failOnUnexpectedExits } from '@dungeon-lab/testing/process-watch';
+import { failOnLeakedProcessListeners, failOnUnexpectedExits } from '@dungeon-lab/testing/process-watch';
 
 failOnUnexpectedExits();
+failOnLeakedProcessListeners();

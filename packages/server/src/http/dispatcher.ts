@@ -7,10 +7,13 @@ import { authenticateHttp } from '../auth/http-auth.ts';
 import { isValidSessionId } from '../event-log/session-rooms.ts';
 import type { Logger } from '../logger.ts';
 import { HttpError } from './http-error.ts';
-import { readJsonBody } from './json-body.ts';
+import { discardRestOfBody, readJsonBody } from './json-body.ts';
 import { type Reply, json, sendReply } from './reply.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { type CompiledPattern, compilePattern, matchPattern, type Route } from './route.ts';
+
+/** How long an answer waits for the rest of a body nobody reads (discardRestOfBody). */
+const DRAIN_MS = 2_000;
 
 /** An error class other modules throw for an expected outcome, and the status that answers it. */
 export type TypedError = readonly [new (...args: never[]) => Error, number];
@@ -43,10 +46,9 @@ interface RouteGroup {
  * (401/503), check session membership and role (404/403, refusals audited),
  * check the method (405 with `Allow`), read the body within limits
  * (413/415/400), run the handler, and answer every failure as `{ error }`.
- * Nothing a client
- * sends reaches the event loop as an exception: an error no module declared
- * is logged with a request id and answered `500 { error, requestId }` — or
- * `503` when the store turns out to be down.
+ * Nothing a client sends reaches the event loop as an exception: an error no
+ * module declared is logged with a request id and answered
+ * `500 { error, requestId }` — or `503` when the store turns out to be down.
  */
 export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const groups: RouteGroup[] = [];
@@ -64,19 +66,26 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const head = req.method === 'HEAD';
+    const answer = async (reply: Reply): Promise<void> => {
+      if (!(await discardRestOfBody(req, 2 * deps.maxBodyBytes, DRAIN_MS))) reply = withHeader(reply, 'connection', 'close');
+      if (res.headersSent || res.destroyed) return;
+      sendReply(res, reply, head, (err) => deps.logger.warn({ requestId, err: String(err) }, 'response stream failed'));
+    };
     try {
+      // Node's own check answers a bare 400; the server turns it off (server.ts) so the answer is ours.
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) throw new HttpError(400, 'missing Host header');
+      // Node hands over 100-continue itself; any other expectation is one this server cannot meet (RFC 9110 §10.1.1).
+      if (req.headers.expect !== undefined && req.headers.expect.toLowerCase() !== '100-continue') throw new HttpError(417, 'unsupported Expect');
       const url = parseRequestTarget(req.url);
       if (url === null) throw new HttpError(400, 'request target is not a path or an http URL');
       const { route, params } = resolve(req.method ?? '', url.pathname);
-      const reply = await run(route, req, url, params);
-      sendReply(res, reply, head, (err) => deps.logger.warn({ requestId, err: String(err) }, 'response stream failed'));
+      await answer(await run(route, req, url, params));
     } catch (err) {
-      const reply = await answerFor(err, req, requestId);
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      sendReply(res, reply, head, () => {});
+      await answer(await answerFor(err, req, requestId));
     }
   }
 
@@ -126,8 +135,10 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
     if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
     const typed = deps.typedErrors.find(([type]) => err instanceof type);
     if (typed !== undefined) {
-      if (typed[1] >= 500) deps.logger.warn({ requestId, err: String(err) }, 'request failed: dependency unavailable');
-      return json(typed[1], { error: (err as Error).message });
+      if (typed[1] < 500) return json(typed[1], { error: (err as Error).message });
+      // What failed underneath (a store path, a driver's message) is for the log, not for the client.
+      deps.logger.warn({ requestId, err: String(err) }, 'request failed: dependency unavailable');
+      return json(typed[1], { error: 'temporarily unavailable; retry', requestId });
     }
     deps.logger.error(
       { requestId, method: req.method, target: clip(req.url ?? ''), err: String(err), stack: (err as Error | null)?.stack },
@@ -160,7 +171,11 @@ function methodNotAllowed(group: RouteGroup, method: string, pathname: string): 
     throw new HttpError(405, `${method} not allowed on ${pathname}`, { allow });
   };
   const { access, path } = group.routes[0]!;
-  return { method: 'ANY', path, access, handle } as Route;
+  return { method: 'ANY', path, access, handle };
+}
+
+function withHeader(reply: Reply, name: string, value: string): Reply {
+  return { ...reply, headers: { ...reply.headers, [name]: value } };
 }
 
 /** Path parameters percent-decoded; a `:sessionId` must be a valid session id. */

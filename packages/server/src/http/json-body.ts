@@ -59,3 +59,38 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+/**
+ * Reads and drops what is left of a request's body — at most `maxBytes`, for
+ * at most `maxMs` — before it is answered. A client still sending when the
+ * answer comes (a 401 before its upload ended, a 413) would otherwise have
+ * the connection closed under it, and a close with unread data is a reset
+ * that can take the answer with it. False when the body was longer or slower
+ * than that: the answer then closes the connection.
+ */
+export function discardRestOfBody(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  // A body announced longer than we would read is not waited for at all.
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (drained: boolean) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(drained);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) done(false);
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    const timer = setTimeout(() => done(false), maxMs);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.resume();
+  });
+}

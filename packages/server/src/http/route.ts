@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SessionRole, StoredSession } from '@dungeon-lab/store';
 import type { Principal } from '../auth/principal.ts';
-import type { HttpError } from './http-error.ts';
+import { HttpError } from './http-error.ts';
 import type { Reply } from './reply.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -59,6 +59,14 @@ export type Route =
   | (RouteBase & { readonly access: 'user'; handle(ctx: UserContext): Promise<Reply> | Reply })
   | (RouteBase & { readonly access: 'member'; readonly gmOnly?: string; handle(ctx: MemberContext): Promise<Reply> | Reply })
   | (RouteBase & { readonly access: 'known-session'; readonly gmOnly?: string; handle(ctx: KnownSessionContext): Promise<Reply> | Reply });
+
+/** A catch-all row: any method on `path` (ending in `*`) answers 404 once `access` is granted. */
+export function notFoundRoute(path: string, access: 'public' | 'member'): Route {
+  const handle = (): never => {
+    throw new HttpError(404, 'not found');
+  };
+  return { method: 'ANY', path, access, handle };
+}
 
 type Segment = { readonly literal: string } | { readonly param: string } | { readonly rest: true };
 

@@ -2,7 +2,7 @@ import type { SessionOfUser, SessionRole, StoredMember } from '@dungeon-lab/stor
 import { type Audit, AuditAction } from '../audit/audit-entry.ts';
 import { HttpError } from '../http/http-error.ts';
 import { json } from '../http/reply.ts';
-import type { Route } from '../http/route.ts';
+import { notFoundRoute, type Route } from '../http/route.ts';
 import type { Membership } from './membership.ts';
 
 export interface SessionsApiContext {
@@ -133,14 +133,7 @@ export function sessionRoutes(ctx: SessionsApiContext): Route[] {
  * so the route table tells a non-member nothing ([API6]). Goes after every
  * session route in the table.
  */
-export const UNKNOWN_SESSION_PATH: Route = {
-  method: 'ANY',
-  path: '/api/sessions/:sessionId/*',
-  access: 'member',
-  handle: () => {
-    throw new HttpError(404, 'not found');
-  },
-};
+export const UNKNOWN_SESSION_PATH: Route = notFoundRoute('/api/sessions/:sessionId/*', 'member');
 
 function listedView({ session, role, joinedAt }: SessionOfUser): { id: string; name: string; role: SessionRole; createdAt: number; joinedAt: number } {
   return { id: session.id, name: session.name, role, createdAt: session.createdAt, joinedAt };
