@@ -290,18 +290,18 @@ export class EventQueue {
    * the next one otherwise), and are `sent` again until that runs out too.
    */
   retryNow(): void {
-    const now = this.#opts.now();
     let any = false;
     for (const e of this.#entries) {
       if (!e.failed) continue;
+      // As if just submitted: sent by the next flush, resent 100 ms later if still unanswered.
       e.failed = false;
       e.retries = 0;
-      e.dueAt = now;
+      e.onWire = false;
       any = true;
     }
     if (!any) return;
     this.#changed();
-    this.#tick();
+    this.#flush();
   }
 
   dispose(): void {
