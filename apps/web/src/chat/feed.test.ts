@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '@dungeon-lab/events';
 import { feedOf, parseCommand } from './feed.ts';
 
 describe('chat commands', () => {
@@ -16,7 +17,7 @@ describe('chat commands', () => {
 
 describe('feed', () => {
   it('merges chat, table rolls and secret rolls in sequence order, pending entries last', () => {
-    const table = {
+    const table: JsonObject = {
       chat: [
         { id: 'c2', userId: 'u1', text: 'second', timestamp: 20, sequence: 4 },
         { id: 'c9', userId: 'u1', text: 'pending', timestamp: 5 },
