@@ -9,7 +9,7 @@ export interface Prefs {
   readonly showGrid: boolean;
   readonly diagonalRule: DiagonalRule;
   readonly sidebarOpen: boolean;
-  readonly sidebarTab: 'tokens' | 'players' | 'scene';
+  readonly sidebarTab: 'tokens' | 'chat' | 'players' | 'scene';
   set(patch: Partial<Omit<Prefs, 'set'>>): void;
 }
 

@@ -3,6 +3,7 @@ import type { JsonObject } from '@dungeon-lab/events';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type ReactNode, useId } from 'react';
 import { usePrefs } from '../app/prefs.ts';
+import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { CharacterDialog } from './CharacterDialog.tsx';
 import { ScenePanel } from './ScenePanel.tsx';
 import { SelectedPanel } from './SelectedPanel.tsx';
@@ -11,7 +12,14 @@ import { type Member, useMembers } from './use-members.ts';
 import { useViewer } from './use-role.ts';
 import { useFocusToken } from './use-focus-token.ts';
 
-type Tab = 'tokens' | 'players' | 'scene';
+type Tab = 'tokens' | 'chat' | 'players' | 'scene';
+
+/** Chat entries that arrived since the chat panel last showed them (secret rolls count only in the panel). */
+function useUnread(): number {
+  const total = useView((v) => (Array.isArray(v.chat) ? v.chat.length : 0) + (Array.isArray(v.dice) ? v.dice.length : 0));
+  const read = useTableUi((s) => s.chatRead);
+  return Math.max(0, total - read);
+}
 
 function focusBoard(): void {
   document.querySelector<HTMLElement>('.board')?.focus({ preventScroll: true });
@@ -22,14 +30,18 @@ export function Sidebar(): ReactNode {
   const stored = usePrefs((s) => s.sidebarTab);
   const setPrefs = usePrefs((s) => s.set);
   const { isGm } = useViewer();
+  const unread = useUnread();
+  const chatLabel = unread > 0 ? `Chat (${unread})` : 'Chat';
   const tabs: readonly { id: Tab; label: string }[] = isGm
     ? [
         { id: 'tokens', label: 'Tokens' },
+        { id: 'chat', label: chatLabel },
         { id: 'players', label: 'Players' },
         { id: 'scene', label: 'Scene' },
       ]
     : [
         { id: 'tokens', label: 'Characters' },
+        { id: 'chat', label: chatLabel },
         { id: 'players', label: 'Players' },
       ];
   const tab = tabs.some((t) => t.id === stored) ? stored : 'tokens';
@@ -64,6 +76,7 @@ export function Sidebar(): ReactNode {
           </div>
           <div role="tabpanel" id={`${base}-${tab}-panel`} aria-labelledby={`${base}-${tab}`} className="tab-panel">
             {tab === 'tokens' && (isGm ? <GmTokens /> : <PlayerCharacters />)}
+            {tab === 'chat' && <ChatPanel />}
             {tab === 'players' && <Players />}
             {tab === 'scene' && isGm && <ScenePanel />}
           </div>

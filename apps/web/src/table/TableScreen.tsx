@@ -35,7 +35,7 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
   useRememberSession(sessionId);
   useServerNotices();
   useSceneSetup();
-  useTableShortcuts();
+  useTableShortcuts(history);
 
   return (
     <TableCtx.Provider value={ctx}>

@@ -33,6 +33,8 @@ interface TableUi {
   readonly dialog: Dialog;
   /** Where the pointer is over the board, in cells; null off the board. */
   readonly pointer: Point | null;
+  /** Feed entries the chat panel has shown (the tab counts the rest as unread). */
+  readonly chatRead: number;
   setCamera(camera: Camera): void;
   select(ids: readonly string[]): void;
   toggleSelected(id: string): void;
@@ -40,6 +42,7 @@ interface TableUi {
   setPlacing(placing: Placing | null): void;
   setDialog(dialog: Dialog): void;
   setPointer(pointer: Point | null): void;
+  markChatRead(count: number): void;
   reset(): void;
 }
 
@@ -50,6 +53,7 @@ const initial = {
   placing: null,
   dialog: null,
   pointer: null,
+  chatRead: 0,
 };
 
 export const useTableUi = create<TableUi>()((set, get) => ({
@@ -64,6 +68,7 @@ export const useTableUi = create<TableUi>()((set, get) => ({
   setPlacing: (placing) => set({ placing, tool: 'select' }),
   setDialog: (dialog) => set({ dialog }),
   setPointer: (pointer) => set({ pointer }),
+  markChatRead: (count) => set({ chatRead: count }),
   reset: () => set(initial),
 }));
 

@@ -7,15 +7,14 @@ import { fitView, zoomBy } from './ZoomControls.tsx';
 import { useGestures } from './local-drag.ts';
 import { readScene } from './scene.ts';
 import { deleteTokens } from './table-edits.ts';
-import { useTable } from './table-context.ts';
+import type { TableHistory } from './history.ts';
 import { useTableUi } from './table-ui.ts';
 import { useViewer } from './use-role.ts';
 
 /** The table's keyboard shortcuts (listed in HelpDialog's SHORTCUTS); none fire while typing in a field or with a dialog open. */
-export function useTableShortcuts(): void {
+export function useTableShortcuts(history: TableHistory): void {
   const client = useSessionClient();
   const { isGm } = useViewer();
-  const { history } = useTable();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || isTyping(e.target)) return;
