@@ -165,6 +165,18 @@ export class DocSync {
     if (this.#loaded) this.#openSocket();
   }
 
+  /**
+   * The network is back ([EQ29]): a reconnect waiting out its backoff goes
+   * now, with the backoff started over. Nothing changes for a document that
+   * is connected, offline on purpose, or refused for good.
+   */
+  reconnectNow(): void {
+    if (this.#destroyed || !this.#wantOnline || this.#reconnectTimer === null) return;
+    this.#clearReconnectTimer();
+    this.#attempt = 0;
+    this.#openSocket();
+  }
+
   /** Goes offline on purpose: no reconnects until `connect()`. */
   disconnect(): void {
     this.#wantOnline = false;

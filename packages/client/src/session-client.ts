@@ -94,6 +94,12 @@ export interface SessionClientOptions {
    * global fetch.
    */
   readonly fetch?: typeof fetch | false;
+  /**
+   * Where the browser says the network is back (`online` events), so waiting
+   * reconnects go at once ([EQ29]). Default: the global scope where it has
+   * `addEventListener` (a page or a worker); none in Node.
+   */
+  readonly networkEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
 }
 
 /** A permanent refusal of one document: the server's close code, or the one its HTTP refusal maps to. */
@@ -349,6 +355,15 @@ export class SessionClient {
     this.syncState = syncState;
     this.pendingChanges = pendingChanges;
     this.driftCount = driftCount;
+
+    const network = options.networkEvents !== undefined ? options.networkEvents : typeof globalThis.addEventListener === 'function' ? globalThis : null;
+    if (network !== null) {
+      const onOnline = () => {
+        for (const sync of this.#docs.values()) sync.reconnectNow();
+      };
+      network.addEventListener('online', onOnline);
+      this.#derived.push({ dispose: () => network.removeEventListener('online', onOnline) });
+    }
 
     if (options.connect ?? true) this.connect();
     // Storage failures are reported per doc as 'error'; load() itself does not reject.

@@ -112,6 +112,11 @@ describe('web app', () => {
       const res = await fetch(`${url}${path}`);
       expect([res.status, await res.json()], path).toEqual([404, { error: 'not found' }]);
     }
+    // No app route has these characters or an empty segment: the start page does not answer for them.
+    for (const target of ['//[', '/a|b', '/s/x^y', '/s//x']) {
+      const res = await sendRaw(url, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      expect([res?.status, JSON.parse(res?.body ?? 'null')], target).toEqual([404, { error: 'not found' }]);
+    }
     for (const path of ['/api/nope', '/api', '/api/sessions/abc/nothing']) {
       const res = await fetch(`${url}${path}`);
       expect(res.headers.get('content-type'), path).toBe('application/json');

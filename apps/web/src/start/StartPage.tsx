@@ -6,6 +6,7 @@ import { freshToken, originApi, useIdentity } from '../app/identity.ts';
 import { parseInvite } from '../app/invite.ts';
 import { usePrefs } from '../app/prefs.ts';
 import { joinPath, navigate, tablePath } from '../app/router.ts';
+import { rememberSession } from '../app/session-memory.ts';
 import { signOut } from '../app/sign-out.ts';
 import { Brand } from './Brand.tsx';
 import { TokenSignIn } from './TokenSignIn.tsx';
@@ -106,6 +107,8 @@ function CreateCard({ name, setName, onNeedsToken }: NameProps & { readonly onNe
       }
       const created = await originApi(freshToken).createSession(sessionName);
       if (!created.ok) return setError(explain(created, 'create'));
+      // The table opens with the GM's documents straight away.
+      rememberSession(useIdentity.getState().identity!.userId, created.data.id, { name: created.data.name, role: created.data.role });
       navigate(tablePath(created.data.id));
     } finally {
       setBusy(false);
@@ -173,6 +176,7 @@ function JoinCard({ name, setName }: NameProps): ReactNode {
 type ListState = { readonly kind: 'loading' } | { readonly kind: 'loaded'; readonly sessions: readonly SessionSummary[] } | { readonly kind: 'failed'; readonly message: string };
 
 function SessionList(): ReactNode {
+  const identity = useIdentity((s) => s.identity);
   const [state, setState] = useState<ListState>({ kind: 'loading' });
   const load = useCallback(async () => {
     setState({ kind: 'loading' });
@@ -204,6 +208,7 @@ function SessionList(): ReactNode {
                 href={tablePath(s.id)}
                 onClick={(e) => {
                   e.preventDefault();
+                  rememberSession(identity!.userId, s.id, { name: s.name, role: s.role });
                   navigate(tablePath(s.id));
                 }}
               >

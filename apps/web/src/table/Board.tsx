@@ -1,3 +1,4 @@
+import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
 import { useSessionClient, useView, shallowEqual } from '@dungeon-lab/client-react';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent, type ReactNode, useEffect, useMemo, useRef } from 'react';
@@ -8,6 +9,7 @@ import { Overlay } from './Overlay.tsx';
 import { Grid } from './Grid.tsx';
 import { TokenLayer } from './TokenLayer.tsx';
 import { ZoomControls } from './ZoomControls.tsx';
+import { useHasGmLayer } from './layers.ts';
 import { useGestures } from './local-drag.ts';
 import { readScene } from './scene.ts';
 import { useTable } from './table-context.ts';
@@ -36,6 +38,7 @@ export function Board(): ReactNode {
   const camera = useTableUi((s) => s.camera);
   const placing = useTableUi((s) => s.placing);
   const tool = useTableUi((s) => s.tool);
+  const hasGm = useHasGmLayer();
   const space = useRef(false);
   const gesture = useRef<Gesture | null>(null);
   const touches = useRef(new Map<number, Point>());
@@ -98,16 +101,18 @@ export function Board(): ReactNode {
     const ui = useTableUi.getState();
     if (ui.placing === null) return;
     const view = client.view.get();
-    const doc = client.doc('table');
     if (ui.placing.kind === 'monster') {
-      const entryId = ui.placing.entryId;
+      const { entryId, hidden } = ui.placing;
       const entry = BESTIARY.find((b) => b.id === entryId);
       if (entry === undefined) return;
-      const names = Object.values((view.actors ?? {}) as Record<string, { name?: unknown }>).map((a) => String(a.name));
+      // Names count across both layers: a hidden "Goblin 2" and a visible "Goblin 2" would confuse the GM.
+      const hiddenActors = hasGm ? (client.json(GM_DOC).get().actors ?? {}) : {};
+      const names = [...Object.values((view.actors ?? {}) as Record<string, { name?: unknown }>), ...Object.values(hiddenActors as Record<string, { name?: unknown }>)].map((a) => String(a.name));
+      const doc = client.doc(hidden && hasGm ? GM_DOC : TABLE_DOC);
       const id = placeMonster(doc, entry, snapCentre(at, entry.size, scene.width, scene.height), nextName(entry.name, names));
       ui.select([id]);
     } else {
-      const id = placeActorToken(doc, ui.placing.actorId, snapCentre(at, 1, scene.width, scene.height));
+      const id = placeActorToken(client.doc(TABLE_DOC), ui.placing.actorId, snapCentre(at, 1, scene.width, scene.height));
       ui.select([id]);
     }
     ui.setPlacing(null);
@@ -144,7 +149,8 @@ export function Board(): ReactNode {
   const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
     const cell = frame.toCells(e.clientX, e.clientY);
     useTableUi.getState().setPointer(cell);
-    presence.publish({ cursor: cell });
+    // While a hidden token is dragged the cursor would draw its path for every player: it stays where it was.
+    if (useGestures.getState().drag?.layer !== GM_DOC) presence.publish({ cursor: cell });
     const g = gesture.current;
     if (e.pointerType === 'touch' && touches.current.has(e.pointerId)) {
       touches.current.set(e.pointerId, local(e));
@@ -224,7 +230,8 @@ export function Board(): ReactNode {
           style={{ transform: `translate(${camera.x}px, ${camera.y}px) scale(${camera.zoom})`, ['--label-scale' as string]: Math.min(3, Math.max(1, 1 / camera.zoom)) }}
         >
           <Grid scene={scene} />
-          <TokenLayer scene={scene} />
+          {hasGm && <TokenLayer scene={scene} layer={GM_DOC} />}
+          <TokenLayer scene={scene} layer={TABLE_DOC} />
         </div>
         <Overlay scene={scene} />
         <ZoomControls scene={scene} boardRef={board} />

@@ -1,8 +1,10 @@
+import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
 import { useAwareness } from '@dungeon-lab/client-react';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type ReactNode, useEffect, useState } from 'react';
 import { usePrefs } from '../app/prefs.ts';
 import { type Point, distanceFeet, snapCentre } from './geometry.ts';
+import { type Layer, useHasGmLayer } from './layers.ts';
 import { useGestures } from './local-drag.ts';
 import { type Presence, readPresence } from './presence.ts';
 import type { SceneSettings } from './scene.ts';
@@ -26,13 +28,15 @@ function screenOf(camera: Camera, cellPx: number): ToScreen {
  */
 export function Overlay({ scene }: { readonly scene: SceneSettings }): ReactNode {
   const camera = useTableUi((s) => s.camera);
+  const hasGm = useHasGmLayer();
   const toScreen = screenOf(camera, scene.cellPx);
   return (
     <div className="overlay" aria-hidden="true">
       <svg className="overlay-svg">
         <LocalGestures scene={scene} toScreen={toScreen} zoom={camera.zoom} />
         <Placement scene={scene} toScreen={toScreen} zoom={camera.zoom} />
-        <Others scene={scene} toScreen={toScreen} />
+        <Others scene={scene} toScreen={toScreen} layer={TABLE_DOC} />
+        {hasGm && <Others scene={scene} toScreen={toScreen} layer={GM_DOC} />}
       </svg>
       <Cursors toScreen={toScreen} />
     </div>
@@ -106,11 +110,15 @@ function peersOf(states: ReadonlyMap<number, Readonly<Record<string, unknown>>>)
   return peers;
 }
 
-/** Other people's rulers and drags, and everyone's pings (one's own included: it comes back through awareness). */
-function Others({ scene, toScreen }: LayerProps): ReactNode {
+/**
+ * Other people's rulers and drags, and everyone's pings (one's own included:
+ * it comes back through awareness); in the GM room, other GMs' drags of
+ * hidden tokens.
+ */
+function Others({ scene, toScreen, layer }: LayerProps & { readonly layer: Layer }): ReactNode {
   const { selfClientId } = useTable();
-  const peers = useAwareness('table', peersOf);
-  const self = selfClientId();
+  const peers = useAwareness(layer, peersOf);
+  const self = selfClientId(layer);
   const pings = usePings(peers);
   return (
     <>

@@ -1,9 +1,11 @@
 import { useSessionClient, useView } from '@dungeon-lab/client-react';
 import type { JsonObject } from '@dungeon-lab/events';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { toast } from '../app/toasts.ts';
 import { entity } from './Token.tsx';
-import { assignActor, deleteTokens } from './table-edits.ts';
+import { assignActor, removeTokens, rename } from './table-edits.ts';
+import { useLayerJson } from './layers.ts';
+import { GM_DOC, type SessionClient, TABLE_DOC } from '@dungeon-lab/client';
 import { useTableUi } from './table-ui.ts';
 import { showsHp, tokenFace } from './tokens.ts';
 import { useMembers } from './use-members.ts';
@@ -20,7 +22,7 @@ export function SelectedPanel(): ReactNode {
 function useDelete(): (ids: readonly string[]) => void {
   const client = useSessionClient();
   return (ids) => {
-    deleteTokens(client.doc('table'), ids, client.view.get());
+    removeTokens(client, ids);
     useTableUi.getState().select([]);
     toast({ tone: 'info', title: ids.length === 1 ? 'Token removed' : `${ids.length} tokens removed` });
   };
@@ -44,9 +46,14 @@ function MultiSelection({ ids }: { readonly ids: readonly string[] }): ReactNode
 function SelectedToken({ id }: { readonly id: string }): ReactNode {
   const client = useSessionClient();
   const { userId, isGm } = useViewer();
-  const token = useView((v) => entity(v, 'tokens', id));
+  const hiddenToken = useLayerJson(GM_DOC, (v) => entity(v, 'tokens', id));
+  const hidden = hiddenToken !== undefined;
+  const tableToken = useView((v) => entity(v, 'tokens', id));
+  const token = hiddenToken ?? tableToken;
   const actorId = typeof token === 'object' && token !== null && !Array.isArray(token) && typeof token.actorId === 'string' ? token.actorId : null;
-  const actor = useView((v) => entity(v, 'actors', actorId));
+  const hiddenActor = useLayerJson(GM_DOC, (v) => entity(v, 'actors', actorId));
+  const tableActor = useView((v) => entity(v, 'actors', actorId));
+  const actor = hiddenActor ?? tableActor;
   const members = useMembers();
   const remove = useDelete();
   const face = tokenFace(id, token, actor);
@@ -85,6 +92,19 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
           </>
         )}
       </dl>
+      {isGm && (
+        <RenameField
+          key={id}
+          current={face.name}
+          onRename={(name) => {
+            // The name lives on the actor (the GM document's for a hidden one), or on a token that has none.
+            const target = actorId !== null && hiddenActor !== undefined ? { doc: GM_DOC, root: 'actors' as const, id: actorId }
+              : actorId !== null && tableActor !== undefined ? { doc: TABLE_DOC, root: 'actors' as const, id: actorId }
+              : { doc: hidden ? GM_DOC : TABLE_DOC, root: 'tokens' as const, id };
+            if (!rename(client.doc(target.doc), target.root, target.id, name)) toast({ tone: 'warning', title: 'That token is gone' });
+          }}
+        />
+      )}
       {isGm && face.kind === 'character' && actorId !== null && (
         <label className="field" htmlFor={`owner-${id}`}>
           <span>Played by</span>
@@ -106,11 +126,65 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
           </select>
         </label>
       )}
+      {isGm && hidden && <p className="hidden-note">Hidden from players: only game masters see it.</p>}
       {isGm && (
-        <button type="button" className="danger" onClick={() => remove([id])}>
-          Remove from the map
-        </button>
+        <div className="form-actions">
+          {hidden ? (
+            <button type="button" className="primary" onClick={() => reveal(client, id, face.name)}>
+              Reveal to players
+            </button>
+          ) : (
+            client.docNames.includes(GM_DOC) && (
+              <button type="button" onClick={() => hide(client, id, face.name)}>
+                Hide from players
+              </button>
+            )
+          )}
+          <button type="button" className="danger" onClick={() => remove([id])}>
+            Remove from the map
+          </button>
+        </div>
       )}
     </section>
+  );
+}
+
+/** `token:reveal`: the token (and its hidden actor) move onto the table for everyone, in one logged event. */
+function reveal(client: SessionClient, tokenId: string, name: string): void {
+  void client.intents.submit('token:reveal', { tokenId }, { priority: true }).result.then((ack) => {
+    if (ack.success) toast({ tone: 'success', title: `${name} is revealed` });
+  });
+}
+
+/** `token:hide`: the token (and an actor no visible token needs) move into the GM document, in one logged event. */
+function hide(client: SessionClient, tokenId: string, name: string): void {
+  void client.intents.submit('token:hide', { tokenId }, { priority: true }).result.then((ack) => {
+    if (ack.success) toast({ tone: 'success', title: `${name} is hidden from players` });
+  });
+}
+
+/** The GM renames a token (a chieftain among goblins); Enter or leaving the field saves, Esc puts the name back. */
+function RenameField({ current, onRename }: { readonly current: string; readonly onRename: (name: string) => void }): ReactNode {
+  const [draft, setDraft] = useState(current);
+  useEffect(() => setDraft(current), [current]);
+  const commit = () => {
+    const name = draft.trim();
+    if (name === '' || [...name].length > 100) return setDraft(current);
+    if (name !== current) onRename(name);
+  };
+  return (
+    <label className="field">
+      <span>Name</span>
+      <input
+        value={draft}
+        maxLength={100}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+          if (e.key === 'Escape') setDraft(current);
+        }}
+      />
+    </label>
   );
 }

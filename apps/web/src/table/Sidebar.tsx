@@ -1,12 +1,13 @@
 import { shallowEqual, useView } from '@dungeon-lab/client-react';
 import type { JsonObject } from '@dungeon-lab/events';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
-import { type ReactNode, useId } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import { usePrefs } from '../app/prefs.ts';
 import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { CharacterDialog } from './CharacterDialog.tsx';
 import { ScenePanel } from './ScenePanel.tsx';
 import { SelectedPanel } from './SelectedPanel.tsx';
+import { useHasGmLayer } from './layers.ts';
 import { useTableUi } from './table-ui.ts';
 import { type Member, useMembers } from './use-members.ts';
 import { useViewer } from './use-role.ts';
@@ -91,12 +92,19 @@ function GmTokens(): ReactNode {
   const placing = useTableUi((s) => s.placing);
   const setPlacing = useTableUi((s) => s.setPlacing);
   const setDialog = useTableUi((s) => s.setDialog);
+  const hasGm = useHasGmLayer();
+  const [hidden, setHidden] = useState(false);
   return (
     <>
       <SelectedPanel />
       <section className="panel-section" aria-labelledby="bestiary-title">
         <h2 id="bestiary-title">Bestiary</h2>
         <p className="muted small">Pick a creature, then click the map where it stands.</p>
+        {hasGm && (
+          <label className="check-field">
+            <input type="checkbox" checked={hidden} onChange={(e) => setHidden(e.target.checked)} /> Place hidden — only you see it until you reveal it
+          </label>
+        )}
         <ul className="bestiary">
           {BESTIARY.map((b) => {
             const active = placing?.kind === 'monster' && placing.entryId === b.id;
@@ -107,11 +115,11 @@ function GmTokens(): ReactNode {
                   className="bestiary-entry"
                   aria-pressed={active}
                   onClick={() => {
-                    setPlacing(active ? null : { kind: 'monster', entryId: b.id });
+                    setPlacing(active ? null : { kind: 'monster', entryId: b.id, hidden: hidden && hasGm });
                     // The board takes the keyboard next: Enter places in the middle of the view, Esc cancels.
                     if (!active) focusBoard();
                   }}
-                  aria-label={`Place ${b.name}`}
+                  aria-label={`Place ${b.name}${hidden && hasGm ? ' hidden' : ''}`}
                 >
                   <span className="entry-name">{b.name}</span>
                   <span className="entry-stats">

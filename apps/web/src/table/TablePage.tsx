@@ -1,11 +1,11 @@
-import { SessionClient } from '@dungeon-lab/client';
+import { GM_DOC, SessionClient, TABLE_DOC } from '@dungeon-lab/client';
 import { SessionProvider } from '@dungeon-lab/client-react';
 import { dnd5ePlugin } from '@dungeon-lab/plugin-dnd5e';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { freshToken, useIdentity } from '../app/identity.ts';
 import { usePrefs } from '../app/prefs.ts';
 import { navigate } from '../app/router.ts';
-import { rememberedSession } from '../app/session-memory.ts';
+import { useSessionMemory } from '../app/session-memory.ts';
 import { exposeClient } from '../app/test-hook.ts';
 import { Brand } from '../start/Brand.tsx';
 import { nameProblem, signInAs } from '../start/sign-in.ts';
@@ -19,12 +19,14 @@ const PLUGINS = [dnd5ePlugin];
 export function TablePage({ sessionId }: { readonly sessionId: string }): ReactNode {
   const identity = useIdentity((s) => s.identity);
   useEffect(() => useTableUi.getState().reset(), [sessionId]);
+  const remembered = useSessionMemory((s) => (identity === null ? undefined : s.sessions[`${identity.userId}/${sessionId}`]));
   if (identity === null) return <SignInToOpen />;
-  const remembered = rememberedSession(identity.userId, sessionId);
+  // A GM's client also holds the GM document (hidden tokens, secret rolls); a player's must not ask for it (the server refuses).
+  const docs = remembered?.role === 'gm' ? [TABLE_DOC, GM_DOC] : [TABLE_DOC];
   return (
     <SessionProvider
-      // Another session or another person is another client, with its own local storage.
-      key={`${sessionId}/${identity.userId}`}
+      // Another session, another person or another role is another client, with its own documents and local storage.
+      key={`${sessionId}/${identity.userId}/${docs.join('+')}`}
       create={() =>
         new SessionClient({
           serverUrl: window.location.origin,
@@ -32,8 +34,8 @@ export function TablePage({ sessionId }: { readonly sessionId: string }): ReactN
           token: freshToken,
           userId: identity.userId,
           // Until the server says again (a reload offline), the role it said last: a GM keeps their tools.
-          ...(remembered === null ? {} : { role: remembered.role }),
-          docs: ['table'],
+          ...(remembered === undefined ? {} : { role: remembered.role }),
+          docs,
           plugins: PLUGINS,
         })
       }

@@ -1,3 +1,4 @@
+import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
 import { useClientEvent, useSessionClient, useSessionInfo, useSyncState, useView } from '@dungeon-lab/client-react';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { useIdentity as useTabIdentity } from '../app/identity.ts';
@@ -23,14 +24,42 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
   const client = useSessionClient();
   const name = useTabIdentity((s) => s.identity?.name ?? 'Someone');
   const { userId, isGm } = useViewer();
-  const awareness = client.awareness('table');
-  const presence = useMemo(() => new PresencePublisher(awareness, { id: userId, name, color: colorFor(userId), gm: isGm }), [awareness, userId, name, isGm]);
-  useEffect(() => () => presence.dispose(), [presence]);
-  // Others see what this user has selected (a ring in their colour): one place publishes every change of it.
-  useEffect(() => useTableUi.subscribe((s, prev) => s.selection !== prev.selection && presence.publish({ selection: s.selection })), [presence]);
+  const hasGm = client.docNames.includes(GM_DOC);
+  const [presence, gmPresence] = useMemo(() => {
+    const user = { id: userId, name, color: colorFor(userId), gm: isGm };
+    return [new PresencePublisher(client.awareness(TABLE_DOC), user), hasGm ? new PresencePublisher(client.awareness(GM_DOC), user) : null];
+  }, [client, hasGm, userId, name, isGm]);
+  useEffect(
+    () => () => {
+      presence.dispose();
+      gmPresence?.dispose();
+    },
+    [presence, gmPresence],
+  );
+  // Others see what this user has selected (a ring in their colour): one place publishes every change of it,
+  // hidden tokens' ids to the GM room only.
+  useEffect(
+    () =>
+      useTableUi.subscribe((s, prev) => {
+        if (s.selection === prev.selection) return;
+        const hidden = hasGm ? ((client.json(GM_DOC).get().tokens ?? {}) as Record<string, unknown>) : {};
+        presence.publish({ selection: s.selection.filter((id) => !(id in hidden)) });
+        gmPresence?.publish({ selection: s.selection.filter((id) => id in hidden) });
+      }),
+    [client, hasGm, presence, gmPresence],
+  );
   const history = useMemo(() => new TableHistory(client, client.docNames), [client]);
   useEffect(() => () => history.destroy(), [history]);
-  const ctx = useMemo<TableContext>(() => ({ sessionId, presence, history, selfClientId: () => awareness.clientID }), [sessionId, presence, history, awareness]);
+  const ctx = useMemo<TableContext>(
+    () => ({
+      sessionId,
+      presence,
+      presenceOf: (layer) => (layer === GM_DOC && gmPresence !== null ? gmPresence : presence),
+      history,
+      selfClientId: (layer = TABLE_DOC) => client.awareness(layer).clientID,
+    }),
+    [client, sessionId, presence, gmPresence, history],
+  );
 
   useRememberSession(sessionId);
   useServerNotices();

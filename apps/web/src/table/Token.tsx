@@ -1,3 +1,4 @@
+import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
 import { shallowEqual, useAwareness, useSessionClient, useView } from '@dungeon-lab/client-react';
 import type { JsonObject, JsonValue } from '@dungeon-lab/events';
 import { type KeyboardEvent, type PointerEvent, type ReactNode, memo, useMemo, useRef } from 'react';
@@ -7,6 +8,7 @@ import type { AwarenessStates } from '@dungeon-lab/client-react';
 import { tokenGone } from './Board.tsx';
 import { useBoardFrame } from './board-frame.ts';
 import { type Point, snapCentre } from './geometry.ts';
+import { type Layer, useLayerJson } from './layers.ts';
 import { useGestures } from './local-drag.ts';
 import { readPresence } from './presence.ts';
 import type { SceneSettings } from './scene.ts';
@@ -78,19 +80,23 @@ interface Press {
  * re-renders only when its own record, its actor, or a drag or selection of
  * it changes.
  */
-export const Token = memo(function Token({ id, scene }: { readonly id: string; readonly scene: SceneSettings }): ReactNode {
+export const Token = memo(function Token({ id, scene, layer }: { readonly id: string; readonly scene: SceneSettings; readonly layer: Layer }): ReactNode {
   countTokenRender(id);
   const client = useSessionClient();
-  const { presence, selfClientId } = useTable();
+  const { presenceOf, selfClientId } = useTable();
+  const presence = presenceOf(layer);
   const frame = useBoardFrame();
   const { userId, isGm } = useViewer();
-  const token = useView((v) => entity(v, 'tokens', id));
+  const token = useLayerJson(layer, (v) => entity(v, 'tokens', id));
   const actorId = typeof token === 'object' && token !== null && !Array.isArray(token) && typeof token.actorId === 'string' ? token.actorId : null;
-  const actor = useView((v) => entity(v, 'actors', actorId));
+  // A hidden token's actor is hidden too, or (a character's) on the table.
+  const ownActor = useLayerJson(layer, (v) => entity(v, 'actors', actorId));
+  const tableActor = useView((v) => (layer === TABLE_DOC ? undefined : entity(v, 'actors', actorId)));
+  const actor = ownActor ?? tableActor;
   const face = useMemo(() => tokenFace(id, token, actor), [id, token, actor]);
   const localDrag = useGestures((s) => (s.drag?.tokenId === id ? s.drag : null));
-  const remoteDrag = useAwareness('table', (states) => remoteDragOf(states, id, selfClientId()), sameDrag);
-  const watchers = useAwareness('table', (states) => watchersOf(states, id, selfClientId()), shallowEqual);
+  const remoteDrag = useAwareness(layer, (states) => remoteDragOf(states, id, selfClientId(layer)), sameDrag);
+  const watchers = useAwareness(layer, (states) => watchersOf(states, id, selfClientId(layer)), shallowEqual);
   const selected = useTableUi((s) => s.selection.includes(id));
   const press = useRef<Press | null>(null);
   if (face === null) return null;
@@ -128,7 +134,7 @@ export const Token = memo(function Token({ id, scene }: { readonly id: string; r
     const pointer = frame.toCells(e.clientX, e.clientY);
     const centre = { x: pointer.x - p.grab.x, y: pointer.y - p.grab.y };
     const snapped = snapCentre(centre, face.size, scene.width, scene.height);
-    useGestures.getState().setDrag({ tokenId: id, at: centre, snapped, from: p.from, size: face.size });
+    useGestures.getState().setDrag({ tokenId: id, at: centre, snapped, from: p.from, size: face.size, layer });
     presence.publish({ drag: { tokenId: id, at: snapped, from: p.from } });
   };
 
@@ -141,7 +147,7 @@ export const Token = memo(function Token({ id, scene }: { readonly id: string; r
     presence.publish({ drag: null }, { flush: true });
     if (!commit || !p?.moved) return;
     if (drag.snapped.x === p.from.x && drag.snapped.y === p.from.y) return;
-    if (!moveToken(client.doc('table'), id, drag.snapped)) tokenGone(face.name);
+    if (!moveToken(client.doc(layer), id, drag.snapped)) tokenGone(face.name);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
@@ -158,10 +164,11 @@ export const Token = memo(function Token({ id, scene }: { readonly id: string; r
       return;
     }
     const to = snapCentre({ x: face.x + step.x, y: face.y + step.y }, face.size, scene.width, scene.height);
-    if ((to.x !== face.x || to.y !== face.y) && !moveToken(client.doc('table'), id, to)) tokenGone(face.name);
+    if ((to.x !== face.x || to.y !== face.y) && !moveToken(client.doc(layer), id, to)) tokenGone(face.name);
   };
 
   const classes = ['token', `kind-${face.kind ?? 'object'}`];
+  if (layer === GM_DOC) classes.push('hidden-token');
   if (selected) classes.push('selected');
   if (localDrag) classes.push('dragging');
   if (remoteDrag) classes.push('remote-dragging');
@@ -181,10 +188,11 @@ export const Token = memo(function Token({ id, scene }: { readonly id: string; r
         ['--token-color' as string]: face.color,
         ...(ring ? { ['--watchers' as string]: ring } : {}),
       }}
-      aria-label={describe(face, hpShown)}
+      aria-label={describe(face, hpShown) + (layer === GM_DOC ? ', hidden from players' : '')}
       aria-pressed={selected}
       aria-describedby={movable ? undefined : 'token-not-movable'}
       data-token-id={id}
+      data-layer={layer}
       data-x={face.x}
       data-y={face.y}
       onPointerDown={onPointerDown}
@@ -221,6 +229,13 @@ export const Token = memo(function Token({ id, scene }: { readonly id: string; r
       <span className="token-name" aria-hidden="true">
         {face.name}
       </span>
+      {layer === GM_DOC && (
+        <span className="hidden-badge" aria-hidden="true" title="Hidden from players">
+          <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+            <path d="M3 3l18 18M10.6 10.6a2 2 0 0 0 2.8 2.8M9.9 5.1A10 10 0 0 1 12 5c5 0 9 4.5 10 7-.4 1-1.2 2.3-2.4 3.5M6.3 6.3C4.2 7.7 2.7 9.8 2 12c1 2.5 5 7 10 7 1.7 0 3.2-.5 4.6-1.2" />
+          </svg>
+        </span>
+      )}
       {remoteDrag && (
         <span className="drag-tag" style={{ background: remoteDrag.color }} aria-hidden="true">
           {remoteDrag.name}

@@ -1,7 +1,9 @@
-import { shallowEqual, useView } from '@dungeon-lab/client-react';
+import { GM_DOC } from '@dungeon-lab/client';
+import { shallowEqual } from '@dungeon-lab/client-react';
 import type { JsonObject } from '@dungeon-lab/events';
 import { type ReactNode, memo } from 'react';
 import { Token } from './Token.tsx';
+import { type Layer, useLayerJson } from './layers.ts';
 import type { SceneSettings } from './scene.ts';
 
 function tokenIds(view: JsonObject): readonly string[] {
@@ -11,13 +13,18 @@ function tokenIds(view: JsonObject): readonly string[] {
   return Object.keys(tokens).sort();
 }
 
-/** One component per token; the list itself re-renders only when tokens are added or removed. */
-export const TokenLayer = memo(function TokenLayer({ scene }: { readonly scene: SceneSettings }): ReactNode {
-  const ids = useView(tokenIds, shallowEqual);
+/**
+ * One component per token; the list itself re-renders only when tokens are
+ * added or removed. The GM layer (hidden tokens) is drawn for GMs under the
+ * table's, from the GM document a player's client never holds.
+ */
+export const TokenLayer = memo(function TokenLayer({ scene, layer }: { readonly scene: SceneSettings; readonly layer: Layer }): ReactNode {
+  const ids = useLayerJson(layer, tokenIds, shallowEqual);
+  const label = layer === GM_DOC ? `Hidden tokens (${ids.length})` : `Tokens (${ids.length})`;
   return (
-    <div className="token-layer" role="group" aria-label={`Tokens (${ids.length})`}>
+    <div className={`token-layer layer-${layer}`} role="group" aria-label={label}>
       {ids.map((id) => (
-        <Token key={id} id={id} scene={scene} />
+        <Token key={id} id={id} scene={scene} layer={layer} />
       ))}
     </div>
   );

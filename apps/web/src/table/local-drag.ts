@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Point } from './geometry.ts';
+import type { Layer } from './layers.ts';
 
 /**
  * This user's gestures in progress, in memory: a token being dragged (where
@@ -14,6 +15,8 @@ export interface LocalDrag {
   readonly from: Point;
   /** Cells a side, for the landing ghost. */
   readonly size: number;
+  /** Where the token lives: a hidden token's drag must not show through the table room (not even as the cursor). */
+  readonly layer: Layer;
 }
 
 interface Gestures {

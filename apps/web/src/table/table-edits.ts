@@ -1,6 +1,8 @@
 import { type JsonObject, JsonPatchError, type JsonPatchOp, TABLE_DOC_SCHEMA, applyPatchToDoc } from '@dungeon-lab/events';
 import type { BestiaryEntry, CharacterTemplate } from '@dungeon-lab/plugin-dnd5e';
+import { GM_DOC, type SessionClient, TABLE_DOC } from '@dungeon-lab/client';
 import type * as Y from 'yjs';
+import { layerJson, layerOf } from './layers.ts';
 import type { Point } from './geometry.ts';
 import { type SceneSettings } from './scene.ts';
 
@@ -71,6 +73,11 @@ export function placeActorToken(doc: Y.Doc, actorId: string, at: Point): string 
   return tokenId;
 }
 
+/** Renames an actor (every token of it follows) or a token without one. */
+export function rename(doc: Y.Doc, root: 'actors' | 'tokens', id: string, name: string): boolean {
+  return edit(doc, [set(`/${root}/${id}/name`, name)]);
+}
+
 /** Hands a character to a player (null: back to the GM). */
 export function assignActor(doc: Y.Doc, actorId: string, ownerId: string | null, view: JsonObject): boolean {
   const actor = (view.actors as Record<string, JsonObject> | undefined)?.[actorId];
@@ -98,6 +105,17 @@ export function deleteTokens(doc: Y.Doc, tokenIds: readonly string[], view: Json
   }
   for (const actorId of orphaned) ops.push({ op: 'remove', path: `/actors/${actorId}` });
   return edit(doc, ops);
+}
+
+/** Takes tokens off whichever layer each is on (deleteTokens per document). */
+export function removeTokens(client: SessionClient, tokenIds: readonly string[]): boolean {
+  let ok = true;
+  for (const layer of [TABLE_DOC, GM_DOC] as const) {
+    if (layer === GM_DOC && !client.docNames.includes(GM_DOC)) continue;
+    const ids = tokenIds.filter((id) => layerOf(client, id) === layer);
+    if (ids.length > 0) ok = deleteTokens(client.doc(layer), ids, layerJson(client, layer)) && ok;
+  }
+  return ok;
 }
 
 /** Writes the scene's settings (the GM's stage, write rule W9). */

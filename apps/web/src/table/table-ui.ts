@@ -17,7 +17,7 @@ export const ZOOM_LIMITS = { min: 0.2, max: 4 } as const;
 export type Tool = 'select' | 'ruler';
 
 /** What the GM is about to put on the board with the next click. */
-export type Placing = { readonly kind: 'monster'; readonly entryId: string } | { readonly kind: 'character'; readonly actorId: string };
+export type Placing = { readonly kind: 'monster'; readonly entryId: string; readonly hidden: boolean } | { readonly kind: 'character'; readonly actorId: string };
 
 export type Dialog = 'help' | 'new-character' | 'invite' | null;
 

@@ -6,7 +6,7 @@ import { isTyping } from './Board.tsx';
 import { fitView, zoomBy } from './ZoomControls.tsx';
 import { useGestures } from './local-drag.ts';
 import { readScene } from './scene.ts';
-import { deleteTokens } from './table-edits.ts';
+import { removeTokens } from './table-edits.ts';
 import type { TableHistory } from './history.ts';
 import { useTableUi } from './table-ui.ts';
 import { useViewer } from './use-role.ts';
@@ -66,7 +66,7 @@ export function useTableShortcuts(history: TableHistory): void {
         case 'Backspace': {
           if (!isGm || ui.selection.length === 0) return;
           const count = ui.selection.length;
-          deleteTokens(client.doc('table'), ui.selection, client.view.get());
+          removeTokens(client, ui.selection);
           ui.select([]);
           toast({ tone: 'info', title: count === 1 ? 'Token removed' : `${count} tokens removed` });
           break;

@@ -58,6 +58,14 @@ interface Files {
   realRoot(): Promise<string>;
 }
 
+/**
+ * What the app's own routes are made of (`/`, `/join/<id>`, `/s/<id>`:
+ * letters, digits, `-._~`, percent-escapes, single slashes). A path outside
+ * that — `//[`, `/a|b` — cannot be a page of the app and is not found, rather
+ * than the app's start page answering for garbage ([WEB3]).
+ */
+const APP_ROUTE = /^(?:\/[A-Za-z0-9._~%-]+)*\/?$/;
+
 async function serveApp(files: Files, pathname: string, ifNoneMatch: string | undefined): Promise<Reply> {
   const segments = appPath(pathname);
   const file = await servable(files, segments);
@@ -65,7 +73,7 @@ async function serveApp(files: Files, pathname: string, ifNoneMatch: string | un
     const immutable = segments[0] === 'assets' && segments.length > 1;
     return fileReply(file.path, file.info, immutable ? IMMUTABLE : REVALIDATE, ifNoneMatch);
   }
-  if (extname(segments.at(-1) ?? '') !== '') throw new HttpError(404, 'not found');
+  if (extname(segments.at(-1) ?? '') !== '' || !APP_ROUTE.test(pathname)) throw new HttpError(404, 'not found');
   const index = await servable(files, ['index.html']);
   if (index === null) throw new HttpError(404, 'not found');
   return fileReply(index.path, index.info, REVALIDATE, ifNoneMatch);
