@@ -9,7 +9,7 @@ import { Overlay } from './Overlay.tsx';
 import { Grid } from './Grid.tsx';
 import { TokenLayer } from './TokenLayer.tsx';
 import { ZoomControls } from './ZoomControls.tsx';
-import { useHasGmLayer } from './layers.ts';
+import { useHasGmLayer } from './use-layer.ts';
 import { useGestures } from './local-drag.ts';
 import { readScene } from './scene.ts';
 import { useTable } from './table-context.ts';

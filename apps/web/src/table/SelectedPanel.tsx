@@ -4,7 +4,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { toast } from '../app/toasts.ts';
 import { entity } from './Token.tsx';
 import { assignActor, removeTokens, rename } from './table-edits.ts';
-import { useLayerJson } from './layers.ts';
+import { useLayerJson } from './use-layer.ts';
 import { GM_DOC, type SessionClient, TABLE_DOC } from '@dungeon-lab/client';
 import { useTableUi } from './table-ui.ts';
 import { showsHp, tokenFace } from './tokens.ts';

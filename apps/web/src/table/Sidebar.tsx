@@ -7,7 +7,7 @@ import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { CharacterDialog } from './CharacterDialog.tsx';
 import { ScenePanel } from './ScenePanel.tsx';
 import { SelectedPanel } from './SelectedPanel.tsx';
-import { useHasGmLayer } from './layers.ts';
+import { useHasGmLayer } from './use-layer.ts';
 import { useTableUi } from './table-ui.ts';
 import { type Member, useMembers } from './use-members.ts';
 import { useViewer } from './use-role.ts';

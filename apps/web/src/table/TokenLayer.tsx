@@ -3,7 +3,8 @@ import { shallowEqual } from '@dungeon-lab/client-react';
 import type { JsonObject } from '@dungeon-lab/events';
 import { type ReactNode, memo } from 'react';
 import { Token } from './Token.tsx';
-import { type Layer, useLayerJson } from './layers.ts';
+import { type Layer } from './layers.ts';
+import { useLayerJson } from './use-layer.ts';
 import type { SceneSettings } from './scene.ts';
 
 function tokenIds(view: JsonObject): readonly string[] {
