@@ -1,16 +1,6 @@
 import type { Page } from '@playwright/test';
-import { createGame, dragTo, expectSynced, inviteLink, joinGame, placeMonster, positionOf, token } from '../fixtures/table.ts';
-import { type Actor, expect, snap, test } from '../fixtures/test.ts';
-
-/** The GM gives a player a character through the New character dialog. */
-async function createCharacter(gm: Actor, name: string, player: string): Promise<void> {
-  await gm.page.getByRole('button', { name: 'New character' }).click();
-  const dialog = gm.page.getByRole('dialog', { name: 'New character' });
-  await dialog.getByLabel('Name', { exact: true }).fill(name);
-  await dialog.getByLabel('Played by').selectOption({ label: player });
-  await dialog.getByRole('button', { name: 'Create character' }).click();
-  await expect(token(gm.page, name)).toBeVisible();
-}
+import { createCharacter, createGame, dragTo, expectSynced, inviteLink, joinGame, placeMonster, positionOf, token } from '../fixtures/table.ts';
+import { expect, snap, test } from '../fixtures/test.ts';
 
 /** Moves the mouse over the middle of the board, so the others see this person's cursor. */
 async function hover(page: Page): Promise<void> {
