@@ -1,4 +1,4 @@
-import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
+import { GM_DOC, TABLE_DOC, hasIndexedDb } from '@dungeon-lab/client';
 import { useClientEvent, useSessionClient, useSessionInfo, useSyncState, useView } from '@dungeon-lab/client-react';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { useIdentity as useTabIdentity } from '../app/identity.ts';
@@ -62,6 +62,7 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
   );
 
   useRememberSession(sessionId);
+  useStorageWarning();
   useServerNotices();
   useSceneSetup();
   useTableShortcuts(history);
@@ -80,6 +81,14 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
       </div>
     </TableCtx.Provider>
   );
+}
+
+/** Without IndexedDB the client keeps the game in memory only: say so once, since an offline reload would lose changes. */
+function useStorageWarning(): void {
+  useEffect(() => {
+    if (hasIndexedDb()) return;
+    toast({ tone: 'warning', sticky: true, title: 'This browser won’t keep offline changes', detail: 'It has no local database (a private window?). Play online, or changes made offline are lost on reload.' });
+  }, []);
 }
 
 /** Keeps what the server says about this session for a reload without it (session-memory.ts). */
