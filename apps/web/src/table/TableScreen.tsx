@@ -63,6 +63,7 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
 
   useRememberSession(sessionId);
   useStorageWarning();
+  useChatBaseline();
   useServerNotices();
   useSceneSetup();
   useTableShortcuts(history);
@@ -81,6 +82,17 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
       </div>
     </TableCtx.Provider>
   );
+}
+
+/** What was already said when the table first synced is not news: the chat tab counts from there. */
+function useChatBaseline(): void {
+  const synced = useSyncState('table') === 'SYNCED';
+  const client = useSessionClient();
+  useEffect(() => {
+    if (!synced || useTableUi.getState().chatRead > 0) return;
+    const view = client.view.get();
+    useTableUi.getState().markChatRead((Array.isArray(view.chat) ? view.chat.length : 0) + (Array.isArray(view.dice) ? view.dice.length : 0));
+  }, [synced, client]);
 }
 
 /** Without IndexedDB the client keeps the game in memory only: say so once, since an offline reload would lose changes. */
