@@ -418,7 +418,8 @@ export class SessionClient {
     this.#derived.push({
       dispose: () => {
         unsubscribe();
-        doc.off('update', value.invalidate);
+        // A destroyed document has dropped its listeners already (and Yjs complains about removing them twice).
+        if (!doc.isDestroyed) doc.off('update', value.invalidate);
         projector.destroy();
       },
     });

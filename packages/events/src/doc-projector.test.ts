@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { canonicalJson } from './canonical-json.ts';
 import { TABLE_DOC_SCHEMA, type DocSchema } from './doc-schema.ts';
@@ -35,6 +35,20 @@ function peerOf(doc: Y.Doc): Y.Doc {
 type Table = { tokens: Record<string, JsonObject>; actors: Record<string, JsonObject>; chat: JsonObject[] } & JsonObject;
 
 describe('DocProjector', () => {
+  it('[EM22] destroy is idempotent: after the document destroyed it, a second destroy removes nothing twice', () => {
+    const doc = table();
+    const projector = new DocProjector(doc, TABLE_DOC_SCHEMA);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      doc.destroy();
+      projector.destroy();
+      projector.destroy();
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it('[EM22] after a remote move of token A, every other token, actor, chat entry and untouched root is the same object; A, tokens and the root are new', () => {
     const doc = table();
     const projector = new DocProjector(doc, TABLE_DOC_SCHEMA);

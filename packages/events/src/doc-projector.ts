@@ -26,6 +26,7 @@ export class DocProjector {
   readonly #roots: ReadonlyArray<readonly [string, Container]>;
   readonly #cache = new WeakMap<Container, JsonValue>();
   #value: JsonObject | null = null;
+  #destroyed = false;
 
   constructor(doc: Y.Doc, schema: DocSchema) {
     this.#doc = doc;
@@ -45,7 +46,10 @@ export class DocProjector {
     return this.#value;
   }
 
+  /** Stops following the document; called again (or after the document's own destroy) it does nothing. */
   readonly destroy = (): void => {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
     for (const [, root] of this.#roots) root.unobserveDeep(this.#onChanges);
     this.#doc.off('destroy', this.destroy);
   };
