@@ -1,19 +1,12 @@
-import { cellOnScreen, createGame, dragTo, feed, inviteLink, joinGame, openChat, say, token } from '../fixtures/table.ts';
+import { cellOnScreen, dragTo, feed, gameWith, openChat, say, token } from '../fixtures/table.ts';
 import { indexedDbText, spyOn } from '../fixtures/spy.ts';
 import { expect, snap, test } from '../fixtures/test.ts';
 
 test('[APP7] hidden canary: a hidden token never reaches a player’s page — DOM, frames, HTTP bodies or IndexedDB — until the GM reveals it', async ({ app, people }, testInfo) => {
   const canary = `CANARY-${Math.random().toString(36).slice(2, 10)}`;
-  const gm = await people.open('Gemma');
-  const gmSpy = spyOn(gm.page);
-  await createGame(gm, app.url, 'Curse of Strahd');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  const miraSpy = spyOn(mira.page);
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  const theoSpy = spyOn(theo.page);
-  await joinGame(theo, link);
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
+  const [gmSpy, miraSpy, theoSpy] = [spyOn(gm.page), spyOn(mira.page), spyOn(theo.page)];
+  await gameWith(gm, app.url, 'Curse of Strahd', [mira, theo]);
 
   // The GM places a goblin hidden, names it with the canary, drags it, pings nearby and rolls in secret about it.
   await gm.page.getByLabel(/Place hidden/).check();

@@ -1,5 +1,6 @@
 import { controllableNetwork } from '../fixtures/network.ts';
-import { createCharacter, createGame, dragTo, expectSynced, feed, inviteLink, joinGame, offlineReady, positionOf, say, token } from '../fixtures/table.ts';
+import { createCharacter, dragTo, expectSynced, feed, gameWith, offlineReady, positionOf, say, token } from '../fixtures/table.ts';
+import { stripedPng } from '../fixtures/png.ts';
 import { expect, snap, test } from '../fixtures/test.ts';
 
 // A page whose network is cut reports the failed connections it keeps trying; that is expected here.
@@ -7,14 +8,9 @@ const NETWORK_DOWN = /WebSocket connection to .* failed|ERR_INTERNET_DISCONNECTE
 
 test('[APP8] offline merge: a player offline moves her token and chats while another moves his; back online, everyone has both moves and the chat', async ({ app, people }, testInfo) => {
   people.allow(NETWORK_DOWN);
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Hoard of the Dragon Queen');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
   const net = await controllableNetwork(mira.context);
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  await joinGame(theo, link);
+  await gameWith(gm, app.url, 'Hoard of the Dragon Queen', [mira, theo]);
   await createCharacter(gm, 'Aria', 'Mira');
   await createCharacter(gm, 'Bram', 'Theo');
   await expect(token(mira.page, 'Aria')).toBeVisible();
@@ -48,12 +44,9 @@ test('[APP8] offline merge: a player offline moves her token and chats while ano
 
 test('[APP8] offline reload: a player reloads with no network, the app opens with her offline changes, and nothing is lost when she reconnects', async ({ app, people }, testInfo) => {
   people.allow(NETWORK_DOWN);
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Rime of the Frostmaiden');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
+  const [gm, mira] = [await people.open('Gemma'), await people.open('Mira')];
   const net = await controllableNetwork(mira.context);
-  await joinGame(mira, link);
+  await gameWith(gm, app.url, 'Rime of the Frostmaiden', [mira]);
   await createCharacter(gm, 'Aria', 'Mira');
   await expect(token(mira.page, 'Aria')).toBeVisible();
   await offlineReady(mira.page);
@@ -81,4 +74,30 @@ test('[APP8] offline reload: a player reloads with no network, the app opens wit
   await say(gm, 'Welcome back');
   for (const text of ['Writing this in the snow', 'Still here after the reload']) await expect(feed(gm.page).getByText(text)).toBeVisible();
   await snap(gm, testInfo, 'after-reconnect');
+});
+
+test('[APP8] map offline: the GM uploads a map, the players see it, and a player’s offline reload still shows it', async ({ app, people }, testInfo) => {
+  people.allow(NETWORK_DOWN);
+  const [gm, mira] = [await people.open('Gemma'), await people.open('Mira')];
+  const net = await controllableNetwork(mira.context);
+  await gameWith(gm, app.url, 'Lost Mine of Phandelver', [mira]);
+  await offlineReady(mira.page);
+
+  await gm.page.getByRole('tab', { name: 'Scene' }).click();
+  await gm.page.getByLabel('Upload a map image').setInputFiles({ name: 'Cragmaw Hideout [16x10].png', mimeType: 'image/png', buffer: stripedPng(640, 400) });
+  await expect(gm.page.getByText('640 × 400 px over 16 × 10 cells.')).toBeVisible();
+  for (const who of [gm, mira]) {
+    const map = who.page.locator('img.scene-map');
+    await expect(map).toBeVisible();
+    await expect.poll(() => map.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+  }
+  await snap(gm, testInfo, 'map');
+
+  await net.offline();
+  const reloaded = await mira.page.reload();
+  expect(reloaded?.fromServiceWorker()).toBe(true);
+  const map = mira.page.locator('img.scene-map');
+  await expect(map).toBeVisible();
+  await expect.poll(() => map.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+  await snap(mira, testInfo, 'map-offline');
 });

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { createCharacter, createGame, dragTo, expectSynced, inviteLink, joinGame, placeMonster, positionOf, token } from '../fixtures/table.ts';
+import { createCharacter, createGame, dragTo, expectSynced, gameWith, inviteLink, joinGame, placeMonster, positionOf, token } from '../fixtures/table.ts';
+import { frameGaps, moveTokens, placeGoblins } from '@dungeon-lab/testing/table-load';
 import { expect, snap, test } from '../fixtures/test.ts';
 
 /** Moves the mouse over the middle of the board, so the others see this person's cursor. */
@@ -38,13 +39,8 @@ test('create and join: two players join by the invite link and everyone sees the
 });
 
 test('live move: a player drags her token, the others see it within a second; nobody else can move it, and a forged move is refused', async ({ app, people }, testInfo) => {
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Curse of Strahd');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  await joinGame(theo, link);
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
+  await gameWith(gm, app.url, 'Curse of Strahd', [mira, theo]);
   await createCharacter(gm, 'Aria', 'Mira');
   const start = await positionOf(token(gm.page, 'Aria'));
 
@@ -81,11 +77,8 @@ test('live move: a player drags her token, the others see it within a second; no
 });
 
 test('GM tools: a bestiary monster and a character given to a player, who can move only that character', async ({ app, people }, testInfo) => {
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Tomb of Annihilation');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  await joinGame(mira, link);
+  const [gm, mira] = [await people.open('Gemma'), await people.open('Mira')];
+  await gameWith(gm, app.url, 'Tomb of Annihilation', [mira]);
   await placeMonster(gm, 'Skeleton', { x: 5, y: 5 });
   await createCharacter(gm, 'Brynn', 'Mira');
   await expect(token(mira.page, 'Skeleton 1')).toBeVisible();
@@ -110,13 +103,8 @@ test('GM tools: a bestiary monster and a character given to a player, who can mo
 test('server restart: killed with SIGKILL mid-session, every browser comes back to synced with every move made before', async ({ app, people }, testInfo) => {
   // While the server is down the browsers' reconnect attempts fail, as they should.
   people.allow(/WebSocket connection to .* failed|Failed to load resource|ERR_CONNECTION_REFUSED/);
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Storm King');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  await joinGame(theo, link);
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
+  await gameWith(gm, app.url, 'Storm King', [mira, theo]);
   await placeMonster(gm, 'Wolf', { x: 4, y: 4 });
   await createCharacter(gm, 'Aria', 'Mira');
   await createCharacter(gm, 'Bram', 'Theo');
@@ -151,12 +139,7 @@ test('server restart: killed with SIGKILL mid-session, every browser comes back 
 test('200 tokens: the GM’s page stays responsive and correct while another client moves tokens', async ({ app, people }, testInfo) => {
   const gm = await people.open('Gemma');
   const sessionId = await createGame(gm, app.url, 'Big Battle');
-  await gm.page.evaluate(() => {
-    const dl = window.__dl!;
-    const doc = dl.client!.doc('table');
-    const goblin = dl.bestiary.find((b) => b.id === 'goblin')!;
-    for (let i = 0; i < 200; i++) dl.edits.placeMonster(doc, goblin, { x: (i % 20) + 0.5, y: Math.floor(i / 20) * 2 + 0.5 }, `Goblin ${i + 1}`);
-  });
+  await gm.page.evaluate(placeGoblins, 200);
   await expect(gm.page.locator('[data-token-id]')).toHaveCount(200);
   await expectSynced(gm.page);
 
@@ -168,41 +151,8 @@ test('200 tokens: the GM’s page stays responsive and correct while another cli
   await expectSynced(mover.page);
   await expect(mover.page.locator('[data-token-id]')).toHaveCount(200);
 
-  const frames = gm.page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const gaps: number[] = [];
-        let last = performance.now();
-        const end = last + 3000;
-        const tick = (now: number) => {
-          gaps.push(now - last);
-          last = now;
-          if (now < end) requestAnimationFrame(tick);
-          else resolve(gaps);
-        };
-        requestAnimationFrame(tick);
-      }),
-  );
-  const moved = await mover.page.evaluate(
-    () =>
-      new Promise<Record<string, { x: number; y: number }>>((resolve) => {
-        const dl = window.__dl!;
-        const doc = dl.client!.doc('table');
-        const ids = [...doc.getMap('tokens').keys()].sort();
-        const last: Record<string, { x: number; y: number }> = {};
-        let n = 0;
-        const timer = setInterval(() => {
-          const id = ids[(n * 7) % ids.length]!;
-          const to = { x: (n % 25) + 0.5, y: 19.5 - (n % 10) };
-          dl.edits.moveToken(doc, id, to);
-          last[id] = to;
-          if (++n === 60) {
-            clearInterval(timer);
-            resolve(last);
-          }
-        }, 50);
-      }),
-  );
+  const frames = gm.page.evaluate(frameGaps, 3000);
+  const moved = await mover.page.evaluate(moveTokens, { moves: 60, intervalMs: 50 });
   const gaps = (await frames).sort((a, b) => a - b);
   const p95 = gaps[Math.floor(gaps.length * 0.95)]!;
   testInfo.annotations.push({ type: 'frame interval p95 (ms)', description: p95.toFixed(1) });

@@ -1,14 +1,9 @@
-import { createCharacter, createGame, dragTo, feed, inviteLink, joinGame, positionOf, say, token } from '../fixtures/table.ts';
+import { createCharacter, dragTo, feed, gameWith, positionOf, say, token } from '../fixtures/table.ts';
 import { expect, snap, test } from '../fixtures/test.ts';
 
 test('[APP6] undo: a player undoes her own two moves and redoes one; the other player’s move stays everywhere', async ({ app, people }, testInfo) => {
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Tales from the Yawning Portal');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  await joinGame(theo, link);
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
+  await gameWith(gm, app.url, 'Tales from the Yawning Portal', [mira, theo]);
   await createCharacter(gm, 'Aria', 'Mira');
   await createCharacter(gm, 'Bram', 'Theo');
   await expect(token(mira.page, 'Aria')).toBeVisible();
@@ -36,13 +31,8 @@ test('[APP6] undo: a player undoes her own two moves and redoes one; the other p
 });
 
 test('[APP9] chat and dice: a player’s roll shows with its dice for everyone; a GM’s secret roll only for the GM', async ({ app, people }, testInfo) => {
-  const gm = await people.open('Gemma');
-  await createGame(gm, app.url, 'Waterdeep: Dragon Heist');
-  const link = await inviteLink(gm);
-  const mira = await people.open('Mira');
-  await joinGame(mira, link);
-  const theo = await people.open('Theo');
-  await joinGame(theo, link);
+  const [gm, mira, theo] = [await people.open('Gemma'), await people.open('Mira'), await people.open('Theo')];
+  await gameWith(gm, app.url, 'Waterdeep: Dragon Heist', [mira, theo]);
 
   await say(mira, '/roll 2d20kh1+5 Perception');
   for (const who of [gm, mira, theo]) {

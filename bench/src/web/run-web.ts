@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { type Browser, type Page, chromium } from 'playwright-core';
 // The page's debug handle (window.__dl) as the app declares it.
 import type {} from '../../../apps/web/src/app/test-hook.ts';
+import { frameGaps, moveTokens, placeGoblins } from '@dungeon-lab/testing/table-load';
 import { RESULTS_DIR } from '../report/results-file.ts';
 import { REPO, buildApp, startApp } from './app-under-test.ts';
 import { WEB_TARGETS, type WebResults, renderWebSection, writeWebSection } from './web-report.ts';
@@ -87,13 +88,7 @@ async function main(): Promise<void> {
     const tableUrl = `${app.url}/s/${created.id}`;
     await gm.goto(tableUrl);
     await waitSynced(gm);
-    await gm.evaluate((count: number) => {
-      const dl = window.__dl!;
-      const doc = dl.client!.doc('table');
-      const goblin = dl.bestiary.find((b) => b.id === 'goblin')!;
-      for (let i = 0; i < count; i++) dl.edits.placeMonster(doc, goblin, { x: (i % 20) + 0.5, y: Math.floor(i / 20) * 2 + 0.5 }, `Goblin ${i + 1}`);
-      return dl.client!.whenSaved();
-    }, TOKENS);
+    await gm.evaluate(placeGoblins, TOKENS);
 
     // Table shown, warm: the same browser loads it again (cold first, not counted).
     const shown: number[] = [];
@@ -111,43 +106,10 @@ async function main(): Promise<void> {
     await waitSynced(mover);
     await gm.evaluate(() => window.__dl!.tokenRenders.clear());
     const moves = seconds * 20;
-    const framesPromise = gm.evaluate(
-      (ms: number) =>
-        new Promise<number[]>((resolve) => {
-          const gaps: number[] = [];
-          let last = performance.now();
-          const end = last + ms;
-          const tick = (now: number) => {
-            gaps.push(now - last);
-            last = now;
-            if (now < end) requestAnimationFrame(tick);
-            else resolve(gaps);
-          };
-          requestAnimationFrame(tick);
-        }),
-      seconds * 1000,
-    );
-    const last = await mover.evaluate(
-      (count: number) =>
-        new Promise<{ id: string; x: number; y: number }>((resolve) => {
-          const dl = window.__dl!;
-          const doc = dl.client!.doc('table');
-          const ids = [...doc.getMap('tokens').keys()].sort();
-          let n = 0;
-          const timer = setInterval(() => {
-            const id = ids[(n * 7) % ids.length]!;
-            const to = { x: (n % 25) + 0.5, y: 19.5 - (n % 10) };
-            dl.edits.moveToken(doc, id, to);
-            if (++n === count) {
-              clearInterval(timer);
-              resolve({ id, ...to });
-            }
-          }, 50);
-        }),
-      moves,
-    );
+    const framesPromise = gm.evaluate(frameGaps, seconds * 1000);
+    const moved = await mover.evaluate(moveTokens, { moves, intervalMs: 50 });
     const gaps = (await framesPromise).sort((a, b) => a - b);
-    await gm.waitForSelector(`[data-token-id="${last.id}"][data-x="${last.x}"][data-y="${last.y}"]`, { timeout: 10_000 });
+    for (const [id, at] of Object.entries(moved)) await gm.waitForSelector(`[data-token-id="${id}"][data-x="${at.x}"][data-y="${at.y}"]`, { timeout: 10_000 });
     const renders = await gm.evaluate(() => [...window.__dl!.tokenRenders.values()].reduce((a, b) => a + b, 0));
 
     const sortedShown = [...shown].sort((a, b) => a - b);

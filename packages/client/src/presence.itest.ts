@@ -7,19 +7,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A real server with a session of two synced clients: the GM and Mira. */
+async function gmAndMira(): Promise<{ gm: SessionClient; mira: SessionClient }> {
+  const server = await startTestServer();
+  cleanups.push(() => server.dispose());
+  const session = await createTestSession(server.url, ['gm', 'mira']);
+  const open = (name: 'gm' | 'mira'): SessionClient => {
+    const c = testClient(server.url, { sessionId: session.id, token: session.users[name]!.token });
+    cleanups.push(() => c.destroy());
+    return c;
+  };
+  const gm = open('gm');
+  const mira = open('mira');
+  await Promise.all([gm.whenSynced(), mira.whenSynced()]);
+  return { gm, mira };
+}
+
 describe('presence', () => {
   it('[EQ26] after a dropped connection the others’ presence is back as soon as the new socket joins, though nobody changed theirs', async () => {
-    const server = await startTestServer();
-    cleanups.push(() => server.dispose());
-    const session = await createTestSession(server.url, ['gm', 'mira']);
-    const open = (name: 'gm' | 'mira'): SessionClient => {
-      const c = testClient(server.url, { sessionId: session.id, token: session.users[name]!.token });
-      cleanups.push(() => c.destroy());
-      return c;
-    };
-    const gm = open('gm');
-    const mira = open('mira');
-    await Promise.all([gm.whenSynced(), mira.whenSynced()]);
+    const { gm, mira } = await gmAndMira();
     gm.awareness('table').setLocalState({ name: 'Gemma' });
     const gmSeenByMira = () => [...mira.awareness('table').getStates().values()].some((s) => s.name === 'Gemma');
     await waitFor(gmSeenByMira, 'the GM’s presence at Mira');
@@ -32,17 +38,7 @@ describe('presence', () => {
   });
 
   it('[EQ26] after a refused edit starts the document over, the others’ presence is back at once', async () => {
-    const server = await startTestServer();
-    cleanups.push(() => server.dispose());
-    const session = await createTestSession(server.url, ['gm', 'mira']);
-    const open = (name: 'gm' | 'mira'): SessionClient => {
-      const c = testClient(server.url, { sessionId: session.id, token: session.users[name]!.token });
-      cleanups.push(() => c.destroy());
-      return c;
-    };
-    const gm = open('gm');
-    const mira = open('mira');
-    await Promise.all([gm.whenSynced(), mira.whenSynced()]);
+    const { gm, mira } = await gmAndMira();
     gm.doc('table').getMap('scene').set('name', 'Cellar');
     gm.awareness('table').setLocalState({ name: 'Gemma' });
     const gmSeenByMira = () => [...mira.awareness('table').getStates().values()].some((s) => s.name === 'Gemma');

@@ -7,11 +7,12 @@ import { BoardFrameCtx, type BoardFrame } from './board-frame.ts';
 import { type Point, clampToScene, snapCentre } from './geometry.ts';
 import { Overlay } from './Overlay.tsx';
 import { Grid } from './Grid.tsx';
+import { MapImage } from './MapImage.tsx';
 import { TokenLayer } from './TokenLayer.tsx';
 import { ZoomControls } from './ZoomControls.tsx';
 import { useHasGmLayer } from './use-layer.ts';
 import { useGestures } from './local-drag.ts';
-import { readScene } from './scene.ts';
+import { readScene, sameScene } from './scene.ts';
 import { useTable } from './table-context.ts';
 import { nextName, placeActorToken, placeMonster } from './table-edits.ts';
 import { fitCamera, toCells, useTableUi, zoomAround } from './table-ui.ts';
@@ -34,7 +35,7 @@ export function Board(): ReactNode {
   const client = useSessionClient();
   const { presence } = useTable();
   const board = useRef<HTMLDivElement>(null);
-  const scene = useView((v) => readScene(v.scene), shallowEqual);
+  const scene = useView((v) => readScene(v.scene), sameScene);
   const camera = useTableUi((s) => s.camera);
   const placing = useTableUi((s) => s.placing);
   const tool = useTableUi((s) => s.tool);
@@ -229,6 +230,7 @@ export function Board(): ReactNode {
           // Names and tags keep a readable size when zoomed out (they grow back by 1/zoom, up to 3×).
           style={{ transform: `translate(${camera.x}px, ${camera.y}px) scale(${camera.zoom})`, ['--label-scale' as string]: Math.min(3, Math.max(1, 1 / camera.zoom)) }}
         >
+          {scene.map && <MapImage map={scene.map} width={scene.width * scene.cellPx} height={scene.height * scene.cellPx} />}
           <Grid scene={scene} />
           {hasGm && <TokenLayer scene={scene} layer={GM_DOC} />}
           <TokenLayer scene={scene} layer={TABLE_DOC} />

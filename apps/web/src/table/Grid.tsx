@@ -15,7 +15,7 @@ export const Grid = memo(function Grid({ scene }: { readonly scene: SceneSetting
           <path d={`M ${c} 0 L 0 0 0 ${c}`} fill="none" className="grid-line" vectorEffect="non-scaling-stroke" />
         </pattern>
       </defs>
-      <rect className="scene-floor" width={w} height={h} />
+      {scene.map === null && <rect className="scene-floor" width={w} height={h} />}
       {showGrid && <rect width={w} height={h} fill="url(#grid-cell)" />}
       <rect className="scene-edge" width={w} height={h} fill="none" vectorEffect="non-scaling-stroke" />
     </svg>

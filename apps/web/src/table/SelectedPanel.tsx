@@ -3,7 +3,10 @@ import type { JsonObject } from '@dungeon-lab/events';
 import { type ReactNode, useEffect, useState } from 'react';
 import { toast } from '../app/toasts.ts';
 import { entity } from './Token.tsx';
-import { assignActor, removeTokens, rename } from './table-edits.ts';
+import { ImageFileButton } from '../assets/FileButton.tsx';
+import { uploadImage } from '../assets/upload.ts';
+import type { Layer } from './layers.ts';
+import { assignActor, removeTokens, rename, setTokenImage } from './table-edits.ts';
 import { useLayerJson } from './use-layer.ts';
 import { GM_DOC, type SessionClient, TABLE_DOC } from '@dungeon-lab/client';
 import { useTableUi } from './table-ui.ts';
@@ -105,6 +108,7 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
           }}
         />
       )}
+      {isGm && <PictureField tokenId={id} layer={hidden ? GM_DOC : TABLE_DOC} hasImage={face.image !== null} />}
       {isGm && face.kind === 'character' && actorId !== null && (
         <label className="field" htmlFor={`owner-${id}`}>
           <span>Played by</span>
@@ -186,5 +190,38 @@ function RenameField({ current, onRename }: { readonly current: string; readonly
         }}
       />
     </label>
+  );
+}
+
+/** The GM gives a token a picture (uploaded like a map), or takes it away. */
+function PictureField({ tokenId, layer, hasImage }: { readonly tokenId: string; readonly layer: Layer; readonly hasImage: boolean }): ReactNode {
+  const client = useSessionClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const upload = async (file: File) => {
+    setBusy(true);
+    setError(null);
+    const outcome = await uploadImage(client, file);
+    setBusy(false);
+    if (!outcome.ok) return setError(outcome.message);
+    if (!setTokenImage(client.doc(layer), tokenId, outcome.image.hash)) toast({ tone: 'warning', title: 'That token is gone' });
+  };
+  return (
+    <div className="field">
+      <span>Picture</span>
+      <div className="form-actions">
+        <ImageFileButton label={hasImage ? 'Replace picture…' : 'Add a picture…'} busy={busy} accessibleName="Upload a picture for this token" onPick={(file) => void upload(file)} />
+        {hasImage && (
+          <button type="button" onClick={() => setTokenImage(client.doc(layer), tokenId, null)}>
+            Use initials
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="form-error small" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

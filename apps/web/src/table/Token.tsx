@@ -2,6 +2,7 @@ import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
 import { shallowEqual, useAwareness, useSessionClient, useView } from '@dungeon-lab/client-react';
 import type { JsonObject, JsonValue } from '@dungeon-lab/events';
 import { type KeyboardEvent, type PointerEvent, type ReactNode, memo, useMemo, useRef } from 'react';
+import { useAssetUrl } from '../assets/use-asset.ts';
 import { countTokenRender } from '../app/test-hook.ts';
 import { toast } from '../app/toasts.ts';
 import type { AwarenessStates } from '@dungeon-lab/client-react';
@@ -209,7 +210,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
       }}
     >
       <span className="token-face" style={{ fontSize: Math.max(10, side * 0.32) }}>
-        {face.initials}
+        {face.image ? <TokenPicture hash={face.image} /> : face.initials}
       </span>
       {hpShown && face.hp && (
         <span className="hp-bar" aria-hidden="true">
@@ -252,3 +253,8 @@ const ARROWS: Readonly<Record<string, Point>> = {
   ArrowUp: { x: 0, y: -1 },
   ArrowDown: { x: 0, y: 1 },
 };
+
+function TokenPicture({ hash }: { readonly hash: string }): ReactNode {
+  const url = useAssetUrl(hash);
+  return url === null ? null : <img src={url} alt="" draggable={false} />;
+}

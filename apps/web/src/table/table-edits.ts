@@ -78,6 +78,11 @@ export function rename(doc: Y.Doc, root: 'actors' | 'tokens', id: string, name: 
   return edit(doc, [set(`/${root}/${id}/name`, name)]);
 }
 
+/** A token's picture (an uploaded image's hash), or back to initials with null. */
+export function setTokenImage(doc: Y.Doc, tokenId: string, hash: string | null): boolean {
+  return edit(doc, [hash === null ? { op: 'remove', path: `/tokens/${tokenId}/image` } : set(`/tokens/${tokenId}/image`, hash)]);
+}
+
 /** Hands a character to a player (null: back to the GM). */
 export function assignActor(doc: Y.Doc, actorId: string, ownerId: string | null, view: JsonObject): boolean {
   const actor = (view.actors as Record<string, JsonObject> | undefined)?.[actorId];
@@ -122,6 +127,6 @@ export function removeTokens(client: SessionClient, tokenIds: readonly string[])
 export function updateScene(doc: Y.Doc, patch: Partial<SceneSettings>): boolean {
   return edit(
     doc,
-    Object.entries(patch).map(([key, value]) => set(`/scene/${key}`, value as JsonObject[string])),
+    Object.entries(patch).map(([key, value]): JsonPatchOp => (value === null ? { op: 'remove', path: `/scene/${key}` } : set(`/scene/${key}`, value as JsonObject[string]))),
   );
 }

@@ -17,6 +17,8 @@ export interface TokenFace {
   readonly hp: { readonly value: number; readonly max: number; readonly temp: number } | null;
   readonly conditions: readonly string[];
   readonly dead: boolean;
+  /** The token's picture (an uploaded image's hash); initials on its colour when none. */
+  readonly image: string | null;
 }
 
 const asObject = (v: JsonValue | undefined): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
@@ -62,6 +64,7 @@ export function tokenFace(id: string, token: JsonValue | undefined, actorValue: 
     hp: readHp(actor),
     conditions: Array.isArray(actor?.conditions) ? actor.conditions.filter((c): c is string => typeof c === 'string') : [],
     dead: actor?.dead === true,
+    image: typeof t.image === 'string' && /^[0-9a-f]{64}$/.test(t.image) ? t.image : null,
   };
 }
 
