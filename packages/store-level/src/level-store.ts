@@ -215,8 +215,8 @@ class LevelStore implements Store {
     return this.#events.listApprovals(log);
   }
 
-  createSession(session: StoredSession): Promise<CreateSessionResult> {
-    return this.#sessions.createSession(session);
+  createSession(session: StoredSession, creatorName?: string): Promise<CreateSessionResult> {
+    return this.#sessions.createSession(session, creatorName);
   }
 
   getSession(id: string): Promise<StoredSession | null> {

@@ -1,7 +1,7 @@
 /**
  * The conformance suites every storage backend runs. Rule IDs are defined in
  * docs/storage.md: [S1]..[S12] here for documents, [S14]..[S27] in
- * event-log-conformance.ts for event logs, [SM1]..[SM11] in session-conformance.ts
+ * event-log-conformance.ts for event logs, [SM1]..[SM12] in session-conformance.ts
  * for sessions, members and secrets, [AU1]..[AU8] in audit-conformance.ts for
  * audit logs, [CI1]..[CI5] in client-id-conformance.ts for client-id leases.
  * [S13] and [S28] (kill -9) need a real child process and are proved by each

@@ -145,7 +145,7 @@ export interface EventLogStore {
 /** What a member may do in a session: a GM runs it; a player plays in it. */
 export type SessionRole = 'gm' | 'player';
 
-/** A session as stored ([SM1]..[SM11] in docs/storage.md). The store keeps the fields as given. */
+/** A session as stored ([SM1]..[SM12] in docs/storage.md). The store keeps the fields as given. */
 export interface StoredSession {
   readonly id: string;
   readonly name: string;
@@ -162,6 +162,11 @@ export interface StoredMember {
   readonly role: SessionRole;
   /** Milliseconds since the epoch. */
   readonly joinedAt: number;
+  /**
+   * The display name the member last joined with, when known ([SM12]); absent
+   * (no key at all) otherwise, as in records written before names were kept.
+   */
+  readonly name?: string;
 }
 
 /**
@@ -192,7 +197,7 @@ export interface SessionOfUser {
 }
 
 /**
- * Sessions and their members ([SM1]..[SM11] in docs/storage.md). Session ids
+ * Sessions and their members ([SM1]..[SM12] in docs/storage.md). Session ids
  * and user ids are any well-formed Unicode strings, in a namespace separate
  * from documents and logs. Every write is durable once resolved, and the
  * writes to one session are atomic with respect to each other: the checks
@@ -200,10 +205,18 @@ export interface SessionOfUser {
  * raced, so a session can never be left without a GM.
  */
 export interface SessionStore {
-  /** Stores the session and its creator as its only member (role `gm`, joined at `createdAt`), in one write. */
-  createSession(session: StoredSession): Promise<CreateSessionResult>;
+  /**
+   * Stores the session and its creator as its only member (role `gm`, joined
+   * at `createdAt`, named `creatorName` when given), in one write.
+   */
+  createSession(session: StoredSession, creatorName?: string): Promise<CreateSessionResult>;
   getSession(id: string): Promise<StoredSession | null>;
-  /** Adds a member unless the user already is one; an existing member is never changed (`exists`). */
+  /**
+   * Adds a member unless the user already is one (`exists`). An existing
+   * member keeps their role and join time; only their name follows a `name`
+   * given here that differs from the stored one ([SM12]), in the same atomic
+   * step, and `exists` answers the member as stored after it.
+   */
   addMember(sessionId: string, member: StoredMember): Promise<AddMemberResult>;
   /** Changes a member's role (joinedAt kept); refuses to demote the session's last GM. */
   setMemberRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult>;
