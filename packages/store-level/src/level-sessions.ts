@@ -20,6 +20,7 @@ import type {
 } from '@dungeon-lab/store';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
+import { readable as decode } from './stored-json.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import { USER_INDEX_KEY } from './key-layout.ts';
 import {
@@ -240,13 +241,4 @@ export async function ensureUserIndex(db: Db): Promise<void> {
   }
   batch.push({ type: 'put', key: USER_INDEX_KEY, value: new Uint8Array(0) });
   await db.batch(batch, { sync: true });
-}
-
-/** A value that cannot be decoded rejects the read: skipping it could hide a GM or invent a member ([LM2]). */
-function decode<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    throw new Error(`level store: ${what} is unreadable`, { cause: err });
-  }
 }

@@ -5,16 +5,12 @@
  * read rather than being skipped or guessed, as [L7] does for logs).
  */
 import type { SessionRole, StoredMember, StoredSession } from '@dungeon-lab/store';
+import { isCount as isTime, parseJsonObject as parse } from './stored-json.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function isRole(value: unknown): value is SessionRole {
   return value === 'gm' || value === 'player';
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 export function checkSession(session: unknown): StoredSession {
@@ -55,10 +51,4 @@ export function encodeMemberValue(member: StoredMember): Uint8Array {
 
 export function decodeMemberValue(userId: string, value: Uint8Array): StoredMember {
   return checkMember({ ...parse(value), userId });
-}
-
-function parse(value: Uint8Array): object {
-  const parsed: unknown = JSON.parse(decoder.decode(value));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('value is not a JSON object');
-  return parsed;
 }
