@@ -32,7 +32,7 @@ async function session(server: RunningServer, id: string): Promise<string> {
   return id;
 }
 
-async function upload(server: RunningServer, sessionId: string, user: string | null, body: Uint8Array, type: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
+async function upload(server: RunningServer, sessionId: string, user: string | null, body: Uint8Array<ArrayBuffer>, type: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${server.url}/api/sessions/${sessionId}/assets`, {
     method: 'POST',
     headers: { ...(user === null ? {} : bearer(user)), ...(type === null ? {} : { 'content-type': type }) },
@@ -46,7 +46,7 @@ function read(server: RunningServer, sessionId: string, hash: string, user: stri
 }
 
 /** A PNG of exactly `size` bytes (a comment chunk pads it). */
-function pngOfSize(size: number): Uint8Array {
+function pngOfSize(size: number): Uint8Array<ArrayBuffer> {
   const bare = pngImage(4, 4).byteLength;
   // The padding chunk costs 12 bytes of framing and 8 of keyword besides its text.
   const image = pngImage(4, 4, { padding: size - bare - 20 });
@@ -58,7 +58,7 @@ describe('uploading images', () => {
   it('[API11][IMG2] a GM uploads PNG, JPEG and WebP as raw bytes: 201 with hash, type, size and the header\'s pixel size; the same bytes again answer 200 and are stored once', async () => {
     const server = await start();
     const s = await session(server, 'maps1');
-    const images: Array<[Uint8Array, string, number, number]> = [
+    const images: Array<[Uint8Array<ArrayBuffer>, string, number, number]> = [
       [pngImage(64, 32), 'image/png', 64, 32],
       [jpegImage(1920, 1080), 'image/jpeg', 1920, 1080],
       [webpLossyImage(800, 600), 'image/webp', 800, 600],
@@ -113,7 +113,7 @@ describe('uploading images', () => {
     const server = await start();
     const s = await session(server, 'maps3');
     const png = pngImage(8, 8);
-    const refusals: Array<[Uint8Array, string | null, RegExp]> = [
+    const refusals: Array<[Uint8Array<ArrayBuffer>, string | null, RegExp]> = [
       [new Uint8Array(Buffer.from('this is a text file, honestly')), 'image/png', /not a PNG, JPEG or WebP image/],
       [png, 'image/jpeg', /the body is image\/png, not image\/jpeg/],
       [jpegImage(10, 10), 'image/webp', /the body is image\/jpeg, not image\/webp/],

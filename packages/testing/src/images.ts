@@ -45,7 +45,7 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
  * A complete PNG (8-bit RGB, every pixel `rgb`), `padding` bytes of an
  * ancillary chunk making it as large as a test needs.
  */
-export function pngImage(width: number, height: number, { rgb = [40, 90, 160], padding = 0 }: { rgb?: readonly number[]; padding?: number } = {}): Uint8Array {
+export function pngImage(width: number, height: number, { rgb = [40, 90, 160], padding = 0 }: { rgb?: readonly number[]; padding?: number } = {}): Uint8Array<ArrayBuffer> {
   const ihdr = Buffer.concat([u32be(width), u32be(height), Buffer.from([8, 2, 0, 0, 0])]);
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
@@ -60,7 +60,7 @@ export function pngImage(width: number, height: number, { rgb = [40, 90, 160], p
  * (fill bytes before its marker, as encoders may write), then the frame
  * header SOF0 (or `sof`, any SOFn) with three components, and EOI.
  */
-export function jpegImage(width: number, height: number, { sof = 0xc0 }: { sof?: number } = {}): Uint8Array {
+export function jpegImage(width: number, height: number, { sof = 0xc0 }: { sof?: number } = {}): Uint8Array<ArrayBuffer> {
   const segment = (marker: number, body: Uint8Array) => Buffer.concat([Buffer.from([0xff, marker]), u16be(body.byteLength + 2), body]);
   const jfif = segment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0]));
   const comment = Buffer.concat([Buffer.from([0xff, 0xff]), segment(0xfe, Buffer.from('made by hand', 'latin1'))]);
@@ -69,14 +69,14 @@ export function jpegImage(width: number, height: number, { sof = 0xc0 }: { sof?:
   return new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xd8]), jfif, comment, frame, Buffer.from([0xff, 0xd9])]));
 }
 
-function riff(chunk: string, data: Uint8Array): Uint8Array {
+function riff(chunk: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
   const padded = data.byteLength % 2 === 1 ? Buffer.concat([data, Buffer.from([0])]) : Buffer.from(data);
   const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), Buffer.from(chunk, 'latin1'), u32le(data.byteLength), padded]);
   return new Uint8Array(Buffer.concat([Buffer.from('RIFF', 'latin1'), u32le(body.byteLength), body]));
 }
 
 /** A lossy WebP's header: a key frame's tag, its start code and 14-bit sizes (`VP8 `). */
-export function webpLossyImage(width: number, height: number): Uint8Array {
+export function webpLossyImage(width: number, height: number): Uint8Array<ArrayBuffer> {
   const frameTag = Buffer.from([0x10, 0x02, 0x00]);
   const start = Buffer.from([0x9d, 0x01, 0x2a]);
   const size = Buffer.alloc(4);
@@ -86,13 +86,13 @@ export function webpLossyImage(width: number, height: number): Uint8Array {
 }
 
 /** A lossless WebP's header: signature 0x2F, then width − 1 and height − 1 in 14 bits each (`VP8L`). */
-export function webpLosslessImage(width: number, height: number): Uint8Array {
+export function webpLosslessImage(width: number, height: number): Uint8Array<ArrayBuffer> {
   const bits = ((width - 1) & 0x3fff) | (((height - 1) & 0x3fff) << 14);
   return riff('VP8L', Buffer.concat([Buffer.from([0x2f]), u32le(bits), Buffer.alloc(4)]));
 }
 
 /** An extended WebP's header: flags, then the canvas width − 1 and height − 1 in 24 bits each (`VP8X`). */
-export function webpExtendedImage(width: number, height: number): Uint8Array {
+export function webpExtendedImage(width: number, height: number): Uint8Array<ArrayBuffer> {
   const data = Buffer.alloc(10);
   data.writeUIntLE(width - 1, 4, 3);
   data.writeUIntLE(height - 1, 7, 3);
