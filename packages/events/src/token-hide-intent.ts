@@ -1,21 +1,9 @@
-import { RejectReason } from '@dungeon-lab/protocol';
 import type { JsonPatchOp } from './json-patch-types.ts';
 import type { JsonObject } from './json.ts';
-import { type IntentDefinition, type IntentEffects, type StateReader, invalid, valid } from './reducer.ts';
-import {
-  actorIdOf,
-  actorPointer,
-  asObject,
-  tokenPointer,
-  TokenVisibilityPayloadSchema,
-  type TokenVisibilityPayload,
-  withoutVersion,
-} from './token-visibility.ts';
+import type { StateReader } from './reducer.ts';
+import { actorIdOf, actorPointer, asObject, tokenPointer, tokenVisibilityIntent, withoutVersion } from './token-visibility.ts';
 
 export const TOKEN_HIDE_TYPE = 'token:hide';
-
-export const TokenHidePayloadSchema = TokenVisibilityPayloadSchema;
-export type TokenHidePayload = TokenVisibilityPayload;
 
 /**
  * The actor that leaves the table with a token: the one its `actorId` names,
@@ -42,37 +30,24 @@ function actorLeavingWith(tokenId: string, token: JsonObject, table: StateReader
  * for everyone and carries nothing a player has not seen: the token was on
  * the table until then. From then on it lives in the GM document, where the
  * GM moves it with free edits no player receives.
- *
- * No client predicts it: the move spans two documents and a prediction could
- * show only its half on the table (the token gone, nowhere else), so `reduce`
- * is empty and the server uses `effects`, which reads the GM document.
  */
-export const tokenHideIntent: IntentDefinition<TokenHidePayload> = {
-  type: TOKEN_HIDE_TYPE,
-  payload: TokenHidePayloadSchema,
-  maxPayloadBytes: 1024,
-  priority: true,
-  validate({ tokenId }, state, ctx) {
-    if (ctx.role !== 'gm') return invalid(RejectReason.PermissionDenied, 'only a GM hides tokens');
-    // A GM client without the GM doc cannot check more; the server always can.
-    if (ctx.gm === undefined) return valid;
+export const tokenHideIntent = tokenVisibilityIntent(TOKEN_HIDE_TYPE, 'hides', {
+  refusal(tokenId, table, gm) {
     const pointer = tokenPointer(tokenId);
-    if (asObject(state.get(pointer)) === undefined) return invalid(RejectReason.RuleViolation, `no token "${tokenId}" on the table`);
-    if (ctx.gm.get(pointer) !== undefined) return invalid(RejectReason.RuleViolation, `a hidden token "${tokenId}" exists already`);
-    return valid;
+    if (asObject(table.get(pointer)) === undefined) return `no token "${tokenId}" on the table`;
+    if (gm.get(pointer) !== undefined) return `a hidden token "${tokenId}" exists already`;
+    return null;
   },
-  reduce: () => [],
-  effects({ payload: { tokenId } }, state, gm): IntentEffects {
-    const token = asObject(state.get(tokenPointer(tokenId)));
-    // validate refused this already; an empty effect is the safe answer if it is ever reached.
-    if (gm === undefined || token === undefined) return { table: [], audience: 'gm' };
-    const table: JsonPatchOp[] = [{ op: 'remove', path: tokenPointer(tokenId) }];
+  patches(tokenId, table, gm) {
+    const token = asObject(table.get(tokenPointer(tokenId)));
+    if (token === undefined) return undefined;
+    const onTable: JsonPatchOp[] = [{ op: 'remove', path: tokenPointer(tokenId) }];
     const hidden: JsonPatchOp[] = [{ op: 'add', path: tokenPointer(tokenId), value: withoutVersion(token) }];
-    const actor = actorLeavingWith(tokenId, token, state, gm);
+    const actor = actorLeavingWith(tokenId, token, table, gm);
     if (actor !== undefined) {
-      table.push({ op: 'remove', path: actorPointer(actor.id) });
+      onTable.push({ op: 'remove', path: actorPointer(actor.id) });
       hidden.push({ op: 'add', path: actorPointer(actor.id), value: withoutVersion(actor.actor) });
     }
-    return { table, gm: hidden, audience: 'all' };
+    return { table: onTable, gm: hidden };
   },
-};
+});

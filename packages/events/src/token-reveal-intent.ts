@@ -1,7 +1,6 @@
-import { RejectReason } from '@dungeon-lab/protocol';
 import type { JsonPatchOp } from './json-patch-types.ts';
 import type { JsonObject } from './json.ts';
-import { type IntentDefinition, type IntentEffects, type StateReader, invalid, valid } from './reducer.ts';
+import type { StateReader } from './reducer.ts';
 import {
   actorIdOf,
   actorPointer,
@@ -9,6 +8,7 @@ import {
   tokenPointer,
   TokenVisibilityPayloadSchema,
   type TokenVisibilityPayload,
+  tokenVisibilityIntent,
   withoutVersion,
 } from './token-visibility.ts';
 
@@ -34,36 +34,24 @@ function hiddenActorOf(token: JsonObject, table: StateReader, gm: StateReader): 
  * removes them ([EL16]). Until then nothing of the token is in the table doc
  * or in any log entry a player can read. The entry is for everyone: the
  * token is public from that moment on.
- *
- * Clients cannot predict it (a player never saw the token), so `reduce` is
- * empty and the server uses `effects`, which reads the GM document.
  */
-export const tokenRevealIntent: IntentDefinition<TokenRevealPayload> = {
-  type: TOKEN_REVEAL_TYPE,
-  payload: TokenRevealPayloadSchema,
-  maxPayloadBytes: 1024,
-  priority: true,
-  validate({ tokenId }, state, ctx) {
-    if (ctx.role !== 'gm') return invalid(RejectReason.PermissionDenied, 'only a GM reveals tokens');
-    // A GM client without the GM doc cannot check more; the server always can.
-    if (ctx.gm === undefined) return valid;
+export const tokenRevealIntent = tokenVisibilityIntent(TOKEN_REVEAL_TYPE, 'reveals', {
+  refusal(tokenId, table, gm) {
     const pointer = tokenPointer(tokenId);
-    if (asObject(ctx.gm.get(pointer)) === undefined) return invalid(RejectReason.RuleViolation, `no hidden token "${tokenId}"`);
-    if (state.get(pointer) !== undefined) return invalid(RejectReason.RuleViolation, `token "${tokenId}" is already on the table`);
-    return valid;
+    if (asObject(gm.get(pointer)) === undefined) return `no hidden token "${tokenId}"`;
+    if (table.get(pointer) !== undefined) return `token "${tokenId}" is already on the table`;
+    return null;
   },
-  reduce: () => [],
-  effects({ payload: { tokenId } }, state, gm): IntentEffects {
-    const token = gm === undefined ? undefined : asObject(gm.get(tokenPointer(tokenId)));
-    // validate refused this already; an empty effect is the safe answer if it is ever reached.
-    if (gm === undefined || token === undefined) return { table: [], audience: 'gm' };
-    const table: JsonPatchOp[] = [{ op: 'add', path: tokenPointer(tokenId), value: withoutVersion(token) }];
+  patches(tokenId, table, gm) {
+    const token = asObject(gm.get(tokenPointer(tokenId)));
+    if (token === undefined) return undefined;
+    const onTable: JsonPatchOp[] = [{ op: 'add', path: tokenPointer(tokenId), value: withoutVersion(token) }];
     const hidden: JsonPatchOp[] = [{ op: 'remove', path: tokenPointer(tokenId) }];
-    const actor = hiddenActorOf(token, state, gm);
+    const actor = hiddenActorOf(token, table, gm);
     if (actor !== undefined) {
-      table.push({ op: 'add', path: actorPointer(actor.id), value: withoutVersion(actor.actor) });
+      onTable.push({ op: 'add', path: actorPointer(actor.id), value: withoutVersion(actor.actor) });
       hidden.push({ op: 'remove', path: actorPointer(actor.id) });
     }
-    return { table, gm: hidden, audience: 'all' };
+    return { table: onTable, gm: hidden };
   },
-};
+});
