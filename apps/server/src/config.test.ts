@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '@dungeon-lab/server';
+import { DEFAULT_LIMITS, DEFAULT_OPTIONS } from '@dungeon-lab/server';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromEnv, DEFAULT_WEB_ROOT, SHIPPED_GAME_SYSTEMS } from './config.ts';
 
@@ -103,6 +103,17 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ AWARENESS_BURST: '0' })).toThrow(/AWARENESS_BURST/);
     expect(() => configFromEnv({ MAX_UPDATE_BYTES: 'big' })).toThrow(/MAX_UPDATE_BYTES/);
     expect(() => configFromEnv({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
+  });
+});
+
+describe('MAX_ASSET_BYTES, MAX_SESSION_ASSET_BYTES', () => {
+  it('[API11] default to 20 MiB and 500 MiB, the server\'s own defaults, and are read as byte counts', () => {
+    expect(configFromEnv({}).assets).toEqual({ maxBytes: 20 * 1024 * 1024, maxSessionBytes: 500 * 1024 * 1024 });
+    expect(configFromEnv({}).assets).toEqual(DEFAULT_OPTIONS.assets);
+    expect(configFromEnv({ MAX_ASSET_BYTES: '1048576', MAX_SESSION_ASSET_BYTES: '0' }).assets).toEqual({ maxBytes: 1048576, maxSessionBytes: 0 });
+    expect(() => configFromEnv({ MAX_ASSET_BYTES: '0' })).toThrow(/MAX_ASSET_BYTES/);
+    expect(() => configFromEnv({ MAX_ASSET_BYTES: '20MB' })).toThrow(/MAX_ASSET_BYTES/);
+    expect(() => configFromEnv({ MAX_SESSION_ASSET_BYTES: '-1' })).toThrow(/MAX_SESSION_ASSET_BYTES/);
   });
 });
 

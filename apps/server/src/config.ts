@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { dnd5ePlugin } from '@dungeon-lab/plugin-dnd5e';
 import {
+  type AssetLimits,
   type AuthOptions,
   DEFAULT_LIMITS,
   DEFAULT_MEMORY_RECLAIM,
@@ -48,6 +49,8 @@ export interface AppConfig {
   readonly intentRate: RateLimit;
   /** Directory of the built browser app; main serves it when it exists. */
   readonly webRoot: string;
+  /** Largest image upload, and most image bytes per session ([API11]). */
+  readonly assets: AssetLimits;
 }
 
 const MB = 1024 * 1024;
@@ -189,5 +192,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     gameSystems: gameSystemsFromEnv(env),
     intentRate: rateLimit(env, 'INTENTS_PER_SECOND', 'INTENT_BURST', DEFAULT_OPTIONS.eventLog.rateLimit),
     webRoot: env.WEB_ROOT ? resolve(cwd, env.WEB_ROOT) : DEFAULT_WEB_ROOT,
+    assets: {
+      maxBytes: int(env, 'MAX_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxBytes, 1),
+      maxSessionBytes: int(env, 'MAX_SESSION_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxSessionBytes),
+    },
   };
 }

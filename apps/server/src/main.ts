@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       limits: config.limits,
       plugins: config.gameSystems,
       eventLog: { rateLimit: config.intentRate },
+      assets: config.assets,
       ...(webFound ? { web: { root: config.webRoot } } : {}),
     });
   } catch (err) {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { sendRaw } from '@dungeon-lab/testing';
+import { createHash } from 'node:crypto';
+import { pngImage, sendRaw } from '@dungeon-lab/testing';
 import { answerProblem, fuzzRequest, fuzzSettings, type FuzzWorld } from '@dungeon-lab/testing/http-fuzz';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import fc from 'fast-check';
@@ -21,6 +22,8 @@ import { bundleNodeEntry } from '../scripts/bundle.mjs';
 
 const { seed, runs, reproduce } = fuzzSettings(process.env, { seed: 20_251_206, runs: 1_500 }, 'apps/server/test/http-fuzz.test.ts');
 const ISSUER = 'https://id.test/';
+/** Small, so bodies past it cost the run little. */
+const MAX_ASSET_BYTES = 256 * 1024;
 const main = fileURLToPath(new URL('../dist/main.mjs', import.meta.url));
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 let url = '';
@@ -45,6 +48,7 @@ beforeAll(async () => {
       MAX_CONNECTIONS_PER_IP: 'off',
       UPGRADES_PER_SECOND_PER_IP: 'off',
       UPGRADES_PER_SECOND_PER_USER: 'off',
+      MAX_ASSET_BYTES: String(MAX_ASSET_BYTES),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -78,11 +82,16 @@ it(`[RB6] the bundle under ${runs} random requests and upgrades: it stays up, ne
   const player = await sign('fuzzy', '1h');
   const session = await createSession(gm);
   await fetch(`${url}/api/sessions/${session.id}/join`, { method: 'POST', headers: { authorization: `Bearer ${player}`, 'content-type': 'application/json' }, body: JSON.stringify({ joinCode: session.joinCode }) });
+  const image = pngImage(16, 16);
+  const uploaded = await fetch(`${url}/api/sessions/${session.id}/assets`, { method: 'POST', headers: { authorization: `Bearer ${gm}`, 'content-type': 'image/png' }, body: image });
+  expect(uploaded.status).toBe(201);
   const world: FuzzWorld = {
     sessionIds: [session.id, session.id, 'NoSuchSession000', 'bad%20id'],
     tokens: [gm, player, await sign('stranger', '1h'), await sign('gm-fuzz', Math.floor(Date.now() / 1000) - 60), 'garbage', ''],
     userIds: ['gm-fuzz', 'fuzzy', 'x%2Fy'],
     maxBodyBytes: 1024 * 1024,
+    maxAssetBytes: MAX_ASSET_BYTES,
+    assetHashes: [createHash('sha256').update(image).digest('hex')],
     maxPendingUpgradeBytes: 64 * 1024,
   };
   console.log(`app http fuzz seed ${seed}, ${runs} runs; reproduce: ${reproduce}`);

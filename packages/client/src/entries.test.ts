@@ -5,12 +5,14 @@ describe('[EQ25] entries', () => {
   it('the main entry exports what an app uses, and nothing of the machinery; the internals are a separate entry', async () => {
     const main = await import('./index.ts');
     expect(Object.keys(main).sort()).toEqual([
+      'ASSET_TYPES',
       'GM_DOC',
       'MemoryPersistenceStore',
       'SessionApi',
       'SessionClient',
       'SyncState',
       'TABLE_DOC',
+      'assetPath',
       'clearLocalData',
       'decodeJwtClaims',
       'hasIndexedDb',

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createIntent } from '@dungeon-lab/events';
+import { jpegImage, pngImage } from '@dungeon-lab/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server-harness.fixture.ts';
+import { assetPath } from './index.ts';
 import { SessionApi } from './session-api.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -72,6 +75,42 @@ describe('SessionApi', () => {
 
     expect(ok(await gm.approvals(id))).toEqual([]);
     expect(await player.approvals(id)).toMatchObject({ ok: false, status: 403, error: expect.stringMatching(/GM/) });
+  });
+
+  it('[EQ18][API11][API12] a GM uploads images as bytes or Blobs; members fetch them as Blobs with the token; refusals are data', async () => {
+    const s = await server();
+    const anonymous = new SessionApi({ serverUrl: s.url });
+    const gm = anonymous.withToken(ok(await anonymous.devLogin('Gwen')).token);
+    const player = anonymous.withToken(ok(await anonymous.devLogin('Pip')).token);
+    const stranger = anonymous.withToken(ok(await anonymous.devLogin('Stan')).token);
+    const { id, joinCode } = ok(await gm.createSession('maps'));
+    ok(await player.joinSession(id, joinCode));
+
+    const png = pngImage(40, 30);
+    const hash = createHash('sha256').update(png).digest('hex');
+    const uploaded = await gm.uploadAsset(id, png, 'image/png');
+    expect(uploaded).toEqual({ ok: true, status: 201, data: { hash, type: 'image/png', size: png.byteLength, width: 40, height: 30 } });
+    // The same bytes as a Blob: already there.
+    expect(await gm.uploadAsset(id, new Blob([png]), 'image/png')).toMatchObject({ ok: true, status: 200, data: { hash } });
+    // A view into a larger buffer sends just its bytes.
+    const jpeg = jpegImage(800, 600);
+    const backing = new Uint8Array(jpeg.byteLength + 10);
+    backing.set(jpeg, 5);
+    expect(ok(await gm.uploadAsset(id, backing.subarray(5, 5 + jpeg.byteLength), 'image/jpeg'))).toMatchObject({ width: 800, height: 600, size: jpeg.byteLength });
+
+    const fetched = await player.fetchAsset(id, hash);
+    expect(fetched).toMatchObject({ ok: true, status: 200 });
+    const blob = (fetched as { data: Blob }).data;
+    expect(blob.type).toBe('image/png');
+    expect(Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(png))).toBe(true);
+    expect(assetPath(id, hash)).toBe(`/api/sessions/${id}/assets/${hash}`);
+
+    expect(await player.uploadAsset(id, png, 'image/png')).toEqual({ ok: false, status: 403, error: 'only a GM may upload images' });
+    expect(await gm.uploadAsset(id, png, 'image/webp')).toEqual({ ok: false, status: 415, error: 'the body is image/png, not image/webp' });
+    expect(await stranger.fetchAsset(id, hash)).toMatchObject({ ok: false, status: 403 });
+    expect(await player.fetchAsset(id, '0'.repeat(64))).toEqual({ ok: false, status: 404, error: 'no such image in this session' });
+    expect(await player.fetchAsset(id, 'nope')).toMatchObject({ ok: false, status: 400 });
+    expect(await anonymous.fetchAsset(id, hash)).toEqual({ ok: false, status: 0, error: 'no token' });
   });
 
   it('[EQ18] errors are data: status and the server\'s message, 0 when unreachable or without a token', async () => {

@@ -1,4 +1,5 @@
 import type { Ack, ApprovalRequest, EventStatus, Intent, JsonObject, SessionRole, StateEvent } from '@dungeon-lab/events';
+import { assetPath, assetsPath, type AssetType } from '@dungeon-lab/protocol';
 import { readToken, type TokenSource } from './connection-credentials.ts';
 
 /**
@@ -96,6 +97,17 @@ export interface RestoredCheckpoint {
   /** The sequence of the restore event. */
   readonly sequence: number;
   readonly status: EventStatus;
+}
+
+/** An image of the session as the server stored it ([API11]): named by its hash, with the pixel size its header gives. */
+export interface AssetInfo {
+  /** Lowercase hex SHA-256 of the bytes; `assetPath(sessionId, hash)` reads them. */
+  readonly hash: string;
+  readonly type: AssetType;
+  /** Bytes. */
+  readonly size: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface SessionApiOptions {
@@ -226,7 +238,52 @@ export class SessionApi {
     return res.ok ? { ...res, data: res.data.approvals } : res;
   }
 
-  async #call<T>(method: string, path: string, body: unknown, shape: Shape<T>, authenticate = true): Promise<ApiResult<T>> {
+  /**
+   * Uploads a map or token image (GM only, [API11]): its raw bytes as
+   * `type`. `201` for an image new to the session, `200` for one it has;
+   * `413` over the size or the session's quota, `415` when the bytes are not
+   * the image `type` says — with the server's message as `error`.
+   */
+  uploadAsset(sessionId: string, bytes: Blob | Uint8Array, type: AssetType): Promise<ApiResult<AssetInfo>> {
+    // A view of a shared buffer is no fetch body; a copy of it is.
+    const data = bytes instanceof Blob || bytes.buffer instanceof ArrayBuffer ? (bytes as Blob | Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+    return this.#answer(this.#send('POST', assetsPath(sessionId), { kind: 'raw', type, data }, true), has<AssetInfo>('hash', 'type', 'size', 'width', 'height'));
+  }
+
+  /**
+   * An image of the session, for any member ([API12]), fetched with the
+   * bearer token (an `<img src>` cannot send it): show it through
+   * `URL.createObjectURL`. Its URL never changes (`assetPath`), and the
+   * browser caches it for a year.
+   */
+  async fetchAsset(sessionId: string, hash: string): Promise<ApiResult<Blob>> {
+    const res = await this.#send('GET', assetPath(sessionId, hash), undefined, true);
+    if (!(res instanceof Response)) return res;
+    if (!res.ok) return failure(res, await parseBody(res));
+    try {
+      return { ok: true, status: res.status, data: await res.blob() };
+    } catch (err) {
+      return { ok: false, status: 0, error: `server unreachable: ${errorText(err)}` };
+    }
+  }
+
+  #call<T>(method: string, path: string, body: unknown, shape: Shape<T>, authenticate = true): Promise<ApiResult<T>> {
+    return this.#answer(this.#send(method, path, body === undefined ? undefined : { kind: 'json', value: body }, authenticate), shape);
+  }
+
+  /** The JSON answer of `sent`, checked against `shape`. */
+  async #answer<T>(sent: Promise<Response | ApiFailure>, shape: Shape<T>): Promise<ApiResult<T>> {
+    const res = await sent;
+    if (!(res instanceof Response)) return res;
+    const parsed = await parseBody(res);
+    if (parsed === MALFORMED) return { ok: false, status: res.status, error: res.ok ? 'malformed response' : res.statusText || `HTTP ${res.status}` };
+    if (!res.ok) return failure(res, parsed);
+    if (!shape(parsed)) return { ok: false, status: res.status, error: 'unexpected response shape' };
+    return { ok: true, status: res.status, data: parsed };
+  }
+
+  /** One request; the failures before an answer (no token, no server) as data. */
+  async #send(method: string, path: string, body: RequestBody | undefined, authenticate: boolean): Promise<Response | ApiFailure> {
     const headers: Record<string, string> = {};
     if (authenticate) {
       if (this.#token === undefined) return { ok: false, status: 0, error: 'no token' };
@@ -236,27 +293,37 @@ export class SessionApi {
         return { ok: false, status: 0, error: `token unavailable: ${errorText(err)}` };
       }
     }
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    if (body !== undefined) headers['content-type'] = body.kind === 'json' ? 'application/json' : body.type;
+    const payload = body === undefined ? {} : { body: body.kind === 'json' ? JSON.stringify(body.value) : body.data };
     try {
-      res = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return await this.#fetch(`${this.baseUrl}${path}`, { method, headers, ...payload });
     } catch (err) {
       return { ok: false, status: 0, error: `server unreachable: ${errorText(err)}` };
     }
-    let parsed: unknown;
-    try {
-      const text = await res.text();
-      parsed = text === '' ? {} : JSON.parse(text);
-    } catch {
-      return { ok: false, status: res.status, error: res.ok ? 'malformed response' : res.statusText || `HTTP ${res.status}` };
-    }
-    if (!res.ok) {
-      const error = isObject(parsed) && typeof parsed.error === 'string' ? parsed.error : res.statusText || `HTTP ${res.status}`;
-      return { ok: false, status: res.status, error };
-    }
-    if (!shape(parsed)) return { ok: false, status: res.status, error: 'unexpected response shape' };
-    return { ok: true, status: res.status, data: parsed };
   }
+}
+
+type ApiFailure = Extract<ApiResult<never>, { ok: false }>;
+
+/** What a request carries: a JSON value, or bytes as they are with their media type (an upload). */
+type RequestBody = { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'raw'; readonly type: string; readonly data: Blob | Uint8Array<ArrayBuffer> };
+
+const MALFORMED = Symbol('malformed');
+
+/** An answer's JSON (`{}` when empty), or MALFORMED when it is none. */
+async function parseBody(res: Response): Promise<unknown> {
+  try {
+    const text = await res.text();
+    return text === '' ? {} : JSON.parse(text);
+  } catch {
+    return MALFORMED;
+  }
+}
+
+/** A refusal, with the server's `{ error }` message when it sent one. */
+function failure(res: Response, parsed: unknown): ApiFailure {
+  const error = isObject(parsed) && typeof parsed.error === 'string' ? parsed.error : res.statusText || `HTTP ${res.status}`;
+  return { ok: false, status: res.status, error };
 }
 
 function errorText(err: unknown): string {

@@ -2,6 +2,7 @@ import { approvalResolveIntent } from './approval-resolve-intent.ts';
 import { chatMessageIntent } from './chat-message-intent.ts';
 import { diceRollIntent } from './dice-roll-intent.ts';
 import { IntentRegistry, type AnyIntentDefinition } from './registry.ts';
+import { tokenHideIntent } from './token-hide-intent.ts';
 import { tokenMoveIntent } from './token-move-intent.ts';
 import { tokenRevealIntent } from './token-reveal-intent.ts';
 
@@ -12,6 +13,7 @@ export const CORE_INTENTS: readonly AnyIntentDefinition[] = [
   tokenMoveIntent,
   approvalResolveIntent,
   tokenRevealIntent,
+  tokenHideIntent,
 ];
 
 /** A registry with the core intents plus `extra` (e.g. a game system's); throws on a duplicate type. */

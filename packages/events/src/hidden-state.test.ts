@@ -7,9 +7,12 @@ import { applyPatchToDoc, checkPatchOnDoc, createDocReader, projectDoc } from '.
 import { GM_DOC_SCHEMA, TABLE_DOC_SCHEMA } from './doc-schema.ts';
 import { createIntent, validateIntent } from './intent.ts';
 import { JsonPatchError } from './json-patch-types.ts';
+import { applyPatch } from './json-patch.ts';
+import type { JsonObject } from './json.ts';
 import { createJsonReader } from './json-reader.ts';
 import { LogEntryViewSchema, RedactedLogEntrySchema } from './model.ts';
 import type { IntentContext } from './reducer.ts';
+import { tokenHideIntent } from './token-hide-intent.ts';
 import { tokenRevealIntent } from './token-reveal-intent.ts';
 
 const registry = createIntentRegistry();
@@ -83,6 +86,85 @@ describe('token:reveal', () => {
       gm: [{ op: 'remove', path: '/tokens/t2' }],
     });
     expect(tokenRevealIntent.reduce(event({ tokenId: 't1' }), table)).toEqual([]);
+  });
+});
+
+describe('token:hide', () => {
+  // A monster with its own actor, a character with two tokens on the table, a token whose actor the GM keeps notes on.
+  const tableState: JsonObject = {
+    tokens: {
+      orc: { name: 'Orc', actorId: 'orc-a', x: 5, y: 6, _version: 3 },
+      mira1: { name: 'Mira', actorId: 'mira-a', x: 1, y: 1 },
+      mira2: { name: 'Mira (mirror image)', actorId: 'mira-a', x: 2, y: 1 },
+      bard: { name: 'Bard', actorId: 'bard-a' },
+      lamp: { name: 'Lamp' },
+    },
+    actors: { 'orc-a': { name: 'Orc', hp: 15, _version: 2 }, 'mira-a': { name: 'Mira', hp: 20 }, 'bard-a': { name: 'Bard', hp: 9 } },
+  };
+  const gmState: JsonObject = { tokens: { lurker: { name: 'Lurker' } }, actors: { 'bard-a': { secret: 'is a spy' } } };
+  const table = createJsonReader(tableState);
+  const hidden = createJsonReader(gmState);
+
+  it('[EM23] GM only; the token must be on the table and not already hidden', () => {
+    expect(tokenHideIntent.validate({ tokenId: 'orc' }, table, playerCtx)).toMatchObject({ ok: false, reason: RejectReason.PermissionDenied });
+    expect(tokenHideIntent.validate({ tokenId: 'orc' }, table, { ...playerCtx, role: undefined })).toMatchObject({ ok: false, reason: RejectReason.PermissionDenied });
+    expect(tokenHideIntent.validate({ tokenId: 'orc' }, table, gmCtx(hidden))).toEqual({ ok: true });
+    expect(tokenHideIntent.validate({ tokenId: 'nope' }, table, gmCtx(hidden))).toMatchObject({ ok: false, reason: RejectReason.RuleViolation });
+    expect(tokenHideIntent.validate({ tokenId: 'lurker' }, table, gmCtx(hidden))).toMatchObject({ ok: false, reason: RejectReason.RuleViolation });
+    const clash = createJsonReader({ tokens: { lurker: { name: 'on the table too' } } });
+    expect(tokenHideIntent.validate({ tokenId: 'lurker' }, clash, gmCtx(hidden))).toMatchObject({ ok: false, reason: RejectReason.RuleViolation, detail: expect.stringContaining('exists already') });
+    const reason = (payload: unknown) => {
+      const r = validateIntent({ ...createIntent('token:hide', null), payload, checksum: undefined }, registry);
+      return r.ok ? 'ok' : r.reason;
+    };
+    expect(reason({ tokenId: 'orc' })).toBe('ok');
+    expect(reason({ tokenId: '' })).toBe('schema-violation');
+    expect(reason({ tokenId: 'orc', x: 1 })).toBe('schema-violation');
+  });
+
+  it('[EM23] a monster leaves with its own actor: the table patch removes, the GM patch adds, without versions, in one effect for everyone', () => {
+    expect(tokenHideIntent.effects!(event({ tokenId: 'orc' }), table, hidden)).toEqual({
+      table: [
+        { op: 'remove', path: '/tokens/orc' },
+        { op: 'remove', path: '/actors/orc-a' },
+      ],
+      gm: [
+        { op: 'add', path: '/tokens/orc', value: { name: 'Orc', actorId: 'orc-a', x: 5, y: 6 } },
+        { op: 'add', path: '/actors/orc-a', value: { name: 'Orc', hp: 15 } },
+      ],
+      audience: 'all',
+    });
+    expect(tokenHideIntent.reduce(event({ tokenId: 'orc' }), table)).toEqual([]);
+  });
+
+  it('[EM23] an actor another token on the table still names stays; so does one the GM doc keeps its own entry for; a token without an actor goes alone', () => {
+    const only = (tokenId: string) => ({
+      table: [{ op: 'remove', path: `/tokens/${tokenId}` }],
+      gm: [{ op: 'add', path: `/tokens/${tokenId}`, value: (tableState.tokens as JsonObject)[tokenId] }],
+      audience: 'all',
+    });
+    expect(tokenHideIntent.effects!(event({ tokenId: 'mira2' }), table, hidden)).toEqual(only('mira2'));
+    expect(tokenHideIntent.effects!(event({ tokenId: 'bard' }), table, hidden)).toEqual(only('bard'));
+    expect(tokenHideIntent.effects!(event({ tokenId: 'lamp' }), table, hidden)).toEqual(only('lamp'));
+    // Once the mirror image is gone, Mira's last token takes her actor with it.
+    const fewer = createJsonReader(applyPatch(tableState, [{ op: 'remove', path: '/tokens/mira2' }]));
+    expect(tokenHideIntent.effects!(event({ tokenId: 'mira1' }), fewer, hidden)?.table).toEqual([
+      { op: 'remove', path: '/tokens/mira1' },
+      { op: 'remove', path: '/actors/mira-a' },
+    ]);
+  });
+
+  it('[EM23][EM20] hiding then revealing puts the table back as it was, versions aside, and leaves the GM doc as it was', () => {
+    const strip = (state: JsonObject): JsonObject => JSON.parse(JSON.stringify(state, (key, value: unknown) => (key === '_version' ? undefined : value))) as JsonObject;
+    for (const tokenId of ['orc', 'mira1', 'mira2', 'bard', 'lamp']) {
+      const hide = tokenHideIntent.effects!(event({ tokenId }), table, hidden);
+      const tableHidden = applyPatch(tableState, hide.table) as JsonObject;
+      const gmHidden = applyPatch(gmState, hide.gm ?? []) as JsonObject;
+      expect((tableHidden.tokens as JsonObject)[tokenId], tokenId).toBeUndefined();
+      const reveal = tokenRevealIntent.effects!(event({ tokenId }), createJsonReader(tableHidden), createJsonReader(gmHidden));
+      expect(strip(applyPatch(tableHidden, reveal.table) as JsonObject), tokenId).toEqual(strip(tableState));
+      expect(applyPatch(gmHidden, reveal.gm ?? []), tokenId).toEqual(gmState);
+    }
   });
 });
 

@@ -85,6 +85,8 @@ export { chatMessageIntent, ChatMessagePayloadSchema, type ChatMessagePayload, C
 export { diceRollIntent, DiceRollPayloadSchema, DiceOutcomeSchema, type DiceRollPayload, DICE_LABEL_MAX_CHARS } from './dice-roll-intent.ts';
 export { tokenMoveIntent, TokenMovePayloadSchema, type TokenMovePayload } from './token-move-intent.ts';
 export { TOKEN_REVEAL_TYPE, tokenRevealIntent, TokenRevealPayloadSchema, type TokenRevealPayload } from './token-reveal-intent.ts';
+export { TOKEN_HIDE_TYPE, tokenHideIntent } from './token-hide-intent.ts';
+export { TokenVisibilityPayloadSchema, type TokenVisibilityPayload } from './token-visibility.ts';
 export { CORE_INTENTS, createIntentRegistry } from './core-intents.ts';
 export {
   createIntent,

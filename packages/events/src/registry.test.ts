@@ -33,8 +33,8 @@ describe('IntentRegistry', () => {
     }
   });
 
-  it('[EM16] the core registry has chat:message, dice:roll, token:move, approval:resolve and token:reveal', () => {
-    const core = ['chat:message', 'dice:roll', 'token:move', 'approval:resolve', 'token:reveal'];
+  it('[EM16] the core registry has chat:message, dice:roll, token:move, approval:resolve, token:reveal and token:hide', () => {
+    const core = ['chat:message', 'dice:roll', 'token:move', 'approval:resolve', 'token:reveal', 'token:hide'];
     expect(createIntentRegistry().types()).toEqual(core);
     expect(CORE_INTENTS.map((d) => d.type)).toEqual(core);
     expect(createIntentRegistry([ping]).types()).toContain('plugin:test:ping');

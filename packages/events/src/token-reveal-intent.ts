@@ -1,33 +1,27 @@
-import { RejectReason } from '@dungeon-lab/protocol';
-import { z } from 'zod';
-import { ENTITY_VERSION_KEY } from './doc-schema.ts';
 import type { JsonPatchOp } from './json-patch-types.ts';
-import { formatPointer } from './json-pointer.ts';
-import type { JsonObject, JsonValue } from './json.ts';
-import { type IntentDefinition, type IntentEffects, type StateReader, invalid, valid } from './reducer.ts';
+import type { JsonObject } from './json.ts';
+import type { StateReader } from './reducer.ts';
+import {
+  actorIdOf,
+  actorPointer,
+  asObject,
+  tokenPointer,
+  TokenVisibilityPayloadSchema,
+  type TokenVisibilityPayload,
+  tokenVisibilityIntent,
+  withoutVersion,
+} from './token-visibility.ts';
 
 export const TOKEN_REVEAL_TYPE = 'token:reveal';
 
-export const TokenRevealPayloadSchema = z.strictObject({
-  tokenId: z.string().min(1).max(200),
-});
-export type TokenRevealPayload = z.infer<typeof TokenRevealPayloadSchema>;
-
-function asObject(value: JsonValue | undefined): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
-}
-
-/** The entity as it goes onto the table: its GM-doc version counter stays behind, the table counts afresh ([EL6]). */
-function withoutVersion(entity: JsonObject): JsonObject {
-  const { [ENTITY_VERSION_KEY]: _version, ...rest } = entity;
-  return rest;
-}
+export const TokenRevealPayloadSchema = TokenVisibilityPayloadSchema;
+export type TokenRevealPayload = TokenVisibilityPayload;
 
 /** The actor a hidden token names, when it too is hidden (in the GM doc and not on the table). */
 function hiddenActorOf(token: JsonObject, table: StateReader, gm: StateReader): { id: string; actor: JsonObject } | undefined {
-  const id = token.actorId;
-  if (typeof id !== 'string' || id === '') return undefined;
-  const pointer = formatPointer(['actors', id]);
+  const id = actorIdOf(token);
+  if (id === undefined) return undefined;
+  const pointer = actorPointer(id);
   const actor = asObject(gm.get(pointer));
   if (actor === undefined || table.get(pointer) !== undefined) return undefined;
   return { id, actor };
@@ -40,36 +34,24 @@ function hiddenActorOf(token: JsonObject, table: StateReader, gm: StateReader): 
  * removes them ([EL16]). Until then nothing of the token is in the table doc
  * or in any log entry a player can read. The entry is for everyone: the
  * token is public from that moment on.
- *
- * Clients cannot predict it (a player never saw the token), so `reduce` is
- * empty and the server uses `effects`, which reads the GM document.
  */
-export const tokenRevealIntent: IntentDefinition<TokenRevealPayload> = {
-  type: TOKEN_REVEAL_TYPE,
-  payload: TokenRevealPayloadSchema,
-  maxPayloadBytes: 1024,
-  priority: true,
-  validate({ tokenId }, state, ctx) {
-    if (ctx.role !== 'gm') return invalid(RejectReason.PermissionDenied, 'only a GM reveals tokens');
-    // A GM client without the GM doc cannot check more; the server always can.
-    if (ctx.gm === undefined) return valid;
-    const pointer = formatPointer(['tokens', tokenId]);
-    if (asObject(ctx.gm.get(pointer)) === undefined) return invalid(RejectReason.RuleViolation, `no hidden token "${tokenId}"`);
-    if (state.get(pointer) !== undefined) return invalid(RejectReason.RuleViolation, `token "${tokenId}" is already on the table`);
-    return valid;
+export const tokenRevealIntent = tokenVisibilityIntent(TOKEN_REVEAL_TYPE, 'reveals', {
+  refusal(tokenId, table, gm) {
+    const pointer = tokenPointer(tokenId);
+    if (asObject(gm.get(pointer)) === undefined) return `no hidden token "${tokenId}"`;
+    if (table.get(pointer) !== undefined) return `token "${tokenId}" is already on the table`;
+    return null;
   },
-  reduce: () => [],
-  effects({ payload: { tokenId } }, state, gm): IntentEffects {
-    const token = gm === undefined ? undefined : asObject(gm.get(formatPointer(['tokens', tokenId])));
-    // validate refused this already; an empty effect is the safe answer if it is ever reached.
-    if (gm === undefined || token === undefined) return { table: [], audience: 'gm' };
-    const table: JsonPatchOp[] = [{ op: 'add', path: formatPointer(['tokens', tokenId]), value: withoutVersion(token) }];
-    const hidden: JsonPatchOp[] = [{ op: 'remove', path: formatPointer(['tokens', tokenId]) }];
-    const actor = hiddenActorOf(token, state, gm);
+  patches(tokenId, table, gm) {
+    const token = asObject(gm.get(tokenPointer(tokenId)));
+    if (token === undefined) return undefined;
+    const onTable: JsonPatchOp[] = [{ op: 'add', path: tokenPointer(tokenId), value: withoutVersion(token) }];
+    const hidden: JsonPatchOp[] = [{ op: 'remove', path: tokenPointer(tokenId) }];
+    const actor = hiddenActorOf(token, table, gm);
     if (actor !== undefined) {
-      table.push({ op: 'add', path: formatPointer(['actors', actor.id]), value: withoutVersion(actor.actor) });
-      hidden.push({ op: 'remove', path: formatPointer(['actors', actor.id]) });
+      onTable.push({ op: 'add', path: actorPointer(actor.id), value: withoutVersion(actor.actor) });
+      hidden.push({ op: 'remove', path: actorPointer(actor.id) });
     }
-    return { table, gm: hidden, audience: 'all' };
+    return { table: onTable, gm: hidden };
   },
-};
+});

@@ -19,3 +19,4 @@ export {
 } from './messages.ts';
 export { docChecksum } from './checksum.ts';
 export { encodeDeleteSet, decodeDeleteSet, type DeleteRanges } from './delete-set.ts';
+export { ASSET_TYPES, type AssetType, isAssetType, isAssetHash, assetsPath, assetPath } from './assets.ts';

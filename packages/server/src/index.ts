@@ -1,6 +1,7 @@
 export { createServer, type DungeonLabServer, type ServerMetrics } from './server.ts';
 export { type ServerOptions, type CompactionOptions, type EventLogOptions, DEFAULT_OPTIONS } from './options.ts';
 export { type WebAppOptions } from './web/web-app.ts';
+export { type AssetLimits } from './assets/assets-http-api.ts';
 export { type WriteDenial } from './write-rules/write-guard.ts';
 export { WRITE_RULES, type WriteRule, type WriteOp, type Writer } from './write-rules/rules-table.ts';
 export { type Logger, silentLogger } from './logger.ts';

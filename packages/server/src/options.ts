@@ -1,6 +1,7 @@
 import type { IntentDefinition } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
+import type { AssetLimits } from './assets/assets-http-api.ts';
 import type { AuthOptions } from './auth/auth-options.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
 import type { RateLimit } from './limits/token-bucket.ts';
@@ -91,6 +92,8 @@ export interface ServerOptions {
    * docs/api.md); without it the server answers the API and rooms only.
    */
   readonly web?: WebAppOptions;
+  /** Sizes of uploaded images, one and per session ([API11]); unset fields keep their defaults. */
+  readonly assets?: Partial<AssetLimits>;
 }
 
 export interface ResolvedOptions {
@@ -111,6 +114,7 @@ export interface ResolvedOptions {
   readonly auth: AuthOptions;
   readonly openRooms: boolean;
   readonly onDenied: ((denial: WriteDenial) => void) | undefined;
+  readonly assets: AssetLimits;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -131,6 +135,7 @@ export const DEFAULT_OPTIONS = {
     maxHttpBodyBytes: 1024 * 1024,
     maxQueuedPerSession: 5_000,
   },
+  assets: { maxBytes: 20 * 1024 * 1024, maxSessionBytes: 500 * 1024 * 1024 },
 } as const;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
@@ -152,5 +157,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     auth: options.auth ?? { mode: 'development' },
     openRooms: options.openRooms ?? false,
     onDenied: options.onDenied,
+    assets: { ...DEFAULT_OPTIONS.assets, ...options.assets },
   };
 }

@@ -12,6 +12,7 @@ import { eventLogRoutes } from './event-log/http-api.ts';
 import { CheckpointNotFoundError } from './event-log/checkpoints.ts';
 import { LogUnavailableError } from './event-log/event-log-service.ts';
 import { AuditAction, clip } from './audit/audit-entry.ts';
+import { assetRoutes } from './assets/assets-http-api.ts';
 import { auditRoutes } from './audit/audit-http-api.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
@@ -143,6 +144,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
       ...auditRoutes(audit),
+      ...assetRoutes({ store: opts.store, audit, limits: opts.assets }),
       UNKNOWN_SESSION_PATH,
       UNKNOWN_API_PATH,
       ...(options.web === undefined ? [] : webAppRoutes(options.web)),

@@ -13,11 +13,13 @@ import {
   valid,
 } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
+import { GM_DOC_SCHEMA, applyPatchToDoc, projectDoc, TABLE_DOC_SCHEMA } from '@dungeon-lab/events';
 import { encodeMessage } from '@dungeon-lab/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeLogEntry } from '../src/event-log/log-codec.ts';
-import { type RunningServer, startServer, tempDir, waitFor } from './helpers.ts';
+import * as Y from 'yjs';
+import { type RunningServer, connectProvider, startServer, synced, tempDir, waitFor } from './helpers.ts';
 import { type IntentClient, chat, getJson, openIntentClient } from './intent-client.ts';
 import { openRaw } from './raw-client.ts';
 import { adds, freeEdit, readDoc } from './session-docs.ts';
@@ -129,6 +131,76 @@ describe('multi-document effects', () => {
 
     const [again] = await gm.request(createIntent('token:reveal', { tokenId: 't1' }));
     expect(again).toMatchObject({ success: false, reason: 'rule-violation' });
+  });
+
+  it('[EL16][EM23][EM20][H7] token:hide takes a token (and its monster actor) off the table in one event; the player never receives it again while the GM drags it; a reveal brings it back', async () => {
+    const running = await server();
+    const TOKEN = 'shade-7f3a';
+    const ACTOR = 'shade-actor-9c';
+    const DRAGGED = 'ZQX-DRAGGED-WHILE-HIDDEN';
+    await freeEdit(running.wsUrl, 'hd1', 'table', 'gm-gus', [
+      ...adds('tokens', { [TOKEN]: { name: 'Shade', actorId: ACTOR, x: 3, y: 4 }, 'mira-1': { name: 'Mira', actorId: 'mira', x: 1, y: 1 }, 'mira-2': { name: 'Mira', actorId: 'mira', x: 2, y: 1 } }),
+      ...adds('actors', { [ACTOR]: { name: 'Shade', hp: 9 }, mira: { name: 'Mira', hp: 20 } }),
+    ]);
+    const gm = await client(running, 'hd1', 'gm-gus');
+    const player = await openRaw(running.wsUrl, 'sessions/hd1/table', { sidecar: true, user: 'pia' });
+    cleanups.push(() => player.ws.close());
+    const view = connectProvider(running.wsUrl, 'sessions/hd1/table', new Y.Doc(), { user: 'pia' });
+    cleanups.push(() => view.destroy());
+    await synced(view);
+    const table = () => projectDoc(view.doc, TABLE_DOC_SCHEMA) as State['state'];
+    const applied = () => player.messages().flatMap((m) => (m.type === 'event-applied' ? (m.entries as LogEntryView[]) : []));
+
+    const [refused] = await (await client(running, 'hd1', 'pox')).request(createIntent('token:hide', { tokenId: TOKEN }));
+    expect(refused).toMatchObject({ success: false, reason: 'permission-denied' });
+    const acks = await gm.request(createIntent('token:hide', { tokenId: TOKEN }), createIntent('token:hide', { tokenId: 'mira-2' }));
+    expect(acks.map(ok)).toEqual([1, 2]);
+    await waitFor(() => applied().length === 2 && table().tokens[TOKEN] === undefined && table().tokens['mira-2'] === undefined, 5_000, 'the hide reaching the player');
+    // The monster's actor went with it; the character's stayed, her other token still naming it.
+    expect(Object.keys(table().tokens)).toEqual(['mira-1']);
+    expect(Object.keys(table().actors)).toEqual(['mira']);
+    // One entry each, for everyone, with the table's removals and nothing of the GM's side.
+    expect(applied()[0]).toMatchObject({ event: { type: 'token:hide', payload: { tokenId: TOKEN } }, patch: [{ op: 'remove', path: `/tokens/${TOKEN}` }, { op: 'remove', path: `/actors/${ACTOR}` }] });
+    expect(applied()[0]).not.toHaveProperty('gmPatch');
+    const hiddenNow = await readDoc(running.wsUrl, 'hd1', 'gm', 'gm-gus');
+    expect(hiddenNow).toMatchObject({
+      tokens: { [TOKEN]: { name: 'Shade', actorId: ACTOR, x: 3, y: 4, _version: 1 }, 'mira-2': { name: 'Mira', actorId: 'mira', x: 2, y: 1, _version: 1 } },
+      actors: { [ACTOR]: { name: 'Shade', hp: 9, _version: 1 } },
+      meta: { sequence: 2 },
+    });
+    const [again] = await gm.request(createIntent('token:hide', { tokenId: TOKEN }));
+    expect(again).toMatchObject({ success: false, reason: 'rule-violation' });
+
+    // From here on, nothing of the token reaches the player: the GM drags it in the GM doc, and intents naming it stay among GMs.
+    const mark = player.frames.length;
+    const drag = connectProvider(running.wsUrl, 'sessions/hd1/gm', new Y.Doc(), { user: 'gm-gus', sidecar: true });
+    cleanups.push(() => drag.destroy());
+    await synced(drag);
+    for (const x of [5, 6.5, 8]) {
+      drag.doc.transact(() => applyPatchToDoc(drag.doc, GM_DOC_SCHEMA, [{ op: 'replace', path: `/tokens/${TOKEN}/x`, value: x }, { op: 'add', path: `/tokens/${TOKEN}/label`, value: `${DRAGGED} ${x}` }]));
+      // The server announces only clients' own edits as saved (its intent effects in this doc are not), so wait for the drag's.
+      const own = Y.decodeStateVector(Y.encodeStateVector(drag.doc)).get(drag.doc.clientID) ?? 0;
+      await waitFor(() => (drag.saved.get(drag.doc.clientID) ?? 0) >= own, 5_000, 'drag stored');
+    }
+    const [moveHidden, nudged] = await gm.request(createIntent('token:move', { tokenId: TOKEN, x: 1, y: 1 }), createIntent('test:nudge', { target: TOKEN }));
+    expect(moveHidden).toMatchObject({ success: false, reason: 'rule-violation' });
+    expect(ok(nudged)).toBe(3);
+    expect(ok((await gm.request(chat('after the drags')))[0])).toBe(4);
+    await waitFor(() => applied().length === 4, 5_000, 'the chat reaching the player');
+    expect(applied()[2]).toEqual({ sequence: 3, redacted: true });
+    const after = Buffer.concat(player.frames.slice(mark));
+    for (const marker of [TOKEN, ACTOR, DRAGGED, 'Shade']) expect(after.includes(Buffer.from(marker)), marker).toBe(false);
+    expect(table().tokens[TOKEN]).toBeUndefined();
+
+    // The reveal brings it back where the GM left it, with its actor; the player sees it again (the markers were detectable all along).
+    expect(ok((await gm.request(createIntent('token:reveal', { tokenId: TOKEN })))[0])).toBe(5);
+    await waitFor(() => table().tokens[TOKEN] !== undefined, 5_000, 'the reveal reaching the player');
+    expect(table().tokens[TOKEN]).toEqual({ name: 'Shade', actorId: ACTOR, x: 8, y: 4, label: `${DRAGGED} 8`, _version: 1 });
+    expect(table().actors[ACTOR]).toEqual({ name: 'Shade', hp: 9, _version: 1 });
+    expect(Buffer.concat(player.frames.slice(mark)).includes(Buffer.from(DRAGGED))).toBe(true);
+    const hiddenAfter = await readDoc(running.wsUrl, 'hd1', 'gm', 'gm-gus');
+    expect(Object.keys(hiddenAfter.tokens as JsonObject)).toEqual(['mira-2']);
+    expect(hiddenAfter.actors).toEqual({});
   });
 
   it('[EL16][EM19][H3] a GM secret roll lands in the GM doc dice log, not the table; both docs record its sequence; a player may not roll in secret', async () => {

@@ -2,7 +2,9 @@
  * The session and membership HTTP API (docs/api.md [API1]..[API8]) with role
  * checks, over real HTTP against a real server and LevelDB store.
  */
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../src/auth/dev-tokens.ts';
 import { api, createSession, devLogin, type TestUser } from './auth-fixture.ts';
 import { type RunningServer, startServer } from './helpers.ts';
 
@@ -22,6 +24,20 @@ interface MemberView {
   userId: string;
   role: 'gm' | 'player';
   joinedAt: number;
+  name?: string;
+}
+
+/** A token the development server accepts, for `sub`, with the `name` claim given (none when undefined). */
+async function tokenWithName(sub: string, name: unknown): Promise<string> {
+  const key = await running!.store.claimSecret('auth/dev-hs256-key', new Uint8Array(32));
+  return new SignJWT(name === undefined ? {} : { name })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(key);
 }
 
 async function roles(url: string, sessionId: string, as: TestUser): Promise<Record<string, string>> {
@@ -128,6 +144,54 @@ describe('sessions API', () => {
     expect((await api(url, 'GET', `/api/sessions/${s.id}`, outsider)).status).toBe(403);
   });
 
+  it('[API3] members carry the name their token had when they joined, trimmed and cut to 64 characters; joining again renames', async () => {
+    const url = await start();
+    const s = await createSession(url, { gm: 'Gunnar the GM', players: ['Mira'] });
+    const names = async (): Promise<Record<string, string | null>> => {
+      const res = await api<{ members: MemberView[] }>(url, 'GET', `/api/sessions/${s.id}/members`, s.gm);
+      expect(res.status).toBe(200);
+      return Object.fromEntries(res.body.members.map((m) => [m.userId, m.name ?? null]));
+    };
+    const join = async (token: string) => (await api(url, 'POST', `/api/sessions/${s.id}/join`, token, { joinCode: s.joinCode })).status;
+    const mira = s.players[0]!;
+    expect(await names()).toEqual({ [s.gm.userId]: 'Gunnar the GM', [mira.userId]: 'Mira' });
+
+    // Tokens from an identity provider: padded, long, with controls, without a name, with a name that is no string.
+    expect(await join(await tokenWithName('padded', '  Pia  '))).toBe(200);
+    expect(await join(await tokenWithName('long', `${'🐉'.repeat(60)}abcdefgh`))).toBe(200);
+    expect(await join(await tokenWithName('bell', 'Ro\u0007b\n'))).toBe(200);
+    expect(await join(await tokenWithName('anon', undefined))).toBe(200);
+    expect(await join(await tokenWithName('blank', ' \t '))).toBe(200);
+    expect(await join(await tokenWithName('numeric', 42))).toBe(200);
+    const listed = await api<{ members: MemberView[] }>(url, 'GET', `/api/sessions/${s.id}/members`, mira);
+    expect(Object.fromEntries(listed.body.members.map((m) => [m.userId, m.name ?? null]))).toEqual({
+      [s.gm.userId]: 'Gunnar the GM',
+      [mira.userId]: 'Mira',
+      padded: 'Pia',
+      long: `${'🐉'.repeat(60)}abcd`,
+      bell: 'Rob',
+      anon: null,
+      blank: null,
+      numeric: null,
+    });
+    // No name is no key, not null.
+    expect(listed.body.members.find((m) => m.userId === 'anon')).not.toHaveProperty('name');
+
+    // The same user joins again under another name: renamed, role and join time kept; no name leaves the name.
+    const before = listed.body.members.find((m) => m.userId === 'padded')!;
+    expect(await join(await tokenWithName('padded', 'Pia the Bold'))).toBe(200);
+    expect(await join(await tokenWithName('padded', undefined))).toBe(200);
+    expect(await join(await tokenWithName('anon', 'Anna'))).toBe(200);
+    const after = (await api<{ members: MemberView[] }>(url, 'GET', `/api/sessions/${s.id}/members`, s.gm)).body.members;
+    expect(after.find((m) => m.userId === 'padded')).toEqual({ ...before, name: 'Pia the Bold' });
+    expect((await names()).anon).toBe('Anna');
+    // Role changes and removals answer the member with its name.
+    const promoted = await api(url, 'PATCH', `/api/sessions/${s.id}/members/padded`, s.gm, { role: 'gm' });
+    expect(promoted.body).toEqual({ ...before, role: 'gm', name: 'Pia the Bold' });
+    const removed = await api(url, 'DELETE', `/api/sessions/${s.id}/members/${mira.userId}`, s.gm);
+    expect(removed.body).toEqual({ removed: { userId: mira.userId, role: 'player', joinedAt: expect.any(Number), name: 'Mira' } });
+  });
+
   it('[API4] only a GM removes members; unknown members are 404; the last GM cannot be removed (409)', async () => {
     const url = await start();
     const s = await createSession(url, { players: ['p1', 'p2'] });
@@ -138,7 +202,7 @@ describe('sessions API', () => {
     expect((await api(url, 'DELETE', member('dev-nobody'), s.gm)).status).toBe(404);
     expect((await api(url, 'DELETE', member(s.gm), s.gm))).toEqual({ status: 409, body: { error: 'a session keeps at least one GM' } });
     const removed = await api(url, 'DELETE', member(p2), s.gm);
-    expect(removed).toEqual({ status: 200, body: { removed: { userId: p2.userId, role: 'player', joinedAt: expect.any(Number) } } });
+    expect(removed).toEqual({ status: 200, body: { removed: { userId: p2.userId, role: 'player', joinedAt: expect.any(Number), name: 'p2' } } });
     expect(await roles(url, s.id, s.gm)).toEqual({ [s.gm.userId]: 'gm', [p1.userId]: 'player' });
     // A removed player can join again with the code.
     expect((await api(url, 'POST', `/api/sessions/${s.id}/join`, p2, { joinCode: s.joinCode })).status).toBe(200);
@@ -157,7 +221,7 @@ describe('sessions API', () => {
     expect((await api(url, 'PATCH', member(s.gm), s.gm, { role: 'player' })).status).toBe(409);
 
     const promoted = await api(url, 'PATCH', member(p1), s.gm, { role: 'gm' });
-    expect(promoted).toEqual({ status: 200, body: { userId: p1.userId, role: 'gm', joinedAt: expect.any(Number) } });
+    expect(promoted).toEqual({ status: 200, body: { userId: p1.userId, role: 'gm', joinedAt: expect.any(Number), name: 'p1' } });
     // The new GM may now manage members, including demoting the old GM.
     expect((await api(url, 'PATCH', member(s.gm), p1, { role: 'player' })).status).toBe(200);
     expect((await api(url, 'DELETE', member(p2), s.gm)).status).toBe(403);

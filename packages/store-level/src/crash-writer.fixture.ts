@@ -1,14 +1,15 @@
 /**
  * Child process for the kill -9 test: appends random document updates from
  * four concurrent writers and event-log batches from three (two of them share
- * a log, as concurrent requests of one session would), and leases client ids
+ * a log, as concurrent requests of one session would), leases client ids
  * from three (two of them share a document, as connections joining one room
- * would), forever, and reports, one JSON line each, what it is about to write
- * ("intent") and what the store acknowledged ("ack").
+ * would), and puts multi-chunk assets from two (two sessions, sometimes the
+ * same bytes), forever, and reports, one JSON line each, what it is about to
+ * write ("intent") and what the store acknowledged ("ack").
  *
  * Usage: node --import tsx crash-writer.fixture.ts <dataDir> <sync: true|false>
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createLevelStore } from './level-store.ts';
 
@@ -17,6 +18,8 @@ export const CRASH_DOCS = ['room', 'sessions/x/table'] as const;
 export const CRASH_LOGS = ['sessions/x', 'sessions/x/table'] as const;
 // Leases of a document that also has rows, and of one named like a log: none may see the others' keys.
 export const CRASH_LEASE_DOCS = ['room', 'sessions/x'] as const;
+// Assets of a session named like a document and a log: none may see the others' keys.
+export const CRASH_ASSET_SESSIONS = ['x', 'sessions/x'] as const;
 
 export interface CrashEventLine {
   readonly sequence: number;
@@ -31,7 +34,10 @@ export type CrashWriterLine =
   | { eventIntent: number; log: string; events: CrashEventLine[] }
   | { eventAck: number }
   | { leaseIntent: number; doc: string; owner: string }
-  | { leaseAck: number; id: number };
+  | { leaseAck: number; id: number }
+  // Assets are megabytes: the line names them by hash and size, which is all a check needs.
+  | { assetIntent: number; session: string; hash: string; size: number }
+  | { assetAck: number };
 
 // Only when run as the child process: the test imports this module for its names and types.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
@@ -93,11 +99,25 @@ async function main(): Promise<void> {
     }
   };
 
+  let shared = randomBytes(0);
+  const assetWriter = async (session: string): Promise<never> => {
+    for (;;) {
+      const call = nextCall++;
+      // One to four chunks, and every third time the bytes the other session put last: one copy, two references.
+      const data = call % 3 === 0 && shared.byteLength > 0 ? shared : randomBytes(1 + randomInt(4 * 1024 * 1024));
+      shared = data;
+      report({ assetIntent: call, session, hash: createHash('sha256').update(data).digest('hex'), size: data.byteLength });
+      await store.putAsset(session, { type: 'image/png', width: 1, height: 1, data }, Number.MAX_SAFE_INTEGER);
+      report({ assetAck: call });
+    }
+  };
+
   const [sharedLog, otherLog] = CRASH_LOGS;
   const [sharedLeaseDoc, otherLeaseDoc] = CRASH_LEASE_DOCS;
   await Promise.all([
     ...[...CRASH_DOCS, ...CRASH_DOCS].map(docWriter),
     ...[sharedLog, sharedLog, otherLog].map(eventWriter),
     ...[sharedLeaseDoc, sharedLeaseDoc, otherLeaseDoc].map(leaseWriter),
+    ...CRASH_ASSET_SESSIONS.map(assetWriter),
   ]);
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Store, StoredRow } from '@dungeon-lab/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CRASH_ASSET_SESSIONS,
   CRASH_DOCS,
   CRASH_LEASE_DOCS,
   CRASH_LOGS,
@@ -20,6 +22,8 @@ const FIXTURE = join(here, 'crash-writer.fixture.ts');
 const ACKS_BEFORE_KILL = 300;
 /** Acknowledged client-id leases before the kill (one document's leases share a batch, so they come slower). */
 const LEASE_ACKS_BEFORE_KILL = 100;
+/** Acknowledged asset puts before the kill (megabytes each). */
+const ASSET_ACKS_BEFORE_KILL = 20;
 
 const base64 = (data: Uint8Array | undefined): string => Buffer.from(data ?? []).toString('base64');
 
@@ -30,6 +34,8 @@ interface Run {
   readonly eventAcks: Set<number>;
   readonly leaseIntents: Map<number, { doc: string; owner: string }>;
   readonly leaseAcks: Map<number, number>;
+  readonly assetIntents: Map<number, { session: string; hash: string; size: number }>;
+  readonly assetAcks: Set<number>;
   readonly signal: NodeJS.Signals | null;
   readonly lockedError: unknown;
 }
@@ -47,8 +53,13 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
     const eventAcks = new Set<number>();
     const leaseIntents = new Map<number, { doc: string; owner: string }>();
     const leaseAcks = new Map<number, number>();
+    const assetIntents = new Map<number, { session: string; hash: string; size: number }>();
+    const assetAcks = new Set<number>();
     const enough = (): boolean =>
-      acks.size >= ACKS_BEFORE_KILL && eventAcks.size >= ACKS_BEFORE_KILL && leaseAcks.size >= LEASE_ACKS_BEFORE_KILL;
+      acks.size >= ACKS_BEFORE_KILL &&
+      eventAcks.size >= ACKS_BEFORE_KILL &&
+      leaseAcks.size >= LEASE_ACKS_BEFORE_KILL &&
+      assetAcks.size >= ASSET_ACKS_BEFORE_KILL;
     let stdout = '';
     let stderr = '';
     let lockCheck: Promise<unknown> | undefined;
@@ -71,7 +82,9 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
         else if ('eventIntent' in line) eventIntents.set(line.eventIntent, { log: line.log, events: line.events });
         else if ('eventAck' in line) eventAcks.add(line.eventAck);
         else if ('leaseIntent' in line) leaseIntents.set(line.leaseIntent, { doc: line.doc, owner: line.owner });
-        else leaseAcks.set(line.leaseAck, line.id);
+        else if ('leaseAck' in line) leaseAcks.set(line.leaseAck, line.id);
+        else if ('assetIntent' in line) assetIntents.set(line.assetIntent, { session: line.session, hash: line.hash, size: line.size });
+        else assetAcks.add(line.assetAck);
       }
       if (lockCheck === undefined && acks.size > 0) {
         lockCheck = createLevelStore({ dataDir }).then(
@@ -98,7 +111,7 @@ function runAndKill(dataDir: string, sync: boolean): Promise<Run> {
       }
       // A partial last line is a report the kill cut off; it promised nothing.
       void (lockCheck ?? Promise.resolve(new Error('no ack before the kill'))).then((lockedError) =>
-        resolve({ intents, acks, eventIntents, eventAcks, leaseIntents, leaseAcks, signal, lockedError }),
+        resolve({ intents, acks, eventIntents, eventAcks, leaseIntents, leaseAcks, assetIntents, assetAcks, signal, lockedError }),
       );
     });
   });
@@ -238,6 +251,30 @@ for (const sync of [true, false]) {
 
         // [CI2] the counter was in the same batches: the next lease is the first id nothing survived with.
         expect(await store.leaseClientId(doc, 'after the crash')).toBe(survived + 1);
+      }
+    });
+
+    it('[AS8][LAS1] every acknowledged asset is whole; every asset in flight at the kill is whole or absent, never a part', async () => {
+      expect(run.assetAcks.size).toBeGreaterThanOrEqual(ASSET_ACKS_BEFORE_KILL);
+      let inFlight = 0;
+      for (const [call, intent] of run.assetIntents) {
+        const found = await store.getAsset(intent.session, intent.hash);
+        if (run.assetAcks.has(call)) expect(found, `acknowledged asset ${call}`).not.toBeNull();
+        else inFlight++;
+        if (found === null) continue;
+        // The hash names the bytes: a match is the whole asset, byte for byte.
+        expect(found.size, `size of asset ${call}`).toBe(intent.size);
+        expect(createHash('sha256').update(found.data).digest('hex'), `bytes of asset ${call}`).toBe(intent.hash);
+      }
+      // Two asset writers are always between a report and an ack, so the kill finds one in flight.
+      expect(inFlight).toBeGreaterThan(0);
+      for (const session of CRASH_ASSET_SESSIONS) {
+        const present = new Map<string, number>();
+        for (const intent of run.assetIntents.values()) {
+          if (intent.session === session && (await store.assetInfo(session, intent.hash)) !== null) present.set(intent.hash, intent.size);
+        }
+        // Nothing is referenced that no put of this session carried.
+        expect(await store.sessionAssetBytes(session), `total of ${session}`).toBe([...present.values()].reduce((a, b) => a + b, 0));
       }
     });
   });

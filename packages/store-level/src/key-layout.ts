@@ -10,6 +10,8 @@
  *   0x05 | u32 BE byteLength(log) | utf8(log) | ...     -> audit logs (audit-key-layout.ts)
  *   0x06 | u32 BE byteLength(name) | utf8(name) | ...   -> client-id leases (level-client-ids.ts)
  *   0x07 | u32 BE byteLength(user) | utf8(user) | ...   -> each user's sessions (session-key-layout.ts)
+ *   0x08 | sha-256 (32 bytes) | ...                     -> asset records and chunks (asset-key-layout.ts)
+ *   0x09 | u32 BE byteLength(id) | utf8(id) | ...       -> each session's asset references (asset-key-layout.ts)
  *
  * Length-prefixing the name means no document's prefix is a prefix of another
  * document's, whatever bytes the names contain, so one document is exactly
@@ -25,6 +27,8 @@ export const SECRET_NAMESPACE = 0x04;
 export const AUDIT_NAMESPACE = 0x05;
 export const CLIENT_ID_NAMESPACE = 0x06;
 export const USER_NAMESPACE = 0x07;
+export const ASSET_NAMESPACE = 0x08;
+export const SESSION_ASSET_NAMESPACE = 0x09;
 /** Upper bound of a document's range; row ids are ASCII and never start with it. */
 const RANGE_END = 0xff;
 export const NAME_OFFSET = 5;

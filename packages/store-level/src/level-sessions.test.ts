@@ -13,7 +13,7 @@ describe('level sessions', () => {
   it('[LM1] the keys on disk are exactly the documented layout', async () => {
     const store = await open();
     await store.createSession({ id: 's', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 5 });
-    await store.addMember('s', { userId: 'p', role: 'player', joinedAt: 6 });
+    await store.addMember('s', { userId: 'p', role: 'player', joinedAt: 6, name: 'Pia' });
     await store.claimSecret('k', Uint8Array.of(0xee));
 
     const entries: [string, string][] = [];
@@ -28,10 +28,10 @@ describe('level sessions', () => {
       [`00${text('user-index')}`, ''],
       [`${session}01`, text('{"name":"n","joinCode":"c","createdBy":"g","createdAt":5}')],
       [`${session}02${text('g')}`, text('{"role":"gm","joinedAt":5}')],
-      [`${session}02${text('p')}`, text('{"role":"player","joinedAt":6}')],
+      [`${session}02${text('p')}`, text('{"role":"player","joinedAt":6,"name":"Pia"}')],
       [`04${text('k')}`, 'ee'],
       [`07${'00000001'}${text('g')}01${inverted(5)}${text('s')}`, text('{"role":"gm","joinedAt":5}')],
-      [`07${'00000001'}${text('p')}01${inverted(6)}${text('s')}`, text('{"role":"player","joinedAt":6}')],
+      [`07${'00000001'}${text('p')}01${inverted(6)}${text('s')}`, text('{"role":"player","joinedAt":6,"name":"Pia"}')],
     ]);
   });
 
@@ -100,5 +100,29 @@ describe('level sessions', () => {
       await db.del(sessionKey(sessionPrefix('s')));
     });
     await expect((await open()).listSessionsOf('g', 10)).rejects.toThrow(/names no session/);
+  });
+
+  it('[LM1][SM12] member values written before names were kept read without one; a rename rewrites the member and its index entry', async () => {
+    const store = await open();
+    await store.createSession({ id: 's', name: 'n', joinCode: 'c', createdBy: 'g', createdAt: 1 });
+    await store.addMember('s', { userId: 'p', role: 'player', joinedAt: 2 });
+    // What an older version wrote: the same JSON, no name key.
+    await raw(async (db) => {
+      expect(new TextDecoder().decode(await db.get(memberKey(sessionPrefix('s'), 'p')))).toBe('{"role":"player","joinedAt":2}');
+    });
+    const reopened = await open();
+    expect(await reopened.listMembers('s')).toStrictEqual([
+      { userId: 'g', role: 'gm', joinedAt: 1 },
+      { userId: 'p', role: 'player', joinedAt: 2 },
+    ]);
+    expect(await reopened.addMember('s', { userId: 'p', role: 'player', joinedAt: 9, name: 'Pia' })).toEqual({
+      status: 'exists',
+      member: { userId: 'p', role: 'player', joinedAt: 2, name: 'Pia' },
+    });
+    await raw(async (db) => {
+      const written = [...(await db.iterator(userSessionRange('p')).all()).map(([, value]) => new TextDecoder().decode(value))];
+      expect(written).toEqual(['{"role":"player","joinedAt":2,"name":"Pia"}']);
+      expect(new TextDecoder().decode(await db.get(memberKey(sessionPrefix('s'), 'p')))).toBe('{"role":"player","joinedAt":2,"name":"Pia"}');
+    });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The session half of the LevelDB store ([SM1]..[SM11], [LM1]..[LM3] in
+ * The session half of the LevelDB store ([SM1]..[SM12], [LM1]..[LM3] in
  * docs/storage.md). Writes to one session run one at a time through a
  * per-session queue, so a check (exists, is a member, is the last GM) and the
  * write it guards cannot be raced in this process; LevelDB's lock ([L3])
@@ -20,6 +20,7 @@ import type {
 } from '@dungeon-lab/store';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
+import { readable as decode } from './stored-json.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
 import { USER_INDEX_KEY } from './key-layout.ts';
 import {
@@ -60,11 +61,11 @@ export class LevelSessions implements SessionStore, SecretStore {
     this.#assertOpen = assertOpen;
   }
 
-  async createSession(input: StoredSession): Promise<CreateSessionResult> {
+  async createSession(input: StoredSession, creatorName?: string): Promise<CreateSessionResult> {
     this.#assertOpen();
     const session = checkSession(input);
     const prefix = sessionPrefix(session.id);
-    const creator: StoredMember = { userId: session.createdBy, role: 'gm', joinedAt: session.createdAt };
+    const creator = checkMember({ userId: session.createdBy, role: 'gm', joinedAt: session.createdAt, name: creatorName });
     const creatorKey = memberKey(prefix, creator.userId);
     return this.#sessionQueue.run(session.id, async () => {
       this.#assertOpen();
@@ -73,8 +74,7 @@ export class LevelSessions implements SessionStore, SecretStore {
       await this.#writes.write(
         [
           { type: 'put', key: sessionKey(prefix), value: encodeSessionValue(session) },
-          { type: 'put', key: creatorKey, value: encodeMemberValue(creator) },
-          userIndexPut(session.id, creator),
+          ...memberPuts(session.id, creatorKey, creator),
         ],
       );
       return { status: 'created' };
@@ -96,9 +96,15 @@ export class LevelSessions implements SessionStore, SecretStore {
       this.#assertOpen();
       if (!(await this.#db.has(sessionKey(prefix)))) return { status: 'no-session' };
       const stored = await this.#readMember(sessionId, key, member.userId);
-      if (stored !== null) return { status: 'exists', member: stored };
-      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }, userIndexPut(sessionId, member)]);
-      return { status: 'added', member };
+      if (stored === null) {
+        await this.#writes.write(memberPuts(sessionId, key, member));
+        return { status: 'added', member };
+      }
+      // Joining again renames, and changes nothing else ([SM12]).
+      if (member.name === undefined || member.name === stored.name) return { status: 'exists', member: stored };
+      const renamed: StoredMember = { ...stored, name: member.name };
+      await this.#writes.write(memberPuts(sessionId, key, renamed));
+      return { status: 'exists', member: renamed };
     });
   }
 
@@ -115,7 +121,7 @@ export class LevelSessions implements SessionStore, SecretStore {
         return { status: 'last-gm' };
       }
       const member: StoredMember = { ...stored, role };
-      await this.#writes.write([{ type: 'put', key: key, value: encodeMemberValue(member) }, userIndexPut(sessionId, member)]);
+      await this.#writes.write(memberPuts(sessionId, key, member));
       return { status: 'updated', member, previous: stored.role };
     });
   }
@@ -207,6 +213,11 @@ export class LevelSessions implements SessionStore, SecretStore {
 /** LevelDB's native iterator limit is a signed 32-bit int. */
 const MAX_NATIVE_LIMIT = 0x7fffffff;
 
+/** A member as written: its key and its user-index entry, always in one batch ([LM3]). */
+function memberPuts(sessionId: string, key: Uint8Array, member: StoredMember): Array<{ type: 'put'; key: Uint8Array; value: Uint8Array }> {
+  return [{ type: 'put', key, value: encodeMemberValue(member) }, userIndexPut(sessionId, member)];
+}
+
 function userIndexPut(sessionId: string, member: StoredMember): { type: 'put'; key: Uint8Array; value: Uint8Array } {
   return { type: 'put', key: userSessionKey(member.userId, member.joinedAt, sessionId), value: encodeMemberValue(member) };
 }
@@ -230,13 +241,4 @@ export async function ensureUserIndex(db: Db): Promise<void> {
   }
   batch.push({ type: 'put', key: USER_INDEX_KEY, value: new Uint8Array(0) });
   await db.batch(batch, { sync: true });
-}
-
-/** A value that cannot be decoded rejects the read: skipping it could hide a GM or invent a member ([LM2]). */
-function decode<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    throw new Error(`level store: ${what} is unreadable`, { cause: err });
-  }
 }

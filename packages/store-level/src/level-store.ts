@@ -1,11 +1,15 @@
 /**
  * The embedded backend: one LevelDB directory holds every document's rows and
- * every session's event log, sessions, members, secrets, audit logs and
- * client-id leases. Layout and guarantees are in docs/storage.md ([L1]..[L8],
- * [LM1]..[LM2], [LA1], [LC1]).
+ * every session's event log, sessions, members, secrets, audit logs,
+ * client-id leases and assets. Layout and guarantees are in docs/storage.md
+ * ([L1]..[L8], [LM1]..[LM3], [LA1], [LC1], [LAS1]).
  */
 import type {
   AddMemberResult,
+  AssetInput,
+  PutAssetResult,
+  StoredAsset,
+  StoredAssetInfo,
   AuditQuery,
   AuditRecordInput,
   StoredAuditRecord,
@@ -25,6 +29,7 @@ import type {
 } from '@dungeon-lab/store';
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
+import { LevelAssets } from './level-assets.ts';
 import { LevelAudit } from './level-audit.ts';
 import { LevelClientIds } from './level-client-ids.ts';
 import { LevelEventLog } from './level-event-log.ts';
@@ -103,6 +108,7 @@ class LevelStore implements Store {
   readonly #sessions: LevelSessions;
   readonly #audit: LevelAudit;
   readonly #clientIds: LevelClientIds;
+  readonly #assets: LevelAssets;
   #closing: Promise<void> | undefined;
 
   constructor(db: Db, dataDir: string, epoch: number, sync: boolean) {
@@ -114,6 +120,7 @@ class LevelStore implements Store {
     this.#sessions = new LevelSessions(db, this.#writes, () => this.#assertOpen());
     this.#audit = new LevelAudit(db, this.#writes, () => this.#assertOpen(), epoch);
     this.#clientIds = new LevelClientIds(db, this.#writes, () => this.#assertOpen());
+    this.#assets = new LevelAssets(db, this.#writes, () => this.#assertOpen());
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -215,8 +222,8 @@ class LevelStore implements Store {
     return this.#events.listApprovals(log);
   }
 
-  createSession(session: StoredSession): Promise<CreateSessionResult> {
-    return this.#sessions.createSession(session);
+  createSession(session: StoredSession, creatorName?: string): Promise<CreateSessionResult> {
+    return this.#sessions.createSession(session, creatorName);
   }
 
   getSession(id: string): Promise<StoredSession | null> {
@@ -265,6 +272,22 @@ class LevelStore implements Store {
 
   clientIdOwner(docName: string, clientId: number): Promise<string | null> {
     return this.#clientIds.clientIdOwner(docName, clientId);
+  }
+
+  putAsset(sessionId: string, asset: AssetInput, maxSessionBytes: number): Promise<PutAssetResult> {
+    return this.#assets.putAsset(sessionId, asset, maxSessionBytes);
+  }
+
+  assetInfo(sessionId: string, hash: string): Promise<StoredAssetInfo | null> {
+    return this.#assets.assetInfo(sessionId, hash);
+  }
+
+  getAsset(sessionId: string, hash: string): Promise<StoredAsset | null> {
+    return this.#assets.getAsset(sessionId, hash);
+  }
+
+  sessionAssetBytes(sessionId: string): Promise<number> {
+    return this.#assets.sessionAssetBytes(sessionId);
   }
 
   async ping(): Promise<void> {

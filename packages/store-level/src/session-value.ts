@@ -5,16 +5,12 @@
  * read rather than being skipped or guessed, as [L7] does for logs).
  */
 import type { SessionRole, StoredMember, StoredSession } from '@dungeon-lab/store';
+import { isCount as isTime, parseJsonObject as parse } from './stored-json.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function isRole(value: unknown): value is SessionRole {
   return value === 'gm' || value === 'player';
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 export function checkSession(session: unknown): StoredSession {
@@ -30,11 +26,13 @@ export function checkSession(session: unknown): StoredSession {
 
 export function checkMember(member: unknown): StoredMember {
   if (typeof member !== 'object' || member === null) throw new TypeError('a member must be an object');
-  const { userId, role, joinedAt } = member as Partial<StoredMember>;
+  const { userId, role, joinedAt, name } = member as Partial<StoredMember>;
   if (typeof userId !== 'string') throw new TypeError('member userId must be a string');
   if (!isRole(role)) throw new TypeError(`member ${JSON.stringify(userId)}: role must be "gm" or "player"`);
   if (!isTime(joinedAt)) throw new RangeError(`member ${JSON.stringify(userId)}: joinedAt must be a non-negative safe integer`);
-  return { userId, role, joinedAt };
+  if (name !== undefined && typeof name !== 'string') throw new TypeError(`member ${JSON.stringify(userId)}: name must be a string`);
+  // No `name` key at all when there is none: a record from before names were kept reads the same as one without.
+  return name === undefined ? { userId, role, joinedAt } : { userId, role, joinedAt, name };
 }
 
 export function encodeSessionValue(session: StoredSession): Uint8Array {
@@ -47,15 +45,10 @@ export function decodeSessionValue(id: string, value: Uint8Array): StoredSession
 }
 
 export function encodeMemberValue(member: StoredMember): Uint8Array {
-  return encoder.encode(JSON.stringify({ role: member.role, joinedAt: member.joinedAt }));
+  const { role, joinedAt, name } = member;
+  return encoder.encode(JSON.stringify(name === undefined ? { role, joinedAt } : { role, joinedAt, name }));
 }
 
 export function decodeMemberValue(userId: string, value: Uint8Array): StoredMember {
   return checkMember({ ...parse(value), userId });
-}
-
-function parse(value: Uint8Array): object {
-  const parsed: unknown = JSON.parse(decoder.decode(value));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('value is not a JSON object');
-  return parsed;
 }

@@ -1,11 +1,12 @@
 /**
  * The conformance suites every storage backend runs. Rule IDs are defined in
  * docs/storage.md: [S1]..[S12] here for documents, [S14]..[S27] in
- * event-log-conformance.ts for event logs, [SM1]..[SM11] in session-conformance.ts
+ * event-log-conformance.ts for event logs, [SM1]..[SM12] in session-conformance.ts
  * for sessions, members and secrets, [AU1]..[AU8] in audit-conformance.ts for
- * audit logs, [CI1]..[CI5] in client-id-conformance.ts for client-id leases.
- * [S13] and [S28] (kill -9) need a real child process and are proved by each
- * backend's own tests.
+ * audit logs, [CI1]..[CI5] in client-id-conformance.ts for client-id leases,
+ * [AS1]..[AS7] in asset-conformance.ts for assets. [S13], [S28] and [AS8]
+ * (kill -9) need a real child process and are proved by each backend's own
+ * tests.
  *
  * They are black-box on purpose: only the store interfaces are used, so a
  * backend that passes here can replace another without the server noticing.
@@ -21,6 +22,7 @@ export { runEventLogConformance } from './event-log-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
 export { runClientIdStoreConformance } from './client-id-conformance.ts';
+export { runAssetStoreConformance } from './asset-conformance.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 

@@ -21,6 +21,11 @@ export type {
   AuditQuery,
   AuditStore,
   ClientIdStore,
+  AssetInput,
+  StoredAssetInfo,
+  StoredAsset,
+  PutAssetResult,
+  AssetStore,
   Store,
 } from './store.ts';
 export { DuplicateEventError } from './store.ts';

@@ -1,5 +1,5 @@
 /**
- * The session half of the conformance suite: rules [SM1]..[SM11] of
+ * The session half of the conformance suite: rules [SM1]..[SM12] of
  * docs/storage.md, black-box through `SessionStore` and `SecretStore` (plus
  * documents and logs, to prove sessions do not mix with them).
  */
@@ -276,6 +276,72 @@ export function runSessionStoreConformance(
       expect(await store.listSessionsOf('uu', 10)).toEqual([of(s, 'gm', T0 + 1)]);
     });
 
+    it('[SM12] names are stored on create and add, absent when not given, and kept by role changes', async () => {
+      expect(await store.createSession(session('s', 'gm'), 'Gunnar the GM')).toEqual({ status: 'created' });
+      const mira = { ...member('mira', 'player', T0 + 1), name: 'Mira 🎲' };
+      expect(await store.addMember('s', mira)).toEqual({ status: 'added', member: mira });
+      await store.addMember('s', member('nameless', 'player', T0 + 2));
+      await store.createSession(session('t', 'gm'));
+
+      expect(sortMembers(await store.listMembers('s'))).toStrictEqual([
+        { userId: 'gm', role: 'gm', joinedAt: T0, name: 'Gunnar the GM' },
+        mira,
+        // No `name` key at all, not `name: undefined`.
+        { userId: 'nameless', role: 'player', joinedAt: T0 + 2 },
+      ]);
+      expect(await store.listMembers('t')).toStrictEqual([{ userId: 'gm', role: 'gm', joinedAt: T0 }]);
+      expect(await store.setMemberRole('s', 'mira', 'gm')).toEqual({ status: 'updated', member: { ...mira, role: 'gm' }, previous: 'player' });
+      expect(await store.removeMember('s', 'mira')).toEqual({ status: 'removed', member: { ...mira, role: 'gm' } });
+      // A name is any string the caller chose, kept exactly.
+      const odd = { ...member('odd'), name: ' \u0000é/e\u0301 ' };
+      await store.addMember('s', odd);
+      expect(await store.listMembers('s')).toContainEqual(odd);
+    });
+
+    it('[SM12] joining again with another name renames the member and changes nothing else; without a name, or the same one, nothing changes', async () => {
+      await store.createSession(session('s', 'gm'), 'Gus');
+      const bob = { ...member('bob', 'player', T0 + 1), name: 'Bob' };
+      await store.addMember('s', bob);
+      await store.addMember('s', member('carl', 'player', T0 + 2));
+
+      // Another role and time are ignored as always; the new name is taken.
+      expect(await store.addMember('s', { ...member('bob', 'gm', T0 + 9), name: 'Robert' })).toEqual({ status: 'exists', member: { ...bob, name: 'Robert' } });
+      expect(await store.addMember('s', member('bob', 'player', T0 + 10))).toEqual({ status: 'exists', member: { ...bob, name: 'Robert' } });
+      expect(await store.addMember('s', { ...member('bob', 'player', T0 + 11), name: 'Robert' })).toEqual({ status: 'exists', member: { ...bob, name: 'Robert' } });
+      // A member stored without a name gets one.
+      expect(await store.addMember('s', { ...member('carl', 'gm', T0 + 12), name: 'Carl' })).toEqual({
+        status: 'exists',
+        member: { userId: 'carl', role: 'player', joinedAt: T0 + 2, name: 'Carl' },
+      });
+      expect(await store.addMember('s', { ...member('gm', 'player', T0 + 13), name: 'Gus II' })).toEqual({
+        status: 'exists',
+        member: { userId: 'gm', role: 'gm', joinedAt: T0, name: 'Gus II' },
+      });
+      expect(sortMembers(await store.listMembers('s'))).toStrictEqual([
+        { userId: 'bob', role: 'player', joinedAt: T0 + 1, name: 'Robert' },
+        { userId: 'carl', role: 'player', joinedAt: T0 + 2, name: 'Carl' },
+        { userId: 'gm', role: 'gm', joinedAt: T0, name: 'Gus II' },
+      ]);
+      // The rename changed no membership: the user's sessions list it as before.
+      expect(await store.listSessionsOf('bob', 10)).toEqual([of(session('s', 'gm'), 'player', T0 + 1)]);
+      store = await h.reopen(store);
+      expect(await store.memberRole('s', 'bob')).toBe('player');
+      expect((await store.listMembers('s')).find((m) => m.userId === 'bob')).toStrictEqual({ userId: 'bob', role: 'player', joinedAt: T0 + 1, name: 'Robert' });
+    });
+
+    it('[SM12] of concurrent re-joins under different names, each answers its own name and one of them is stored', async () => {
+      await store.createSession(session('s', 'gm'));
+      await store.addMember('s', { ...member('bob'), name: 'first' });
+      const names = Array.from({ length: 10 }, (_, i) => `name ${i}`);
+      const results = await Promise.all(names.map((name, i) => store.addMember('s', { ...member('bob', 'gm', T0 + i), name })));
+      results.forEach((r, i) => expect(r).toEqual({ status: 'exists', member: { ...member('bob'), name: names[i] } }));
+      const stored = (await store.listMembers('s')).filter((m) => m.userId === 'bob');
+      expect(stored).toHaveLength(1);
+      expect(names).toContain(stored[0]?.name);
+      expect(stored[0]).toMatchObject(member('bob'));
+      expect(await store.listSessionsOf('bob', 10)).toHaveLength(1);
+    });
+
     it('[SM8] invalid input rejects with an Error and writes nothing', async () => {
       await store.createSession(session('s', 'gm'));
       const bad: [string, () => Promise<unknown>][] = [
@@ -284,6 +350,9 @@ export function runSessionStoreConformance(
         ['createSession with a numeric id', () => store.createSession({ ...session('t', 'gm'), id: 1 as unknown as string })],
         ['addMember with an unknown role', () => store.addMember('s', { ...member('x'), role: 'admin' as SessionRole })],
         ['addMember without a user id', () => store.addMember('s', { ...member('x'), userId: null as unknown as string })],
+        ['addMember with a name that is no string', () => store.addMember('s', { ...member('x'), name: 7 as unknown as string })],
+        ['renaming with a name that is no string', () => store.addMember('s', { ...member('gm'), name: {} as unknown as string })],
+        ['createSession with a creator name that is no string', () => store.createSession(session('t', 'gm'), 7 as unknown as string)],
         ['setMemberRole with an unknown role', () => store.setMemberRole('s', 'gm', 'owner' as SessionRole)],
         ['claimSecret without bytes', () => store.claimSecret('k', 'secret' as unknown as Uint8Array)],
       ];

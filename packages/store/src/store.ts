@@ -145,7 +145,7 @@ export interface EventLogStore {
 /** What a member may do in a session: a GM runs it; a player plays in it. */
 export type SessionRole = 'gm' | 'player';
 
-/** A session as stored ([SM1]..[SM11] in docs/storage.md). The store keeps the fields as given. */
+/** A session as stored ([SM1]..[SM12] in docs/storage.md). The store keeps the fields as given. */
 export interface StoredSession {
   readonly id: string;
   readonly name: string;
@@ -162,6 +162,11 @@ export interface StoredMember {
   readonly role: SessionRole;
   /** Milliseconds since the epoch. */
   readonly joinedAt: number;
+  /**
+   * The display name the member last joined with, when known ([SM12]); absent
+   * (no key at all) otherwise, as in records written before names were kept.
+   */
+  readonly name?: string;
 }
 
 /**
@@ -192,7 +197,7 @@ export interface SessionOfUser {
 }
 
 /**
- * Sessions and their members ([SM1]..[SM11] in docs/storage.md). Session ids
+ * Sessions and their members ([SM1]..[SM12] in docs/storage.md). Session ids
  * and user ids are any well-formed Unicode strings, in a namespace separate
  * from documents and logs. Every write is durable once resolved, and the
  * writes to one session are atomic with respect to each other: the checks
@@ -200,10 +205,18 @@ export interface SessionOfUser {
  * raced, so a session can never be left without a GM.
  */
 export interface SessionStore {
-  /** Stores the session and its creator as its only member (role `gm`, joined at `createdAt`), in one write. */
-  createSession(session: StoredSession): Promise<CreateSessionResult>;
+  /**
+   * Stores the session and its creator as its only member (role `gm`, joined
+   * at `createdAt`, named `creatorName` when given), in one write.
+   */
+  createSession(session: StoredSession, creatorName?: string): Promise<CreateSessionResult>;
   getSession(id: string): Promise<StoredSession | null>;
-  /** Adds a member unless the user already is one; an existing member is never changed (`exists`). */
+  /**
+   * Adds a member unless the user already is one (`exists`). An existing
+   * member keeps their role and join time; only their name follows a `name`
+   * given here that differs from the stored one ([SM12]), in the same atomic
+   * step, and `exists` answers the member as stored after it.
+   */
   addMember(sessionId: string, member: StoredMember): Promise<AddMemberResult>;
   /** Changes a member's role (joinedAt kept); refuses to demote the session's last GM. */
   setMemberRole(sessionId: string, userId: string, role: SessionRole): Promise<SetRoleResult>;
@@ -295,5 +308,66 @@ export interface ClientIdStore {
   clientIdOwner(docName: string, clientId: number): Promise<string | null>;
 }
 
+/** An asset as the caller hands it in: its media type, its pixel size and its bytes ([AS2]). */
+export interface AssetInput {
+  /** A media type such as `image/png`; the store keeps it as given. */
+  readonly type: string;
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** What is stored about an asset, without its bytes. */
+export interface StoredAssetInfo {
+  /** Lowercase hex SHA-256 of the bytes: the asset's name, computed by the store. */
+  readonly hash: string;
+  readonly type: string;
+  /** Length of the bytes. */
+  readonly size: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface StoredAsset extends StoredAssetInfo {
+  readonly data: Uint8Array;
+}
+
+/**
+ * Answers of `putAsset` ([AS2], [AS3], [AS5]): `stored` when the session did
+ * not have these bytes before, `exists` when it did (nothing written),
+ * `over-quota` when they would take the session past its limit (nothing
+ * written; `used` is what the session holds).
+ */
+export type PutAssetResult =
+  | { readonly status: 'stored'; readonly asset: StoredAssetInfo }
+  | { readonly status: 'exists'; readonly asset: StoredAssetInfo }
+  | { readonly status: 'over-quota'; readonly used: number };
+
+/**
+ * Images a session's GM uploads (maps, tokens), content-addressed
+ * ([AS1]..[AS8] in docs/storage.md): the bytes are kept once per SHA-256,
+ * whichever sessions hold them, and each session holds its own reference, so
+ * a session reads only what it put and sessions share no images through the
+ * API. Nothing here assumes an asset is one value: a backend keeps large
+ * ones in chunks (a document database caps a value at 16 MB). Session ids
+ * are any well-formed Unicode strings, in a namespace of their own.
+ */
+export interface AssetStore {
+  /**
+   * Stores the bytes under their SHA-256 (once, whichever session brought
+   * them) and references them from the session, atomically and durably: a
+   * crash leaves the whole asset or nothing of it. The session's total — the
+   * sizes of the distinct assets it references — may not pass
+   * `maxSessionBytes`; the check and the write cannot be raced per session.
+   */
+  putAsset(sessionId: string, asset: AssetInput, maxSessionBytes: number): Promise<PutAssetResult>;
+  /** The asset the session references under `hash`, without its bytes; null when it references none. */
+  assetInfo(sessionId: string, hash: string): Promise<StoredAssetInfo | null>;
+  /** The asset and its bytes, or null when the session references none under `hash`. */
+  getAsset(sessionId: string, hash: string): Promise<StoredAsset | null>;
+  /** Bytes the session's assets take against its quota: the sum of their sizes, 0 for none. */
+  sessionAssetBytes(sessionId: string): Promise<number>;
+}
+
 /** The store a server is built on. */
-export type Store = DocStore & EventLogStore & SessionStore & SecretStore & AuditStore & ClientIdStore;
+export type Store = DocStore & EventLogStore & SessionStore & SecretStore & AuditStore & ClientIdStore & AssetStore;

@@ -6,6 +6,7 @@
  * Separate entry point (`@dungeon-lab/testing/http-fuzz`): it needs fast-check.
  */
 import fc from 'fast-check';
+import { jpegImage, pngImage, webpExtendedImage, webpLosslessImage, webpLossyImage } from './images.ts';
 import { isErrorBody, type RawAnswer } from './raw-http.ts';
 
 /** What the generated requests may name: ids of real sessions, tokens of real users, and so on. */
@@ -17,6 +18,10 @@ export interface FuzzWorld {
   readonly userIds: readonly string[];
   /** Largest JSON body the server accepts: bodies are drawn around it. */
   readonly maxBodyBytes: number;
+  /** Largest image upload the server accepts ([API11]): image bodies are drawn around it. */
+  readonly maxAssetBytes: number;
+  /** Hashes of images some session holds, so reads reach the bytes and the 304s. */
+  readonly assetHashes: readonly string[];
   /** Bytes an upgrade may send before its answer; beyond them the server cuts it off unanswered ([F6]). */
   readonly maxPendingUpgradeBytes: number;
 }
@@ -60,6 +65,8 @@ const NUMBERS = ['0', '1', '-1', '1e3', '0x10', '1.5', '', 'NaN', '9007199254740
 const QUERY_KEYS = ['from', 'limit', 'before', 'token', 'seq', 'dl', 'user'];
 
 const printable = fc.string({ maxLength: 40 });
+/** Printable text that fits in a header value. */
+const printableHeader = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
 const anyText = fc.string({ unit: 'binary', maxLength: 60 });
 
 function target(world: FuzzWorld): fc.Arbitrary<string> {
@@ -75,7 +82,7 @@ function target(world: FuzzWorld): fc.Arbitrary<string> {
   const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((s) => `/${s.join('/')}`);
   const apiPath = fc.tuple(fc.constantFrom(...world.sessionIds), fc.array(segment, { maxLength: 3 })).map(([id, rest]) => `/api/sessions/${id}${rest.length ? `/${rest.join('/')}` : ''}`);
   const endpoint = fc
-    .tuple(fc.constantFrom(...world.sessionIds), fc.constantFrom('', '/join', '/members', '/members/fuzzy', '/state', '/events', '/checkpoint', '/checkpoints', '/checkpoints/x/restore', '/approvals', '/audit'))
+    .tuple(fc.constantFrom(...world.sessionIds), fc.constantFrom('', '/join', '/members', '/members/fuzzy', '/state', '/events', '/checkpoint', '/checkpoints', '/checkpoints/x/restore', '/approvals', '/audit', '/assets', ...world.assetHashes.map((h) => `/assets/${h}`)))
     .map(([id, rest]) => `/api/sessions/${id}${rest}`);
   const room = fc
     .tuple(fc.constantFrom(...world.sessionIds), fc.constantFrom('table', 'gm', 'players/fuzzy', 'players/pat', 'notes'), fc.option(fc.constantFrom(...world.tokens)))
@@ -140,7 +147,7 @@ function headers(world: FuzzWorld): fc.Arbitrary<string[]> {
         ]),
     },
   );
-  const contentType = fc.constantFrom(null, 'application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'multipart/form-data; boundary=x');
+  const contentType = fc.constantFrom(null, 'application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'multipart/form-data; boundary=x', 'image/png', 'image/webp');
   const extra = fc.array(
     fc.oneof(
       { weight: 12, arbitrary: fc.tuple(fc.constantFrom('X-User-Id', 'X-Forwarded-For', 'If-None-Match', 'Accept', 'Cookie', 'Origin', 'Host', 'Expect'), printable).map(([n, v]) => `${n}: ${v}`) },
@@ -188,8 +195,48 @@ function apiCall(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
     });
 }
 
+const IMAGES = [pngImage(3, 2), jpegImage(4, 4), webpLossyImage(5, 5), webpLosslessImage(6, 6), webpExtendedImage(7, 7)];
+
+/** What an upload may carry: images, images cut short or with noise behind their signature, new PNGs, bodies past the limit. */
+function imageBody(world: FuzzWorld): fc.Arbitrary<Buffer> {
+  const image = fc.constantFrom(...IMAGES);
+  return fc.oneof(
+    { weight: 3, arbitrary: image.map((i) => Buffer.from(i)) },
+    { weight: 2, arbitrary: fc.tuple(image, fc.nat()).map(([i, n]) => Buffer.from(i.subarray(0, n % i.byteLength))) },
+    { weight: 2, arbitrary: fc.tuple(image, fc.uint8Array({ maxLength: 200 })).map(([i, tail]) => Buffer.concat([i.subarray(0, 16), tail])) },
+    { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })).map(([w, h]) => Buffer.from(pngImage(w, h))) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((k) => Buffer.concat([Buffer.from(IMAGES[0]!), Buffer.alloc(world.maxAssetBytes + k * 1024, 0x61)])) },
+  );
+}
+
+/** The image routes with tokens, types and hashes that reach their handlers ([API11], [API12]). */
+function assetCall(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
+  const session = fc.constantFrom(...world.sessionIds);
+  const auth = fc.constantFrom(...world.tokens).map((t) => `Authorization: Bearer ${t}`);
+  const type = fc.constantFrom('image/png', 'image/jpeg', 'image/webp', 'IMAGE/PNG; name=x', 'image/gif', 'application/json', '');
+  const upload = fc
+    .tuple(session, auth, type, imageBody(world), fc.constantFrom<Framing>('length', 'length', 'chunked'))
+    .map(([id, a, t, data, framing]) => frame('POST', `/api/sessions/${id}/assets`, ['Host: h', a, `Content-Type: ${t}`], data, framing));
+  const hash = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...world.assetHashes) },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')) },
+    { weight: 1, arbitrary: fc.constantFrom('abc', 'A'.repeat(64), '%zz', '..', 'g'.repeat(64), `${'0'.repeat(64)}.png`) },
+  );
+  const ifNoneMatch = fc.option(fc.oneof(hash.map((h) => `"${h}"`), hash.map((h) => `W/"${h}", "x"`), fc.constantFrom('*', '', '"', printableHeader)));
+  const get = fc
+    .tuple(fc.constantFrom('GET', 'GET', 'HEAD', 'PUT', 'DELETE'), session, auth, hash, ifNoneMatch)
+    .map(([method, id, a, h, inm]) => frame(method, `/api/sessions/${id}/assets/${h}`, ['Host: h', a, ...(inm === null ? [] : [`If-None-Match: ${inm}`])], null, 'length'));
+  return fc.oneof(upload, get);
+}
+
 export function fuzzRequest(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
-  return fc.oneof({ weight: 6, arbitrary: anyRequest(world) }, { weight: 2, arbitrary: apiCall(world) }, { weight: 1, arbitrary: handshake(world) });
+  return fc.oneof(
+    { weight: 6, arbitrary: anyRequest(world) },
+    { weight: 2, arbitrary: apiCall(world) },
+    { weight: 2, arbitrary: assetCall(world) },
+    { weight: 1, arbitrary: handshake(world) },
+  );
 }
 
 function anyRequest(world: FuzzWorld): fc.Arbitrary<FuzzRequest> {

@@ -12,6 +12,8 @@ export const AuditAction = {
   CheckpointRestored: 'checkpoint.restored',
   ApprovalRequested: 'approval.requested',
   ApprovalResolved: 'approval.resolved',
+  /** An image a GM uploaded that the session did not hold yet ([API11]). */
+  AssetUploaded: 'asset.uploaded',
   /** A room of the session refused at the upgrade or at a multiplexed join. */
   RoomRefused: 'room.refused',
   /** A session API call refused with 403. */

@@ -7,7 +7,7 @@ import { authenticateHttp } from '../auth/http-auth.ts';
 import { isValidSessionId } from '../event-log/session-rooms.ts';
 import type { Logger } from '../logger.ts';
 import { HttpError } from './http-error.ts';
-import { discardRestOfBody, readJsonBody } from './json-body.ts';
+import { discardRestOfBody, readJsonBody, readRawBody } from './request-body.ts';
 import { type Reply, json, sendReply } from './reply.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { type CompiledPattern, compilePattern, matchPattern, type Route } from './route.ts';
@@ -66,8 +66,10 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const head = req.method === 'HEAD';
+    // What an answer waits to read of a body nobody read: twice what the route would have read.
+    let bodyLimit = deps.maxBodyBytes;
     const answer = async (reply: Reply): Promise<void> => {
-      if (!(await discardRestOfBody(req, 2 * deps.maxBodyBytes, DRAIN_MS))) reply = withHeader(reply, 'connection', 'close');
+      if (!(await discardRestOfBody(req, 2 * bodyLimit, DRAIN_MS))) reply = withHeader(reply, 'connection', 'close');
       if (res.headersSent || res.destroyed) return;
       sendReply(res, reply, head, (err) => deps.logger.warn({ requestId, err: String(err) }, 'response stream failed'));
     };
@@ -79,6 +81,7 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
       const url = parseRequestTarget(req.url);
       if (url === null) throw new HttpError(400, 'request target is not a path or an http URL');
       const { route, params } = resolve(req.method ?? '', url.pathname);
+      if (typeof route.body === 'object') bodyLimit = route.body.maxBytes;
       await answer(await run(route, req, url, params));
     } catch (err) {
       if (res.headersSent) {
@@ -114,7 +117,10 @@ export function createDispatcher(deps: DispatcherDeps): (req: IncomingMessage, r
       return new HttpError(403, reason);
     };
     // The body is read only once access is granted: a refused caller does not get to make the server parse a megabyte.
-    const body = async (): Promise<unknown> => (route.body === 'json' ? readJsonBody(req, deps.maxBodyBytes) : undefined);
+    const body = async (): Promise<unknown> => {
+      if (route.body === undefined) return undefined;
+      return route.body === 'json' ? readJsonBody(req, deps.maxBodyBytes) : readRawBody(req, route.body.types, route.body.maxBytes);
+    };
     const request = { req, url, params, ip, deny };
     if (route.access === 'public') return route.handle({ ...request, body: await body() });
     const caller = await authenticateHttp(req, deps.auth);

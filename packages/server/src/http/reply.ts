@@ -9,6 +9,8 @@ export type Reply =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Headers }
   /** A file streamed from disk; `size` is its Content-Length. */
   | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly headers: Headers }
+  /** Bytes from memory (an image from the store), 200 with their Content-Length. */
+  | { readonly kind: 'bytes'; readonly data: Uint8Array; readonly headers: Headers }
   /** A status without a body (304). */
   | { readonly kind: 'empty'; readonly status: number; readonly headers: Headers };
 
@@ -32,6 +34,10 @@ export function sendReply(res: ServerResponse, reply: Reply, head: boolean, onSt
     case 'empty':
       res.writeHead(reply.status, reply.headers);
       res.end();
+      return;
+    case 'bytes':
+      res.writeHead(200, { ...reply.headers, 'content-length': reply.data.byteLength });
+      res.end(head ? undefined : reply.data);
       return;
     case 'file':
       res.writeHead(200, { ...reply.headers, 'content-length': reply.size });

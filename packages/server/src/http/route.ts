@@ -11,7 +11,7 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
-  /** The parsed JSON body of a route with `body: 'json'`; undefined otherwise. */
+  /** The parsed JSON body of a route with `body: 'json'`, the `RawBody` of one with a `RawBodySpec`; undefined otherwise. */
   readonly body: unknown;
   readonly ip: string;
   /**
@@ -39,8 +39,18 @@ interface RouteBase {
   readonly method: Method | 'ANY';
   /** `/api/sessions/:sessionId/members/:userId`; a final `*` matches any rest, `/` included. */
   readonly path: string;
-  /** `json`: the body is read (limits, 413/415/400) after access is granted, before the handler runs. */
-  readonly body?: 'json';
+  /**
+   * The body is read after access is granted, before the handler runs:
+   * `json` within the server's JSON limits (413/415/400), a `RawBodySpec`
+   * as bytes of one of its types within its own limit (415/413/400).
+   */
+  readonly body?: 'json' | RawBodySpec;
+}
+
+/** A body taken as bytes (an image upload): what it may say it is, and how large it may be. */
+export interface RawBodySpec {
+  readonly types: readonly string[];
+  readonly maxBytes: number;
 }
 
 /**

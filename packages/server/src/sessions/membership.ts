@@ -7,6 +7,8 @@ import type {
   StoredMember,
   StoredSession,
 } from '@dungeon-lab/store';
+import type { Principal } from '../auth/principal.ts';
+import { memberName } from './member-name.ts';
 import { joinCodeMatches, newJoinCode, newSessionId } from './session-codes.ts';
 
 /** A member's role changed; `role` null means they are no longer a member. */
@@ -81,25 +83,31 @@ export class Membership {
     return this.#store.listSessionsOf(userId, limit);
   }
 
-  /** Creates a session with a fresh id and join code; the creator is its GM. */
-  async createSession(creator: string, name: string): Promise<StoredSession> {
+  /** Creates a session with a fresh id and join code; the creator is its GM, under the name their token carries. */
+  async createSession(creator: Principal, name: string): Promise<StoredSession> {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-      const session: StoredSession = { id: newSessionId(), name, joinCode: newJoinCode(), createdBy: creator, createdAt: Date.now() };
-      const result = await this.#store.createSession(session);
+      const session: StoredSession = { id: newSessionId(), name, joinCode: newJoinCode(), createdBy: creator.userId, createdAt: Date.now() };
+      const result = await this.#store.createSession(session, memberName(creator.name));
       if (result.status === 'created') {
-        this.#changed({ sessionId: session.id, userId: creator, role: 'gm' });
+        this.#changed({ sessionId: session.id, userId: creator.userId, role: 'gm' });
         return session;
       }
     }
     throw new Error(`no free session id after ${CREATE_ATTEMPTS} attempts`);
   }
 
-  /** Joins as a player with the session's code; a member joining again keeps the role they have. */
-  async join(sessionId: string, userId: string, joinCode: unknown): Promise<JoinResult> {
+  /**
+   * Joins as a player with the session's code, under the name the token
+   * carries; a member joining again keeps the role they have, and takes the
+   * token's name when it has one ([SM12]).
+   */
+  async join(sessionId: string, who: Principal, joinCode: unknown): Promise<JoinResult> {
     const session = await this.#store.getSession(sessionId);
     if (session === null) return { status: 'no-session' };
     if (!joinCodeMatches(session.joinCode, joinCode)) return { status: 'wrong-code' };
-    const result = await this.#store.addMember(sessionId, { userId, role: 'player', joinedAt: Date.now() });
+    const { userId } = who;
+    const name = memberName(who.name);
+    const result = await this.#store.addMember(sessionId, { userId, role: 'player', joinedAt: Date.now(), ...(name === undefined ? {} : { name }) });
     if (result.status === 'no-session') return { status: 'no-session' };
     if (result.status === 'added') this.#changed({ sessionId, userId, role: result.member.role });
     return { status: result.status === 'added' ? 'joined' : 'already-member', role: result.member.role };

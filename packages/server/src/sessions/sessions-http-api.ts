@@ -35,7 +35,7 @@ export function sessionRoutes(ctx: SessionsApiContext): Route[] {
         if (name.length === 0 || [...name].length > MAX_SESSION_NAME) {
           throw new HttpError(400, `name must be 1-${MAX_SESSION_NAME} characters`);
         }
-        const session = await membership.createSession(caller.userId, name);
+        const session = await membership.createSession(caller, name);
         audit.record(session.id, { actor: caller.userId, action: AuditAction.SessionCreated, outcome: 'ok', data: { name: session.name } });
         return json(201, { id: session.id, name: session.name, joinCode: session.joinCode, role: 'gm' });
       },
@@ -58,7 +58,7 @@ export function sessionRoutes(ctx: SessionsApiContext): Route[] {
         const sessionId = params.sessionId!;
         const joinCode = (body as { joinCode?: unknown } | null)?.joinCode;
         if (typeof joinCode !== 'string') throw new HttpError(400, 'joinCode must be a string');
-        const result = await membership.join(sessionId, caller.userId, joinCode);
+        const result = await membership.join(sessionId, caller, joinCode);
         if (result.status === 'no-session') throw new HttpError(404, 'no such session');
         if (result.status === 'wrong-code') throw deny(sessionId, 'wrong join code');
         if (result.status === 'joined') {
@@ -139,8 +139,8 @@ function listedView({ session, role, joinedAt }: SessionOfUser): { id: string; n
   return { id: session.id, name: session.name, role, createdAt: session.createdAt, joinedAt };
 }
 
-function memberView(m: StoredMember): { userId: string; role: SessionRole; joinedAt: number } {
-  return { userId: m.userId, role: m.role, joinedAt: m.joinedAt };
+function memberView(m: StoredMember): { userId: string; role: SessionRole; joinedAt: number; name?: string } {
+  return { userId: m.userId, role: m.role, joinedAt: m.joinedAt, ...(m.name === undefined ? {} : { name: m.name }) };
 }
 
 function byJoinTime(a: StoredMember, b: StoredMember): number {

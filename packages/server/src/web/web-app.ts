@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { ifNoneMatchHits } from '../http/etag.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Reply } from '../http/reply.ts';
 import type { Route } from '../http/route.ts';
@@ -116,7 +117,7 @@ async function servable(files: Files, segments: readonly string[]): Promise<{ pa
 function fileReply(path: string, info: Stats, cacheControl: string, ifNoneMatch: string | undefined): Reply {
   const etag = `W/"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`;
   const headers = { etag, 'cache-control': cacheControl };
-  if (ifNoneMatch !== undefined && matches(ifNoneMatch, etag)) return { kind: 'empty', status: 304, headers };
+  if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'empty', status: 304, headers };
   return {
     kind: 'file',
     path,
@@ -127,10 +128,4 @@ function fileReply(path: string, info: Stats, cacheControl: string, ifNoneMatch:
       'x-content-type-options': 'nosniff',
     },
   };
-}
-
-/** If-None-Match (RFC 9110 §13.1.2): weak comparison against any listed tag, or `*`. */
-function matches(header: string, etag: string): boolean {
-  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }

@@ -12,13 +12,47 @@ export const MAX_JSON_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A request's JSON body: `415` unless it says it is JSON, `413` over
- * `maxBytes` (by Content-Length before reading, or while reading), `400` if it
- * ends early, is not UTF-8, not JSON, or nests deeper than MAX_JSON_DEPTH.
+ * A request's JSON body: `415` unless it says it is JSON, then as `readBody`,
+ * then `400` if it is not UTF-8, not JSON, or nests deeper than MAX_JSON_DEPTH.
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) throw new HttpError(415, 'expected content-type application/json');
+  const bytes = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new HttpError(400, 'body is not valid JSON');
+  }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
+}
+
+/** A body read as it came, with the media type it says it is ([API11]'s uploads). */
+export interface RawBody {
+  /** The Content-Type's media type, lower case, without parameters: one of the route's types. */
+  readonly type: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A request's body as bytes: `415` unless its Content-Type's media type is
+ * one of `types` (checked before a byte is read), then as `readBody`.
+ */
+export async function readRawBody(req: IncomingMessage, types: readonly string[], maxBytes: number): Promise<RawBody> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!types.includes(type)) throw new HttpError(415, `expected content-type ${types.join(', ')}`);
+  const bytes = await readBody(req, maxBytes);
+  return { type, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+/**
+ * The body's bytes: `413` over `maxBytes` — by Content-Length before a byte
+ * is read, or as soon as the bytes read pass it, so no more than `maxBytes`
+ * is ever held — and `400` if it ends early.
+ */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -33,14 +67,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     if (err instanceof HttpError) throw err;
     throw new HttpError(400, 'request body ended early');
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8.decode(Buffer.concat(chunks)));
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
-  if (depthExceeds(value, MAX_JSON_DEPTH)) throw new HttpError(400, `body nests deeper than ${MAX_JSON_DEPTH} levels`);
-  return value;
+  return Buffer.concat(chunks, size);
 }
 
 /** 413; the connection closes after it, so the rest of a large body is not read. */
