@@ -17,6 +17,7 @@ describe('[EQ25] entries', () => {
       'decodeJwtClaims',
       'hasIndexedDb',
       'indexedDbPersistence',
+      'isAssetType',
       'isRedacted',
       'memoryPersistence',
       'roomName',

@@ -29,7 +29,7 @@ export {
   type AssetInfo,
 } from './session-api.ts';
 // A session's images: the types a GM may upload and the one URL path of each image (the cache key).
-export { ASSET_TYPES, assetPath, type AssetType } from '@dungeon-lab/protocol';
+export { ASSET_TYPES, assetPath, isAssetType, type AssetType } from '@dungeon-lab/protocol';
 export { SyncState } from './sync-state.ts';
 export type { ReadableValue } from './readable-value.ts';
 export { indexedDbPersistence, hasIndexedDb } from './indexeddb-persistence.ts';

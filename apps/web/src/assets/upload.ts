@@ -1,8 +1,9 @@
-import type { SessionClient } from '@dungeon-lab/client';
+import { ASSET_TYPES, type AssetType, type SessionClient, isAssetType } from '@dungeon-lab/client';
 
-/** What the server takes ([API…] in docs/api.md): PNG, JPEG or WebP up to 20 MiB. */
-export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+/** What the server takes by default ([API11] in docs/api.md): PNG, JPEG or WebP up to 20 MiB. */
+export const IMAGE_TYPES: readonly AssetType[] = ASSET_TYPES;
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+
 
 export interface UploadedImage {
   readonly hash: string;
@@ -14,10 +15,11 @@ export type UploadOutcome = { readonly ok: true; readonly image: UploadedImage }
 
 /** Checks what the server would refuse before sending 20 MB for nothing, then uploads. */
 export async function uploadImage(client: SessionClient, file: File): Promise<UploadOutcome> {
-  if (!(IMAGE_TYPES as readonly string[]).includes(file.type)) return { ok: false, message: `${file.name} is not a PNG, JPEG or WebP image.` };
+  const type = file.type;
+  if (!isAssetType(type)) return { ok: false, message: `${file.name} is not a PNG, JPEG or WebP image.` };
   if (file.size > MAX_IMAGE_BYTES) return { ok: false, message: `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; images can be up to 20 MB.` };
   if (client.api === null) return { ok: false, message: 'This table has no connection to the server’s API.' };
-  const answer = await client.api.uploadAsset(client.sessionId, file, file.type);
+  const answer = await client.api.uploadAsset(client.sessionId, file, type);
   if (!answer.ok) {
     const why = answer.status === 0 ? 'the server cannot be reached — uploads need the network' : answer.error;
     return { ok: false, message: `Could not upload ${file.name}: ${why}.` };

@@ -1,5 +1,5 @@
 import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
-import { useSessionClient, useView, shallowEqual } from '@dungeon-lab/client-react';
+import { useSessionClient, useView } from '@dungeon-lab/client-react';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent, type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { toast } from '../app/toasts.ts';

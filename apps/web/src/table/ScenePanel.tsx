@@ -1,4 +1,4 @@
-import { shallowEqual, useSessionClient, useView } from '@dungeon-lab/client-react';
+import { useSessionClient, useView } from '@dungeon-lab/client-react';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { ImageFileButton } from '../assets/FileButton.tsx';
 import { cellsFromName, uploadImage } from '../assets/upload.ts';

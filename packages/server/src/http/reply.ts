@@ -36,6 +36,9 @@ export function sendReply(res: ServerResponse, reply: Reply, head: boolean, onSt
       res.end();
       return;
     case 'bytes':
+      // Content-addressed bytes never go stale. Without a Date, the browser app's service worker expires
+      // its copy 30 days after its last use, not 30 days after the day it was first fetched (docs/web.md).
+      res.sendDate = false;
       res.writeHead(200, { ...reply.headers, 'content-length': reply.data.byteLength });
       res.end(head ? undefined : reply.data);
       return;
