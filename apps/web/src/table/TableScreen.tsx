@@ -139,7 +139,8 @@ function useSceneSetup(): void {
   const needsSetup = useView((v) => sceneNeedsSetup(v.scene));
   const info = useSessionInfo();
   useEffect(() => {
-    if (!isGm || !synced || !needsSetup) return;
-    updateScene(client.doc('table'), { ...readScene(undefined), name: info?.name ?? 'Scene' });
+    // After the session's name is known too: the first scene is named after the game.
+    if (!isGm || !synced || !needsSetup || info === null) return;
+    updateScene(client.doc('table'), { ...readScene(undefined), name: info.name });
   }, [client, isGm, synced, needsSetup, info]);
 }

@@ -125,8 +125,12 @@ export function removeTokens(client: SessionClient, tokenIds: readonly string[])
 
 /** Writes the scene's settings (the GM's stage, write rule W9). */
 export function updateScene(doc: Y.Doc, patch: Partial<SceneSettings>): boolean {
+  const scene = doc.getMap('scene');
+  // null takes a setting away (the map); one that is not there has nothing to take.
   return edit(
     doc,
-    Object.entries(patch).map(([key, value]): JsonPatchOp => (value === null ? { op: 'remove', path: `/scene/${key}` } : set(`/scene/${key}`, value as JsonObject[string]))),
+    Object.entries(patch).flatMap(([key, value]): JsonPatchOp[] =>
+      value === null ? (scene.has(key) ? [{ op: 'remove', path: `/scene/${key}` }] : []) : [set(`/scene/${key}`, value as JsonObject[string])],
+    ),
   );
 }
