@@ -90,6 +90,10 @@ test('GM tools: a bestiary monster and a character given to a player, who can mo
   await dragTo(mira.page, token(mira.page, 'Brynn'), { x: 2, y: 3 });
   await expect(token(gm.page, 'Brynn')).toHaveAttribute('data-x', '2.5');
   await expect(token(gm.page, 'Brynn')).toHaveAttribute('data-y', '3.5');
+  // The new game's first scene was set up by the GM's client, named after the game.
+  await gm.page.getByRole('tab', { name: 'Scene' }).click();
+  await expect(gm.page.getByLabel('Name', { exact: true })).toHaveValue('Tomb of Annihilation');
+  await gm.page.getByRole('tab', { name: 'Tokens' }).click();
   await snap(gm, testInfo, 'gm-tools');
   await snap(mira, testInfo, 'gm-tools');
 

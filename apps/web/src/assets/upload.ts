@@ -29,7 +29,7 @@ export async function uploadImage(client: SessionClient, file: File): Promise<Up
 
 /** Cells across and down a map's file name announces ("River [10x15].png"), the way map makers name their files. */
 export function cellsFromName(name: string): { width: number; height: number } | null {
-  const m = /\[(\d{1,3})\s*[x×]\s*(\d{1,3})\]/i.exec(name);
+  const m = /\[\s*(\d{1,3})\s*[x×]\s*(\d{1,3})\s*\]/i.exec(name);
   if (m === null) return null;
   const width = Number(m[1]);
   const height = Number(m[2]);
