@@ -27,6 +27,7 @@ const SEEDS: Record<string, JsonObject[]> = {
   [DND5E_INTENT_TYPES.tempHp]: [{ targetId: 'mira', amount: 5 }],
   [DND5E_INTENT_TYPES.condition]: [{ targetId: 'goblin', condition: 'prone', action: 'add' }],
   [DND5E_INTENT_TYPES.deathSave]: [{ actorId: 'thorin' }, { actorId: 'thorin', roll: 1 }],
+  [DND5E_INTENT_TYPES.rollInitiative]: [{ tokenIds: ['t-thorin', 't-goblin'] }, { tokenIds: ['t-mira', 't-goblin', 't-thorin'], rolls: [20, 1, 10] }],
   [DND5E_INTENT_TYPES.castAoe]: [
     { casterId: 'mira', spell: 'fireball', x: 1, y: 0 },
     { casterId: 'mira', spell: 'fireball', x: 1, y: 0, slotLevel: 3, rolls: { damage: [1, 2, 3, 4, 5, 6, 1, 2], saves: Array<number>(SAVE_POOL_SIZE).fill(7) } },
@@ -41,7 +42,7 @@ function randomJson(rand: Rand, depth: number): JsonValue {
   if (r < 7) {
     const out: JsonObject = {};
     for (let n = int(rand, 5); n > 0; n--) {
-      const key = pick(rand, ['attackerId', 'targetId', 'weaponId', 'damageDice', 'rolls', 'd20', 'damage', 'saves', 'amount', 'type', 'x', 'y', 'spell', '__proto__']);
+      const key = pick(rand, ['attackerId', 'targetId', 'weaponId', 'damageDice', 'rolls', 'd20', 'damage', 'saves', 'amount', 'type', 'x', 'y', 'spell', 'tokenIds', '__proto__']);
       Object.defineProperty(out, key, { value: randomJson(rand, depth - 1), enumerable: true, writable: true, configurable: true });
     }
     return out;

@@ -11,4 +11,5 @@ export const DND5E_INTENT_TYPES = {
   castAoe: pluginIntentType(DND5E_PLUGIN_ID, 'cast-aoe'),
   condition: pluginIntentType(DND5E_PLUGIN_ID, 'condition'),
   deathSave: pluginIntentType(DND5E_PLUGIN_ID, 'death-save'),
+  rollInitiative: pluginIntentType(DND5E_PLUGIN_ID, 'roll-initiative'),
 } as const;

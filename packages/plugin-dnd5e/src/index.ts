@@ -8,6 +8,7 @@ export { tempHpIntent, TempHpPayloadSchema, type TempHpPayload } from './temp-hp
 export { castAoeIntent, CastAoePayloadSchema, type CastAoePayload } from './cast-aoe-intent.ts';
 export { conditionIntent, ConditionPayloadSchema, type ConditionPayload } from './condition-intent.ts';
 export { deathSaveIntent, DeathSavePayloadSchema, type DeathSavePayload } from './death-save-intent.ts';
+export { rollInitiativeIntent, RollInitiativePayloadSchema, type RollInitiativePayload, type Combatant, turnOrder, MAX_COMBATANTS } from './initiative-intent.ts';
 export { ActorSchema, WeaponSchema, type Actor, type Weapon, parseActor, readActor } from './actor.ts';
 export { deriveActor, type Derived5e, type SaveModifier, type WeaponAttack } from './derived-state.ts';
 export { AREA_SPELLS, type AreaSpell, type AreaSpellId, spellDamageDice } from './spells.ts';

@@ -11,7 +11,7 @@ describe('dnd5ePlugin', () => {
     expect(dnd5ePlugin.id).toBe('dnd5e');
     const registry = createIntentRegistry(dnd5ePlugin.intents);
     for (const type of Object.values(DND5E_INTENT_TYPES)) expect(registry.has(type), type).toBe(true);
-    expect(registry.types()).toHaveLength(createIntentRegistry().types().length + 7);
+    expect(registry.types()).toHaveLength(createIntentRegistry().types().length + 8);
   });
 
   it('[D4] computeDerivedState is the rules’ own derivation, as JSON; a malformed actor says why', () => {

@@ -8,6 +8,7 @@ import { ConditionPayloadSchema } from './condition-intent.ts';
 import { DamagePayloadSchema } from './damage-intent.ts';
 import { DeathSavePayloadSchema } from './death-save-intent.ts';
 import { HealPayloadSchema } from './heal-intent.ts';
+import { RollInitiativePayloadSchema } from './initiative-intent.ts';
 import { DND5E_INTENT_TYPES } from './ids.ts';
 import { TempHpPayloadSchema } from './temp-hp-intent.ts';
 
@@ -20,6 +21,7 @@ export const ActionSchemas = {
   heal: HealPayloadSchema,
   tempHp: TempHpPayloadSchema,
   condition: ConditionPayloadSchema,
+  rollInitiative: RollInitiativePayloadSchema.omit({ rolls: true }),
 } as const;
 export type Dnd5eActionKind = keyof typeof ActionSchemas;
 
@@ -61,6 +63,8 @@ export function createStateEvent(action: UserAction, state: StateReader, _ctx: I
       return createIntent(DND5E_INTENT_TYPES.tempHp, parseData(ActionSchemas.tempHp, action));
     case 'condition':
       return createIntent(DND5E_INTENT_TYPES.condition, parseData(ActionSchemas.condition, action));
+    case 'rollInitiative':
+      return createIntent(DND5E_INTENT_TYPES.rollInitiative, parseData(ActionSchemas.rollInitiative, action));
     default:
       throw new Error(`dnd5e: unknown action "${action.kind}"`);
   }
