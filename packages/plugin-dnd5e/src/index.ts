@@ -5,7 +5,7 @@ export { attackIntent, AttackPayloadSchema, type AttackPayload } from './attack-
 export { damageIntent, DamagePayloadSchema, type DamagePayload } from './damage-intent.ts';
 export { healIntent, HealPayloadSchema, type HealPayload } from './heal-intent.ts';
 export { tempHpIntent, TempHpPayloadSchema, type TempHpPayload } from './temp-hp-intent.ts';
-export { castAoeIntent, CastAoePayloadSchema, type CastAoePayload } from './cast-aoe-intent.ts';
+export { castAoeIntent, CastAoePayloadSchema, type CastAoePayload, castAoeTargetIds } from './cast-aoe-intent.ts';
 export { conditionIntent, ConditionPayloadSchema, type ConditionPayload } from './condition-intent.ts';
 export { deathSaveIntent, DeathSavePayloadSchema, type DeathSavePayload } from './death-save-intent.ts';
 export { rollInitiativeIntent, RollInitiativePayloadSchema, type RollInitiativePayload, type Combatant, turnOrder, MAX_COMBATANTS } from './initiative-intent.ts';
@@ -22,3 +22,4 @@ export { validateStateChange } from './state-change.ts';
 export { isCriticalEvent, characterDeaths, type CharacterDeath } from './critical.ts';
 export { MAX_AREA_TARGETS, SAVE_POOL_SIZE } from './area-targets.ts';
 export { BESTIARY, CHARACTER_TEMPLATES, type BestiaryEntry, type CharacterTemplate } from './bestiary.ts';
+export { type Point, type PlacedToken, placedTokens, feetPerUnit } from './positions.ts';

@@ -25,7 +25,9 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_250_707);
 const WARM_UP_FRAMES = 5_000;
 const FRAMES = 100_000;
 const ABUSERS = 8;
-const PHASE_BUDGET_MS = 90_000;
+// A stop for a server that hangs, not a speed requirement: the frames are the test, and a machine
+// busy with other work may need three times the ~40 s an idle one takes.
+const PHASE_BUDGET_MS = 180_000;
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_UPDATE_BYTES = 64 * 1024;
 const MIB = 1024 * 1024;
@@ -300,7 +302,7 @@ describe('an authenticated player fuzzing the server', () => {
       expect(after.arrayBuffers - baseline.arrayBuffers).toBeLessThan(2 * MIB);
       expect(after.rss - baseline.rss).toBeLessThan(96 * MIB);
     },
-    240_000,
+    360_000,
   );
 });
 

@@ -38,6 +38,7 @@ export function Board(): ReactNode {
   const scene = useView((v) => readScene(v.scene), sameScene);
   const camera = useTableUi((s) => s.camera);
   const placing = useTableUi((s) => s.placing);
+  const aim = useTableUi((s) => s.aim);
   const tool = useTableUi((s) => s.tool);
   const hasGm = useHasGmLayer();
   const space = useRef(false);
@@ -134,6 +135,17 @@ export function Board(): ReactNode {
       return;
     }
     const ui = useTableUi.getState();
+    if (e.button === 0 && ui.aim !== null && !space.current) {
+      // An aimed action takes the click: a spot on the map, or (for a token pick) nothing.
+      if (ui.aim.pick === 'point') {
+        const why = ui.aim.refuse({ at: cell });
+        if (why !== null) return void toast({ tone: 'info', title: 'Not there', detail: why });
+        const aim = ui.aim;
+        ui.setAim(null);
+        aim.complete({ at: cell });
+      }
+      return;
+    }
     if (e.button === 0 && ui.placing !== null && !space.current) return place(cell);
     if (e.button === 0 && ui.tool === 'ruler' && !space.current) {
       e.currentTarget.setPointerCapture(e.pointerId);
@@ -209,7 +221,7 @@ export function Board(): ReactNode {
     <BoardFrameCtx.Provider value={frame}>
       <div
         ref={board}
-        className={`board tool-${tool}${placing ? ' placing' : ''}`}
+        className={`board tool-${tool}${placing || aim ? ' placing' : ''}`}
         role="region"
         aria-label="Game board"
         tabIndex={-1}
@@ -240,6 +252,11 @@ export function Board(): ReactNode {
         {placing && (
           <p className="board-hint" role="status">
             Click the map to place it — Enter places it in the middle, Esc cancels.
+          </p>
+        )}
+        {aim && (
+          <p className="board-hint aim-hint" role="status">
+            {aim.label} — Esc cancels.
           </p>
         )}
       </div>

@@ -1,5 +1,5 @@
 import { GM_DOC, TABLE_DOC } from '@dungeon-lab/client';
-import { useAwareness } from '@dungeon-lab/client-react';
+import { useAwareness, useView } from '@dungeon-lab/client-react';
 import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type ReactNode, useEffect, useState } from 'react';
 import { usePrefs } from '../app/prefs.ts';
@@ -36,6 +36,7 @@ export function Overlay({ scene }: { readonly scene: SceneSettings }): ReactNode
       <svg className="overlay-svg">
         <LocalGestures scene={scene} toScreen={toScreen} zoom={camera.zoom} />
         <Placement scene={scene} toScreen={toScreen} zoom={camera.zoom} />
+        <Aiming scene={scene} toScreen={toScreen} zoom={camera.zoom} />
         <Others scene={scene} toScreen={toScreen} layer={TABLE_DOC} />
         {hasGm && <Others scene={scene} toScreen={toScreen} layer={GM_DOC} />}
       </svg>
@@ -196,5 +197,35 @@ function Cursors({ toScreen }: { readonly toScreen: ToScreen }): ReactNode {
         );
       })}
     </>
+  );
+}
+
+/** An action being aimed: its ranges and area at the pointer, and a ring on each token it would reach. */
+function Aiming({ scene, toScreen, zoom }: LayerProps & { readonly zoom: number }): ReactNode {
+  const aim = useTableUi((s) => s.aim);
+  const pointer = useTableUi((s) => (s.aim === null ? null : s.pointer));
+  const tokens = useView((v) => v.tokens);
+  if (aim === null) return null;
+  const scale = scene.cellPx * zoom;
+  const hits = aim.hits(pointer);
+  const placed = typeof tokens === 'object' && tokens !== null && !Array.isArray(tokens) ? tokens : {};
+  return (
+    <g className="aim">
+      {aim.draw(pointer).map((shape, i) => {
+        if (shape.kind === 'circle') {
+          const c = toScreen(shape.centre);
+          return <circle key={i} className={`aim-shape tone-${shape.tone}`} cx={c.x} cy={c.y} r={shape.radius * scale} />;
+        }
+        const points = shape.points.map((p) => toScreen(p)).map((p) => `${p.x},${p.y}`).join(' ');
+        return <polygon key={i} className={`aim-shape tone-${shape.tone}`} points={points} />;
+      })}
+      {[...hits].map((tokenId) => {
+        const t = placed[tokenId] as { x?: unknown; y?: unknown; size?: unknown } | undefined;
+        if (typeof t?.x !== 'number' || typeof t.y !== 'number') return null;
+        const c = toScreen({ x: t.x, y: t.y });
+        const size = typeof t.size === 'number' ? t.size : 1;
+        return <circle key={tokenId} className="aim-hit" cx={c.x} cy={c.y} r={(size * scale) / 2 + 4} />;
+      })}
+    </g>
   );
 }

@@ -100,6 +100,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   const remoteDrag = useAwareness(layer, (states) => remoteDragOf(states, id, selfClientId(layer)), sameDrag);
   const watchers = useAwareness(layer, (states) => watchersOf(states, id, selfClientId(layer)), shallowEqual);
   const selected = useTableUi((s) => s.selection.includes(id));
+  const aim = useTableUi((s) => (s.aim?.pick === 'token' ? s.aim : null));
   const press = useRef<Press | null>(null);
   if (face === null) return null;
 
@@ -111,6 +112,19 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
 
   const onPointerDown = (e: PointerEvent<HTMLButtonElement>) => {
     const ui = useTableUi.getState();
+    if (ui.aim !== null && ui.aim.pick === 'token' && e.button === 0) {
+      // Aiming an action: this token is its target, if the action's rules allow it.
+      e.stopPropagation();
+      const why = ui.aim.refuse({ tokenId: id });
+      if (why !== null) {
+        toast({ tone: 'info', title: `Not ${face.name}`, detail: why });
+        return;
+      }
+      const aim = ui.aim;
+      ui.setAim(null);
+      aim.complete({ tokenId: id });
+      return;
+    }
     // Gestures of the board (pan with space or the middle button, pings, rulers, placing) pass through tokens.
     if (e.button !== 0 || e.altKey || frame.spaceHeld() || ui.tool !== 'select' || ui.placing !== null) return;
     e.stopPropagation();
@@ -176,6 +190,8 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   if (remoteDrag) classes.push('remote-dragging');
   if (movable) classes.push('movable');
   if (face.dead) classes.push('dead');
+  const refusal = aim === null ? null : aim.refuse({ tokenId: id });
+  if (aim !== null) classes.push(refusal === null ? 'aim-ok' : 'aim-refused');
   const hpRatio = face.hp ? Math.max(0, Math.min(1, face.hp.value / face.hp.max)) : 0;
   const ring = watchers.length > 0 ? watchers.map((c, i) => `0 0 0 ${3 + i * 3}px ${c}`).join(', ') : undefined;
 
@@ -191,6 +207,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
         ...(ring ? { ['--watchers' as string]: ring } : {}),
       }}
       aria-label={describe(face, hpShown) + (layer === GM_DOC ? ', hidden from players' : '')}
+      title={refusal ?? undefined}
       aria-pressed={selected}
       aria-describedby={movable ? undefined : 'token-not-movable'}
       data-token-id={id}

@@ -78,6 +78,18 @@ export function rename(doc: Y.Doc, root: 'actors' | 'tokens', id: string, name: 
   return edit(doc, [set(`/${root}/${id}/name`, name)]);
 }
 
+/**
+ * Sets top-level fields of an actor (a game system's sheet edits: AC, scores).
+ * The write rules decide what a user may set; rule-bound fields change only
+ * through intents and a set of them here would be refused.
+ */
+export function updateActor(doc: Y.Doc, actorId: string, fields: JsonObject): boolean {
+  return edit(
+    doc,
+    Object.entries(fields).map(([key, value]) => set(`/actors/${actorId}/${key}`, value)),
+  );
+}
+
 /** A token's picture (an uploaded image's hash), or back to initials with null. */
 export function setTokenImage(doc: Y.Doc, tokenId: string, hash: string | null): boolean {
   return edit(doc, [hash === null ? { op: 'remove', path: `/tokens/${tokenId}/image` } : set(`/tokens/${tokenId}/image`, hash)]);

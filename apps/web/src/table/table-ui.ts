@@ -19,7 +19,32 @@ export type Tool = 'select' | 'ruler';
 /** What the GM is about to put on the board with the next click. */
 export type Placing = { readonly kind: 'monster'; readonly entryId: string; readonly hidden: boolean } | { readonly kind: 'character'; readonly actorId: string };
 
-export type Dialog = 'help' | 'new-character' | 'invite' | null;
+export type Dialog = 'help' | 'new-character' | 'invite' | 'approvals' | 'log' | null;
+
+/** A shape drawn over the map while aiming, in cells. */
+export type AimShape =
+  | { readonly kind: 'circle'; readonly centre: Point; readonly radius: number; readonly tone: 'range' | 'far' | 'area' }
+  | { readonly kind: 'polygon'; readonly points: readonly Point[]; readonly tone: 'area' };
+
+/**
+ * An action being aimed (a game system's attack or spell): the next click on
+ * a token or on the map completes it, Esc cancels. What may be picked, what
+ * is drawn at the pointer and which tokens it would hit are the action's own
+ * rules (the game system's), so the board shows exactly what the server will
+ * decide.
+ */
+export interface Aim {
+  /** What the board says while aiming ("Longsword: pick a target"). */
+  readonly label: string;
+  readonly pick: 'token' | 'point';
+  /** Why this token (or, for `point`, this spot) cannot be picked; null when it can. */
+  readonly refuse: (target: { readonly tokenId: string } | { readonly at: Point }) => string | null;
+  readonly complete: (target: { readonly tokenId: string } | { readonly at: Point }) => void;
+  /** Shapes at the pointer (ranges, the area of a spell). */
+  readonly draw: (pointer: Point | null) => readonly AimShape[];
+  /** Tokens the action would reach from the pointer. */
+  readonly hits: (pointer: Point | null) => ReadonlySet<string>;
+}
 
 /**
  * In-memory UI state of the open table (the seed's memory tier): camera,
@@ -35,6 +60,7 @@ interface TableUi {
   readonly pointer: Point | null;
   /** Feed entries the chat panel has shown (the tab counts the rest as unread). */
   readonly chatRead: number;
+  readonly aim: Aim | null;
   setCamera(camera: Camera): void;
   select(ids: readonly string[]): void;
   toggleSelected(id: string): void;
@@ -43,6 +69,7 @@ interface TableUi {
   setDialog(dialog: Dialog): void;
   setPointer(pointer: Point | null): void;
   markChatRead(count: number): void;
+  setAim(aim: Aim | null): void;
   reset(): void;
 }
 
@@ -54,6 +81,7 @@ const initial = {
   dialog: null,
   pointer: null,
   chatRead: 0,
+  aim: null,
 };
 
 export const useTableUi = create<TableUi>()((set, get) => ({
@@ -64,11 +92,12 @@ export const useTableUi = create<TableUi>()((set, get) => ({
     const selection = get().selection;
     set({ selection: selection.includes(id) ? selection.filter((s) => s !== id) : [...selection, id] });
   },
-  setTool: (tool) => set({ tool, placing: null }),
-  setPlacing: (placing) => set({ placing, tool: 'select' }),
+  setTool: (tool) => set({ tool, placing: null, aim: null }),
+  setPlacing: (placing) => set({ placing, tool: 'select', aim: null }),
   setDialog: (dialog) => set({ dialog }),
   setPointer: (pointer) => set({ pointer }),
   markChatRead: (count) => set({ chatRead: count }),
+  setAim: (aim) => set({ aim, placing: null, tool: 'select' }),
   reset: () => set(initial),
 }));
 

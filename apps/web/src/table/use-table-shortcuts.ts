@@ -73,7 +73,8 @@ export function useTableShortcuts(history: TableHistory): void {
         }
         case 'Escape':
           if (useGestures.getState().drag !== null) return;
-          if (ui.placing !== null) ui.setPlacing(null);
+          if (ui.aim !== null) ui.setAim(null);
+          else if (ui.placing !== null) ui.setPlacing(null);
           else if (ui.tool !== 'select') ui.setTool('select');
           else ui.select([]);
           break;
