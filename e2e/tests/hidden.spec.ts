@@ -15,6 +15,7 @@ test('[APP7] hidden canary: a hidden token never reaches a player’s page — D
   await gm.page.mouse.click(at.x, at.y);
   const hidden = gm.page.getByRole('button', { name: /^Goblin 1, .*hidden from players$/ });
   await expect(hidden).toBeVisible();
+  await gm.page.getByText('Token settings').click();
   await gm.page.getByLabel('Name', { exact: true }).fill(canary);
   await gm.page.getByLabel('Name', { exact: true }).press('Enter');
   await expect(token(gm.page, canary)).toHaveAttribute('data-layer', 'gm');

@@ -5,6 +5,7 @@ import { type FormEvent, type ReactNode, memo, useEffect, useMemo, useState } fr
 import { useTableUi } from '../table/table-ui.ts';
 import { useMembers } from '../table/use-members.ts';
 import { useViewer } from '../table/use-role.ts';
+import { SYSTEMS } from '../systems/index.ts';
 import { RollCard } from './RollCard.tsx';
 import { VirtualFeed } from './VirtualFeed.tsx';
 import { type FeedEntry, feedOf, parseCommand } from './feed.ts';
@@ -94,7 +95,7 @@ const FeedRow = memo(function FeedRow({ entry, name, own, state }: { entry: Feed
           </span>
         )}
       </header>
-      {entry.kind === 'chat' ? <p className="feed-text">{entry.text}</p> : <RollCard roll={entry} />}
+      {entry.kind === 'roll' ? <RollCard roll={entry} /> : <ChatBody entry={entry} waiting={waiting} />}
     </article>
   );
 });
@@ -173,4 +174,11 @@ function Composer({ isGm }: { readonly isGm: boolean }): ReactNode {
       {offline && <p className="muted small">Offline: what you send waits on this device and goes out when the connection is back.</p>}
     </form>
   );
+}
+
+/** A line of chat, or a game system's result card drawn by that system (plain text for one the app does not carry). */
+function ChatBody({ entry, waiting }: { readonly entry: Extract<FeedEntry, { kind: 'chat' }>; readonly waiting: boolean }): ReactNode {
+  const system = entry.card === null ? undefined : SYSTEMS.find((s) => s.pluginId === entry.card!.system);
+  if (system === undefined || entry.card === null) return <p className="feed-text">{entry.text}</p>;
+  return <system.Card card={entry.card} text={entry.text} pending={waiting} />;
 }

@@ -34,6 +34,10 @@ export interface SystemUi {
   readonly Card: ComponentType<CardProps>;
   /** GM: damage, healing, conditions… on the selected tokens, each one intent. */
   readonly QuickActions: ComponentType<{ readonly tokenIds: readonly string[] }>;
+  /** What a result card did to whom, shown for a moment on their tokens ("−8", "Miss"). */
+  readonly effects: (card: JsonObject) => readonly { readonly actorId: string; readonly text: string; readonly tone: 'hit' | 'miss' | 'heal' }[];
+  /** The actors an intent of this system aims at while it waits for the server (their tokens show it). */
+  readonly pendingTargets: (type: string, payload: JsonValue) => readonly string[];
   /** GM: how the tracker starts an encounter with these tokens (the system rolls initiative its way). */
   readonly startEncounter: (client: SessionClient, tokenIds: readonly string[]) => void;
 }

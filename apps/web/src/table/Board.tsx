@@ -6,9 +6,11 @@ import { toast } from '../app/toasts.ts';
 import { BoardFrameCtx, type BoardFrame } from './board-frame.ts';
 import { type Point, clampToScene, snapCentre } from './geometry.ts';
 import { Overlay } from './Overlay.tsx';
+import { EncounterBar } from './EncounterBar.tsx';
 import { Grid } from './Grid.tsx';
 import { MapImage } from './MapImage.tsx';
 import { TokenLayer } from './TokenLayer.tsx';
+import { WaitingForGm } from './WaitingForGm.tsx';
 import { ZoomControls } from './ZoomControls.tsx';
 import { useHasGmLayer } from './use-layer.ts';
 import { useGestures } from './local-drag.ts';
@@ -249,6 +251,8 @@ export function Board(): ReactNode {
         </div>
         <Overlay scene={scene} />
         <ZoomControls scene={scene} boardRef={board} />
+        <EncounterBar />
+        <WaitingForGm />
         {placing && (
           <p className="board-hint" role="status">
             Click the map to place it — Enter places it in the middle, Esc cancels.

@@ -4,6 +4,7 @@ import { BESTIARY } from '@dungeon-lab/plugin-dnd5e';
 import { type ReactNode, useEffect, useState } from 'react';
 import { usePrefs } from '../app/prefs.ts';
 import { type Point, distanceFeet, snapCentre } from './geometry.ts';
+import { Floaters } from './Floaters.tsx';
 import { type Layer } from './layers.ts';
 import { useHasGmLayer } from './use-layer.ts';
 import { useGestures } from './local-drag.ts';
@@ -41,6 +42,7 @@ export function Overlay({ scene }: { readonly scene: SceneSettings }): ReactNode
         {hasGm && <Others scene={scene} toScreen={toScreen} layer={GM_DOC} />}
       </svg>
       <Cursors toScreen={toScreen} />
+      <Floaters toScreen={toScreen} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { toast } from '../app/toasts.ts';
 import { entity } from './Token.tsx';
 import { ImageFileButton } from '../assets/FileButton.tsx';
 import { uploadImage } from '../assets/upload.ts';
+import { SYSTEMS, systemFor } from '../systems/index.ts';
 import type { Layer } from './layers.ts';
 import { assignActor, removeTokens, rename, setTokenImage } from './table-edits.ts';
 import { useLayerJson } from './use-layer.ts';
@@ -37,6 +38,7 @@ function MultiSelection({ ids }: { readonly ids: readonly string[] }): ReactNode
   return (
     <section className="panel-section selected-card" aria-label="Selection">
       <h2>{ids.length} tokens selected</h2>
+      {isGm && <SystemQuickActions tokenIds={ids} />}
       {isGm && (
         <button type="button" className="danger" onClick={() => remove(ids)}>
           Remove {ids.length} tokens
@@ -57,6 +59,7 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
   const hiddenActor = useLayerJson(GM_DOC, (v) => entity(v, 'actors', actorId));
   const tableActor = useView((v) => entity(v, 'actors', actorId));
   const actor = hiddenActor ?? tableActor;
+  const system = systemFor(SYSTEMS, actor);
   const members = useMembers();
   const remove = useDelete();
   const face = tokenFace(id, token, actor);
@@ -64,6 +67,13 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
   const a = (actor ?? {}) as JsonObject;
   const players = (members ?? []).filter((m) => m.role === 'player');
   const owner = typeof a.ownerId === 'string' ? a.ownerId : '';
+  // The name lives on the actor (the GM document's for a hidden one), or on a token that has none.
+  const nameTarget =
+    actorId !== null && hiddenActor !== undefined
+      ? { doc: GM_DOC, root: 'actors' as const, id: actorId }
+      : actorId !== null && tableActor !== undefined
+        ? { doc: TABLE_DOC, root: 'actors' as const, id: actorId }
+        : { doc: hidden ? GM_DOC : TABLE_DOC, root: 'tokens' as const, id };
   return (
     <section className="panel-section selected-card" aria-label={`Selected: ${face.name}`}>
       <div className="selected-head">
@@ -82,72 +92,72 @@ function SelectedToken({ id }: { readonly id: string }): ReactNode {
             </dd>
           </>
         )}
-        {(isGm || face.kind === 'character') && typeof a.ac === 'number' && (
+        {system === null && (isGm || face.kind === 'character') && typeof a.ac === 'number' && (
           <>
             <dt>AC</dt>
             <dd>{a.ac}</dd>
           </>
         )}
-        {face.conditions.length > 0 && (
+        {system === null && face.conditions.length > 0 && (
           <>
             <dt>Conditions</dt>
             <dd>{face.conditions.join(', ')}</dd>
           </>
         )}
       </dl>
-      {isGm && (
-        <RenameField
-          key={id}
-          current={face.name}
-          onRename={(name) => {
-            // The name lives on the actor (the GM document's for a hidden one), or on a token that has none.
-            const target = actorId !== null && hiddenActor !== undefined ? { doc: GM_DOC, root: 'actors' as const, id: actorId }
-              : actorId !== null && tableActor !== undefined ? { doc: TABLE_DOC, root: 'actors' as const, id: actorId }
-              : { doc: hidden ? GM_DOC : TABLE_DOC, root: 'tokens' as const, id };
-            if (!rename(client.doc(target.doc), target.root, target.id, name)) toast({ tone: 'warning', title: 'That token is gone' });
-          }}
-        />
+      {isGm && hidden && (
+        <div className="hidden-box">
+          <p className="hidden-note">Hidden from players: only game masters see it.</p>
+          <button type="button" className="primary" onClick={() => reveal(client, id, face.name)}>
+            Reveal to players
+          </button>
+        </div>
       )}
-      {isGm && <PictureField tokenId={id} layer={hidden ? GM_DOC : TABLE_DOC} hasImage={face.image !== null} />}
-      {isGm && face.kind === 'character' && actorId !== null && (
-        <label className="field" htmlFor={`owner-${id}`}>
-          <span>Played by</span>
-          <select
-            id={`owner-${id}`}
-            value={owner}
-            onChange={(e) => {
-              const next = e.target.value === '' ? null : e.target.value;
-              if (!assignActor(client.doc('table'), actorId, next, client.view.get())) toast({ tone: 'warning', title: 'That character is gone' });
+      {actorId !== null && system !== null && <system.Sheet tokenId={id} actorId={actorId} layer={hidden ? GM_DOC : TABLE_DOC} />}
+      {isGm && !hidden && <SystemQuickActions tokenIds={[id]} />}
+      {isGm && (
+        <details className="token-settings" open={system === null}>
+          <summary>Token settings</summary>
+          <RenameField
+            key={id}
+            current={face.name}
+            onRename={(name) => {
+              if (!rename(client.doc(nameTarget.doc), nameTarget.root, nameTarget.id, name)) toast({ tone: 'warning', title: 'That token is gone' });
             }}
-          >
-            <option value="">Game master</option>
-            {players.map((m) => (
-              <option key={m.userId} value={m.userId}>
-                {m.name}
-              </option>
-            ))}
-            {owner !== '' && !players.some((m) => m.userId === owner) && <option value={owner}>a former player</option>}
-          </select>
-        </label>
-      )}
-      {isGm && hidden && <p className="hidden-note">Hidden from players: only game masters see it.</p>}
-      {isGm && (
-        <div className="form-actions">
-          {hidden ? (
-            <button type="button" className="primary" onClick={() => reveal(client, id, face.name)}>
-              Reveal to players
-            </button>
-          ) : (
-            client.docNames.includes(GM_DOC) && (
+          />
+          <PictureField tokenId={id} layer={hidden ? GM_DOC : TABLE_DOC} hasImage={face.image !== null} />
+          {face.kind === 'character' && actorId !== null && (
+            <label className="field" htmlFor={`owner-${id}`}>
+              <span>Played by</span>
+              <select
+                id={`owner-${id}`}
+                value={owner}
+                onChange={(e) => {
+                  const next = e.target.value === '' ? null : e.target.value;
+                  if (!assignActor(client.doc('table'), actorId, next, client.view.get())) toast({ tone: 'warning', title: 'That character is gone' });
+                }}
+              >
+                <option value="">Game master</option>
+                {players.map((m) => (
+                  <option key={m.userId} value={m.userId}>
+                    {m.name}
+                  </option>
+                ))}
+                {owner !== '' && !players.some((m) => m.userId === owner) && <option value={owner}>a former player</option>}
+              </select>
+            </label>
+          )}
+          <div className="form-actions">
+            {!hidden && client.docNames.includes(GM_DOC) && (
               <button type="button" onClick={() => hide(client, id, face.name)}>
                 Hide from players
               </button>
-            )
-          )}
-          <button type="button" className="danger" onClick={() => remove([id])}>
-            Remove from the map
-          </button>
-        </div>
+            )}
+            <button type="button" className="danger" onClick={() => remove([id])}>
+              Remove from the map
+            </button>
+          </div>
+        </details>
       )}
     </section>
   );
@@ -224,4 +234,14 @@ function PictureField({ tokenId, layer, hasImage }: { readonly tokenId: string; 
       )}
     </div>
   );
+}
+
+/** The GM's quick actions of the system the selected creatures belong to (on the table: intents act on table actors). */
+function SystemQuickActions({ tokenIds }: { readonly tokenIds: readonly string[] }): ReactNode {
+  const actor = useView((v) => {
+    const token = entity(v, 'tokens', tokenIds[0] ?? null) as { actorId?: unknown } | undefined;
+    return typeof token?.actorId === 'string' ? entity(v, 'actors', token.actorId) : undefined;
+  });
+  const system = systemFor(SYSTEMS, actor);
+  return system === null ? null : <system.QuickActions tokenIds={tokenIds} />;
 }

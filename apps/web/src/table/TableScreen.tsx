@@ -5,7 +5,9 @@ import { useIdentity as useTabIdentity } from '../app/identity.ts';
 import { rememberSession } from '../app/session-memory.ts';
 import { toast } from '../app/toasts.ts';
 import { Board } from './Board.tsx';
+import { ApprovalsDialog } from './Approvals.tsx';
 import { HelpDialog } from './HelpDialog.tsx';
+import { SessionLog } from './SessionLog.tsx';
 import { RefusalNotice } from './RefusalNotice.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { Toolbar } from './Toolbar.tsx';
@@ -78,6 +80,8 @@ export function TableScreen({ sessionId }: { readonly sessionId: string }): Reac
           <Sidebar />
         </div>
         <HelpDialog />
+        <ApprovalsDialog />
+        <SessionLog />
         <RefusalNotice />
       </div>
     </TableCtx.Provider>

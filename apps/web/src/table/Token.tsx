@@ -11,6 +11,7 @@ import { useBoardFrame } from './board-frame.ts';
 import { type Point, snapCentre } from './geometry.ts';
 import { type Layer } from './layers.ts';
 import { useLayerJson } from './use-layer.ts';
+import { currentTokenId } from './encounter.ts';
 import { useGestures } from './local-drag.ts';
 import { readPresence } from './presence.ts';
 import type { SceneSettings } from './scene.ts';
@@ -101,6 +102,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   const watchers = useAwareness(layer, (states) => watchersOf(states, id, selfClientId(layer)), shallowEqual);
   const selected = useTableUi((s) => s.selection.includes(id));
   const aim = useTableUi((s) => (s.aim?.pick === 'token' ? s.aim : null));
+  const turn = useView((v) => currentTokenId(v) === id);
   const press = useRef<Press | null>(null);
   if (face === null) return null;
 
@@ -190,6 +192,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   if (remoteDrag) classes.push('remote-dragging');
   if (movable) classes.push('movable');
   if (face.dead) classes.push('dead');
+  if (turn) classes.push('current-turn');
   const refusal = aim === null ? null : aim.refuse({ tokenId: id });
   if (aim !== null) classes.push(refusal === null ? 'aim-ok' : 'aim-refused');
   const hpRatio = face.hp ? Math.max(0, Math.min(1, face.hp.value / face.hp.max)) : 0;

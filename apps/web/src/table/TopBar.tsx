@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { navigate } from '../app/router.ts';
 import { rememberedSession } from '../app/session-memory.ts';
 import { useTable } from './table-context.ts';
+import { ApprovalsBadge } from './Approvals.tsx';
 import { InviteButton } from './InviteButton.tsx';
 import { SyncBadge } from './SyncBadge.tsx';
 import { initialsOf } from './colors.ts';
@@ -30,6 +31,10 @@ export function TopBar(): ReactNode {
       <Participants />
       <div className="top-actions">
         {isGm && <InviteButton />}
+        <ApprovalsBadge />
+        <button type="button" onClick={() => setDialog('log')} title="The session's log of actions">
+          Log
+        </button>
         <SyncBadge />
         <button type="button" className="icon-button" onClick={() => setDialog('help')} aria-label="Keyboard shortcuts and help" title="Help (?)">
           ?

@@ -90,6 +90,14 @@ export function updateActor(doc: Y.Doc, actorId: string, fields: JsonObject): bo
   );
 }
 
+/** Moves the encounter's turn (the GM's free edit, write rule W9), or ends it. */
+export function updateEncounter(doc: Y.Doc, change: { readonly round: number; readonly turn: number } | { readonly active: false }): boolean {
+  return edit(
+    doc,
+    Object.entries(change).map(([key, value]) => set(`/encounter/${key}`, value as JsonObject[string])),
+  );
+}
+
 /** A token's picture (an uploaded image's hash), or back to initials with null. */
 export function setTokenImage(doc: Y.Doc, tokenId: string, hash: string | null): boolean {
   return edit(doc, [hash === null ? { op: 'remove', path: `/tokens/${tokenId}/image` } : set(`/tokens/${tokenId}/image`, hash)]);

@@ -3,6 +3,7 @@ import type { SystemUi } from '../system-ui.ts';
 import { is5eActor } from './aims.ts';
 import { Card } from './Card.tsx';
 import { QuickActions } from './QuickActions.tsx';
+import { effects, pendingTargets } from './effects.ts';
 import { Sheet } from './Sheet.tsx';
 
 /** The D&D 5e plugin's face on the table. */
@@ -12,6 +13,8 @@ export const dnd5eUi: SystemUi = {
   Sheet,
   Card,
   QuickActions,
+  effects,
+  pendingTargets,
   startEncounter: (client, tokenIds) => {
     client.act(DND5E_PLUGIN_ID, { kind: 'rollInitiative', data: { tokenIds: [...tokenIds] } });
   },

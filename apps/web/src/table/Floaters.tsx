@@ -1,0 +1,72 @@
+import { usePendingIntents, useView } from '@dungeon-lab/client-react';
+import type { JsonObject } from '@dungeon-lab/events';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { SYSTEMS } from '../systems/index.ts';
+import type { Point } from './geometry.ts';
+
+/** How long a result stays on its tokens. */
+const SHOW_MS = 2600;
+
+interface Floater {
+  readonly key: string;
+  readonly actorId: string;
+  readonly text: string;
+  readonly tone: 'hit' | 'miss' | 'heal' | 'pending';
+}
+
+function tokensOf(view: JsonObject, actorId: string): Point[] {
+  const tokens = (view.tokens ?? {}) as Record<string, JsonObject>;
+  return Object.values(tokens).flatMap((t) => (t?.actorId === actorId && typeof t.x === 'number' && typeof t.y === 'number' ? [{ x: t.x, y: t.y }] : []));
+}
+
+/**
+ * Results on the map ([APP11]): when a rules card lands in chat, what it did
+ * shows for a moment over each creature it touched ("−8", "Miss"); an attack
+ * still waiting for the server marks its target. Only cards that arrive
+ * while the table is open (not the history on load).
+ */
+export function Floaters({ toScreen }: { readonly toScreen: (p: Point) => Point }): ReactNode {
+  const chat = useView((v) => v.chat);
+  const view = useView((v) => v);
+  const pending = usePendingIntents();
+  const seen = useRef<Set<string> | null>(null);
+  const [shown, setShown] = useState<readonly Floater[]>([]);
+  useEffect(() => {
+    const entries = (Array.isArray(chat) ? chat : []).flatMap((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.id === 'string' && typeof e.sequence === 'number' ? [e] : []));
+    if (seen.current === null) {
+      seen.current = new Set(entries.map((e) => e.id as string));
+      return;
+    }
+    const fresh: Floater[] = [];
+    for (const e of entries) {
+      const id = e.id as string;
+      if (seen.current.has(id)) continue;
+      seen.current.add(id);
+      const card = typeof e.card === 'object' && e.card !== null && !Array.isArray(e.card) ? e.card : null;
+      const system = card === null ? undefined : SYSTEMS.find((s) => s.pluginId === card.system);
+      if (card === null || system === undefined) continue;
+      system.effects(card).forEach((effect, i) => fresh.push({ key: `${id}/${i}`, ...effect }));
+    }
+    if (fresh.length === 0) return;
+    setShown((list) => [...list, ...fresh]);
+    const timer = setTimeout(() => setShown((list) => list.filter((f) => !fresh.includes(f))), SHOW_MS);
+    return () => clearTimeout(timer);
+  }, [chat]);
+  const waiting: Floater[] = pending.flatMap((p) =>
+    SYSTEMS.flatMap((s) => s.pendingTargets(p.intent.type, p.intent.payload)).map((actorId) => ({ key: `pending/${p.intent.id}/${actorId}`, actorId, text: '…', tone: 'pending' as const })),
+  );
+  return (
+    <>
+      {[...shown, ...waiting].flatMap((f) =>
+        tokensOf(view, f.actorId).map((at, i) => {
+          const p = toScreen(at);
+          return (
+            <div key={`${f.key}/${i}`} className={`floater tone-${f.tone}`} style={{ transform: `translate(${p.x}px, ${p.y}px)` }} data-floater={f.text}>
+              <span>{f.text}</span>
+            </div>
+          );
+        }),
+      )}
+    </>
+  );
+}
