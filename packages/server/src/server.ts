@@ -10,7 +10,7 @@ import { Checkpoints } from './event-log/checkpoints.ts';
 import { EventLogService } from './event-log/event-log-service.ts';
 import { eventLogRoutes } from './event-log/http-api.ts';
 import { CheckpointNotFoundError } from './event-log/checkpoints.ts';
-import { LogUnavailableError } from './event-log/event-log-service.ts';
+import { LogUnavailableError } from './event-log/acks.ts';
 import { AuditAction, clip } from './audit/audit-entry.ts';
 import { assetRoutes } from './assets/assets-http-api.ts';
 import { auditRoutes } from './audit/audit-http-api.ts';

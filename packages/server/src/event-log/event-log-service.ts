@@ -360,5 +360,3 @@ function approvalView(pending: PendingApproval, table: SessionDoc): ApprovalRequ
 function notHere(raw: unknown): Ack {
   return { id: idOf(raw), success: false, reason: RejectReason.PermissionDenied, detail: 'intents are accepted on a session table room only' };
 }
-
-export { LogUnavailableError };

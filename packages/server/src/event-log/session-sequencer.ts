@@ -356,12 +356,15 @@ export class SessionSequencer {
   /** The answer a resent intent gets: its original ack, from memory or the store ([EL3]). */
   async #priorAck(id: string): Promise<Ack | null> {
     const { hot, store, sessionId } = this.#opts;
-    const cached = hot.byEventId(id);
-    const stored = cached === undefined ? await store.eventById(sessionId, id) : null;
-    const entry = cached ?? (stored === null ? null : decodeLogEntry(stored.data));
+    const entry = hot.byEventId(id) ?? (await this.#storedEntry(id));
     if (entry !== null) return ackFor(entry);
     const rejected = await store.rejectionById(sessionId, id);
     return rejected === null ? null : decodeRejection(rejected.data).ack;
+  }
+
+  async #storedEntry(id: string): Promise<LogEntry | null> {
+    const stored = await this.#opts.store.eventById(this.#opts.sessionId, id);
+    return stored === null ? null : decodeLogEntry(stored.data);
   }
 
   /** State-dependent rejections are stored so that a resend cannot succeed later ([EL3]). */
