@@ -4,16 +4,12 @@
  * processes of one deployment, so every test connects several.
  */
 import type { LogEntry } from '@dungeon-lab/events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../conformance-wait.ts';
+import { describe, expect, it } from 'vitest';
+import { type Cluster, clusterPerTest, eventually } from '../conformance-harness.ts';
 import { type BusMessage, type RoomBus, roomChannel, sessionChannel } from './room-bus.ts';
 
 /** Buses connected to one medium, each standing for one process. */
-export interface BusCluster {
-  readonly buses: readonly RoomBus[];
-  /** Closes every bus and whatever the medium holds. */
-  close(): Promise<void>;
-}
+export type BusCluster = Cluster<RoomBus>;
 
 interface Received {
   readonly message: BusMessage;
@@ -44,16 +40,7 @@ function update(n: number, size = 4): Uint8Array {
 /** Registers the bus conformance `describe` block; `connect(n)` opens n buses on one fresh medium per test. */
 export function runRoomBusConformance(busName: string, connect: (processes: number) => Promise<BusCluster>): void {
   describe(`RoomBus conformance: ${busName}`, () => {
-    let cluster: BusCluster | undefined;
-    afterEach(async () => {
-      await cluster?.close();
-      cluster = undefined;
-    });
-
-    async function open(processes: number): Promise<readonly RoomBus[]> {
-      cluster = await connect(processes);
-      return cluster.buses;
-    }
+    const open = clusterPerTest(connect);
 
     function listen(bus: RoomBus, channel = roomChannel('r')): Received[] {
       const received: Received[] = [];

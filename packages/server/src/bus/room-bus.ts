@@ -45,8 +45,8 @@ export interface RoomBus {
   /**
    * Sends `message` to every subscriber of its channel, on every process,
    * this one included ([BUS1]), in publish order ([BUS2]). Resolves once this
-   * process's subscribers have handled it ([BUS7]); a handler's failure is
-   * reported by the bus and never rejects the publisher ([BUS5]).
+   * process's subscribers have handled it ([BUS7]). It never rejects: a
+   * failure, a handler's or the bus's own, is the bus's to report ([BUS5]).
    */
   publish(message: BusMessage): Promise<void>;
   subscribe(channel: BusChannel, handler: BusHandler): Unsubscribe;

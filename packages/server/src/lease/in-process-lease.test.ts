@@ -4,5 +4,5 @@ import { runSessionLeaseConformance } from './lease-conformance.ts';
 runSessionLeaseConformance('in-process', async (processes, ttlMs) => {
   const table = new LeaseTable();
   const leases = Array.from({ length: processes }, () => new InProcessLease({ table, ttlMs }));
-  return { leases, close: async () => void (await Promise.all(leases.map((l) => l.close()))) };
+  return { processes: leases, close: async () => void (await Promise.all(leases.map((l) => l.close()))) };
 });

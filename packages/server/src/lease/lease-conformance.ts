@@ -3,15 +3,12 @@
  * docs/architecture.md, black-box through `SessionLease`, with several
  * processes contending for the same sessions.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../conformance-wait.ts';
+import { describe, expect, it } from 'vitest';
+import { type Cluster, clusterPerTest, sleep } from '../conformance-harness.ts';
 import type { LeaseGrant, SessionLease } from './session-lease.ts';
 
 /** Leases of one lease service, each standing for one process. */
-export interface LeaseCluster {
-  readonly leases: readonly SessionLease[];
-  close(): Promise<void>;
-}
+export type LeaseCluster = Cluster<SessionLease>;
 
 /** Unrenewed grants of the leases a test opens expire after this long. */
 export const CONFORMANCE_TTL_MS = 150;
@@ -19,16 +16,7 @@ export const CONFORMANCE_TTL_MS = 150;
 /** Registers the lease conformance `describe` block; `connect(n)` opens n leases on one fresh service per test, with `ttlMs`. */
 export function runSessionLeaseConformance(leaseName: string, connect: (processes: number, ttlMs: number) => Promise<LeaseCluster>): void {
   describe(`SessionLease conformance: ${leaseName}`, () => {
-    let cluster: LeaseCluster | undefined;
-    afterEach(async () => {
-      await cluster?.close();
-      cluster = undefined;
-    });
-
-    async function open(processes: number): Promise<readonly SessionLease[]> {
-      cluster = await connect(processes, CONFORMANCE_TTL_MS);
-      return cluster.leases;
-    }
+    const open = clusterPerTest((processes) => connect(processes, CONFORMANCE_TTL_MS));
 
     function recordLosses(lease: SessionLease): LeaseGrant[] {
       const lost: LeaseGrant[] = [];
