@@ -117,6 +117,16 @@ describe('MAX_ASSET_BYTES, MAX_SESSION_ASSET_BYTES', () => {
   });
 });
 
+describe('MONGO_URL, REDIS_URL', () => {
+  it('[MP3] name backends this server does not have yet: refused with a configuration error, never ignored', () => {
+    expect(() => configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
+    expect(() => configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL is set, but this server has no Redis bus and lease yet; unset it to run on one process/);
+    expect(() => configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1/dl' })).toThrow(/MONGO_URL is set, but this server has no MongoDB store yet; unset it to run on the embedded store/);
+    // Empty is unset, as for every other variable.
+    expect(configFromEnv({ REDIS_URL: '', MONGO_URL: '' }).port).toBe(3000);
+  });
+});
+
 describe('DATA_DIR', () => {
   it('is resolved against the directory npm was started from (INIT_CWD), not apps/server', () => {
     expect(configFromEnv({ INIT_CWD: '/srv/dungeon-lab' }).dataDir).toBe('/srv/dungeon-lab/data');

@@ -167,8 +167,28 @@ function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
   });
 }
 
+/**
+ * The backends a deployment past one process selects: a MongoDB store
+ * (`MONGO_URL`), a Redis bus and sequencing lease (`REDIS_URL`). This build
+ * has only the embedded store and the in-process bus and lease; a server
+ * asked for more refuses to start rather than run as one process unnoticed.
+ */
+const UNBUILT_BACKENDS = [
+  ['MONGO_URL', 'MongoDB store', 'the embedded store in DATA_DIR'],
+  ['REDIS_URL', 'Redis bus and lease', 'one process with the in-process bus and lease'],
+] as const;
+
+function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
+  for (const [key, backend, fallback] of UNBUILT_BACKENDS) {
+    if (env[key] !== undefined && env[key] !== '') {
+      throw new ConfigError(`${key} is set, but this server has no ${backend} yet; unset it to run on ${fallback}`);
+    }
+  }
+}
+
 /** Reads the server's configuration from the environment; throws ConfigError on invalid values. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  refuseUnbuiltBackends(env);
   const port = int(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
   const syncRaw = env.SYNC_WRITES ?? 'true';

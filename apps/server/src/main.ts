@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { AuthConfigError, LimitConfigError, createServer, startMemoryReclaimer } from '@dungeon-lab/server';
-import { createLevelStore } from '@dungeon-lab/store-level';
 import { pino } from 'pino';
+import { openBackends } from './backends.ts';
 import { ConfigError, configFromEnv } from './config.ts';
 
 async function main(): Promise<void> {
@@ -19,11 +19,13 @@ async function main(): Promise<void> {
   // A server without a built app (the app not built yet, a deployment that serves it elsewhere) still runs: the API alone.
   const webFound = statSync(config.webRoot, { throwIfNoEntry: false })?.isDirectory() === true;
   if (!webFound) logger.warn({ webRoot: config.webRoot }, 'web app not found: serving the API only (build apps/web or set WEB_ROOT)');
-  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  const backends = await openBackends(config, logger);
   let server;
   try {
     server = createServer({
-      store,
+      store: backends.store,
+      bus: backends.bus,
+      lease: backends.lease,
       logger,
       evictAfterMs: config.evictAfterMs,
       checksumIntervalMs: config.checksumIntervalMs,
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof AuthConfigError || err instanceof LimitConfigError) {
       console.error(`configuration error: ${err.message}`);
-      await store.close();
+      await backends.close();
       process.exit(2);
     }
     throw err;
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: flushing rooms');
     server
       .close()
-      .then(() => store.close())
+      .then(() => backends.close())
       .then(
         () => {
           logger.info('shutdown complete');

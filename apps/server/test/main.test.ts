@@ -201,6 +201,19 @@ describe('apps/server', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
+
+  it('[MP3] refuses REDIS_URL and MONGO_URL, whose backends it does not have yet, with exit code 2', async () => {
+    for (const [key, value] of [['REDIS_URL', 'redis://127.0.0.1:6379'], ['MONGO_URL', 'mongodb://127.0.0.1:27017/dl']] as const) {
+      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', [key]: value }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      child.stdout!.on('data', (d) => (stdout += String(d)));
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), key).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^configuration error: ${key} is set, but this server has no .* yet; unset it`));
+      expect(stdout).not.toMatch(/listening/);
+    }
+  });
 });
 
 interface Ack {

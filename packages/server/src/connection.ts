@@ -22,7 +22,6 @@ import type { RoomRegistry } from './room-registry.ts';
 import { isValidRoomName } from './room-name.ts';
 import { type FrameStream, Outbox, flushIfHeldTooLong } from './outbound/outbox.ts';
 import { type WsFrame, encodeWsFrame } from './outbound/ws-frame.ts';
-import type { RevocablePeer } from './sessions/revoke-access.ts';
 import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
 
 /** Read authorization for multiplexed joins (implemented by RoomGate). */
@@ -36,7 +35,7 @@ const NO_LIMIT = { burst: Infinity, perSecond: Infinity };
 
 /** A multiplexed room being loaded: messages for it wait here, in order. */
 interface PendingJoin {
-  readonly queue: Array<{ msg: RoomScopedMessage; frame: Uint8Array }>;
+  readonly queue: RoomScopedMessage[];
   cancelled: boolean;
 }
 
@@ -49,7 +48,7 @@ let nextConnectionId = 1;
  * sidecar's multiplexing, to further rooms joined through `room` envelopes.
  * Any protocol violation closes this socket only, with a code from the table.
  */
-export class Connection implements RoomPeer, RevocablePeer {
+export class Connection implements RoomPeer {
   readonly id = nextConnectionId++;
   features: number;
   readonly userId: string;
@@ -117,13 +116,6 @@ export class Connection implements RoomPeer, RevocablePeer {
     return this.bindings.size + (this.primary === null ? 0 : 1);
   }
 
-  roomNames(): string[] {
-    const names: string[] = [];
-    if (this.primary !== null) names.push(this.primary.room.name);
-    for (const [name, binding] of this.bindings) if (binding.kind === 'joined') names.push(name);
-    return names;
-  }
-
   /**
    * Takes away a room the user may no longer read: the URL room closes the
    * socket with `code`; a multiplexed room is left with a `permission-denied`
@@ -157,16 +149,16 @@ export class Connection implements RoomPeer, RevocablePeer {
   }
 
   /** Event-log messages go to the sidecar; everything else to the room. */
-  private route(room: Room, member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+  private route(room: Room, member: RoomMember, msg: RoomScopedMessage): void {
     if ((msg.type === 'sync-update' || msg.type === 'sync-step2') && msg.update.byteLength > this.opts.maxUpdateBytes) {
       throw new ConnectionError(CloseCode.UpdateTooLarge, `update of ${msg.update.byteLength} bytes; at most ${this.opts.maxUpdateBytes}`);
     }
     if (msg.type === 'awareness') {
-      this.awareness.offer(room, msg.update.byteLength, () => this.handleLater(room, member, msg, frame));
+      this.awareness.offer(room, msg.update.byteLength, () => this.handleLater(room, member, msg));
       return;
     }
     if (msg.type === 'sync-step1') {
-      this.syncRequests.offer(room, 0, () => this.handleLater(room, member, msg, frame));
+      this.syncRequests.offer(room, 0, () => this.handleLater(room, member, msg));
       return;
     }
     if (msg.type === 'client-id') {
@@ -179,7 +171,7 @@ export class Connection implements RoomPeer, RevocablePeer {
       else this.eventLog.handleCatchUp(member, room, msg.from);
       return;
     }
-    room.handle(member, msg, frame);
+    room.handle(member, msg);
   }
 
   /**
@@ -196,10 +188,10 @@ export class Connection implements RoomPeer, RevocablePeer {
   }
 
   /** Awareness and sync requests may be handled later than they arrived ([F4], [F8]); by then the socket may have left the room. */
-  private handleLater(room: Room, member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+  private handleLater(room: Room, member: RoomMember, msg: RoomScopedMessage): void {
     if (this.closed || !room.members.has(member)) return;
     try {
-      room.handle(member, msg, frame);
+      room.handle(member, msg);
     } catch (err) {
       this.fail(err);
     }
@@ -275,9 +267,8 @@ export class Connection implements RoomPeer, RevocablePeer {
       this.close(CloseCode.UnsupportedData);
       return;
     }
-    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     try {
-      this.dispatch(decodeMessage(frame), frame);
+      this.dispatch(decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
     } catch (err) {
       this.fail(err);
     }
@@ -295,7 +286,7 @@ export class Connection implements RoomPeer, RevocablePeer {
     }
   }
 
-  private dispatch(msg: ProtocolMessage, frame: Uint8Array): void {
+  private dispatch(msg: ProtocolMessage): void {
     switch (msg.type) {
       case 'hello':
         if (msg.version !== PROTOCOL_VERSION) {
@@ -304,7 +295,7 @@ export class Connection implements RoomPeer, RevocablePeer {
         this.features = msg.features;
         return;
       case 'room':
-        this.dispatchToRoom(msg.room, msg.message, frame);
+        this.dispatchToRoom(msg.room, msg.message);
         return;
       case 'room-leave': {
         const binding = this.bindings.get(msg.room);
@@ -313,25 +304,23 @@ export class Connection implements RoomPeer, RevocablePeer {
       }
       default:
         if (this.primary === null) throw protocolError('no room');
-        this.route(this.primary.room, this.primary.member, msg, frame);
+        this.route(this.primary.room, this.primary.member, msg);
     }
   }
 
-  private dispatchToRoom(name: string, msg: RoomScopedMessage, frame: Uint8Array): void {
+  private dispatchToRoom(name: string, msg: RoomScopedMessage): void {
     if ((this.features & Feature.Multiplex) === 0) throw protocolError('room envelopes need the multiplex feature');
     if (this.primary?.room.name === name) {
-      // The URL room's peers get bare frames, and the room may relay the frame it is given
-      // as it is (awareness): hand it the inner message, never the envelope.
-      this.route(this.primary.room, this.primary.member, msg, encodeMessage(msg));
+      this.route(this.primary.room, this.primary.member, msg);
       return;
     }
     const binding = this.bindings.get(name);
     if (binding?.kind === 'joined') {
-      this.route(binding.room, binding.member, msg, frame);
+      this.route(binding.room, binding.member, msg);
       return;
     }
     if (binding?.kind === 'joining') {
-      binding.pending.queue.push({ msg, frame });
+      binding.pending.queue.push(msg);
       return;
     }
     if (!isValidRoomName(name)) {
@@ -341,7 +330,7 @@ export class Connection implements RoomPeer, RevocablePeer {
     if (this.roomCount >= this.opts.maxRoomsPerConnection) {
       throw new ConnectionError(CloseCode.RoomLimit, `at most ${this.opts.maxRoomsPerConnection} rooms per connection`);
     }
-    const pending: PendingJoin = { queue: [{ msg, frame }], cancelled: false };
+    const pending: PendingJoin = { queue: [msg], cancelled: false };
     this.bindings.set(name, { kind: 'joining', pending });
     this.startJoin(name, pending);
   }
@@ -406,7 +395,7 @@ export class Connection implements RoomPeer, RevocablePeer {
     this.bindings.set(name, { kind: 'joined', room, member });
     room.addMember(member);
     try {
-      for (const { msg, frame } of pending.queue) this.route(room, member, msg, frame);
+      for (const msg of pending.queue) this.route(room, member, msg);
     } catch (err) {
       this.fail(err);
     }

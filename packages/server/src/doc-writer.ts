@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
 import type { CompactionOptions } from './options.ts';
+import type { LocalOrigin } from './room-origin.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
@@ -101,13 +102,17 @@ export class DocWriter {
     return this.pending.length;
   }
 
-  /** Queues an update applied to the doc; `transaction` tells which clients' clocks it advanced. */
-  enqueue(update: Uint8Array, transaction: Y.Transaction, fromClient: boolean): void {
+  /**
+   * Queues an update applied to the doc; `transaction` tells which clients'
+   * clocks it advanced. Only this process's changes come here: a peer
+   * process stored its own ([OR2]).
+   */
+  enqueue(update: Uint8Array, transaction: Y.Transaction, origin: LocalOrigin): void {
     this.pending.push(update);
     // Clients track only their own edits, so the server's writes (intent effects) are
     // stored like everything else but never announced in `saved`: that would be one
     // useless frame per member per intent.
-    if (fromClient) {
+    if (origin.kind === 'member') {
       if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
       transaction.afterState.forEach((clock, client) => {
         if (transaction.beforeState.get(client) !== clock) {

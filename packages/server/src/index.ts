@@ -1,5 +1,23 @@
 export { createServer, type DungeonLabServer, type ServerMetrics } from './server.ts';
 export { type ServerOptions, type CompactionOptions, type EventLogOptions, DEFAULT_OPTIONS } from './options.ts';
+export {
+  type BusChannel,
+  type BusHandler,
+  type BusMessage,
+  type RoomBus,
+  type RoomMessage,
+  type SessionMessage,
+  type Unsubscribe,
+  channelKey,
+  channelOf,
+  roomChannel,
+  sessionChannel,
+} from './bus/room-bus.ts';
+export { type BusErrorReporter, InProcessBus, type InProcessBusOptions, InProcessHub } from './bus/in-process-bus.ts';
+export type { EventLogNotice, SocketRef } from './event-log/event-log-notice.ts';
+export type { MembershipChange } from './sessions/membership.ts';
+export type { LeaseGrant, SessionLease } from './lease/session-lease.ts';
+export { InProcessLease, type InProcessLeaseOptions, LeaseTable } from './lease/in-process-lease.ts';
 export { type WebAppOptions } from './web/web-app.ts';
 export { type AssetLimits } from './assets/assets-http-api.ts';
 export { type WriteDenial } from './write-rules/write-guard.ts';

@@ -3,6 +3,10 @@ import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import type { Store } from '@dungeon-lab/store';
 import type { AssetLimits } from './assets/assets-http-api.ts';
 import type { AuthOptions } from './auth/auth-options.ts';
+import { InProcessBus } from './bus/in-process-bus.ts';
+import type { RoomBus } from './bus/room-bus.ts';
+import { InProcessLease } from './lease/in-process-lease.ts';
+import type { SessionLease } from './lease/session-lease.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
 import type { RateLimit } from './limits/token-bucket.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -36,6 +40,13 @@ export interface EventLogOptions {
 
 export interface ServerOptions {
   readonly store: Store;
+  /**
+   * How this process hears about changes made by others, and its rooms' sockets about every
+   * change ([BUS1]..[BUS7]); an in-process bus by default. The caller closes what it passes.
+   */
+  readonly bus?: RoomBus;
+  /** Which process sequences each session ([SL1]..[SL7]); an in-process lease by default. */
+  readonly lease?: SessionLease;
   readonly logger?: Logger;
   /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
   readonly maxMessageBytes?: number;
@@ -98,6 +109,8 @@ export interface ServerOptions {
 
 export interface ResolvedOptions {
   readonly store: Store;
+  readonly bus: RoomBus;
+  readonly lease: SessionLease;
   readonly logger: Logger;
   readonly maxMessageBytes: number;
   readonly maxUpdateBytes: number;
@@ -139,9 +152,12 @@ export const DEFAULT_OPTIONS = {
 } as const;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const logger = options.logger ?? silentLogger;
   return {
     store: options.store,
-    logger: options.logger ?? silentLogger,
+    bus: options.bus ?? new InProcessBus({ onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed') }),
+    lease: options.lease ?? new InProcessLease(),
+    logger,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_OPTIONS.maxMessageBytes,
     maxUpdateBytes: options.maxUpdateBytes ?? DEFAULT_OPTIONS.maxUpdateBytes,
     limits: resolveLimits(options.limits),

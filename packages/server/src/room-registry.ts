@@ -53,6 +53,22 @@ export class RoomRegistry {
     return out;
   }
 
+  /**
+   * The room if it is loaded (not loading, not being evicted), referenced
+   * like `acquire` does; null otherwise. Never waits: safe to call from code
+   * a loading room is itself waiting for.
+   */
+  acquireLoaded(name: string): Room | null {
+    const entry = this.entries.get(name);
+    if (entry?.room == null || entry.evicting !== null || this.closed) return null;
+    entry.refs++;
+    if (entry.evictTimer !== null) {
+      clearTimeout(entry.evictTimer);
+      entry.evictTimer = null;
+    }
+    return entry.room;
+  }
+
   /** Returns the loaded room, loading it first if needed; rejects if it cannot be loaded. */
   async acquire(name: string): Promise<Room> {
     if (this.closed) throw new Error('server is closing');

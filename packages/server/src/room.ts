@@ -12,36 +12,18 @@ import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { guarded } from './boundary.ts';
+import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type Unsubscribe, roomChannel } from './bus/room-bus.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { RoomMember } from './room-member.ts';
+import { memberOrigin, peerOrigin, roomOriginOf, serverOrigin } from './room-origin.ts';
 import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
 
-/** What a room needs from a socket; implemented by Connection. */
-export interface RoomPeer {
-  readonly id: number;
-  readonly features: number;
-  /** Who is on this socket (development identity until signed tokens land). */
-  readonly userId: string;
-  /** Sends one protocol message. */
-  send(message: Uint8Array): void;
-  /** Sends a frame built once for many sockets. */
-  sendFrame(frame: WsFrame): void;
-}
-
-/** One socket's membership in one room. */
-export interface RoomMember {
-  readonly peer: RoomPeer;
-  /** Frames for this member travel inside a `room` envelope (multiplexed room). */
-  readonly enveloped: boolean;
-  /** Awareness client ids this member announced, removed when it leaves. */
-  readonly awarenessIds: Set<number>;
-  /** The Yjs client id the room leased this member, once it asked for one ([P15]). */
-  clientId: number | null;
-}
+export type { RoomMember, RoomPeer } from './room-member.ts';
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
@@ -53,9 +35,12 @@ const SYNC_STEP2_PREFIX = ((message: Uint8Array) => message.subarray(0, message.
 const RESYNC_AFTER_DENIAL_MS = 1_000;
 
 /**
- * A loaded Yjs document and everyone connected to it. Every change to the doc,
- * whoever made it, goes through the doc's `update` event: it is queued for
- * durable storage and broadcast to all members (the sender included).
+ * A loaded Yjs document and the sockets of this process connected to it.
+ * Every change to the doc goes through the doc's `update` event, which
+ * decides by the change's origin ([OR1]): a member's or the server's change is
+ * queued for durable storage and published on the room bus; a peer process's
+ * change is only applied. Members hear every change, their own included,
+ * from the room's bus subscription — whichever process made it.
  */
 export class Room {
   readonly name: string;
@@ -65,6 +50,8 @@ export class Room {
   readonly clientIds: ClientIdLeases<RoomMember>;
   private readonly writer: DocWriter;
   private readonly opts: ResolvedOptions;
+  private readonly bus: RoomBus;
+  private readonly subscriptions: Unsubscribe[] = [];
   private changeVersion = 0;
   private checksumFrame: { version: number; frame: Uint8Array } | null = null;
   /** The full state as a framed sync step 2, shared by every fresh joiner until the doc changes. */
@@ -87,6 +74,7 @@ export class Room {
     this.name = name;
     this.doc = doc;
     this.opts = opts;
+    this.bus = opts.bus;
     this.writer = new DocWriter(
       {
         name,
@@ -96,7 +84,7 @@ export class Room {
         compaction: opts.compaction,
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
-        onSaved: (delta, deletes) => this.broadcastSaved(delta, deletes),
+        onSaved: (delta, deletes) => this.publishSaved(delta, deletes),
       },
       rows,
     );
@@ -106,6 +94,7 @@ export class Room {
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
     doc.on('update', this.onDocUpdate);
+    this.listen(roomChannel(name), this.onBusMessage);
     if (opts.checksumIntervalMs > 0) {
       this.checksumTimer = setInterval(guarded(opts.logger, 'checksum broadcast failed', () => this.sendChecksums()), opts.checksumIntervalMs);
       this.checksumTimer.unref();
@@ -115,33 +104,67 @@ export class Room {
   private readonly onDocUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
     this.changeVersion++;
     this.fullState = null;
-    this.writer.enqueue(update, tr, this.isMemberOrigin(tr.origin));
-    this.broadcast(encodeMessage({ type: 'sync-update', update }));
+    const origin = roomOriginOf(tr.origin);
+    // A peer's change is in the store already, written by the process that published it ([OR2]).
+    if (origin.kind === 'peer') return;
+    this.writer.enqueue(update, tr, origin);
+    void this.bus.publish({ kind: 'doc-update', room: this.name, update });
   };
 
   private readonly onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
+    rawOrigin: unknown,
   ): void => {
-    const member = origin as RoomMember | null;
-    if (member !== null && this.members.has(member)) {
-      // Changes a member sent us were already forwarded verbatim; only track ownership.
-      for (const id of added) member.awarenessIds.add(id);
-      for (const id of updated) member.awarenessIds.add(id);
-      for (const id of removed) member.awarenessIds.delete(id);
+    const origin = roomOriginOf(rawOrigin);
+    // A peer's presence was published by its process; the bus delivery that applied it shows it here.
+    if (origin.kind === 'peer') return;
+    if (origin.kind === 'member' && this.members.has(origin.member)) {
+      // What a member sent is published as it came (handle); only track ownership.
+      const { awarenessIds } = origin.member;
+      for (const id of added) awarenessIds.add(id);
+      for (const id of updated) awarenessIds.add(id);
+      for (const id of removed) awarenessIds.delete(id);
       return;
     }
     // Removals the server decided (member left, state timed out) must be announced.
     const changed = added.concat(updated, removed);
     if (changed.length === 0) return;
-    this.broadcast(
-      encodeMessage({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }),
-    );
+    void this.bus.publish({ kind: 'awareness', room: this.name, update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) });
   };
 
-  /** Whether a transaction came from a socket (a member's update) rather than from the server itself. */
-  private isMemberOrigin(origin: unknown): boolean {
-    return typeof origin === 'object' && origin !== null && 'peer' in origin && 'awarenessIds' in origin;
+  /**
+   * Everything this room's members hear of changes: a change made here comes
+   * back from the bus like one from a peer process, which is applied first.
+   */
+  private readonly onBusMessage: BusHandler = (message, from) => {
+    const fromPeer = from !== this.bus.process;
+    switch (message.kind) {
+      case 'doc-update':
+        if (fromPeer) this.applyPeer(from, 'update', () => Y.applyUpdate(this.doc, message.update, peerOrigin(from)));
+        this.broadcast(encodeMessage({ type: 'sync-update', update: message.update }));
+        return;
+      case 'awareness':
+        if (fromPeer) this.applyPeer(from, 'awareness', () => awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, peerOrigin(from)));
+        this.broadcast(encodeMessage({ type: 'awareness', update: message.update }));
+        return;
+      case 'saved':
+        this.broadcastSaved(message);
+        return;
+    }
+  };
+
+  /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */
+  private applyPeer(from: string, what: string, apply: () => void): void {
+    try {
+      apply();
+    } catch (err) {
+      this.opts.logger.error({ room: this.name, from, err: String(err) }, `peer ${what} failed to apply`);
+    }
+  }
+
+  /** Subscribes to a bus channel for as long as the room is loaded. */
+  listen(channel: BusChannel, handler: BusHandler): void {
+    this.subscriptions.push(this.bus.subscribe(channel, handler));
   }
 
   /** Installed before anyone joins (a session's table room); updates are judged from then on. */
@@ -183,12 +206,33 @@ export class Room {
     if (!this.members.delete(member)) return;
     this.clientIds.release(member);
     if (member.awarenessIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), null);
+      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), serverOrigin('member-left'));
     }
   }
 
+  /** Takes this room away from every socket of `userId` here ([A15], [A16]). */
+  revoke(userId: string, code: CloseCode): void {
+    for (const member of Array.from(this.members)) {
+      if (member.peer.userId === userId) member.peer.revokeRoom(this.name, code);
+    }
+  }
+
+  /**
+   * Sends each member with `feature` (but the socket `except`) the frame
+   * `frameFor` picks for it, or nothing for null. The picks (role lookups)
+   * run together; a member that left meanwhile gets nothing.
+   */
+  async sendEach(feature: number, except: number | undefined, frameFor: (member: RoomMember) => Promise<Uint8Array | null>): Promise<void> {
+    const members = Array.from(this.members).filter((m) => (m.peer.features & feature) !== 0 && m.peer.id !== except);
+    const frames = await Promise.all(members.map(frameFor));
+    members.forEach((member, i) => {
+      const frame = frames[i]!;
+      if (frame !== null && this.members.has(member)) this.sendTo(member, frame);
+    });
+  }
+
   /** Handles one message from a member; throws ConnectionError for protocol violations. */
-  handle(member: RoomMember, msg: RoomScopedMessage, frame: Uint8Array): void {
+  handle(member: RoomMember, msg: RoomScopedMessage): void {
     switch (msg.type) {
       case 'sync-step1':
         this.sendSyncStep2(member, msg.stateVector);
@@ -206,12 +250,11 @@ export class Room {
           return;
         }
         try {
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, member);
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, msg.update, memberOrigin(member));
         } catch (err) {
           throw protocolError(`malformed awareness update: ${(err as Error).message}`);
         }
-        // Forward the frame as received: encoded once, by its sender.
-        this.broadcast(member.enveloped ? encodeMessage({ type: 'awareness', update: msg.update }) : frame);
+        void this.bus.publish({ kind: 'awareness', room: this.name, update: msg.update });
         return;
       case 'query-awareness': {
         const states = this.awareness.getStates();
@@ -279,7 +322,7 @@ export class Room {
       return;
     }
     try {
-      Y.applyUpdate(this.doc, update, member);
+      Y.applyUpdate(this.doc, update, memberOrigin(member));
     } catch (err) {
       // Whatever Yjs integrated before failing went through onDocUpdate (stored, broadcast),
       // so memory, store and peers stay consistent; only the sender is cut off.
@@ -329,15 +372,15 @@ export class Room {
     store.pendingDs = null;
   }
 
-  private broadcastSaved(delta: Map<number, number>, deletes: DeleteSet): void {
+  private publishSaved(delta: Map<number, number>, deletes: DeleteSet): void {
     if (delta.size === 0 && deletes.clients.size === 0) return;
+    void this.bus.publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) });
+  }
+
+  private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
     let anyone = false;
     for (const m of this.members) if (m.peer.features & Feature.Saved) anyone = true;
-    if (!anyone) return;
-    this.broadcast(
-      encodeMessage({ type: 'saved', stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) }),
-      Feature.Saved,
-    );
+    if (anyone) this.broadcast(encodeMessage({ type: 'saved', stateVector, deleteSet }), Feature.Saved);
   }
 
   private sendChecksums(): void {
@@ -390,6 +433,7 @@ export class Room {
   }
 
   destroy(): void {
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
     this.writer.stop();
     if (this.checksumTimer !== null) clearInterval(this.checksumTimer);
     this.awareness.off('update', this.onAwarenessUpdate);

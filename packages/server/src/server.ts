@@ -10,7 +10,7 @@ import { Checkpoints } from './event-log/checkpoints.ts';
 import { EventLogService } from './event-log/event-log-service.ts';
 import { eventLogRoutes } from './event-log/http-api.ts';
 import { CheckpointNotFoundError } from './event-log/checkpoints.ts';
-import { LogUnavailableError } from './event-log/event-log-service.ts';
+import { LogUnavailableError } from './event-log/acks.ts';
 import { AuditAction, clip } from './audit/audit-entry.ts';
 import { assetRoutes } from './assets/assets-http-api.ts';
 import { auditRoutes } from './audit/audit-http-api.ts';
@@ -32,7 +32,7 @@ import { type ResolvedOptions, type ServerOptions, resolveOptions } from './opti
 import { RoomRegistry } from './room-registry.ts';
 import { roomNameFromPath } from './room-name.ts';
 import { Membership } from './sessions/membership.ts';
-import { revokeAccess } from './sessions/revoke-access.ts';
+import { followRevocations } from './sessions/revoke-access.ts';
 import { RoomGate } from './sessions/room-gate.ts';
 import { roomScope, sessionOfScope } from './sessions/room-scope.ts';
 import { sessionRoutes, UNKNOWN_SESSION_PATH } from './sessions/sessions-http-api.ts';
@@ -107,7 +107,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   for (const plugin of plugins.values()) assertValidPlugin(plugin);
   const intents = createIntentRegistry([...(options.intents ?? []), ...Array.from(plugins.values()).flatMap((p) => p.intents)]);
   const auth = createAuthenticator(opts.auth, opts.store);
-  const membership = new Membership(opts.store);
+  const membership = new Membership({ store: opts.store, bus: opts.bus });
   // Write rules judge every table update synchronously: roles are read in as sockets are admitted.
   const roles = new SessionRoles(membership);
   const gate = roles.priming(new RoomGate(membership, opts.openRooms));
@@ -117,14 +117,25 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     sessionExists: async (id) => (await membership.getSession(id)) !== null,
     denials: opts.limits.auditDenials,
   });
-  const eventLog = new EventLogService(opts, registry, intents, plugins, (sessionId, userId) => membership.roleOf(sessionId, userId), audit);
+  const eventLog = new EventLogService({
+    store: opts.store,
+    logger: opts.logger,
+    options: opts.eventLog,
+    registry,
+    intents,
+    plugins,
+    roleOf: (sessionId, userId) => membership.roleOf(sessionId, userId),
+    audit,
+    bus: opts.bus,
+    lease: opts.lease,
+  });
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => {
     room.setWriteGuard(writeGuardFor(room.name, roles));
+    followRevocations(room);
     return eventLog.afterRoomLoad(room);
   };
   const connections = new Set<Connection>();
-  membership.onChange((change) => revokeAccess(connections, change));
   const upgrades = new UpgradeLimiter(opts.limits);
   const ipOf = (req: IncomingMessage): string => clientAddress(req, opts.limits.trustProxy);
   const wss = new WebSocketServer({
@@ -318,10 +329,11 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       closing = true;
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       for (const conn of connections) conn.close(CloseCode.GoingAway);
-      eventLog.close();
       upgrades.close();
       const { unsaved } = await registry.closeAll(SHUTDOWN_FLUSH_DEADLINE_MS);
       opts.logger.info({ unsaved }, 'rooms flushed');
+      // Only now: a process taking a session over must find its documents complete in the store.
+      await eventLog.close();
       await audit.close();
       wss.close();
       httpServer.closeAllConnections();

@@ -34,3 +34,16 @@ export function withFaults(store: Store, faults: Faults): Store & { loadCalls: n
   };
   return wrapped;
 }
+
+/** The store, counting the update rows appended per document (compaction snapshots are not counted). */
+export function withAppendCounts(store: Store): Store & { appended(room: string): number } {
+  const counts = new Map<string, number>();
+  const wrapped = withFaults(store, {});
+  return Object.assign(wrapped, {
+    appendUpdates(room: string, updates: readonly Uint8Array[]) {
+      counts.set(room, (counts.get(room) ?? 0) + updates.length);
+      return store.appendUpdates(room, updates);
+    },
+    appended: (room: string) => counts.get(room) ?? 0,
+  });
+}

@@ -9,7 +9,7 @@ import {
   type SessionRole,
   TABLE_DOC_SCHEMA,
 } from '@dungeon-lab/events';
-import type * as Y from 'yjs';
+import type { SessionDoc } from './session-doc.ts';
 
 /** Who is reading the log: the member's id and role (null for a non-member, who is treated as a player). */
 export interface Viewer {
@@ -69,9 +69,9 @@ const GM_ENTITY_ROOTS = Object.entries(GM_DOC_SCHEMA)
  * — is for GMs only unless its intent decided otherwise (a reveal).
  * Exact matches only: a chat line that merely mentions a name stays public.
  */
-export function namesHiddenEntity(payload: JsonValue, gm: Y.Doc, table: Y.Doc): boolean {
+export function namesHiddenEntity(payload: JsonValue, gm: SessionDoc, table: SessionDoc): boolean {
   const hidden = (id: string): boolean =>
-    GM_ENTITY_ROOTS.some((root) => gm.getMap(root).has(id) && !(TABLE_DOC_SCHEMA[root] === 'map' && table.getMap(root).has(id)));
+    GM_ENTITY_ROOTS.some((root) => gm.hasEntity(root, id) && !(TABLE_DOC_SCHEMA[root] === 'map' && table.hasEntity(root, id)));
   const pending: JsonValue[] = [payload];
   while (pending.length > 0) {
     const value = pending.pop()!;

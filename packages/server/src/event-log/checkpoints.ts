@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type LogEntry, TABLE_DOC_SCHEMA, payloadChecksum, projectDoc } from '@dungeon-lab/events';
-import { docChecksum } from '@dungeon-lab/protocol';
-import type { Store } from '@dungeon-lab/store';
+import type { EventLogStore } from '@dungeon-lab/store';
 import { toBase64 } from 'lib0/buffer';
 import * as Y from 'yjs';
-import { appliedSequence } from './apply-effects.ts';
 import { decodeAny, encodeAny } from './log-codec.ts';
 import { restorePatch } from './restore-patch.ts';
 import type { SessionSequencer } from './session-sequencer.ts';
@@ -50,22 +48,23 @@ function decode(data: Uint8Array): StoredCheckpoint {
  */
 export class Checkpoints {
   constructor(
-    private readonly store: Store,
-    private readonly sequencer: (sessionId: string) => SessionSequencer,
+    private readonly store: EventLogStore,
+    /** The session's sequencer; rejects while another process sequences it. */
+    private readonly sequencer: (sessionId: string) => Promise<SessionSequencer>,
   ) {}
 
-  create(sessionId: string, name: string, userId: string): Promise<CheckpointInfo> {
+  async create(sessionId: string, name: string, userId: string): Promise<CheckpointInfo> {
     const clean = name.trim().slice(0, MAX_NAME) || 'checkpoint';
-    return this.sequencer(sessionId).run(async (room) => {
+    return (await this.sequencer(sessionId)).run(async (table) => {
       const record: StoredCheckpoint = {
         id: randomUUID(),
         name: clean,
-        version: appliedSequence(room.doc),
-        checksum: docChecksum(room.doc),
-        stateVector: toBase64(Y.encodeStateVector(room.doc)),
+        version: table.appliedSequence(),
+        checksum: table.checksum(),
+        stateVector: toBase64(table.stateVector()),
         createdAt: Date.now(),
         createdBy: userId,
-        snapshot: Y.encodeStateAsUpdate(room.doc),
+        snapshot: table.encodeState(),
       };
       await this.store.putCheckpoint(sessionId, { id: record.id, data: encodeAny(record) });
       return info(record);
@@ -78,19 +77,19 @@ export class Checkpoints {
   }
 
   /** Makes the table doc's content equal the checkpoint's, as a new sequenced event. */
-  restore(sessionId: string, checkpointId: string, userId: string): Promise<LogEntry> {
-    const seq = this.sequencer(sessionId);
-    return seq.run(async (room) => {
+  async restore(sessionId: string, checkpointId: string, userId: string): Promise<LogEntry> {
+    const seq = await this.sequencer(sessionId);
+    return seq.run(async (table) => {
       const stored = await this.store.checkpointById(sessionId, checkpointId);
       if (stored === null) throw new CheckpointNotFoundError(`no checkpoint ${checkpointId}`);
       const checkpoint = decode(stored.data);
       const target = new Y.Doc();
       Y.applyUpdate(target, checkpoint.snapshot);
-      const patch = restorePatch(projectDoc(room.doc, TABLE_DOC_SCHEMA), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
+      const patch = restorePatch(table.project(), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
       target.destroy();
       const payload = { checkpointId, name: checkpoint.name, version: checkpoint.version };
       const sequence = (await seq.latest()) + 1;
-      return seq.commit(room, {
+      const entry: LogEntry = {
         event: {
           id: randomUUID(),
           sequence,
@@ -103,7 +102,8 @@ export class Checkpoints {
         },
         status: 'applied',
         patch,
-      });
+      };
+      return seq.commit(table, entry, { reason: 'restore' });
     });
   }
 }

@@ -2,31 +2,37 @@ import { getRandomValues } from 'node:crypto';
 import {
   type Ack,
   type ApprovalRequest,
-  type ApprovalResolution,
+  type DocSchema,
+  GM_DOC_SCHEMA,
   type IntentRegistry,
   type JsonObject,
-  type LogEntry,
   type LogEntryView,
   type SessionRole,
   TABLE_DOC_SCHEMA,
-  createDocReader,
-  projectDoc,
 } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
-import { type Audit, AuditAction, clip, noAudit } from '../audit/audit-entry.ts';
+import type { EventLogStore } from '@dungeon-lab/store';
+import { type Audit, AuditAction, clip } from '../audit/audit-entry.ts';
 import { detach, guarded } from '../boundary.ts';
+import type { RoomBus } from '../bus/room-bus.ts';
+import type { SessionLease } from '../lease/session-lease.ts';
 import { KeyedBuckets } from '../limits/token-bucket.ts';
-import type { ResolvedOptions } from '../options.ts';
+import type { Logger } from '../logger.ts';
+import type { EventLogOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
-import { appliedSequence } from './apply-effects.ts';
-import { type Viewer, isPublic, mayRead, viewFor } from './audience.ts';
+import { LogUnavailableError, idOf } from './acks.ts';
+import type { ResolvedApproval } from './approval-desk.ts';
+import type { PendingApproval } from './approval-queue.ts';
+import { type Viewer, isPublic, viewFor } from './audience.ts';
+import { EventLogFanOut } from './event-log-fanout.ts';
+import { HeldSessions } from './held-sessions.ts';
 import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
+import { type SessionDoc, sessionDoc } from './session-doc.ts';
 import { gmRoom, sessionOfGmRoom, sessionOfTableRoom, tableRoom } from './session-rooms.ts';
-import type { PendingApproval } from './approval-queue.ts';
-import { LogUnavailableError, type ResolvedApproval, SessionSequencer, idOf } from './session-sequencer.ts';
+import { type OpenedDoc, SessionSequencer } from './session-sequencer.ts';
 
 /** A gap larger than this is not replayed: the client relies on the Yjs sync instead ([EL5]). */
 export const MAX_REPLAY_GAP = 100;
@@ -47,173 +53,141 @@ export interface EventPage {
   readonly next: number | null;
 }
 
+export interface EventLogServiceOptions {
+  readonly store: EventLogStore;
+  readonly logger: Logger;
+  readonly options: EventLogOptions;
+  readonly registry: RoomRegistry;
+  readonly intents: IntentRegistry;
+  readonly plugins: ReadonlyMap<string, GameSystemPlugin>;
+  /** The user's role in a session, null for non-members. */
+  readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>;
+  readonly audit: Audit;
+  readonly bus: RoomBus;
+  readonly lease: SessionLease;
+}
+
 /**
  * The event-log sidecar of every session: routes intents from sockets and
- * HTTP to the session's sequencer, answers catch-up reads, and replays missing
- * effects when a table room loads.
+ * HTTP to the session's sequencer (on the process holding the session's
+ * lease, [EL19]), answers catch-up reads, subscribes table rooms to the
+ * log's notices and replays missing effects when a session room loads.
  */
 export class EventLogService {
-  private readonly sequencers = new Map<string, SessionSequencer>();
-  private readonly hotLogs = new Map<string, HotLog>();
-  private readonly rate: KeyedBuckets;
-  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  readonly #opts: EventLogServiceOptions;
+  readonly #held: HeldSessions;
+  readonly #fanOut: EventLogFanOut;
+  readonly #hotLogs = new Map<string, HotLog>();
+  readonly #rate: KeyedBuckets;
+  readonly #sweepTimer: ReturnType<typeof setInterval>;
 
-  constructor(
-    private readonly opts: ResolvedOptions,
-    private readonly registry: RoomRegistry,
-    private readonly intents: IntentRegistry,
-    private readonly plugins: ReadonlyMap<string, GameSystemPlugin>,
-    /** The user's role in a session, null for non-members. */
-    private readonly roleOf: (sessionId: string, userId: string) => Promise<SessionRole | null>,
-    private readonly audit: Audit = noAudit,
-  ) {
-    this.rate = new KeyedBuckets(opts.eventLog.rateLimit);
-    this.sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.sweep()), 60_000);
-    this.sweepTimer.unref();
+  constructor(opts: EventLogServiceOptions) {
+    this.#opts = opts;
+    this.#rate = new KeyedBuckets(opts.options.rateLimit);
+    this.#fanOut = new EventLogFanOut({ bus: opts.bus, roleOf: opts.roleOf, logger: opts.logger });
+    this.#held = new HeldSessions({
+      lease: opts.lease,
+      logger: opts.logger,
+      start: (sessionId) => this.#start(sessionId),
+      onLost: (sessionId) => this.#hotLogs.delete(sessionId),
+    });
+    this.#sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.#sweep()), 60_000);
+    this.#sweepTimer.unref();
   }
 
-  sequencer(sessionId: string): SessionSequencer {
-    let seq = this.sequencers.get(sessionId);
-    if (seq === undefined) {
-      const hot = this.hotLog(sessionId);
-      seq = new SessionSequencer({
-        sessionId,
-        store: this.opts.store,
-        intents: this.intents,
-        plugins: this.plugins,
-        roleOf: (userId) => this.roleOf(sessionId, userId),
-        rate: this.rate,
-        hot,
-        logger: this.opts.logger,
-        random: secureRandom,
-        now: Date.now,
-        maxQueued: this.opts.eventLog.maxQueuedPerSession,
-        acquireRoom: () => this.registry.acquire(tableRoom(sessionId)),
-        acquireGmRoom: () => this.registry.acquire(gmRoom(sessionId)),
-        releaseRoom: (room) => this.registry.release(room),
-        onLogged: (entry, room, exceptPeerId) => this.broadcastApplied(sessionId, entry, room, exceptPeerId),
-        onApprovalRequested: (pending, room) => {
-          this.notifyGms(sessionId, room, [pending]);
-          this.auditApprovalRequested(sessionId, pending);
-        },
-        onApprovalResolved: (resolved, room) => {
-          detach(this.opts.logger, 'approval broadcast failed', () => this.broadcastResolved(sessionId, room, resolved), { sessionId });
-          this.auditApprovalResolved(sessionId, resolved);
-        },
-      });
-      this.sequencers.set(sessionId, seq);
+  /** The session's sequencer; rejects with LogUnavailableError while another process sequences the session ([EL19]). */
+  async sequencer(sessionId: string): Promise<SessionSequencer> {
+    const sequencer = await this.#held.acquire(sessionId);
+    if (sequencer === null) throw new LogUnavailableError(`another process sequences session ${sessionId}`);
+    return sequencer;
+  }
+
+  /**
+   * A sequencer for a session whose lease this process has just taken. The
+   * session's documents loaded here are recovered from the log at once: they
+   * may lack what another holder logged ([EL9], [EL18]).
+   */
+  async #start(sessionId: string): Promise<SessionSequencer> {
+    const opts = this.#opts;
+    const sequencer = new SessionSequencer({
+      sessionId,
+      store: opts.store,
+      intents: opts.intents,
+      plugins: opts.plugins,
+      roleOf: (userId) => opts.roleOf(sessionId, userId),
+      rate: this.#rate,
+      hot: this.#hotLog(sessionId),
+      logger: opts.logger,
+      random: secureRandom,
+      now: Date.now,
+      maxQueued: opts.options.maxQueuedPerSession,
+      openTable: () => this.#open(tableRoom(sessionId), TABLE_DOC_SCHEMA),
+      openGm: () => this.#open(gmRoom(sessionId), GM_DOC_SCHEMA),
+      onLogged: (entry, sender) => this.#fanOut.publishApplied(sessionId, entry, sender),
+      onApprovalRequested: (pending, table) => {
+        detach(opts.logger, 'approval notice failed', () => this.#fanOut.publishApprovalRequested(sessionId, [approvalView(pending, table)]), { sessionId });
+        this.#auditApprovalRequested(sessionId, pending);
+      },
+      onApprovalResolved: (resolved) => {
+        detach(opts.logger, 'approval broadcast failed', () => this.#fanOut.publishApprovalResolved(sessionId, resolved), { sessionId });
+        this.#auditApprovalResolved(sessionId, resolved);
+      },
+    });
+    await this.#recoverLoaded(tableRoom(sessionId), TABLE_DOC_SCHEMA, (doc) => sequencer.recoverTable(doc));
+    await this.#recoverLoaded(gmRoom(sessionId), GM_DOC_SCHEMA, (doc) => sequencer.recoverGm(doc));
+    return sequencer;
+  }
+
+  /** Recovers a session room that is loaded already; one still loading recovers in `afterRoomLoad`. */
+  async #recoverLoaded(name: string, schema: DocSchema, recover: (doc: SessionDoc) => Promise<number>): Promise<void> {
+    const room = this.#opts.registry.acquireLoaded(name);
+    if (room === null) return;
+    try {
+      await recover(sessionDoc(room.doc, schema));
+    } finally {
+      this.#opts.registry.release(room);
     }
-    return seq;
   }
 
-  private hotLog(sessionId: string): HotLog {
-    let hot = this.hotLogs.get(sessionId);
+  /** A session room, loaded through the registry and held until released. */
+  async #open(name: string, schema: DocSchema): Promise<OpenedDoc> {
+    const { registry } = this.#opts;
+    const room = await registry.acquire(name);
+    return { doc: sessionDoc(room.doc, schema), release: () => registry.release(room) };
+  }
+
+  #hotLog(sessionId: string): HotLog {
+    let hot = this.#hotLogs.get(sessionId);
     if (hot === undefined) {
-      hot = new HotLog(this.opts.eventLog.hotEntries, this.opts.eventLog.hotMaxAgeMs);
-      this.hotLogs.set(sessionId, hot);
+      hot = new HotLog(this.#opts.options.hotEntries, this.#opts.options.hotMaxAgeMs);
+      this.#hotLogs.set(sessionId, hot);
     }
     return hot;
   }
 
-  /** Runs when a room has loaded, before anyone can sync with it. */
+  /**
+   * Runs when a room has loaded, before anyone can sync with it: a table
+   * room subscribes to the session's notices, and a session document is
+   * recovered by the process that sequences the session.
+   */
   async afterRoomLoad(room: Room): Promise<void> {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId !== null) {
-      await this.sequencer(sessionId).recover(room);
+      this.#fanOut.attach(sessionId, room);
+      await (await this.#held.acquire(sessionId))?.recoverTable(sessionDoc(room.doc, TABLE_DOC_SCHEMA));
       return;
     }
     const gmSession = sessionOfGmRoom(room.name);
-    if (gmSession !== null) await this.sequencer(gmSession).recoverGm(room);
+    if (gmSession !== null) await (await this.#held.acquire(gmSession))?.recoverGm(sessionDoc(room.doc, GM_DOC_SCHEMA));
   }
 
-  /** The role of each member, looked up when it matters (roles change; the membership cache makes this cheap). */
-  private async viewersOf(sessionId: string, members: readonly RoomMember[]): Promise<Viewer[]> {
-    return Promise.all(
-      members.map(async (m) => {
-        const role = await this.roleOf(sessionId, m.peer.userId).catch((err: unknown) => {
-          // Unknown counts as a player: a failed lookup may hide an entry from a GM, never show one to a player.
-          this.opts.logger.error({ sessionId, err: String(err) }, 'role lookup failed');
-          return null;
-        });
-        return { userId: m.peer.userId, role };
-      }),
-    );
+  /** Highest sequence in the session's log: the sequencer's when this process holds it, else the store's. */
+  #latest(sessionId: string): Promise<number> {
+    return this.#held.held(sessionId)?.latest() ?? this.#opts.store.lastSequence(sessionId);
   }
 
-  /**
-   * `event-applied` to the session's other event-log sockets ([EL17]). An
-   * entry for everyone without GM-doc effects is one frame for all, as before;
-   * any other is sent per member as that member may read it.
-   */
-  private async broadcastApplied(sessionId: string, entry: LogEntry, room: Room, exceptPeerId: number | undefined): Promise<void> {
-    if (isPublic(entry)) {
-      room.broadcast(encodeMessage({ type: 'event-applied', entries: [entry] }), Feature.EventLog, exceptPeerId);
-      return;
-    }
-    const members = Array.from(room.members).filter((m) => (m.peer.features & Feature.EventLog) !== 0 && m.peer.id !== exceptPeerId);
-    const viewers = await this.viewersOf(sessionId, members);
-    const frames = new Map<string, Uint8Array>();
-    members.forEach((member, i) => {
-      if (!room.members.has(member)) return;
-      const view = viewFor(entry, viewers[i]!);
-      // Three possible views (whole, without gmPatch, redacted): encode each once.
-      const key = view === entry ? 'whole' : 'redacted' in view ? 'redacted' : 'visible';
-      let frame = frames.get(key);
-      if (frame === undefined) {
-        frame = encodeMessage({ type: 'event-applied', entries: [view] });
-        frames.set(key, frame);
-      }
-      room.sendTo(member, frame);
-    });
-  }
-
-  /** What the GM sees of a pending critical intent: requester, intent, predicted effect and the state now ([EL13]). */
-  private approvalView(pending: PendingApproval, room: Room): ApprovalRequest {
-    const reader = createDocReader(room.doc, TABLE_DOC_SCHEMA);
-    const current: Record<string, ReturnType<typeof reader.get> | null> = {};
-    for (const entity of pending.entities) current[entity] = reader.get(entity) ?? null;
-    return { entry: pending.entry, summary: pending.summary, current } as ApprovalRequest;
-  }
-
-  /** Sends pending approvals to the GMs among the room's event-log sockets (players never see the queue). */
-  private notifyGms(sessionId: string, room: Room, pending: readonly PendingApproval[], only?: RoomMember): void {
-    if (pending.length === 0) return;
-    const frame = encodeMessage({ type: 'approval-requested', approvals: pending.map((p) => this.approvalView(p, room)) });
-    const targets = only ? [only] : Array.from(room.members);
-    for (const member of targets) {
-      if ((member.peer.features & Feature.EventLog) === 0) continue;
-      detach(this.opts.logger, 'approval notice failed', async () => {
-        const role = await this.roleOf(sessionId, member.peer.userId);
-        if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
-      }, { sessionId });
-    }
-  }
-
-  private async broadcastResolved(sessionId: string, room: Room, { target, resolution, edited }: ResolvedApproval): Promise<void> {
-    const r: ApprovalResolution = {
-      sequence: target.event.sequence,
-      id: target.event.id,
-      decision: target.status === 'approved' ? 'approved' : 'denied',
-      resolvedBy: resolution.event.userId,
-      resolutionSequence: resolution.event.sequence,
-      edited,
-      ...(target.reason !== undefined ? { reason: target.reason } : {}),
-    };
-    const frame = encodeMessage({ type: 'approval-resolved', resolutions: [r] });
-    if (isPublic(target)) {
-      room.broadcast(frame, Feature.EventLog);
-      return;
-    }
-    // A decision on an entry a player may not read goes only to those who may ([EL17]).
-    const members = Array.from(room.members).filter((m) => (m.peer.features & Feature.EventLog) !== 0);
-    const viewers = await this.viewersOf(sessionId, members);
-    members.forEach((member, i) => {
-      if (room.members.has(member) && mayRead(target, viewers[i]!)) room.sendTo(member, frame);
-    });
-  }
-
-  private auditApprovalRequested(sessionId: string, { entry, summary }: PendingApproval): void {
-    this.audit.record(sessionId, {
+  #auditApprovalRequested(sessionId: string, { entry, summary }: PendingApproval): void {
+    this.#opts.audit.record(sessionId, {
       actor: entry.event.userId,
       action: AuditAction.ApprovalRequested,
       outcome: 'ok',
@@ -223,8 +197,8 @@ export class EventLogService {
     });
   }
 
-  private auditApprovalResolved(sessionId: string, { target, resolution, edited }: ResolvedApproval): void {
-    this.audit.record(sessionId, {
+  #auditApprovalResolved(sessionId: string, { target, resolution, edited }: ResolvedApproval): void {
+    this.#opts.audit.record(sessionId, {
       actor: resolution.event.userId,
       action: AuditAction.ApprovalResolved,
       outcome: 'ok',
@@ -234,11 +208,11 @@ export class EventLogService {
   }
 
   /** Intents refused for who sent them, not for what they said, are permission denials ([AL1]). */
-  private auditRefusals(sessionId: string, userId: string, raws: readonly unknown[], acks: readonly Ack[]): void {
+  #auditRefusals(sessionId: string, userId: string, raws: readonly unknown[], acks: readonly Ack[]): void {
     acks.forEach((ack, i) => {
       if (ack.success || ack.reason !== RejectReason.PermissionDenied) return;
       const type = (raws[i] as { type?: unknown } | null)?.type;
-      this.audit.record(sessionId, {
+      this.#opts.audit.record(sessionId, {
         actor: userId,
         action: AuditAction.IntentRefused,
         outcome: 'denied',
@@ -251,8 +225,8 @@ export class EventLogService {
 
   /** The open approval queue of a session, as the GM sees it. */
   async pendingApprovals(sessionId: string): Promise<ApprovalRequest[]> {
-    const seq = this.sequencer(sessionId);
-    return seq.run(async (room) => seq.approvals.list().map((p) => this.approvalView(p, room)));
+    const seq = await this.sequencer(sessionId);
+    return seq.run(async (table) => seq.desk.list().map((p) => approvalView(p, table)));
   }
 
   /** Intents arriving on a socket: each is acked on that socket once processed. */
@@ -263,17 +237,19 @@ export class EventLogService {
       reply(intents.map((raw) => notHere(raw)));
       return;
     }
-    if (intents.length > this.opts.eventLog.maxIntentsPerMessage) {
-      reply(intents.map((raw) => ({ id: idOf(raw), success: false, reason: RejectReason.PayloadTooLarge, detail: `at most ${this.opts.eventLog.maxIntentsPerMessage} intents per message` })));
+    const { maxIntentsPerMessage } = this.#opts.options;
+    if (intents.length > maxIntentsPerMessage) {
+      reply(intents.map((raw) => ({ id: idOf(raw), success: false, reason: RejectReason.PayloadTooLarge, detail: `at most ${maxIntentsPerMessage} intents per message` })));
       return;
     }
-    const seq = this.sequencer(sessionId);
     for (const raw of intents) {
       // A failure sends no ack: the client's retry resends the intent and dedupe keeps it exactly-once.
-      detach(this.opts.logger, 'intent not processed', async () => {
+      detach(this.#opts.logger, 'intent not processed', async () => {
+        // Submitted in this turn when the sequencer runs, so intents keep their arrival order.
+        const seq = this.#held.held(sessionId) ?? (await this.sequencer(sessionId));
         const ack = await seq.submit(raw, member.peer.userId, member.peer.id);
         reply([ack]);
-        this.auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
+        this.#auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
       }, { sessionId });
     }
   }
@@ -282,7 +258,7 @@ export class EventLogService {
   handleCatchUp(member: RoomMember, room: Room, from: number): void {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId === null) return;
-    detach(this.opts.logger, 'catch-up read failed', async () => room.sendTo(member, await this.catchUpFrame(sessionId, member.peer.userId, from)), {
+    detach(this.#opts.logger, 'catch-up read failed', async () => room.sendTo(member, await this.#catchUpFrame(sessionId, member.peer.userId, from)), {
       sessionId,
     });
   }
@@ -296,11 +272,18 @@ export class EventLogService {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId === null) return;
     if (lastSeen !== null) this.handleCatchUp(member, room, lastSeen + 1);
-    this.notifyGms(sessionId, room, this.sequencer(sessionId).approvals.list(), member);
+    const pending = this.#held.held(sessionId)?.desk.list() ?? [];
+    if (pending.length === 0) return;
+    const table = sessionDoc(room.doc, TABLE_DOC_SCHEMA);
+    const frame = encodeMessage({ type: 'approval-requested', approvals: pending.map((p) => approvalView(p, table)) });
+    detach(this.#opts.logger, 'approval notice failed', async () => {
+      const { role } = await this.#fanOut.viewerOf(sessionId, member);
+      if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
+    }, { sessionId });
   }
 
-  private async catchUpFrame(sessionId: string, userId: string, from: number): Promise<Uint8Array> {
-    const latest = await this.sequencer(sessionId).latest();
+  async #catchUpFrame(sessionId: string, userId: string, from: number): Promise<Uint8Array> {
+    const latest = await this.#latest(sessionId);
     if (latest - from + 1 > MAX_REPLAY_GAP) {
       return encodeMessage({ type: 'catch-up-response', entries: [], latest, skipped: true });
     }
@@ -310,10 +293,10 @@ export class EventLogService {
 
   /** Intents over HTTP: same pipeline and dedupe as sockets, acks in input order. */
   async submit(sessionId: string, userId: string, intents: readonly unknown[]): Promise<Ack[]> {
-    const seq = this.sequencer(sessionId);
+    const seq = await this.sequencer(sessionId);
     const acks: Ack[] = [];
     for (const raw of intents) acks.push(await seq.submit(raw, userId));
-    this.auditRefusals(sessionId, userId, intents, acks);
+    this.#auditRefusals(sessionId, userId, intents, acks);
     return acks;
   }
 
@@ -326,45 +309,54 @@ export class EventLogService {
   async readEvents(sessionId: string, userId: string, from: number, limit: number): Promise<EventPage> {
     const size = Math.max(1, Math.min(limit, MAX_PAGE));
     const start = Math.max(1, from);
-    const latest = await this.sequencer(sessionId).latest();
+    const latest = await this.#latest(sessionId);
     // The hot log is contiguous up to the latest entry, so when it covers `start` it has the whole page.
     const entries =
-      this.hotLog(sessionId).range(start, size) ??
-      (await this.opts.store.readEvents(sessionId, start, size)).map((s) => decodeLogEntry(s.data));
+      this.#hotLog(sessionId).range(start, size) ??
+      (await this.#opts.store.readEvents(sessionId, start, size)).map((s) => decodeLogEntry(s.data));
     const last = entries.at(-1)?.event.sequence ?? start - 1;
     const next = last < latest ? last + 1 : null;
     if (entries.every(isPublic)) return { entries, next };
-    const viewer: Viewer = { userId, role: await this.roleOf(sessionId, userId) };
+    const viewer: Viewer = { userId, role: await this.#opts.roleOf(sessionId, userId) };
     return { entries: entries.map((e) => viewFor(e, viewer)), next };
   }
 
   async state(sessionId: string): Promise<{ version: number; state: JsonObject }> {
-    const room = await this.registry.acquire(tableRoom(sessionId));
+    const table = await this.#open(tableRoom(sessionId), TABLE_DOC_SCHEMA);
     try {
-      return { version: appliedSequence(room.doc), state: projectDoc(room.doc, TABLE_DOC_SCHEMA) };
+      return { version: table.doc.appliedSequence(), state: table.doc.project() };
     } finally {
-      this.registry.release(room);
+      table.release();
     }
   }
 
-  private sweep(): void {
-    this.rate.sweep();
-    for (const [sessionId, seq] of this.sequencers) {
-      if (seq.idle && !this.registry.isLoaded(tableRoom(sessionId))) {
-        this.sequencers.delete(sessionId);
-        this.hotLogs.delete(sessionId);
-      }
+  /** Forgets sessions nobody uses here any more: their hot logs, and the leases of idle sequencers. */
+  async #sweep(): Promise<void> {
+    this.#rate.sweep();
+    const { registry } = this.#opts;
+    for (const sessionId of this.#held.sessions()) {
+      if (this.#held.held(sessionId)!.idle && !registry.isLoaded(tableRoom(sessionId))) await this.#held.release(sessionId);
+    }
+    for (const sessionId of this.#hotLogs.keys()) {
+      if (this.#held.held(sessionId) === undefined && !registry.isLoaded(tableRoom(sessionId))) this.#hotLogs.delete(sessionId);
     }
   }
 
-  close(): void {
-    clearInterval(this.sweepTimer);
+  /** Stops sweeping and gives up every lease: call once the session rooms are flushed, so a next holder recovers from complete documents. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    await this.#held.close();
   }
 }
 
+/** What the GM sees of a pending critical intent: requester, intent, predicted effect and the state now ([EL13]). */
+function approvalView(pending: PendingApproval, table: SessionDoc): ApprovalRequest {
+  const reader = table.reader();
+  const current: Record<string, ReturnType<typeof reader.get> | null> = {};
+  for (const entity of pending.entities) current[entity] = reader.get(entity) ?? null;
+  return { entry: pending.entry, summary: pending.summary, current } as ApprovalRequest;
+}
 
 function notHere(raw: unknown): Ack {
   return { id: idOf(raw), success: false, reason: RejectReason.PermissionDenied, detail: 'intents are accepted on a session table room only' };
 }
-
-export { LogUnavailableError };

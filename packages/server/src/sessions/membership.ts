@@ -8,6 +8,7 @@ import type {
   StoredSession,
 } from '@dungeon-lab/store';
 import type { Principal } from '../auth/principal.ts';
+import { type RoomBus, type Unsubscribe, sessionChannel } from '../bus/room-bus.ts';
 import { memberName } from './member-name.ts';
 import { joinCodeMatches, newJoinCode, newSessionId } from './session-codes.ts';
 
@@ -26,24 +27,38 @@ export type JoinResult =
 const DEFAULT_CACHE_ENTRIES = 10_000;
 const CREATE_ATTEMPTS = 3;
 
+export interface MembershipOptions {
+  readonly store: SessionStore;
+  /** Changes are published on it, and changes other processes made are heard from it ([SM13]). */
+  readonly bus: RoomBus;
+  readonly maxCacheEntries?: number;
+}
+
 /**
  * Sessions and who is in them, for the rest of the server. `roleOf` is what
  * every upgrade and API call asks, so it is cached; every change goes through
- * this service, which updates the cache, bumps `generation` and tells the
- * listeners (which close revoked sockets) in one synchronous step after the
- * store has the change. Code that checks a role, awaits something, and then
- * admits a socket compares `generation` before admitting it: if anything
- * changed in between, it checks again, so a removal cannot slip past.
+ * this service, which updates the cache, bumps `generation`, tells the
+ * listeners and publishes the change on the room bus (whose subscribers, the
+ * session's rooms, close revoked sockets) in one synchronous step after the
+ * store has the change. A change another process made arrives from the bus
+ * and takes the same step here, for every session this cache holds a role
+ * of. Code that checks a role, awaits something, and then admits a socket
+ * compares `generation` before admitting it: if anything changed in between,
+ * it checks again, so a removal cannot slip past.
  */
 export class Membership {
   readonly #store: SessionStore;
+  readonly #bus: RoomBus;
   readonly #maxEntries: number;
   readonly #cache = new Map<string, Promise<SessionRole | null>>();
+  /** Sessions with roles in the cache, how many, and the subscription that keeps those roles current. */
+  readonly #followed = new Map<string, { keys: number; unsubscribe: Unsubscribe }>();
   readonly #listeners: Array<(change: MembershipChange) => void> = [];
   #generation = 0;
 
-  constructor(store: SessionStore, maxCacheEntries = DEFAULT_CACHE_ENTRIES) {
+  constructor({ store, bus, maxCacheEntries = DEFAULT_CACHE_ENTRIES }: MembershipOptions) {
     this.#store = store;
+    this.#bus = bus;
     this.#maxEntries = maxCacheEntries;
   }
 
@@ -62,10 +77,10 @@ export class Membership {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const read = this.#store.memberRole(sessionId, userId);
-    this.#remember(key, read);
+    this.#remember(sessionId, userId, read);
     // A failed read is not remembered; the promise in the cache is replaced, not patched, by a change.
     read.catch(() => {
-      if (this.#cache.get(key) === read) this.#cache.delete(key);
+      if (this.#cache.get(key) === read) this.#forget(key);
     });
     return read;
   }
@@ -126,20 +141,52 @@ export class Membership {
   }
 
   #changed(change: MembershipChange): void {
-    this.#remember(cacheKey(change.sessionId, change.userId), Promise.resolve(change.role));
+    this.#apply(change);
+    void this.#bus.publish({ kind: 'membership', change });
+  }
+
+  #apply(change: MembershipChange): void {
+    this.#remember(change.sessionId, change.userId, Promise.resolve(change.role));
     this.#generation++;
     for (const listener of this.#listeners) listener(change);
   }
 
-  #remember(key: string, role: Promise<SessionRole | null>): void {
-    this.#cache.delete(key);
+  #remember(sessionId: string, userId: string, role: Promise<SessionRole | null>): void {
+    const key = cacheKey(sessionId, userId);
+    if (!this.#cache.delete(key)) this.#follow(sessionId);
     this.#cache.set(key, role);
     // Map keeps insertion order, so the first key is the least recently stored one.
-    if (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+    if (this.#cache.size > this.#maxEntries) this.#forget(this.#cache.keys().next().value!);
+  }
+
+  #forget(key: string): void {
+    if (!this.#cache.delete(key)) return;
+    const sessionId = sessionOfKey(key);
+    const followed = this.#followed.get(sessionId)!;
+    if (--followed.keys > 0) return;
+    followed.unsubscribe();
+    this.#followed.delete(sessionId);
+  }
+
+  /** Counts a cached role of `sessionId`; the first one subscribes to the changes other processes make there. */
+  #follow(sessionId: string): void {
+    const followed = this.#followed.get(sessionId);
+    if (followed !== undefined) {
+      followed.keys++;
+      return;
+    }
+    const unsubscribe = this.#bus.subscribe(sessionChannel(sessionId), (message, from) => {
+      if (message.kind === 'membership' && from !== this.#bus.process) this.#apply(message.change);
+    });
+    this.#followed.set(sessionId, { keys: 1, unsubscribe });
   }
 }
 
 function cacheKey(sessionId: string, userId: string): string {
   // NUL cannot occur in a valid session id, so no two pairs share a key.
   return `${sessionId}\u0000${userId}`;
+}
+
+function sessionOfKey(key: string): string {
+  return key.slice(0, key.indexOf('\u0000'));
 }

@@ -1,0 +1,110 @@
+import { guarded } from '../boundary.ts';
+import type { LeaseGrant, SessionLease } from '../lease/session-lease.ts';
+import type { Logger } from '../logger.ts';
+import type { SessionSequencer } from './session-sequencer.ts';
+
+export interface HeldSessionsOptions {
+  readonly lease: SessionLease;
+  readonly logger: Logger;
+  /** Builds (and recovers) the sequencer of a session whose lease this process has just taken. */
+  readonly start: (sessionId: string) => Promise<SessionSequencer>;
+  /** A session's lease was lost: whatever this process cached of its log is stale. */
+  readonly onLost: (sessionId: string) => void;
+}
+
+interface Held {
+  readonly grant: LeaseGrant;
+  readonly sequencer: SessionSequencer;
+}
+
+/**
+ * The sessions this process sequences ([EL19]): a session's sequencer runs
+ * only while the process holds the session's lease, renewed well within its
+ * ttl. A lost lease stops the sequencer; the next intent takes the lease
+ * again if it is free, and starts a new sequencer from the store.
+ */
+export class HeldSessions {
+  readonly #opts: HeldSessionsOptions;
+  readonly #held = new Map<string, Held>();
+  readonly #starting = new Map<string, Promise<SessionSequencer | null>>();
+  readonly #renewTimer: ReturnType<typeof setInterval> | null;
+  readonly #stopListening: () => void;
+
+  constructor(opts: HeldSessionsOptions) {
+    this.#opts = opts;
+    this.#stopListening = opts.lease.onLost((grant) => this.#lost(grant));
+    const { ttlMs } = opts.lease;
+    this.#renewTimer = Number.isFinite(ttlMs) ? setInterval(guarded(opts.logger, 'lease renewal failed', () => this.#renewAll()), ttlMs / 3) : null;
+    this.#renewTimer?.unref();
+  }
+
+  /** The session's running sequencer on this process, if it holds the lease. */
+  held(sessionId: string): SessionSequencer | undefined {
+    return this.#held.get(sessionId)?.sequencer;
+  }
+
+  /** The session's sequencer, starting one if the lease is free; null while another process holds it. */
+  acquire(sessionId: string): Promise<SessionSequencer | null> {
+    const held = this.#held.get(sessionId);
+    if (held !== undefined) return Promise.resolve(held.sequencer);
+    let starting = this.#starting.get(sessionId);
+    if (starting === undefined) {
+      starting = this.#take(sessionId).finally(() => this.#starting.delete(sessionId));
+      this.#starting.set(sessionId, starting);
+    }
+    return starting;
+  }
+
+  /** Sessions held, for sweeping the idle ones. */
+  sessions(): string[] {
+    return Array.from(this.#held.keys());
+  }
+
+  /** Stops the session's sequencer and gives its lease up, so another process may take it at once. */
+  async release(sessionId: string): Promise<void> {
+    const held = this.#held.get(sessionId);
+    if (held === undefined) return;
+    this.#held.delete(sessionId);
+    held.sequencer.stop();
+    await this.#opts.lease.release(held.grant);
+  }
+
+  async close(): Promise<void> {
+    if (this.#renewTimer !== null) clearInterval(this.#renewTimer);
+    this.#stopListening();
+    for (const sessionId of this.sessions()) await this.release(sessionId);
+  }
+
+  async #take(sessionId: string): Promise<SessionSequencer | null> {
+    const grant = await this.#opts.lease.acquire(sessionId);
+    if (grant === null) return null;
+    let sequencer: SessionSequencer;
+    try {
+      sequencer = await this.#opts.start(sessionId);
+    } catch (err) {
+      await this.#opts.lease.release(grant);
+      throw err;
+    }
+    // A loss reported while the sequencer was starting found nothing held: ask once more.
+    if (!(await this.#opts.lease.renew(grant))) {
+      sequencer.stop();
+      return null;
+    }
+    this.#held.set(sessionId, { grant, sequencer });
+    return sequencer;
+  }
+
+  #lost(grant: LeaseGrant): void {
+    const held = this.#held.get(grant.sessionId);
+    if (held === undefined || held.grant.epoch !== grant.epoch) return;
+    this.#held.delete(grant.sessionId);
+    held.sequencer.stop();
+    this.#opts.onLost(grant.sessionId);
+    this.#opts.logger.warn({ sessionId: grant.sessionId, epoch: grant.epoch }, 'lost the session lease: its sequencer stopped');
+  }
+
+  async #renewAll(): Promise<void> {
+    // A false answer has already been reported through onLost.
+    await Promise.all(Array.from(this.#held.values(), ({ grant }) => this.#opts.lease.renew(grant)));
+  }
+}

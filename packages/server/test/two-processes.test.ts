@@ -1,0 +1,133 @@
+/**
+ * Two servers serving the same sessions, as two processes will ([MP1]..[MP3]
+ * in docs/architecture.md): one LevelDB store, one in-process bus hub, one
+ * lease table, real sockets on each. What one server's clients do reaches
+ * the other's; each change is stored by the server that took it.
+ */
+import { createLevelStore } from '@dungeon-lab/store-level';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { InProcessBus, InProcessHub } from '../src/bus/in-process-bus.ts';
+import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
+import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '../src/index.ts';
+import { closeOf, tryUpgrade } from './auth-fixture.ts';
+import { withAppendCounts } from './faulty-store.ts';
+import { connectProvider, synced, tempDir, waitFor } from './helpers.ts';
+import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
+import { TEST_AUTH, bearer, ensureMember, registerServerStore, testToken } from './test-identity.ts';
+
+interface Process {
+  readonly server: DungeonLabServer;
+  readonly url: string;
+  readonly wsUrl: string;
+  /** Update rows this process appended, per document. */
+  appended(room: string): number;
+}
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startProcesses(count: number): Promise<Process[]> {
+  const dir = await tempDir();
+  cleanups.push(() => dir.remove());
+  const store = await createLevelStore({ dataDir: dir.path });
+  cleanups.push(() => store.close());
+  const hub = new InProcessHub();
+  const leases = new LeaseTable();
+  const processes: Process[] = [];
+  for (let i = 0; i < count; i++) {
+    const counted = withAppendCounts(store);
+    const bus = new InProcessBus({ hub, process: `p${i}` });
+    const lease = new InProcessLease({ table: leases });
+    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease });
+    await server.listen(0, '127.0.0.1');
+    cleanups.push(registerServerStore(server.url, store));
+    cleanups.push(async () => {
+      await server.close();
+      await bus.close();
+      await lease.close();
+    });
+    processes.push({ server, url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), appended: (room) => counted.appended(room) });
+  }
+  return processes;
+}
+
+function provider(p: Process, room: string, user: string) {
+  const c = connectProvider(p.wsUrl, room, new Y.Doc(), { user });
+  cleanups.push(() => c.destroy());
+  return c;
+}
+
+describe('two processes', () => {
+  it('[MP1][OR2] an edit on one process reaches the sockets of the other at once, and is stored once, by the process that took it', async () => {
+    const [a, b] = await startProcesses(2);
+    const room = 'open/two-processes';
+    const onA = provider(a!, room, 'alice');
+    const onB = provider(b!, room, 'bob');
+    await Promise.all([synced(onA), synced(onB)]);
+    const [rowsA, rowsB] = [a!.appended(room), b!.appended(room)];
+
+    onA.doc.getMap('scene').set('a', 1);
+    await waitFor(() => onB.doc.getMap('scene').get('a') === 1, 5_000, 'A\'s edit at B');
+    onB.doc.getArray('chat').push(['from b']);
+    await waitFor(() => onA.doc.getArray('chat').length === 1, 5_000, 'B\'s edit at A');
+    await waitFor(() => a!.appended(room) > rowsA && b!.appended(room) > rowsB, 5_000, 'both stored');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([a!.appended(room) - rowsA, b!.appended(room) - rowsB]).toEqual([1, 1]);
+
+    // Whatever process a late joiner comes to, it gets both.
+    const late = provider(b!, room, 'carol');
+    await synced(late);
+    expect(late.doc.getMap('scene').get('a')).toBe(1);
+    expect(late.doc.getArray('chat').toJSON()).toEqual(['from b']);
+  });
+
+  it('[EL19][MP1] one process sequences a session: the other refuses intents, its sockets get the log\'s notices and effects, and it takes over once the first is gone', async () => {
+    const [a, b] = await startProcesses(2);
+    // The table loads on A first, so A takes the session's lease.
+    const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
+    cleanups.push(() => gm.close());
+    const player = await openIntentClient(b!.wsUrl, 's1', 'bob');
+    cleanups.push(() => player.close());
+    const viewer = provider(b!, 'sessions/s1/table', 'bob');
+    await synced(viewer);
+
+    const [ack] = await gm.request(chat('one'));
+    expect(ack).toMatchObject({ success: true, sequence: 1 });
+    await waitFor(() => player.applied.length === 1, 5_000, 'event-applied on B');
+    expect(player.applied[0]!.event).toMatchObject({ sequence: 1, userId: 'gm' });
+    await waitFor(() => viewer.doc.getArray('chat').length === 1, 5_000, 'effects on B');
+
+    const refused = await postJson(`${b!.url}/api/sessions/s1/events`, [chat('on b')], 'bob');
+    expect(refused.status).toBe(503);
+
+    await a!.server.close();
+    const taken = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('two')], 'bob');
+    expect(taken.status).toBe(200);
+    expect(taken.body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    const state = await getJson<{ version: number; state: { chat: Array<{ text: string }> } }>(`${b!.url}/api/sessions/s1/state`, {}, 'bob');
+    expect(state.body.version).toBe(2);
+    expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'two']);
+  });
+
+  it('[MP2][A15] a member removed through one process loses their sockets on the other at once, and that process\'s role cache follows', async () => {
+    const [a, b] = await startProcesses(2);
+    await ensureMember(a!.url, 's2', 'gm');
+    await ensureMember(a!.url, 's2', 'bob');
+    const opened = await tryUpgrade(b!.wsUrl, 'sessions/s2/table', { token: testToken('bob') });
+    if (!opened.opened) throw new Error(`refused with ${opened.status}`);
+    cleanups.push(() => opened.ws.terminate());
+    expect((await getJson(`${b!.url}/api/sessions/s2/state`, {}, 'bob')).status).toBe(200);
+
+    const closed = closeOf(opened.ws);
+    const removed = await fetch(`${a!.url}/api/sessions/s2/members/bob`, { method: 'DELETE', headers: bearer('gm') });
+    expect(removed.status).toBe(200);
+    expect(await closed).toEqual({ code: 4410, reason: 'removed from the session' });
+    const after = await fetch(`${b!.url}/api/sessions/s2/state`, { headers: bearer('bob') });
+    expect(after.status).toBe(403);
+    expect(opened.ws.readyState).toBe(WebSocket.CLOSED);
+  });
+});
