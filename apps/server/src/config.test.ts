@@ -157,6 +157,17 @@ describe('INTENT_BURST, INTENTS_PER_SECOND', () => {
   });
 });
 
+describe('DICE_FIXED', () => {
+  it('is unset by default (real dice), reads draws in [0, 1), and is refused by a production server', () => {
+    expect(configFromEnv({}).diceFixed).toBeNull();
+    expect(configFromEnv({ DICE_FIXED: '0.2' }).diceFixed).toEqual([0.2]);
+    expect(configFromEnv({ DICE_FIXED: '0.99, 0,0.5' }).diceFixed).toEqual([0.99, 0, 0.5]);
+    for (const bad of ['1', '-0.1', 'x', '0.2,', 'NaN']) expect(() => configFromEnv({ DICE_FIXED: bad })).toThrow(/DICE_FIXED must be numbers in \[0, 1\)/);
+    const production = { AUTH_ISSUER: 'https://id.test/', AUTH_AUDIENCE: 'dl', AUTH_JWKS_URL: 'https://id.test/jwks' };
+    expect(() => configFromEnv({ ...production, DICE_FIXED: '0.2' })).toThrow(/DICE_FIXED is for tests/);
+  });
+});
+
 describe('WEB_ROOT', () => {
   it('defaults to apps/web/dist of this repository; a relative WEB_ROOT is resolved like DATA_DIR', () => {
     expect(configFromEnv({}).webRoot).toBe(fileURLToPath(new URL('../../web/dist', import.meta.url)));

@@ -51,6 +51,8 @@ export interface AppConfig {
   readonly webRoot: string;
   /** Largest image upload, and most image bytes per session ([API11]). */
   readonly assets: AssetLimits;
+  /** `DICE_FIXED`: the draws every die takes in turn, for tests that need known rolls; null: real dice. */
+  readonly diceFixed: readonly number[] | null;
 }
 
 const MB = 1024 * 1024;
@@ -186,6 +188,24 @@ function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
   }
 }
 
+/**
+ * `DICE_FIXED`: draws in [0, 1), comma-separated, that dice take in turn
+ * (a d20 shows floor(draw × 20) + 1), so an end-to-end test knows its rolls.
+ * Never on a production server: players would play with loaded dice.
+ */
+function diceFromEnv(env: NodeJS.ProcessEnv, auth: AuthOptions): number[] | null {
+  const raw = env.DICE_FIXED;
+  if (raw === undefined || raw === '') return null;
+  if (auth.mode === 'production') throw new ConfigError('DICE_FIXED is for tests: a production server rolls real dice');
+  return raw.split(',').map((part) => {
+    const draw = Number(part.trim());
+    if (part.trim() === '' || !Number.isFinite(draw) || draw < 0 || draw >= 1) {
+      throw new ConfigError(`DICE_FIXED must be numbers in [0, 1) separated by commas, got "${raw}"`);
+    }
+    return draw;
+  });
+}
+
 /** Reads the server's configuration from the environment; throws ConfigError on invalid values. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   refuseUnbuiltBackends(env);
@@ -195,6 +215,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (syncRaw !== 'true' && syncRaw !== 'false') throw new ConfigError(`SYNC_WRITES must be true or false, got "${syncRaw}"`);
   // Paths given in the environment are relative to where `npm start` was typed (npm runs workspace scripts inside apps/server).
   const cwd = env.INIT_CWD ?? process.cwd();
+  const auth = authFromEnv(env);
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -203,7 +224,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     syncWrites: syncRaw === 'true',
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),
     checksumIntervalMs: int(env, 'CHECKSUM_INTERVAL_MS', 10_000),
-    auth: authFromEnv(env),
+    auth,
     openRooms: bool(env, 'OPEN_ROOMS', false),
     maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1),
     maxUpdateBytes: int(env, 'MAX_UPDATE_BYTES', DEFAULT_OPTIONS.maxUpdateBytes, 1),
@@ -216,5 +237,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: int(env, 'MAX_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxBytes, 1),
       maxSessionBytes: int(env, 'MAX_SESSION_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxSessionBytes),
     },
+    diceFixed: diceFromEnv(env, auth),
   };
 }

@@ -4,6 +4,12 @@ import { pino } from 'pino';
 import { openBackends } from './backends.ts';
 import { ConfigError, configFromEnv } from './config.ts';
 
+/** Dice that take the given draws in turn, again and again (`DICE_FIXED`). */
+function cycle(draws: readonly number[]): () => number {
+  let next = 0;
+  return () => draws[next++ % draws.length]!;
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
       plugins: config.gameSystems,
       eventLog: { rateLimit: config.intentRate },
       assets: config.assets,
+      ...(config.diceFixed === null ? {} : { random: cycle(config.diceFixed) }),
       ...(webFound ? { web: { root: config.webRoot } } : {}),
     });
   } catch (err) {
@@ -51,6 +58,7 @@ async function main(): Promise<void> {
     // Anyone who can reach the server can log in as anyone: fine on a laptop, not on a network.
     logger.warn({ host: config.host }, 'development auth: POST /api/dev/login issues a token for any name; set AUTH_MODE=production to deploy');
   }
+  if (config.diceFixed !== null) logger.warn({ draws: config.diceFixed }, 'DICE_FIXED: every roll is predetermined (for tests only)');
   const reclaimer = config.memoryReclaimBytes === null ? null : startMemoryReclaimer(logger, { afterBytes: config.memoryReclaimBytes });
   await server.listen(config.port, config.host);
   logger.info(

@@ -282,6 +282,18 @@ describe('apps/server: what ships', () => {
     expect(stderr).toMatch(/GAME_SYSTEMS: unknown game system "pathfinder"/);
   });
 
+  it('[EM14] DICE_FIXED gives every die its draws in turn: 1d20+0 rolls 5, 20, 5 with draws 0.2 and 0.99', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const app = await startApp({ DATA_DIR: dataDir, DICE_FIXED: '0.2,0.99' });
+    const { token, sessionId } = await goblinTable(app.url);
+    const rolls = [createIntent('dice:roll', { notation: '1d20' }), createIntent('dice:roll', { notation: '1d20' }), createIntent('dice:roll', { notation: '1d20' })];
+    const acks = (await submit(app.url, sessionId, token, rolls)).body;
+    expect(acks.map((a) => a.success)).toEqual([true, true, true]);
+    const state = await (await fetch(`${app.url}/api/sessions/${sessionId}/state`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect((state as { state: { dice: { total: number }[] } }).state.dice.map((d) => d.total)).toEqual([5, 20, 5]);
+  });
+
   it('[EL11] INTENT_BURST and INTENTS_PER_SECOND set the per-user intent rate', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));

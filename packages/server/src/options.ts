@@ -85,6 +85,12 @@ export interface ServerOptions {
   readonly eventLog?: Partial<EventLogOptions>;
   /** Game systems: their intents are registered under `plugin:<id>:…` and their rules decide critical intents. */
   readonly plugins?: readonly GameSystemPlugin[];
+  /**
+   * Where dice come from: uniform draws in [0, 1). The OS CSPRNG by default
+   * (no client can predict a roll); a fixed sequence only for tests that
+   * need known rolls (apps/server's `DICE_FIXED`).
+   */
+  readonly random?: () => number;
   /** How callers are authenticated (docs/security.md); default `{ mode: 'development' }`. */
   readonly auth?: AuthOptions;
   /**

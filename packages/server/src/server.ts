@@ -7,7 +7,7 @@ import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
-import { EventLogService } from './event-log/event-log-service.ts';
+import { EventLogService, secureRandom } from './event-log/event-log-service.ts';
 import { eventLogRoutes } from './event-log/http-api.ts';
 import { CheckpointNotFoundError } from './event-log/checkpoints.ts';
 import { LogUnavailableError } from './event-log/acks.ts';
@@ -128,6 +128,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     audit,
     bus: opts.bus,
     lease: opts.lease,
+    random: options.random ?? secureRandom,
   });
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
   registry.afterLoad = (room) => {

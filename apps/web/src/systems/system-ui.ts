@@ -38,6 +38,8 @@ export interface SystemUi {
   readonly effects: (card: JsonObject) => readonly { readonly actorId: string; readonly text: string; readonly tone: 'hit' | 'miss' | 'heal' }[];
   /** The actors an intent of this system aims at while it waits for the server (their tokens show it). */
   readonly pendingTargets: (type: string, payload: JsonValue) => readonly string[];
+  /** One of this system's intents in words, names read from `view` ("Aria attacks Goblin 1"); null for others' intents. */
+  readonly describe: (type: string, payload: JsonValue, view: JsonObject) => string | null;
   /** GM: how the tracker starts an encounter with these tokens (the system rolls initiative its way). */
   readonly startEncounter: (client: SessionClient, tokenIds: readonly string[]) => void;
 }

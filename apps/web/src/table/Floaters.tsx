@@ -1,4 +1,5 @@
-import { usePendingIntents, useView } from '@dungeon-lab/client-react';
+import { SyncState } from '@dungeon-lab/client';
+import { usePendingIntents, useSyncState, useView } from '@dungeon-lab/client-react';
 import type { JsonObject } from '@dungeon-lab/events';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { SYSTEMS } from '../systems/index.ts';
@@ -6,6 +7,8 @@ import type { Point } from './geometry.ts';
 
 /** How long a result stays on its tokens. */
 const SHOW_MS = 2600;
+/** Results on one token at once stack upwards, this far apart. */
+const STACK_PX = 24;
 
 interface Floater {
   readonly key: string;
@@ -23,18 +26,23 @@ function tokensOf(view: JsonObject, actorId: string): Point[] {
  * Results on the map ([APP11]): when a rules card lands in chat, what it did
  * shows for a moment over each creature it touched ("−8", "Miss"); an attack
  * still waiting for the server marks its target. Only cards that arrive
- * while the table is open (not the history on load).
+ * once the table has synced: what it loads from the device or catches up on
+ * when it opens is history, not news.
  */
 export function Floaters({ toScreen }: { readonly toScreen: (p: Point) => Point }): ReactNode {
   const chat = useView((v) => v.chat);
   const view = useView((v) => v);
   const pending = usePendingIntents();
+  const synced = useSyncState('table') === SyncState.SYNCED;
   const seen = useRef<Set<string> | null>(null);
+  // Set once the table first synced; from then on an entry not seen is one that just happened.
+  const ready = useRef(false);
   const [shown, setShown] = useState<readonly Floater[]>([]);
   useEffect(() => {
     const entries = (Array.isArray(chat) ? chat : []).flatMap((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.id === 'string' && typeof e.sequence === 'number' ? [e] : []));
-    if (seen.current === null) {
+    if (seen.current === null || !ready.current) {
       seen.current = new Set(entries.map((e) => e.id as string));
+      ready.current = synced;
       return;
     }
     const fresh: Floater[] = [];
@@ -51,22 +59,24 @@ export function Floaters({ toScreen }: { readonly toScreen: (p: Point) => Point 
     setShown((list) => [...list, ...fresh]);
     const timer = setTimeout(() => setShown((list) => list.filter((f) => !fresh.includes(f))), SHOW_MS);
     return () => clearTimeout(timer);
-  }, [chat]);
+  }, [chat, synced]);
   const waiting: Floater[] = pending.flatMap((p) =>
     SYSTEMS.flatMap((s) => s.pendingTargets(p.intent.type, p.intent.payload)).map((actorId) => ({ key: `pending/${p.intent.id}/${actorId}`, actorId, text: '…', tone: 'pending' as const })),
   );
   return (
     <>
-      {[...shown, ...waiting].flatMap((f) =>
-        tokensOf(view, f.actorId).map((at, i) => {
+      {[...shown, ...waiting].flatMap((f, n, all) => {
+        // Two hits on one creature at once read as two lines, not one blur.
+        const below = all.slice(0, n).filter((g) => g.actorId === f.actorId).length;
+        return tokensOf(view, f.actorId).map((at, i) => {
           const p = toScreen(at);
           return (
-            <div key={`${f.key}/${i}`} className={`floater tone-${f.tone}`} style={{ transform: `translate(${p.x}px, ${p.y}px)` }} data-floater={f.text}>
+            <div key={`${f.key}/${i}`} className={`floater tone-${f.tone}`} style={{ transform: `translate(${p.x}px, ${p.y - below * STACK_PX}px)` }} data-floater={f.text}>
               <span>{f.text}</span>
             </div>
           );
-        }),
-      )}
+        });
+      })}
     </>
   );
 }

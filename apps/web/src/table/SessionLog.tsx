@@ -1,10 +1,10 @@
 import type { AuditEntry } from '@dungeon-lab/client';
-import { useLog, useSessionClient } from '@dungeon-lab/client-react';
+import { useLog, useSessionClient, useView } from '@dungeon-lab/client-react';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Dialog } from '../app/Dialog.tsx';
 import { useTableUi } from './table-ui.ts';
 import { useMembers } from './use-members.ts';
-import { intentWords } from './WaitingForGm.tsx';
+import { intentWords } from './intent-words.ts';
 
 type Outcome = 'all' | 'applied' | 'rejected' | 'awaiting-approval' | 'approved' | 'denied';
 
@@ -18,14 +18,6 @@ const OUTCOMES: readonly { readonly value: Outcome; readonly label: string }[] =
 ];
 
 const PAGE = 100;
-
-/** A short description of what was asked, from the logged payload. */
-function what(entry: AuditEntry): string {
-  const p = entry.payload as Record<string, unknown> | null;
-  if (entry.type === 'chat:message' && typeof p?.text === 'string') return `said “${p.text.length > 60 ? `${p.text.slice(0, 60)}…` : p.text}”`;
-  if (entry.type === 'dice:roll' && typeof p?.notation === 'string') return `rolled ${p.notation}${typeof p.label === 'string' ? ` (${p.label})` : ''}`;
-  return intentWords(entry.type);
-}
 
 /**
  * The session's event log as a panel ([APP16]): sequence, who, what, and
@@ -60,6 +52,9 @@ function LogBody(): ReactNode {
   }, [older, live]);
   const oldest = entries.at(-1)?.sequence ?? null;
   const names = new Map((members ?? []).map((m) => [m.userId, m.name]));
+  const view = useView((v) => v);
+  const words = useMemo(() => new Map(entries.map((e) => [e.sequence, intentWords(e.type, e.payload, view)])), [entries, view]);
+  const what = (e: AuditEntry): string => words.get(e.sequence) ?? e.type;
   const shown = entries.filter((e) => (outcome === 'all' || e.status === outcome) && (text === '' || `${e.type} ${what(e)}`.toLowerCase().includes(text.toLowerCase())));
 
   const loadOlder = async () => {

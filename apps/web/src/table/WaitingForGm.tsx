@@ -1,12 +1,9 @@
-import { useAwareness, usePendingIntents, useSessionClient } from '@dungeon-lab/client-react';
+import { useAwareness, usePendingIntents, useSessionClient, useView } from '@dungeon-lab/client-react';
 import { type ReactNode, useEffect } from 'react';
 import { toast } from '../app/toasts.ts';
+import { intentWords } from './intent-words.ts';
 import { readPresence } from './presence.ts';
 
-/** "plugin:dnd5e:death-save" → "death save": what a player asked, in words. */
-export function intentWords(type: string): string {
-  return (type.split(':').pop() ?? type).replace(/-/g, ' ');
-}
 
 function gmHere(states: ReadonlyMap<number, Readonly<Record<string, unknown>>>): boolean {
   for (const state of states.values()) if (readPresence(state)?.user.gm === true) return true;
@@ -23,12 +20,13 @@ export function WaitingForGm(): ReactNode {
   const client = useSessionClient();
   const waiting = usePendingIntents().filter((p) => p.state === 'awaiting-approval');
   const present = useAwareness('table', gmHere);
+  const view = useView((v) => v);
   useEffect(
     () =>
       client.intents.on('decided', (d) => {
-        const what = intentWords(d.intent.type);
-        if (d.decision === 'approved') toast({ tone: 'success', title: `The GM approved your ${what}` });
-        else toast({ tone: 'error', title: `The GM denied your ${what}`, ...(d.reason === undefined ? {} : { detail: `“${d.reason}”` }) });
+        const what = intentWords(d.intent.type, d.intent.payload, client.view.get());
+        if (d.decision === 'approved') toast({ tone: 'success', title: `The GM approved: ${what}` });
+        else toast({ tone: 'error', title: `The GM denied: ${what}`, ...(d.reason === undefined ? {} : { detail: `“${d.reason}”` }) });
       }),
     [client],
   );
@@ -37,7 +35,7 @@ export function WaitingForGm(): ReactNode {
     <div className="waiting-strip" role="status" data-waiting={waiting.length}>
       <strong>{present ? 'Waiting for the GM' : 'Waiting for the GM to return'}</strong>
       <span>
-        {waiting.map((p) => intentWords(p.intent.type)).join(', ')}
+        {waiting.map((p) => intentWords(p.intent.type, p.intent.payload, view)).join(', ')}
         {present ? ': the GM decides on it now.' : ': it waits safely until a game master is back; play goes on.'}
       </span>
     </div>

@@ -65,6 +65,8 @@ export interface EventLogServiceOptions {
   readonly audit: Audit;
   readonly bus: RoomBus;
   readonly lease: SessionLease;
+  /** Dice draws in [0, 1) ([EM14]): the OS CSPRNG unless a test fixed them. */
+  readonly random: () => number;
 }
 
 /**
@@ -118,7 +120,7 @@ export class EventLogService {
       rate: this.#rate,
       hot: this.#hotLog(sessionId),
       logger: opts.logger,
-      random: secureRandom,
+      random: opts.random,
       now: Date.now,
       maxQueued: opts.options.maxQueuedPerSession,
       openTable: () => this.#open(tableRoom(sessionId), TABLE_DOC_SCHEMA),
