@@ -1,4 +1,4 @@
-import { InProcessBus, InProcessLease, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -8,13 +8,14 @@ export interface Backends {
   readonly store: ServerOptions['store'];
   readonly bus: RoomBus;
   readonly lease: SessionLease;
+  readonly inbox: IntentInbox;
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
 
 /**
- * The backends of one process: the embedded LevelDB store, the in-process bus
- * and lease. The configuration refuses the others (`MONGO_URL`, `REDIS_URL`)
+ * The backends of one process: the embedded LevelDB store, the in-process bus,
+ * lease and intent inbox. The configuration refuses the others (`MONGO_URL`, `REDIS_URL`)
  * until this server has them.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
@@ -23,11 +24,14 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
   const lease = new InProcessLease();
+  const inbox = new InProcessInbox();
   return {
     store,
     bus,
     lease,
+    inbox,
     async close() {
+      await inbox.close();
       await lease.close();
       await bus.close();
       await store.close();
