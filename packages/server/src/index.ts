@@ -7,13 +7,14 @@ export {
   type RoomBus,
   type RoomMessage,
   type SessionMessage,
+  type SubscribeOptions,
   type Unsubscribe,
   channelKey,
   channelOf,
   roomChannel,
   sessionChannel,
 } from './bus/room-bus.ts';
-export { type BusErrorReporter, InProcessBus, type InProcessBusOptions, InProcessHub } from './bus/in-process-bus.ts';
+export { type BusErrorReporter, callHandlers, InProcessBus, type InProcessBusOptions, InProcessHub } from './bus/in-process-bus.ts';
 export type { EventLogNotice, SocketRef } from './event-log/event-log-notice.ts';
 export type { MembershipChange } from './sessions/membership.ts';
 export type { LeaseGrant, SessionLease } from './lease/session-lease.ts';

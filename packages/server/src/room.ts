@@ -12,7 +12,7 @@ import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { guarded } from './boundary.ts';
-import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type Unsubscribe, roomChannel } from './bus/room-bus.ts';
+import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type SubscribeOptions, type Unsubscribe, roomChannel } from './bus/room-bus.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
@@ -42,6 +42,14 @@ const RESYNC_AFTER_DENIAL_MS = 1_000;
  * change is only applied. Members hear every change, their own included,
  * from the room's bus subscription — whichever process made it.
  */
+/**
+ * How far back a room's subscription reaches on a bus that holds messages
+ * ([BUS8]): well past a load plus a peer's group commit, so every update a
+ * peer published before this room subscribed is in the store it loaded or
+ * comes again on the bus.
+ */
+const REPLAY_AFTER_LOAD_MS = 60_000;
+
 export class Room {
   readonly name: string;
   readonly doc: Y.Doc;
@@ -94,7 +102,8 @@ export class Room {
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.onAwarenessUpdate);
     doc.on('update', this.onDocUpdate);
-    this.listen(roomChannel(name), this.onBusMessage);
+    // Subscribed after the load: what peers published meanwhile, or before their own store writes landed, comes again ([BUS8]).
+    this.listen(roomChannel(name), this.onBusMessage, { replayMs: REPLAY_AFTER_LOAD_MS });
     if (opts.checksumIntervalMs > 0) {
       this.checksumTimer = setInterval(guarded(opts.logger, 'checksum broadcast failed', () => this.sendChecksums()), opts.checksumIntervalMs);
       this.checksumTimer.unref();
@@ -163,8 +172,8 @@ export class Room {
   }
 
   /** Subscribes to a bus channel for as long as the room is loaded. */
-  listen(channel: BusChannel, handler: BusHandler): void {
-    this.subscriptions.push(this.bus.subscribe(channel, handler));
+  listen(channel: BusChannel, handler: BusHandler, options?: SubscribeOptions): void {
+    this.subscriptions.push(this.bus.subscribe(channel, handler, options));
   }
 
   /** Installed before anyone joins (a session's table room); updates are judged from then on. */

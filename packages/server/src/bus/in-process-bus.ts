@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type Unsubscribe, channelKey, channelOf } from './room-bus.ts';
+import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type SubscribeOptions, type Unsubscribe, channelKey, channelOf } from './room-bus.ts';
 
 /** Reports a handler that threw or rejected; the bus goes on delivering ([BUS5]). */
 export type BusErrorReporter = (err: unknown, message: BusMessage) => void;
@@ -43,17 +43,27 @@ export class InProcessHub {
   deliver(key: string, message: BusMessage, from: string, report: BusErrorReporter): Promise<void> {
     const subscriptions = this.#channels.get(key);
     if (subscriptions === undefined) return RESOLVED;
-    let waiting: Promise<void>[] | null = null;
-    for (const { handler } of subscriptions) {
-      try {
-        const done = handler(message, from);
-        if (done !== undefined) (waiting ??= []).push(done.catch((err: unknown) => report(err, message)));
-      } catch (err) {
-        report(err, message);
-      }
-    }
-    return waiting === null ? RESOLVED : Promise.all(waiting).then(() => undefined);
+    return callHandlers(subscriptions, message, from, report);
   }
+}
+
+/**
+ * Calls each subscription's handler with `message` in this turn, in order;
+ * one that throws or rejects is reported and keeps no other from its call
+ * ([BUS5]). The promise covers the handlers that answered with one ([BUS7]).
+ * Every bus delivers through it, so they agree on what a failing handler does.
+ */
+export function callHandlers(subscriptions: Iterable<{ readonly handler: BusHandler }>, message: BusMessage, from: string, report: BusErrorReporter): Promise<void> {
+  let waiting: Promise<void>[] | null = null;
+  for (const { handler } of subscriptions) {
+    try {
+      const done = handler(message, from);
+      if (done !== undefined) (waiting ??= []).push(done.catch((err: unknown) => report(err, message)));
+    } catch (err) {
+      report(err, message);
+    }
+  }
+  return waiting === null ? RESOLVED : Promise.all(waiting).then(() => undefined);
 }
 
 export interface InProcessBusOptions {
@@ -86,7 +96,8 @@ export class InProcessBus implements RoomBus {
     return this.#hub.deliver(channelKey(channelOf(message)), message, this.process, this.#report);
   }
 
-  subscribe(channel: BusChannel, handler: BusHandler): Unsubscribe {
+  /** `replayMs` is ignored: publishing is delivering here, so nothing was ever in flight to replay ([BUS8]). */
+  subscribe(channel: BusChannel, handler: BusHandler, _options?: SubscribeOptions): Unsubscribe {
     const subscription: HubSubscription = { key: channelKey(channel), handler };
     this.#hub.add(subscription);
     this.#subscriptions.add(subscription);

@@ -34,6 +34,18 @@ export type BusHandler = (message: BusMessage, from: string) => void | Promise<v
 /** Ends one subscription; calling it again does nothing. */
 export type Unsubscribe = () => void;
 
+export interface SubscribeOptions {
+  /**
+   * Also delivers the channel's messages published up to this many
+   * milliseconds before the subscription, as far as the bus still holds them
+   * ([BUS8]). A room subscribes after it has loaded; what a peer published
+   * while it loaded, or before its store write landed, comes again this way
+   * (a Yjs update twice merges away). A bus that holds nothing (in-process:
+   * it delivers synchronously, so nothing is in flight) ignores it.
+   */
+  readonly replayMs?: number;
+}
+
 /**
  * Publish/subscribe between the processes that serve the same rooms. Every
  * local fan-out goes through it: a process hears its own messages like
@@ -49,7 +61,7 @@ export interface RoomBus {
    * failure, a handler's or the bus's own, is the bus's to report ([BUS5]).
    */
   publish(message: BusMessage): Promise<void>;
-  subscribe(channel: BusChannel, handler: BusHandler): Unsubscribe;
+  subscribe(channel: BusChannel, handler: BusHandler, options?: SubscribeOptions): Unsubscribe;
   /** Ends every subscription of this process and leaves the bus. */
   close(): Promise<void>;
 }

@@ -1,0 +1,38 @@
+/**
+ * The project's one Redis client library is node-redis (`redis`, v5): the
+ * client Redis's own documentation recommends for Node (ioredis is
+ * deprecated in its favour), with typed commands, binary replies through
+ * type mapping, and automatic reconnection with an offline queue — the bus
+ * resumes its streams itself, so it needs nothing more from the client.
+ */
+import { createClient } from 'redis';
+
+export type RedisConnection = ReturnType<typeof createClient>;
+
+export interface ConnectOptions {
+  /** Errors of the connection (refused, lost); the client reconnects on its own meanwhile. */
+  readonly onError: (err: Error) => void;
+  /** Shown by `CLIENT LIST`, so an operator can tell the connections apart. */
+  readonly name?: string;
+}
+
+/** How long between reconnect attempts: quick at first, then at most a second, forever. */
+function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** retries, 1000);
+}
+
+/**
+ * Connects to `url` and resolves once the connection is ready. A node-redis
+ * client with no `error` listener would crash the process on the first
+ * lost connection; this one always has `onError`.
+ */
+export async function connectRedis(url: string, options: ConnectOptions): Promise<RedisConnection> {
+  const client = createClient({
+    url,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    socket: { reconnectStrategy: reconnectDelay },
+  });
+  client.on('error', options.onError);
+  await client.connect();
+  return client;
+}

@@ -1,0 +1,3 @@
+export { type ConnectOptions, type RedisConnection, connectRedis } from './connection.ts';
+export { RedisBus, type RedisBusErrorReporter, type RedisBusOptions } from './redis-bus.ts';
+export { MalformedEntryError, RedisBusError, RedisLeaseError } from './errors.ts';
