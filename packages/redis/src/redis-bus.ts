@@ -206,8 +206,8 @@ export class RedisBus implements RoomBus {
       this.#byStream.set(state.stream, state);
       if (state.awareness !== null) this.#listenAwareness(state.awareness, state);
     }
-    // From a little before now ([RB3]), or further back for a replay ([BUS8]).
-    const after = streamIdAt(Date.now() - this.#clockSkewMs - (options.replayMs ?? 0));
+    // From a little before now ([RB3]), or further back for a replay ([BUS8]); XREAD returns ids after the cursor, so an entry of this very millisecond needs the one before.
+    const after = streamIdAt(Date.now() - this.#clockSkewMs - (options.replayMs ?? 0) - 1);
     const subscription: Subscription = { channelKey: key, handler, after, since: this.#pass };
     if (compareStreamIds(after, state.cursor) < 0) state.cursor = after;
     state.subscriptions.add(subscription);

@@ -1,0 +1,133 @@
+/**
+ * What the Redis bus promises beyond the conformance suite ([RB1]..[RB6],
+ * [BUS8] in docs/architecture.md): the reader woken for a new channel, bad
+ * entries skipped, a Redis restart survived, replays. This file kills and
+ * restarts its redis-server, so it never runs on a shared REDIS_URL.
+ */
+import { type BusMessage, roomChannel, sessionChannel } from '@dungeon-lab/server';
+import { describe, expect, it } from 'vitest';
+import { MalformedEntryError } from './errors.ts';
+import { type TestProcess, redisPerFile } from './redis-bus.test-kit.ts';
+
+const redis = redisPerFile(false);
+
+function update(n: number): BusMessage {
+  return { kind: 'doc-update', room: 'r', update: new Uint8Array([n]) };
+}
+
+function listen(p: TestProcess, room = 'r'): number[] {
+  const seen: number[] = [];
+  p.bus.subscribe(roomChannel(room), (message) => {
+    if (message.kind === 'doc-update') seen.push(message.update[0] ?? -1);
+  });
+  return seen;
+}
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('RedisBus', () => {
+  it('[RB3] a channel subscribed while the reader is blocked is read at once: CLIENT UNBLOCK, not the end of the block', async () => {
+    const [a, b] = await redis.open(2);
+    listen(b!, 'first');
+    // The reader is now blocked on the first channel's stream.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = listen(b!, 'second');
+    const start = Date.now();
+    await a!.bus.publish({ kind: 'doc-update', room: 'second', update: new Uint8Array([7]) });
+    await until(() => second.length === 1, 'the new channel');
+    // BLOCK is 2 s: delivered well before it would have ended.
+    expect(Date.now() - start).toBeLessThan(500);
+    expect(second).toEqual([7]);
+  });
+
+  it('[RB4] a malformed entry or awareness message is reported and skipped; the fan-out goes on', async () => {
+    const [a, b] = await redis.open(2);
+    const seen = listen(b!);
+    const presence: Uint8Array[] = [];
+    b!.bus.subscribe(roomChannel('r'), (message) => {
+      if (message.kind === 'awareness') presence.push(message.update);
+    });
+    const onSession: BusMessage[] = [];
+    b!.bus.subscribe(sessionChannel('s'), (message) => void onSession.push(message));
+    await a!.bus.publish(update(1));
+    const raw = a!.client;
+    await raw.xAdd(`${a!.prefix}:room:r`, '*', { junk: 'no fields of ours' });
+    await raw.xAdd(`${a!.prefix}:room:r`, '*', { p: 'someone', n: '1', k: 'membership', j: '{}' });
+    await raw.xAdd(`${a!.prefix}:session:s`, '*', { p: 'someone', n: '1', k: 'membership', j: 'not json' });
+    await raw.xAdd(`${a!.prefix}:room:r`, '*', { p: 'someone', n: 'x', k: 'doc-update', u: 'a' });
+    await raw.publish(`${a!.prefix}:aw:r`, 'short');
+    await a!.bus.publish(update(2));
+    await a!.bus.publish({ kind: 'awareness', room: 'r', update: new Uint8Array([9, 9]) });
+    await a!.bus.publish({ kind: 'membership', change: { sessionId: 's', userId: 'u', role: 'player' } });
+    await until(() => seen.length === 2 && presence.length === 1 && onSession.length === 1, 'the good messages');
+    expect(seen).toEqual([1, 2]);
+    expect(presence).toEqual([new Uint8Array([9, 9])]);
+    await until(() => b!.errors.length === 5, 'five reports');
+    expect(b!.errors.every(({ err }) => err instanceof MalformedEntryError)).toBe(true);
+  });
+
+  it('[RB4][BUS5] Redis killed and restarted with its AOF: publish never rejects, the reader resumes from the last id it read, nothing published is lost', async () => {
+    const [a, b] = await redis.open(2);
+    const seen = listen(b!);
+    const ownSeen = listen(a!);
+    await a!.bus.publish(update(1));
+    await until(() => seen.length === 1, 'the first message');
+    await redis.server().kill('SIGKILL');
+    // Published while Redis is down: queued by the client, sent once it is back.
+    const whileDown = a!.bus.publish(update(2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.server().restart();
+    await expect(whileDown).resolves.toBeUndefined();
+    await a!.bus.publish(update(3));
+    await until(() => seen.length === 3, 'the messages after the restart');
+    expect(seen).toEqual([1, 2, 3]);
+    expect(ownSeen).toEqual([1, 2, 3]);
+    // The lost connection was reported, not thrown.
+    expect(b!.errors.length).toBeGreaterThan(0);
+  });
+
+  it('[RB6] Redis restarted empty: later messages still arrive (new stream ids are newer than the reader\'s cursor)', async () => {
+    const [a, b] = await redis.open(2);
+    const seen = listen(b!);
+    await a!.bus.publish(update(1));
+    await until(() => seen.length === 1, 'the first message');
+    await redis.server().restart({ empty: true });
+    await a!.bus.publish(update(2));
+    await until(() => seen.length === 2, 'a message after the empty restart');
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('[BUS8] a subscription with replayMs also gets what the stream holds from that long ago; one without does not', async () => {
+    const [a, b] = await redis.open(2, { clockSkewMs: 0 });
+    const live = listen(b!);
+    await a!.bus.publish(update(1));
+    await a!.bus.publish(update(2));
+    await until(() => live.length === 2, 'the live subscription');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const replayed: number[] = [];
+    const fresh: number[] = [];
+    b!.bus.subscribe(roomChannel('r'), (m) => void (m.kind === 'doc-update' && replayed.push(m.update[0]!)), { replayMs: 60_000 });
+    b!.bus.subscribe(roomChannel('r'), (m) => void (m.kind === 'doc-update' && fresh.push(m.update[0]!)));
+    await a!.bus.publish(update(3));
+    await until(() => replayed.length === 3 && fresh.length === 1, 'the replay and the fresh subscription');
+    expect(replayed).toEqual([1, 2, 3]);
+    expect(fresh).toEqual([3]);
+    // The live subscription got nothing twice.
+    expect(live).toEqual([1, 2, 3]);
+  });
+
+  it('[RB2] a stream keeps about maxLen entries (MAXLEN ~)', async () => {
+    const [a] = await redis.open(1, { maxLen: 100 });
+    for (let i = 0; i < 1000; i++) void a!.bus.publish(update(i));
+    await a!.bus.publish(update(0));
+    const length = await a!.client.xLen(`${a!.prefix}:room:r`);
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(300);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * What the Redis tests of this package share: one redis-server per test
+ * file, and processes (a client and a bus each) on it, closed after each test.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BusMessage } from '@dungeon-lab/server';
+import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type RedisConnection, connectRedis } from './connection.ts';
+import { RedisBus, type RedisBusOptions } from './redis-bus.ts';
+
+export interface TestProcess {
+  /** The key prefix of the test: its fresh medium. */
+  readonly prefix: string;
+  readonly client: RedisConnection;
+  readonly bus: RedisBus;
+  /** What the bus reported. */
+  readonly errors: Array<{ readonly err: unknown; readonly message: BusMessage | null }>;
+}
+
+/**
+ * Starts a redis-server for the file (or uses REDIS_URL when `shareable`:
+ * the file never kills or restarts it) and gives `open`, which connects
+ * processes on a fresh key prefix per test.
+ */
+export function redisPerFile(shareable: boolean): {
+  server: () => RedisServer;
+  url: () => string;
+  open: (count: number, options?: Partial<RedisBusOptions>) => Promise<TestProcess[]>;
+  connect: () => Promise<RedisConnection>;
+} {
+  let server: RedisServer | null = null;
+  const external = shareable ? process.env.REDIS_URL : undefined;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    if (external === undefined || external === '') server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const url = () => (server === null ? external! : server.url);
+  const connect = async () => {
+    const client = await connectRedis(url(), { onError: () => {} });
+    cleanups.push(() => client.close().catch(() => client.destroy()));
+    return client;
+  };
+  return {
+    server: () => {
+      if (server === null) throw new Error('this file runs on REDIS_URL: it has no server of its own to kill');
+      return server;
+    },
+    url,
+    connect,
+    async open(count, options = {}) {
+      const prefix = `t-${randomUUID()}`;
+      const processes: TestProcess[] = [];
+      for (let i = 0; i < count; i++) {
+        const client = await connect();
+        const errors: TestProcess['errors'] = [];
+        const bus = await RedisBus.connect({ client, prefix, onError: (err, message) => errors.push({ err, message }), ...options });
+        cleanups.push(() => bus.close());
+        processes.push({ prefix, client, bus, errors });
+      }
+      return processes;
+    },
+  };
+}
