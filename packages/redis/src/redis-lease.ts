@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { LeaseGrant, SessionLease } from '@dungeon-lab/server';
+import type { RedisConnection } from './connection.ts';
+import { RedisLeaseError } from './errors.ts';
+
+export interface RedisLeaseOptions {
+  /** A connected client; the caller closes it after the lease. */
+  readonly client: RedisConnection;
+  /** Prefix of the lease and epoch keys ([RB1]); the bus's prefix. Default `dl`. */
+  readonly prefix?: string;
+  /** Unrenewed grants expire after this long ([SL5]). Default 5 s; the server renews every third of it. */
+  readonly ttlMs?: number;
+  /** This process's id in the lease's value; a random UUID by default. */
+  readonly holder?: string;
+}
+
+/**
+ * Takes a free lease: a new epoch from the session's counter (INCR, never
+ * reset, so epochs only grow, [SL1]) and `<holder>:<epoch>` with a ttl, in
+ * one script, so no two processes can take the same epoch. A held lease is
+ * answered with its value: the holder asking again gets its grant ([SL3]).
+ */
+const ACQUIRE = `
+local current = redis.call('GET', KEYS[1])
+if current then return {0, current} end
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. epoch, 'PX', ARGV[2])
+return {1, tostring(epoch)}
+`;
+
+/** Extends the lease only while it still holds this very grant (holder and epoch: the fence, [SL6]). */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/** Frees the lease only while it still holds this very grant ([SL6]). */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * The session lease on Redis ([SL1]..[SL7], [RL1]..[RL4] in
+ * docs/architecture.md): `<prefix>:lease:<session>` holds `<holder>:<epoch>`
+ * with a ttl, `<prefix>:epoch:<session>` the session's last epoch. Every
+ * change is a Lua script that checks holder and epoch, so a process whose
+ * grant expired can never renew or free the next holder's. The scripts are
+ * sent with EVAL: a Redis restarted has no script cache, and EVAL never
+ * answers NOSCRIPT.
+ */
+export class RedisLease implements SessionLease {
+  readonly ttlMs: number;
+  readonly holder: string;
+  readonly #client: RedisConnection;
+  readonly #prefix: string;
+  /** The epoch this process believes it holds, per session, and when Redis last confirmed it: a loss is reported once. */
+  readonly #held = new Map<string, { readonly epoch: number; confirmedAt: number }>();
+  readonly #listeners = new Set<(grant: LeaseGrant) => void>();
+
+  constructor(options: RedisLeaseOptions) {
+    this.#client = options.client;
+    this.#prefix = options.prefix ?? 'dl';
+    this.ttlMs = options.ttlMs ?? 5_000;
+    this.holder = options.holder ?? randomUUID();
+    if (this.holder.includes(':')) throw new RedisLeaseError(`a holder id may not contain ":" (${this.holder})`);
+  }
+
+  async acquire(sessionId: string): Promise<LeaseGrant | null> {
+    const reply = await this.#eval(ACQUIRE, [this.#leaseKey(sessionId), this.#epochKey(sessionId)], [this.holder, String(this.ttlMs)]);
+    if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[1] !== 'string') throw new RedisLeaseError(`acquire answered ${JSON.stringify(reply)}`);
+    const [granted, value] = reply as [unknown, string];
+    if (granted === 1) {
+      const grant = { sessionId, epoch: parseEpoch(value) };
+      this.#held.set(sessionId, { epoch: grant.epoch, confirmedAt: Date.now() });
+      return grant;
+    }
+    const split = value.lastIndexOf(':');
+    return value.slice(0, split) === this.holder ? { sessionId, epoch: parseEpoch(value.slice(split + 1)) } : null;
+  }
+
+  async renew(grant: LeaseGrant): Promise<boolean> {
+    const asked = Date.now();
+    let renewed: boolean;
+    try {
+      renewed = (await this.#eval(RENEW, [this.#leaseKey(grant.sessionId)], [this.#value(grant), String(this.ttlMs)])) === 1;
+    } catch (err) {
+      // Redis unreachable: past the ttl since it last confirmed the grant, another process may hold it — this one stops ([RL3]).
+      const held = this.#held.get(grant.sessionId);
+      if (held?.epoch === grant.epoch && asked - held.confirmedAt >= this.ttlMs) {
+        this.#lose(grant);
+        return false;
+      }
+      throw new RedisLeaseError(`renewing the lease of ${grant.sessionId} failed`, { cause: err });
+    }
+    const held = this.#held.get(grant.sessionId);
+    if (renewed && held?.epoch === grant.epoch) held.confirmedAt = asked;
+    if (!renewed) this.#lose(grant);
+    return renewed;
+  }
+
+  async release(grant: LeaseGrant): Promise<void> {
+    await this.#eval(RELEASE, [this.#leaseKey(grant.sessionId)], [this.#value(grant)]);
+    if (this.#held.get(grant.sessionId)?.epoch === grant.epoch) this.#held.delete(grant.sessionId);
+  }
+
+  onLost(listener: (grant: LeaseGrant) => void): () => void {
+    // Wrapped: the same listener registered twice is called twice, and each registration ends on its own.
+    const registration = (grant: LeaseGrant) => listener(grant);
+    this.#listeners.add(registration);
+    return () => {
+      this.#listeners.delete(registration);
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Array.from(this.#held, ([sessionId, { epoch }]) => this.release({ sessionId, epoch })));
+    this.#listeners.clear();
+  }
+
+  #lose(grant: LeaseGrant): void {
+    if (this.#held.get(grant.sessionId)?.epoch !== grant.epoch) return;
+    this.#held.delete(grant.sessionId);
+    for (const listener of this.#listeners) listener(grant);
+  }
+
+  #value(grant: LeaseGrant): string {
+    return `${this.holder}:${grant.epoch}`;
+  }
+
+  #leaseKey(sessionId: string): string {
+    return `${this.#prefix}:lease:${sessionId}`;
+  }
+
+  #epochKey(sessionId: string): string {
+    return `${this.#prefix}:epoch:${sessionId}`;
+  }
+
+  #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+  }
+}
+
+function parseEpoch(text: string): number {
+  const epoch = Number(text);
+  if (!Number.isSafeInteger(epoch) || epoch < 1) throw new RedisLeaseError(`epoch ${JSON.stringify(text)} is not a positive integer`);
+  return epoch;
+}

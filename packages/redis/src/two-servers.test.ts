@@ -1,0 +1,142 @@
+/**
+ * Two servers (`createServer`, real sockets, stock y-websocket clients) on
+ * one redis-server, each with its own RedisBus and RedisLease: two processes
+ * of one deployment. Runs on REDIS_URL when it is set (nothing here kills
+ * Redis).
+ */
+import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '@dungeon-lab/server';
+import { createLevelStore } from '@dungeon-lab/store-level';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { RedisLease } from './redis-lease.ts';
+import { redisPerFile } from './redis-bus.test-kit.ts';
+
+const redis = redisPerFile(true);
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Store = Awaited<ReturnType<typeof createLevelStore>>;
+
+async function levelStore(): Promise<Store> {
+  const dir = await mkdtemp(join(tmpdir(), 'dl-redis-store-'));
+  const store = await createLevelStore({ dataDir: dir, sync: false });
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** Servers on one key prefix of the test's Redis; `stores[i]` is server i's store (one object for a shared store). */
+async function startServers(stores: readonly Store[]): Promise<DungeonLabServer[]> {
+  const opened = await redis.open(stores.length);
+  return Promise.all(
+    stores.map(async (store, i) => {
+      const { bus, client, prefix } = opened[i]!;
+      const lease = new RedisLease({ client, prefix, ttlMs: 2_000 });
+      const server = createServer({ store, bus, lease, auth: { mode: 'development' }, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0 });
+      await server.listen(0, '127.0.0.1');
+      cleanups.push(async () => {
+        await server.close();
+        await lease.close();
+      });
+      return server;
+    }),
+  );
+}
+
+async function login(server: DungeonLabServer, name: string): Promise<string> {
+  const res = await fetch(`${server.url}/api/dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function provider(server: DungeonLabServer, room: string, name: string): Promise<WebsocketProvider> {
+  const p = new WebsocketProvider(server.url.replace(/^http/, 'ws'), room, new Y.Doc(), {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: { token: await login(server, name) },
+  });
+  cleanups.push(() => p.destroy());
+  return p;
+}
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function sameState(a: Y.Doc, b: Y.Doc): boolean {
+  return Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)));
+}
+
+/**
+ * A writer on A edits without pause; joiners come to B, whose room is not
+ * loaded yet, at several moments of it. Each must end with exactly the
+ * writer's document: nothing missing, nothing pending.
+ */
+async function joinDuringHeavyWrites(a: DungeonLabServer, b: DungeonLabServer): Promise<void> {
+  const room = 'heavy';
+  const writer = await provider(a, room, 'writer');
+  await until(() => writer.synced, 'writer synced');
+  const text = writer.doc.getText('log');
+  const map = writer.doc.getMap('cells');
+  let writing = true;
+  const writes = (async () => {
+    for (let i = 0; writing; i++) {
+      text.insert(text.length, `${i % 10}`);
+      map.set(`c${i % 500}`, i);
+      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  // Longer than the bus's clock-skew margin (1 s): what was written before the first joiner is not caught by that margin alone.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const joiners: WebsocketProvider[] = [];
+  for (let j = 0; j < 3; j++) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    joiners.push(await provider(b, room, `joiner${j}`));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  writing = false;
+  await writes;
+  expect(text.length).toBeGreaterThan(500);
+  for (const joiner of joiners) {
+    await until(() => joiner.synced && sameState(joiner.doc, writer.doc), 'a joiner with the writer\'s whole document');
+    expect(joiner.doc.getText('log').toString()).toBe(text.toString());
+    expect(joiner.doc.store.pendingStructs).toBeNull();
+  }
+}
+
+describe('two servers on one Redis', () => {
+  it('[MP1][RB2] an edit on one server reaches the other\'s stock y-websocket client, and presence crosses too', async () => {
+    const store = await levelStore();
+    const [a, b] = await startServers([store, store]);
+    const onA = await provider(a!, 'table', 'alice');
+    const onB = await provider(b!, 'table', 'bob');
+    await until(() => onA.synced && onB.synced, 'both synced');
+    onA.doc.getMap('scene').set('a', 1);
+    await until(() => onB.doc.getMap('scene').get('a') === 1, 'A\'s edit at B');
+    onB.doc.getArray('chat').push(['from b']);
+    await until(() => onA.doc.getArray('chat').length === 1, 'B\'s edit at A');
+    onA.awareness.setLocalStateField('cursor', { x: 3 });
+    await until(() => [...onB.awareness.getStates().values()].some((s) => (s as { cursor?: { x: number } }).cursor?.x === 3), 'A\'s presence at B');
+  });
+
+  it('[BUS8] a joiner on another server during heavy writing gets the complete document: one shared store', async () => {
+    const store = await levelStore();
+    const [a, b] = await startServers([store, store]);
+    await joinDuringHeavyWrites(a!, b!);
+  });
+
+  it('[BUS8] a joiner on another server during heavy writing gets the complete document: a store per server, the stream\'s replay is all B has', async () => {
+    const [a, b] = await startServers([await levelStore(), await levelStore()]);
+    await joinDuringHeavyWrites(a!, b!);
+  });
+});
