@@ -1,3 +1,4 @@
+import { connectRedis, RedisBus, RedisLease } from '@dungeon-lab/redis';
 import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
@@ -13,20 +14,21 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-/**
- * The backends of one process: the embedded LevelDB store, the in-process bus,
- * lease and intent inbox. The configuration refuses the others (`MONGO_URL`, `REDIS_URL`)
- * until this server has them.
- */
-export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+interface Coordination {
+  readonly bus: RoomBus;
+  readonly lease: SessionLease;
+  readonly inbox: IntentInbox;
+  close(): Promise<void>;
+}
+
+/** One process: the in-process bus and lease. */
+function inProcess(logger: Logger): Coordination {
   const bus = new InProcessBus({
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
   const lease = new InProcessLease();
   const inbox = new InProcessInbox();
   return {
-    store,
     bus,
     lease,
     inbox,
@@ -34,6 +36,55 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
       await inbox.close();
       await lease.close();
       await bus.close();
+    },
+  };
+}
+
+/** Several processes on one Redis (`REDIS_URL`): the Redis bus and lease on one client of this process. */
+async function onRedis(url: string, logger: Logger): Promise<Coordination> {
+  const client = await connectRedis(url, { name: 'dl-server', onError: (err) => logger.error({ err: String(err) }, 'redis connection error') });
+  const bus = await RedisBus.connect({
+    client,
+    onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
+  });
+  const lease = new RedisLease({ client });
+  // Not across processes yet: a process that does not hold a session's lease answers its intents 503 after the inbox's wait ([IN3]).
+  const inbox = new InProcessInbox();
+  logger.info({ process: bus.process }, 'room bus and session lease on Redis');
+  return {
+    bus,
+    lease,
+    inbox,
+    async close() {
+      await inbox.close();
+      await lease.close();
+      await bus.close();
+      await client.close();
+    },
+  };
+}
+
+/**
+ * The backends of one process: the embedded LevelDB store, and the Redis
+ * bus and lease when `REDIS_URL` is set, the in-process ones otherwise. The
+ * configuration refuses `MONGO_URL` until this server has that store.
+ */
+export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
+  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  let coordination: Coordination;
+  try {
+    coordination = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    store,
+    bus: coordination.bus,
+    lease: coordination.lease,
+    inbox: coordination.inbox,
+    async close() {
+      await coordination.close();
       await store.close();
     },
   };

@@ -118,12 +118,19 @@ describe('MAX_ASSET_BYTES, MAX_SESSION_ASSET_BYTES', () => {
 });
 
 describe('MONGO_URL, REDIS_URL', () => {
-  it('[MP3] name backends this server does not have yet: refused with a configuration error, never ignored', () => {
-    expect(() => configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
-    expect(() => configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL is set, but this server has no Redis bus and lease yet; unset it to run on one process/);
+  it('[MP3] MONGO_URL, which this server does not have yet, is refused with a configuration error, never ignored', () => {
+    expect(() => configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1/dl' })).toThrow(ConfigError);
     expect(() => configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1/dl' })).toThrow(/MONGO_URL is set, but this server has no MongoDB store yet; unset it to run on the embedded store/);
     // Empty is unset, as for every other variable.
     expect(configFromEnv({ REDIS_URL: '', MONGO_URL: '' }).port).toBe(3000);
+  });
+
+  it('[MP3] REDIS_URL selects the Redis bus and lease; it must be a redis URL', () => {
+    expect(configFromEnv({}).redisUrl).toBeNull();
+    expect(configFromEnv({ REDIS_URL: '' }).redisUrl).toBeNull();
+    expect(configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(configFromEnv({ REDIS_URL: 'rediss://user:pw@cache.example:6380/2' }).redisUrl).toBe('rediss://user:pw@cache.example:6380/2');
+    expect(() => configFromEnv({ REDIS_URL: '127.0.0.1:6379' })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 });
 

@@ -49,6 +49,8 @@ export interface AppConfig {
   readonly intentRate: RateLimit;
   /** Directory of the built browser app; main serves it when it exists. */
   readonly webRoot: string;
+  /** `REDIS_URL`: the Redis room bus and session lease, for several processes ([MP3]); null: one process, in-process bus and lease. */
+  readonly redisUrl: string | null;
   /** Largest image upload, and most image bytes per session ([API11]). */
   readonly assets: AssetLimits;
   /** `DICE_FIXED`: the draws every die takes in turn, for tests that need known rolls; null: real dice. */
@@ -170,15 +172,11 @@ function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
 }
 
 /**
- * The backends a deployment past one process selects: a MongoDB store
- * (`MONGO_URL`), a Redis bus and sequencing lease (`REDIS_URL`). This build
- * has only the embedded store and the in-process bus and lease; a server
- * asked for more refuses to start rather than run as one process unnoticed.
+ * The backends a deployment past one process selects that this build does
+ * not have yet: a MongoDB store (`MONGO_URL`). A server asked for it refuses
+ * to start rather than run on the embedded store unnoticed.
  */
-const UNBUILT_BACKENDS = [
-  ['MONGO_URL', 'MongoDB store', 'the embedded store in DATA_DIR'],
-  ['REDIS_URL', 'Redis bus and lease', 'one process with the in-process bus and lease'],
-] as const;
+const UNBUILT_BACKENDS = [['MONGO_URL', 'MongoDB store', 'the embedded store in DATA_DIR']] as const;
 
 function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
   for (const [key, backend, fallback] of UNBUILT_BACKENDS) {
@@ -186,6 +184,14 @@ function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
       throw new ConfigError(`${key} is set, but this server has no ${backend} yet; unset it to run on ${fallback}`);
     }
   }
+}
+
+/** `REDIS_URL`: a `redis://` or `rediss://` URL; empty is unset. */
+function redisUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw === '') return null;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got "${raw}"`);
+  return raw;
 }
 
 /**
@@ -233,6 +239,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     gameSystems: gameSystemsFromEnv(env),
     intentRate: rateLimit(env, 'INTENTS_PER_SECOND', 'INTENT_BURST', DEFAULT_OPTIONS.eventLog.rateLimit),
     webRoot: env.WEB_ROOT ? resolve(cwd, env.WEB_ROOT) : DEFAULT_WEB_ROOT,
+    redisUrl: redisUrlFromEnv(env),
     assets: {
       maxBytes: int(env, 'MAX_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxBytes, 1),
       maxSessionBytes: int(env, 'MAX_SESSION_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxSessionBytes),

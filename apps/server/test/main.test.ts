@@ -8,6 +8,7 @@ import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/ev
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
+import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -202,17 +203,45 @@ describe('apps/server', () => {
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
 
-  it('[MP3] refuses REDIS_URL and MONGO_URL, whose backends it does not have yet, with exit code 2', async () => {
-    for (const [key, value] of [['REDIS_URL', 'redis://127.0.0.1:6379'], ['MONGO_URL', 'mongodb://127.0.0.1:27017/dl']] as const) {
-      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', [key]: value }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let stdout = '';
-      child.stderr!.on('data', (d) => (stderr += String(d)));
-      child.stdout!.on('data', (d) => (stdout += String(d)));
-      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), key).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^configuration error: ${key} is set, but this server has no .* yet; unset it`));
-      expect(stdout).not.toMatch(/listening/);
+  it('[MP3] refuses MONGO_URL, whose store it does not have yet, with exit code 2', async () => {
+    const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', MONGO_URL: 'mongodb://127.0.0.1:27017/dl' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    child.stdout!.on('data', (d) => (stdout += String(d)));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(2);
+    expect(stderr).toMatch(/^configuration error: MONGO_URL is set, but this server has no .* yet; unset it/);
+    expect(stdout).not.toMatch(/listening/);
+  });
+
+  it('[MP3][MP1] REDIS_URL: two processes on one Redis — a stock y-websocket client on one sees edits and presence made on the other', async () => {
+    // Nothing here kills Redis, so a REDIS_URL given to the tests serves as well as one of their own.
+    let redisUrl = process.env.REDIS_URL ?? '';
+    if (redisUrl === '') {
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      redisUrl = redis.url;
     }
+    // Each process has its own embedded store (LevelDB takes one process at a time); a store both share is MONGO_URL's, not built yet.
+    const apps = [];
+    for (let i = 0; i < 2; i++) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      apps.push(await startApp({ DATA_DIR: dataDir, REDIS_URL: redisUrl, OPEN_ROOMS: 'true' }));
+    }
+    const [a, b] = apps as [App, App];
+    const onA = provider(a.url, 'tavern', (await post<{ token: string }>(`${a.url}/api/dev/login`, { name: 'alice' })).body.token);
+    const onB = provider(b.url, 'tavern', (await post<{ token: string }>(`${b.url}/api/dev/login`, { name: 'bob' })).body.token);
+    await until(() => onA.synced && onB.synced, 'both synced');
+    onB.doc.getMap('tokens').set('goblin', { x: 4, y: 2 });
+    await until(() => onA.doc.getMap('tokens').get('goblin') !== undefined, 'B\'s edit at A');
+    expect(onA.doc.getMap('tokens').get('goblin')).toEqual({ x: 4, y: 2 });
+    onA.doc.getArray('chat').push(['hello from A']);
+    await until(() => onB.doc.getArray('chat').length === 1, 'A\'s edit at B');
+    onA.awareness.setLocalStateField('cursor', { x: 7 });
+    await until(() => [...onB.awareness.getStates().values()].some((s) => (s as { cursor?: { x: number } }).cursor?.x === 7), 'A\'s presence at B');
+    expect(await a.stop('SIGTERM')).toBe(0);
+    expect(await b.stop('SIGTERM')).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * How bus messages are written into Redis and read back ([RB2], [RB3] in
+ * How bus messages are written into Redis and read back ([RS2], [RS3] in
  * docs/architecture.md). Bytes travel as bulk strings, exactly; everything a
  * reader takes from Redis is checked before it is believed, so an entry some
  * other writer left is reported, never delivered half-read.
@@ -15,7 +15,7 @@ export interface StreamId {
 const STREAM_ID = /^(\d{1,20})-(\d{1,20})$/;
 const U64_MAX = (1n << 64n) - 1n;
 
-/** The id, or null when it is not one Redis could have made ([RB4]: yhub#61, one bad id in a multi-stream XREAD stops them all). */
+/** The id, or null when it is not one Redis could have made ([RS4]: yhub#61, one bad id in a multi-stream XREAD stops them all). */
 export function parseStreamId(text: string): StreamId | null {
   const m = STREAM_ID.exec(text);
   if (m === null) return null;
@@ -143,7 +143,7 @@ function parseChange(sessionId: string, data: Buffer): MembershipChange {
 }
 
 /**
- * Awareness travels on pub/sub, never persisted ([RB5]): a header (who, its
+ * Awareness travels on pub/sub, never persisted ([RS5]): a header (who, its
  * number, and the number of the last stream message the publisher sent on
  * the channel before it, so a reader can keep the channel's order) and the
  * update's bytes.

@@ -6,7 +6,7 @@ export class RedisBusError extends Error {
 /**
  * A stream entry or pub/sub message this bus cannot read (written by another
  * program, another version, or damaged): reported and skipped, never a stop
- * of the fan-out ([RB4] in docs/architecture.md).
+ * of the fan-out ([RS4] in docs/architecture.md).
  */
 export class MalformedEntryError extends RedisBusError {
   override readonly name = 'MalformedEntryError';

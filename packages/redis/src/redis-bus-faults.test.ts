@@ -1,5 +1,5 @@
 /**
- * What the Redis bus promises beyond the conformance suite ([RB1]..[RB6],
+ * What the Redis bus promises beyond the conformance suite ([RS1]..[RS6],
  * [BUS8] in docs/architecture.md): the reader woken for a new channel, bad
  * entries skipped, a Redis restart survived, replays. This file kills and
  * restarts its redis-server, so it never runs on a shared REDIS_URL.
@@ -32,7 +32,7 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 10_000)
 }
 
 describe('RedisBus', () => {
-  it('[RB3] a channel subscribed while the reader is blocked is read at once: CLIENT UNBLOCK, not the end of the block', async () => {
+  it('[RS3] a channel subscribed while the reader is blocked is read at once: CLIENT UNBLOCK, not the end of the block', async () => {
     const [a, b] = await redis.open(2);
     listen(b!, 'first');
     // The reader is now blocked on the first channel's stream.
@@ -46,7 +46,7 @@ describe('RedisBus', () => {
     expect(second).toEqual([7]);
   });
 
-  it('[RB4] a malformed entry or awareness message is reported and skipped; the fan-out goes on', async () => {
+  it('[RS4] a malformed entry or awareness message is reported and skipped; the fan-out goes on', async () => {
     const [a, b] = await redis.open(2);
     const seen = listen(b!);
     const presence: Uint8Array[] = [];
@@ -72,7 +72,7 @@ describe('RedisBus', () => {
     expect(b!.errors.every(({ err }) => err instanceof MalformedEntryError)).toBe(true);
   });
 
-  it('[RB4][BUS5] Redis killed and restarted with its AOF: publish never rejects, the reader resumes from the last id it read, nothing published is lost', async () => {
+  it('[RS4][BUS5] Redis killed and restarted with its AOF: publish never rejects, the reader resumes from the last id it read, nothing published is lost', async () => {
     const [a, b] = await redis.open(2);
     const seen = listen(b!);
     const ownSeen = listen(a!);
@@ -92,7 +92,7 @@ describe('RedisBus', () => {
     expect(b!.errors.length).toBeGreaterThan(0);
   });
 
-  it('[RB6] Redis restarted empty: later messages still arrive (new stream ids are newer than the reader\'s cursor)', async () => {
+  it('[RS6] Redis restarted empty: later messages still arrive (new stream ids are newer than the reader\'s cursor)', async () => {
     const [a, b] = await redis.open(2);
     const seen = listen(b!);
     await a!.bus.publish(update(1));
@@ -122,7 +122,7 @@ describe('RedisBus', () => {
     expect(live).toEqual([1, 2, 3]);
   });
 
-  it('[RB2] a stream keeps about maxLen entries (MAXLEN ~)', async () => {
+  it('[RS2] a stream keeps about maxLen entries (MAXLEN ~)', async () => {
     const [a] = await redis.open(1, { maxLen: 100 });
     for (let i = 0; i < 1000; i++) void a!.bus.publish(update(i));
     await a!.bus.publish(update(0));

@@ -34,20 +34,20 @@ export type RedisBusErrorReporter = (err: unknown, message: BusMessage | null) =
 export interface RedisBusOptions {
   /** A connected client: the bus publishes on it and makes its own reader and subscriber connections from it; the caller closes it after the bus. */
   readonly client: RedisConnection;
-  /** Prefix of every key and channel ([RB1]); deployments sharing one Redis use different ones. Default `dl`. */
+  /** Prefix of every key and channel ([RS1]); deployments sharing one Redis use different ones. Default `dl`. */
   readonly prefix?: string;
   /** This process's id on the bus ([BUS3]); a random UUID by default. */
   readonly process?: string;
   readonly onError?: RedisBusErrorReporter;
-  /** Entries a channel's stream keeps, about (`MAXLEN ~`): the tail a late subscriber can replay ([RB2]). Default 10,000. */
+  /** Entries a channel's stream keeps, about (`MAXLEN ~`): the tail a late subscriber can replay ([RS2]). Default 10,000. */
   readonly maxLen?: number;
   /**
    * How far the subscriber's clock may be ahead of Redis's: a subscription
    * reads from this long before it was made, so nothing published after it
-   * is lost to clock skew ([RB3]). Default 1,000 ms.
+   * is lost to clock skew ([RS3]). Default 1,000 ms.
    */
   readonly clockSkewMs?: number;
-  /** How long an awareness update waits for the stream messages its publisher sent before it ([RB5]). Default 500 ms. */
+  /** How long an awareness update waits for the stream messages its publisher sent before it ([RS5]). Default 500 ms. */
   readonly awarenessHoldMs?: number;
 }
 
@@ -93,13 +93,13 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * The room bus across processes on one Redis ([RB1]..[RB6] in
+ * The room bus across processes on one Redis ([RS1]..[RS6] in
  * docs/architecture.md). Room and session messages go on a stream per
  * channel; one blocking XREAD on a connection of its own reads every
  * subscribed stream and fans out to this process's handlers; awareness goes
  * on pub/sub. A process hears its own messages back from Redis like
  * everyone else's, never by a local shortcut: every process sees a channel's
- * stream in one order ([RB2]), and what a handler is given is what Redis has.
+ * stream in one order ([RS2]), and what a handler is given is what Redis has.
  */
 export class RedisBus implements RoomBus {
   readonly process: string;
@@ -206,7 +206,7 @@ export class RedisBus implements RoomBus {
       this.#byStream.set(state.stream, state);
       if (state.awareness !== null) this.#listenAwareness(state.awareness, state);
     }
-    // From a little before now ([RB3]), or further back for a replay ([BUS8]); XREAD returns ids after the cursor, so an entry of this very millisecond needs the one before.
+    // From a little before now ([RS3]), or further back for a replay ([BUS8]); XREAD returns ids after the cursor, so an entry of this very millisecond needs the one before.
     const after = streamIdAt(Date.now() - this.#clockSkewMs - (options.replayMs ?? 0) - 1);
     const subscription: Subscription = { channelKey: key, handler, after, since: this.#pass };
     if (compareStreamIds(after, state.cursor) < 0) state.cursor = after;
@@ -270,7 +270,7 @@ export class RedisBus implements RoomBus {
     void this.#subscriber.subscribe(name, listener, true).catch((err: unknown) => this.#report(new RedisBusError(`subscribing ${name}`, { cause: err }), null));
   }
 
-  /** Delivered once the publisher's earlier stream messages are, or after `awarenessHoldMs` if they never come here ([RB5]). */
+  /** Delivered once the publisher's earlier stream messages are, or after `awarenessHoldMs` if they never come here ([RS5]). */
   #receiveAwareness(state: Channel, envelope: AwarenessEnvelope, message: BusMessage): void {
     const peer = this.#peer(state, envelope.process);
     if (peer.held.length === 0 && peer.streamNumber >= envelope.after) {
@@ -320,7 +320,7 @@ export class RedisBus implements RoomBus {
     if (envelope.process === this.process) void handled.then(() => this.#settle(state, envelope.number));
   }
 
-  /** Ends a blocked XREAD so the next one reads the new subscription's stream too ([RB3]); an idle reader just starts. */
+  /** Ends a blocked XREAD so the next one reads the new subscription's stream too ([RS3]); an idle reader just starts. */
   #wake(): void {
     if (this.#idle !== null) {
       this.#idle();
@@ -351,7 +351,7 @@ export class RedisBus implements RoomBus {
     }
   }
 
-  /** The one blocking read loop: every subscribed stream from its cursor; on an error, reported, again from the same cursors ([RB4]). */
+  /** The one blocking read loop: every subscribed stream from its cursor; on an error, reported, again from the same cursors ([RS4]). */
   async #read(): Promise<void> {
     let retryMs = 0;
     while (!this.#closed) {
@@ -383,7 +383,7 @@ export class RedisBus implements RoomBus {
     }
   }
 
-  /** One XREAD reply: each stream's entries, each checked on its own, so one bad entry costs only itself ([RB4]). */
+  /** One XREAD reply: each stream's entries, each checked on its own, so one bad entry costs only itself ([RS4]). */
   #take(reply: unknown): void {
     if (reply === null) return;
     if (!Array.isArray(reply)) {

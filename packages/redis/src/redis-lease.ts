@@ -6,7 +6,7 @@ import { RedisLeaseError } from './errors.ts';
 export interface RedisLeaseOptions {
   /** A connected client; the caller closes it after the lease. */
   readonly client: RedisConnection;
-  /** Prefix of the lease and epoch keys ([RB1]); the bus's prefix. Default `dl`. */
+  /** Prefix of the lease and epoch keys ([RS1]); the bus's prefix. Default `dl`. */
   readonly prefix?: string;
   /** Unrenewed grants expire after this long ([SL5]). Default 5 s; the server renews every third of it. */
   readonly ttlMs?: number;

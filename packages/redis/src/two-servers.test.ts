@@ -115,7 +115,7 @@ async function joinDuringHeavyWrites(a: DungeonLabServer, b: DungeonLabServer): 
 }
 
 describe('two servers on one Redis', () => {
-  it('[MP1][RB2] an edit on one server reaches the other\'s stock y-websocket client, and presence crosses too', async () => {
+  it('[MP1][RS2] an edit on one server reaches the other\'s stock y-websocket client, and presence crosses too', async () => {
     const store = await levelStore();
     const [a, b] = await startServers([store, store]);
     const onA = await provider(a!, 'table', 'alice');
