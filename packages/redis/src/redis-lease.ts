@@ -136,8 +136,13 @@ export class RedisLease implements SessionLease {
     return `${this.#prefix}:epoch:${sessionId}`;
   }
 
+  /**
+   * Runs a script, given up after half a ttl: while Redis is unreachable the
+   * client would hold the command until it is back, and a holder must learn
+   * in time that it can no longer renew ([RL3]).
+   */
   #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+    return this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args], { timeout: Math.max(1, Math.floor(this.ttlMs / 2)) });
   }
 }
 
