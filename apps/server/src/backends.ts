@@ -21,12 +21,12 @@ interface Coordination {
   close(): Promise<void>;
 }
 
-/** One process: the in-process bus and lease. */
-function inProcess(logger: Logger): Coordination {
-  const bus = new InProcessBus({
-    onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
-  });
-  const lease = new InProcessLease();
+/**
+ * A bus, a lease and an in-process inbox, closed inbox first (its waiting
+ * forwards fail), then the lease (it releases through its connection before
+ * the bus leaves), then `after`.
+ */
+function coordination(bus: RoomBus, lease: SessionLease, after: () => Promise<void> = async () => {}): Coordination {
   const inbox = new InProcessInbox();
   return {
     bus,
@@ -36,32 +36,33 @@ function inProcess(logger: Logger): Coordination {
       await inbox.close();
       await lease.close();
       await bus.close();
+      await after();
     },
   };
 }
 
-/** Several processes on one Redis (`REDIS_URL`): the Redis bus and lease on one client of this process. */
+/** One process: the in-process bus, lease and inbox. */
+function inProcess(logger: Logger): Coordination {
+  const bus = new InProcessBus({
+    onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
+  });
+  return coordination(bus, new InProcessLease());
+}
+
+/**
+ * Several processes on one Redis (`REDIS_URL`): the Redis bus and lease on
+ * one client of this process. The inbox is not across processes yet: a
+ * process that does not hold a session's lease answers its intents as an
+ * unavailable log once the inbox's wait is over ([IN3]).
+ */
 async function onRedis(url: string, logger: Logger): Promise<Coordination> {
   const client = await connectRedis(url, { name: 'dl-server', onError: (err) => logger.error({ err: String(err) }, 'redis connection error') });
   const bus = await RedisBus.connect({
     client,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  const lease = new RedisLease({ client });
-  // Not across processes yet: a process that does not hold a session's lease answers its intents 503 after the inbox's wait ([IN3]).
-  const inbox = new InProcessInbox();
   logger.info({ process: bus.process }, 'room bus and session lease on Redis');
-  return {
-    bus,
-    lease,
-    inbox,
-    async close() {
-      await inbox.close();
-      await lease.close();
-      await bus.close();
-      await client.close();
-    },
-  };
+  return coordination(bus, new RedisLease({ client }), () => client.close());
 }
 
 /**
@@ -71,20 +72,20 @@ async function onRedis(url: string, logger: Logger): Promise<Coordination> {
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
   const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
-  let coordination: Coordination;
+  let parts: Coordination;
   try {
-    coordination = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);
+    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);
   } catch (err) {
     await store.close();
     throw err;
   }
   return {
     store,
-    bus: coordination.bus,
-    lease: coordination.lease,
-    inbox: coordination.inbox,
+    bus: parts.bus,
+    lease: parts.lease,
+    inbox: parts.inbox,
     async close() {
-      await coordination.close();
+      await parts.close();
       await store.close();
     },
   };

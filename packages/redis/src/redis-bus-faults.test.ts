@@ -7,7 +7,7 @@
 import { type BusMessage, roomChannel, sessionChannel } from '@dungeon-lab/server';
 import { describe, expect, it } from 'vitest';
 import { MalformedEntryError } from './errors.ts';
-import { type TestProcess, redisPerFile } from './redis-bus.test-kit.ts';
+import { type TestProcess, redisPerFile, until } from './redis-bus.test-kit.ts';
 
 const redis = redisPerFile(false);
 
@@ -21,14 +21,6 @@ function listen(p: TestProcess, room = 'r'): number[] {
     if (message.kind === 'doc-update') seen.push(message.update[0] ?? -1);
   });
   return seen;
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('RedisBus', () => {

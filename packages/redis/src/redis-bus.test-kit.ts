@@ -68,3 +68,12 @@ export function redisPerFile(shareable: boolean): {
     },
   };
 }
+
+/** Waits until `predicate` holds: deliveries between processes take a moment on a real Redis. */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { RedisLease } from './redis-lease.ts';
-import { redisPerFile } from './redis-bus.test-kit.ts';
+import { redisPerFile, until } from './redis-bus.test-kit.ts';
 
 const redis = redisPerFile(true);
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -63,14 +63,6 @@ async function provider(server: DungeonLabServer, room: string, name: string): P
   });
   cleanups.push(() => p.destroy());
   return p;
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function sameState(a: Y.Doc, b: Y.Doc): boolean {
