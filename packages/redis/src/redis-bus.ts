@@ -47,8 +47,15 @@ export interface RedisBusOptions {
    * is lost to clock skew ([RS3]). Default 1,000 ms.
    */
   readonly clockSkewMs?: number;
-  /** How long an awareness update waits for the stream messages its publisher sent before it ([RS5]). Default 500 ms. */
+  /** How long an awareness update waits for the stream messages its publisher sent before it ([RS5]). Default 1,000 ms. */
   readonly awarenessHoldMs?: number;
+  /**
+   * A publish whose message has not come back from Redis after this long
+   * resolves anyway, reported ([RS4]): a caller awaiting it (the sequencer
+   * awaits its notices) must not wait forever on a Redis that is gone, or
+   * for an entry trimmed before it was read. Default 10 s.
+   */
+  readonly echoTimeoutMs?: number;
 }
 
 /** Entries one XREAD returns per stream, at most: a busy room cannot starve the others for long. */
@@ -58,6 +65,7 @@ const BLOCK_MS = 2000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2000;
 const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
+
 
 interface Subscription {
   readonly channelKey: string;
@@ -79,8 +87,8 @@ interface Channel {
   readonly subscriptions: Set<Subscription>;
   /** Per publishing process: the number of its last stream message read here, and its awareness waiting for earlier stream messages. */
   readonly peers: Map<string, PeerOrder>;
-  /** This process's messages on the channel not yet back from Redis, by number: their `publish` resolves when they are handled ([BUS7]). */
-  readonly pending: Map<number, () => void>;
+  /** This process's messages on the channel not yet back from Redis, by number, in publish order: their `publish` resolves when they are handled ([BUS7]). */
+  readonly pending: Map<number, { readonly resolve: () => void; readonly at: number }>;
 }
 
 interface PeerOrder {
@@ -111,6 +119,7 @@ export class RedisBus implements RoomBus {
   readonly #maxLen: number;
   readonly #clockSkewMs: number;
   readonly #holdMs: number;
+  readonly #echoTimeoutMs: number;
   /** Subscribed channels by channel key. */
   readonly #channels = new Map<string, Channel>();
   /** By stream key, for the reader's replies. */
@@ -128,6 +137,7 @@ export class RedisBus implements RoomBus {
   #readerId: string | null = null;
   #idle: (() => void) | null = null;
   readonly #loop: Promise<void>;
+  readonly #echoTimer: ReturnType<typeof setInterval>;
 
   private constructor(options: RedisBusOptions, reader: RedisConnection, subscriber: RedisConnection) {
     this.#client = options.client;
@@ -138,10 +148,13 @@ export class RedisBus implements RoomBus {
     this.#report = options.onError ?? ((err) => console.error('redis bus:', err));
     this.#maxLen = options.maxLen ?? 10_000;
     this.#clockSkewMs = options.clockSkewMs ?? 1000;
-    this.#holdMs = options.awarenessHoldMs ?? 500;
+    this.#holdMs = options.awarenessHoldMs ?? 1_000;
+    this.#echoTimeoutMs = options.echoTimeoutMs ?? 10_000;
     // A reconnected reader is another client to CLIENT UNBLOCK.
     reader.on('ready', () => (this.#readerId = null));
     this.#loop = this.#read();
+    this.#echoTimer = setInterval(() => this.#expireEchoes(), Math.min(1_000, this.#echoTimeoutMs / 2));
+    this.#echoTimer.unref();
   }
 
   /** Opens the reader and subscriber connections (duplicates of `client`) and starts reading. */
@@ -164,28 +177,65 @@ export class RedisBus implements RoomBus {
     const published = this.#published.get(key) ?? { number: 0, streamNumber: 0 };
     this.#published.set(key, published);
     const number = ++published.number;
-    const sent =
-      message.kind === 'awareness'
-        ? this.#client.publish(this.#awarenessChannel(message.room), encodeAwareness(message.update, { process: this.process, number, after: published.streamNumber }))
-        : this.#client.xAdd(this.#streamKey(channel), '*', encodeEntry(message, { process: this.process, number }), {
-            TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxLen },
-          });
-    if (message.kind !== 'awareness') published.streamNumber = number;
     const local = this.#channels.get(key);
-    const handled = local === undefined ? Promise.resolve() : new Promise<void>((resolve) => local.pending.set(number, resolve));
-    // Never rejects ([BUS5]): the message is lost to every process, which is reported; rooms resync through their members.
-    sent.catch((err: unknown) => {
-      this.#report(new RedisBusError(`publishing ${message.kind} on ${key} failed`, { cause: err }), message);
-      this.#settle(local, number);
-    });
+    const handled = local === undefined ? Promise.resolve() : new Promise<void>((resolve) => local.pending.set(number, { resolve, at: Date.now() }));
+    if (message.kind === 'awareness') {
+      const frame = encodeAwareness(message.update, { process: this.process, number, after: published.streamNumber });
+      // At most once, like pub/sub itself ([RS5]): presence is renewed every 15 s anyway.
+      this.#client.publish(this.#awarenessChannel(message.room), frame).catch((err: unknown) => this.#lost(message, key, local, number, err));
+    } else {
+      published.streamNumber = number;
+      this.#append(message, channel, number, Date.now(), local);
+    }
     return handled;
   }
 
+  /**
+   * XADDs one message. A room's message whose XADD failed (Redis went away
+   * with it unanswered) is sent again until `echoTimeoutMs` has passed: a
+   * Yjs update or a `saved` lost would leave the other processes' documents
+   * behind, while one that arrives late or twice merges the same ([RS4]). A
+   * session's message is not: a notice or a role change must not overtake
+   * the ones published after it, so it is reported lost.
+   */
+  #append(message: Exclude<BusMessage, { kind: 'awareness' }>, channel: BusChannel, number: number, since: number, local: Channel | undefined): void {
+    const key = channelKey(channel);
+    this.#client
+      .xAdd(this.#streamKey(channel), '*', encodeEntry(message, { process: this.process, number }), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxLen } })
+      .catch((err: unknown) => {
+        if (channel.kind !== 'room' || this.#closed || Date.now() - since >= this.#echoTimeoutMs) {
+          this.#lost(message, key, local, number, err);
+          return;
+        }
+        this.#report(new RedisBusError(`publishing ${message.kind} on ${key} failed; sending it again`, { cause: err }), message);
+        setTimeout(() => this.#append(message, channel, number, since, local), RETRY_MIN_MS);
+      });
+  }
+
+  /** Never a rejection ([BUS5]): the message is lost to every process, which is reported, and its publish resolves. */
+  #lost(message: BusMessage, key: string, local: Channel | undefined, number: number, err: unknown): void {
+    this.#report(new RedisBusError(`publishing ${message.kind} on ${key} failed`, { cause: err }), message);
+    this.#settle(local, number);
+  }
+
   #settle(state: Channel | undefined, number: number): void {
-    const resolve = state?.pending.get(number);
-    if (resolve === undefined) return;
+    const pending = state?.pending.get(number);
+    if (pending === undefined) return;
     state!.pending.delete(number);
-    resolve();
+    pending.resolve();
+  }
+
+  /** Resolves the publishes that waited longer than `echoTimeoutMs` for their message to come back ([BUS5]: reported, never rejected). */
+  #expireEchoes(): void {
+    const before = Date.now() - this.#echoTimeoutMs;
+    for (const state of this.#channels.values()) {
+      // Oldest first: the scan stops at the first one still in time.
+      for (const [number, { at }] of state.pending) {
+        if (at > before) break;
+        this.#report(new RedisBusError(`message ${number} on ${channelKey(state.channel)} did not come back from Redis within ${this.#echoTimeoutMs} ms`), null);
+        this.#settle(state, number);
+      }
+    }
   }
 
   subscribe(channel: BusChannel, handler: BusHandler, options: SubscribeOptions = {}): Unsubscribe {
@@ -222,6 +272,7 @@ export class RedisBus implements RoomBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#echoTimer);
     for (const state of [...this.#channels.values()]) this.#drop(state);
     this.#idle?.();
     // The reader is blocked in XREAD: its connection is cut, not asked to quit.
@@ -245,7 +296,7 @@ export class RedisBus implements RoomBus {
     this.#channels.delete(key);
     this.#byStream.delete(state.stream);
     for (const peer of state.peers.values()) for (const { timer } of peer.held) clearTimeout(timer);
-    for (const resolve of state.pending.values()) resolve();
+    for (const { resolve } of state.pending.values()) resolve();
     state.pending.clear();
     if (state.awareness !== null) {
       this.#byAwareness.delete(state.awareness);
@@ -288,6 +339,8 @@ export class RedisBus implements RoomBus {
     while (peer.held.length > 0 && (all || peer.held[0]!.envelope.after <= peer.streamNumber)) {
       const next = peer.held.shift()!;
       clearTimeout(next.timer);
+      // Waited for in vain (published before this process began reading): never waited for again.
+      if (all && next.envelope.after > peer.streamNumber) peer.streamNumber = next.envelope.after;
       this.#deliver(state, next.envelope, next.message, null);
     }
   }
