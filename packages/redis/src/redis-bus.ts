@@ -96,6 +96,9 @@ interface PeerOrder {
   readonly held: Array<{ readonly envelope: AwarenessEnvelope; readonly message: BusMessage; readonly timer: ReturnType<typeof setTimeout> }>;
 }
 
+/** Where failures go when nobody said: the process's stderr, never silence. */
+const printError: RedisBusErrorReporter = (err) => console.error('redis bus:', err);
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -145,7 +148,7 @@ export class RedisBus implements RoomBus {
     this.#subscriber = subscriber;
     this.process = options.process ?? randomUUID();
     this.#prefix = options.prefix ?? 'dl';
-    this.#report = options.onError ?? ((err) => console.error('redis bus:', err));
+    this.#report = options.onError ?? printError;
     this.#maxLen = options.maxLen ?? 10_000;
     this.#clockSkewMs = options.clockSkewMs ?? 1000;
     this.#holdMs = options.awarenessHoldMs ?? 1_000;
@@ -159,7 +162,7 @@ export class RedisBus implements RoomBus {
 
   /** Opens the reader and subscriber connections (duplicates of `client`) and starts reading. */
   static async connect(options: RedisBusOptions): Promise<RedisBus> {
-    const report = options.onError ?? ((err: unknown) => console.error('redis bus:', err));
+    const report = options.onError ?? printError;
     const open = async (role: string) => {
       const connection = options.client.duplicate({ name: `dl-bus-${role}` });
       connection.on('error', (err: unknown) => report(new RedisBusError(`${role} connection: ${String(err)}`, { cause: err }), null));
