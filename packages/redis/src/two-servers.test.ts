@@ -50,9 +50,21 @@ async function startServers(stores: readonly Store[]): Promise<DungeonLabServer[
   );
 }
 
+async function api<T>(server: DungeonLabServer, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function signIn(server: DungeonLabServer, name: string): Promise<{ token: string; userId: string }> {
+  return (await api<{ token: string; userId: string }>(server, 'POST', '/api/dev/login', null, { name })).body;
+}
+
 async function login(server: DungeonLabServer, name: string): Promise<string> {
-  const res = await fetch(`${server.url}/api/dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-  return ((await res.json()) as { token: string }).token;
+  return (await signIn(server, name)).token;
 }
 
 async function provider(server: DungeonLabServer, room: string, name: string): Promise<WebsocketProvider> {
@@ -119,6 +131,27 @@ describe('two servers on one Redis', () => {
     await until(() => onA.doc.getArray('chat').length === 1, 'B\'s edit at A');
     onA.awareness.setLocalStateField('cursor', { x: 3 });
     await until(() => [...onB.awareness.getStates().values()].some((s) => (s as { cursor?: { x: number } }).cursor?.x === 3), 'A\'s presence at B');
+  });
+
+  it('[MP2][A15] a member removed through one server loses their socket on the other within a second', async () => {
+    const store = await levelStore();
+    const [a, b] = await startServers([store, store]);
+    const gm = await signIn(a!, 'gm');
+    const session = (await api<{ id: string; joinCode: string }>(a!, 'POST', '/api/sessions', gm.token, { name: 'two servers' })).body;
+    const bob = await signIn(b!, 'bob');
+    expect((await api(b!, 'POST', `/api/sessions/${session.id}/join`, bob.token, { joinCode: session.joinCode })).status).toBe(200);
+    const socket = new WebSocket(`${b!.url.replace(/^http/, 'ws')}/sessions/${session.id}/table?token=${bob.token}`);
+    cleanups.push(() => socket.terminate());
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<{ code: number; at: number }>((resolve) => socket.once('close', (code) => resolve({ code, at: Date.now() })));
+    const removedAt = Date.now();
+    expect((await api(a!, 'DELETE', `/api/sessions/${session.id}/members/${bob.userId}`, gm.token)).status).toBe(200);
+    const { code, at } = await closed;
+    expect(code).toBe(4410);
+    expect(at - removedAt).toBeLessThan(1_000);
   });
 
   it('[BUS8] a joiner on another server during heavy writing gets the complete document: one shared store', async () => {
