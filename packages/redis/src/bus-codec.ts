@@ -144,17 +144,22 @@ function parseChange(sessionId: string, data: Buffer): MembershipChange {
 
 /**
  * Awareness travels on pub/sub, never persisted ([RS5]): a header (who, its
- * number, and the number of the last stream message the publisher sent on
- * the channel before it, so a reader can keep the channel's order) and the
- * update's bytes.
+ * number, and the number and stream id of the last stream message the
+ * publisher sent on the channel before it, so a reader can keep the
+ * channel's order) and the update's bytes.
  */
 export interface AwarenessEnvelope extends Envelope {
   /** The number of the publisher's last stream message on this channel before this one; 0 for none. */
   readonly after: number;
+  /** That message's stream id when Redis had acknowledged it; null while its XADD was still out. */
+  readonly afterId: StreamId | null;
 }
 
 export function encodeAwareness(update: Uint8Array, envelope: AwarenessEnvelope): Buffer {
-  const head = Buffer.from(JSON.stringify({ p: envelope.process, n: envelope.number, a: envelope.after }), 'utf8');
+  const head = Buffer.from(
+    JSON.stringify({ p: envelope.process, n: envelope.number, a: envelope.after, i: envelope.afterId === null ? '' : formatStreamId(envelope.afterId) }),
+    'utf8',
+  );
   const length = Buffer.alloc(4);
   length.writeUInt32BE(head.length);
   return Buffer.concat([length, head, bytes(update)]);
@@ -165,7 +170,11 @@ export function decodeAwareness(room: string, data: Buffer): { envelope: Awarene
   const headLength = data.readUInt32BE(0);
   if (4 + headLength > data.length) throw new DecodeError('header longer than the message');
   const head = parseJson(data.subarray(4, 4 + headLength));
-  if (!isRecord(head) || typeof head.p !== 'string' || !Number.isSafeInteger(head.n) || !Number.isSafeInteger(head.a)) throw new DecodeError('bad awareness header');
+  if (!isRecord(head) || typeof head.p !== 'string' || !Number.isSafeInteger(head.n) || !Number.isSafeInteger(head.a) || typeof head.i !== 'string') {
+    throw new DecodeError('bad awareness header');
+  }
   const { process, number } = decodeEnvelope(head.p, String(head.n));
-  return { envelope: { process, number, after: head.a as number }, message: { kind: 'awareness', room, update: new Uint8Array(data.subarray(4 + headLength)) } };
+  const afterId = head.i === '' ? null : parseStreamId(head.i);
+  if (afterId === null && head.i !== '') throw new DecodeError(`bad stream id ${JSON.stringify(head.i)} in an awareness header`);
+  return { envelope: { process, number, after: head.a as number, afterId }, message: { kind: 'awareness', room, update: new Uint8Array(data.subarray(4 + headLength)) } };
 }

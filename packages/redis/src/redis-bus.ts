@@ -47,7 +47,7 @@ export interface RedisBusOptions {
    * is lost to clock skew ([RS3]). Default 1,000 ms.
    */
   readonly clockSkewMs?: number;
-  /** How long an awareness update waits for the stream messages its publisher sent before it ([RS5]). Default 1,000 ms. */
+  /** How long an awareness update waits at most for the stream message its publisher sent before it, when nobody can tell where that is ([RS5]). Default 5,000 ms. */
   readonly awarenessHoldMs?: number;
   /**
    * A publish whose message has not come back from Redis after this long
@@ -84,11 +84,20 @@ interface Channel {
   readonly awareness: string | null;
   /** The XREAD cursor: the last id read, or lowered for a subscription that starts earlier. */
   cursor: StreamId;
+  /** How far the reader has read this stream, never lowered: an entry at or before it that was not read came before the channel's first subscription. */
+  readTo: StreamId;
   readonly subscriptions: Set<Subscription>;
   /** Per publishing process: the number of its last stream message read here, and its awareness waiting for earlier stream messages. */
   readonly peers: Map<string, PeerOrder>;
   /** This process's messages on the channel not yet back from Redis, by number, in publish order: their `publish` resolves when they are handled ([BUS7]). */
   readonly pending: Map<number, { readonly resolve: () => void; readonly at: number }>;
+}
+
+/** This process's messages on one channel: the number of the last, of the last stream one, and the stream id Redis gave the last one acknowledged. */
+interface Published {
+  number: number;
+  streamNumber: number;
+  acked: { readonly number: number; readonly id: StreamId } | null;
 }
 
 interface PeerOrder {
@@ -130,7 +139,7 @@ export class RedisBus implements RoomBus {
   /** By awareness pub/sub channel, for the subscriber's messages. */
   readonly #byAwareness = new Map<string, Channel>();
   /** Per channel key: the number of this process's last message there, and of its last stream message. */
-  readonly #published = new Map<string, { number: number; streamNumber: number }>();
+  readonly #published = new Map<string, Published>();
   #closed = false;
   /** Counts reader passes; a wake-up belongs to one. */
   #pass = 0;
@@ -151,7 +160,7 @@ export class RedisBus implements RoomBus {
     this.#report = options.onError ?? printError;
     this.#maxLen = options.maxLen ?? 10_000;
     this.#clockSkewMs = options.clockSkewMs ?? 1000;
-    this.#holdMs = options.awarenessHoldMs ?? 1_000;
+    this.#holdMs = options.awarenessHoldMs ?? 5_000;
     this.#echoTimeoutMs = options.echoTimeoutMs ?? 10_000;
     // A reconnected reader is another client to CLIENT UNBLOCK.
     reader.on('ready', () => (this.#readerId = null));
@@ -177,18 +186,19 @@ export class RedisBus implements RoomBus {
     if (this.#closed) return Promise.resolve();
     const channel = channelOf(message);
     const key = channelKey(channel);
-    const published = this.#published.get(key) ?? { number: 0, streamNumber: 0 };
+    const published = this.#published.get(key) ?? { number: 0, streamNumber: 0, acked: null };
     this.#published.set(key, published);
     const number = ++published.number;
     const local = this.#channels.get(key);
     const handled = local === undefined ? Promise.resolve() : new Promise<void>((resolve) => local.pending.set(number, { resolve, at: Date.now() }));
     if (message.kind === 'awareness') {
-      const frame = encodeAwareness(message.update, { process: this.process, number, after: published.streamNumber });
+      const { streamNumber, acked } = published;
+      const frame = encodeAwareness(message.update, { process: this.process, number, after: streamNumber, afterId: acked?.number === streamNumber ? acked.id : null });
       // At most once, like pub/sub itself ([RS5]): presence is renewed every 15 s anyway.
       this.#client.publish(this.#awarenessChannel(message.room), frame).catch((err: unknown) => this.#lost(message, key, local, number, err));
     } else {
       published.streamNumber = number;
-      this.#append(message, channel, number, Date.now(), local);
+      this.#append(message, channel, number, Date.now(), local, published);
     }
     return handled;
   }
@@ -201,17 +211,21 @@ export class RedisBus implements RoomBus {
    * session's message is not: a notice or a role change must not overtake
    * the ones published after it, so it is reported lost.
    */
-  #append(message: Exclude<BusMessage, { kind: 'awareness' }>, channel: BusChannel, number: number, since: number, local: Channel | undefined): void {
+  #append(message: Exclude<BusMessage, { kind: 'awareness' }>, channel: BusChannel, number: number, since: number, local: Channel | undefined, published: Published): void {
     const key = channelKey(channel);
     this.#client
       .xAdd(this.#streamKey(channel), '*', encodeEntry(message, { process: this.process, number }), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxLen } })
+      .then((reply) => {
+        const id = parseStreamId(reply);
+        if (id !== null && number > (published.acked?.number ?? 0)) published.acked = { number, id };
+      })
       .catch((err: unknown) => {
         if (channel.kind !== 'room' || this.#closed || Date.now() - since >= this.#echoTimeoutMs) {
           this.#lost(message, key, local, number, err);
           return;
         }
         this.#report(new RedisBusError(`publishing ${message.kind} on ${key} failed; sending it again`, { cause: err }), message);
-        setTimeout(() => this.#append(message, channel, number, since, local), RETRY_MIN_MS);
+        setTimeout(() => this.#append(message, channel, number, since, local, published), RETRY_MIN_MS);
       });
   }
 
@@ -251,6 +265,7 @@ export class RedisBus implements RoomBus {
         stream: this.#streamKey(channel),
         awareness: channel.kind === 'room' ? this.#awarenessChannel(channel.room) : null,
         cursor: streamIdAt(Date.now()),
+        readTo: streamIdAt(Date.now()),
         subscriptions: new Set(),
         peers: new Map(),
         pending: new Map(),
@@ -263,6 +278,8 @@ export class RedisBus implements RoomBus {
     const after = streamIdAt(Date.now() - this.#clockSkewMs - (options.replayMs ?? 0) - 1);
     const subscription: Subscription = { channelKey: key, handler, after, since: this.#pass };
     if (compareStreamIds(after, state.cursor) < 0) state.cursor = after;
+    // The channel's first subscription: nothing before where it starts will be read.
+    if (state.subscriptions.size === 0) state.readTo = after;
     state.subscriptions.add(subscription);
     this.#wake();
     const owner = state;
@@ -327,7 +344,7 @@ export class RedisBus implements RoomBus {
   /** Delivered once the publisher's earlier stream messages are, or after `awarenessHoldMs` if they never come here ([RS5]). */
   #receiveAwareness(state: Channel, envelope: AwarenessEnvelope, message: BusMessage): void {
     const peer = this.#peer(state, envelope.process);
-    if (peer.held.length === 0 && peer.streamNumber >= envelope.after) {
+    if (peer.held.length === 0 && this.#caughtUp(state, peer, envelope)) {
       this.#deliver(state, envelope, message, null);
       return;
     }
@@ -335,11 +352,20 @@ export class RedisBus implements RoomBus {
     peer.held.push({ envelope, message, timer });
   }
 
-  /** Delivers, in order, the peer's held awareness whose earlier stream messages have been read here; `all`: the rest too (one waited too long). */
+  /**
+   * Whether the stream message the publisher sent before this awareness has
+   * been handled here: read, or — its id at or before where this process
+   * began reading — never to be.
+   */
+  #caughtUp(state: Channel, peer: PeerOrder, envelope: AwarenessEnvelope): boolean {
+    return peer.streamNumber >= envelope.after || (envelope.afterId !== null && compareStreamIds(envelope.afterId, state.readTo) <= 0);
+  }
+
+  /** Delivers, in order, the peer's held awareness whose earlier stream messages have been handled here; `all`: the rest too (one waited too long). */
   #releaseHeld(state: Channel, from: string, all: boolean): void {
     const peer = state.peers.get(from);
     if (peer === undefined || this.#channels.get(channelKey(state.channel)) !== state) return;
-    while (peer.held.length > 0 && (all || peer.held[0]!.envelope.after <= peer.streamNumber)) {
+    while (peer.held.length > 0 && (all || this.#caughtUp(state, peer, peer.held[0]!.envelope))) {
       const next = peer.held.shift()!;
       clearTimeout(next.timer);
       // Waited for in vain (published before this process began reading): never waited for again.
@@ -455,6 +481,8 @@ export class RedisBus implements RoomBus {
       // Unsubscribed while the read was out.
       if (state === undefined) continue;
       for (const entry of block[1] as unknown[]) this.#takeEntry(state, entry);
+      // Read further: awareness waiting for an id now passed goes out, whoever published it.
+      for (const [from, peer] of state.peers) if (peer.held.length > 0) this.#releaseHeld(state, from, false);
       // A subscription made during this pass may start before where this read began: the next read goes back for it.
       for (const subscription of state.subscriptions) {
         if (subscription.since >= this.#pass && compareStreamIds(subscription.after, state.cursor) < 0) state.cursor = subscription.after;
@@ -472,6 +500,7 @@ export class RedisBus implements RoomBus {
       return;
     }
     if (compareStreamIds(id, state.cursor) > 0) state.cursor = id;
+    if (compareStreamIds(id, state.readTo) > 0) state.readTo = id;
     let decoded;
     try {
       decoded = decodeEntry(state.channel, entry[1]);

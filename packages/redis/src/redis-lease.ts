@@ -80,6 +80,8 @@ export class RedisLease implements SessionLease {
   }
 
   async renew(grant: LeaseGrant): Promise<boolean> {
+    // Released, or lost and reported: never held again, whatever Redis would say (or whether it answers).
+    if (this.#held.get(grant.sessionId)?.epoch !== grant.epoch) return false;
     const asked = Date.now();
     let renewed: boolean;
     try {
@@ -87,7 +89,7 @@ export class RedisLease implements SessionLease {
     } catch (err) {
       // Redis unreachable: past the ttl since it last confirmed the grant, another process may hold it — this one stops ([RL3]).
       const held = this.#held.get(grant.sessionId);
-      if (held?.epoch === grant.epoch && asked - held.confirmedAt >= this.ttlMs) {
+      if (held !== undefined && held.epoch === grant.epoch && asked - held.confirmedAt >= this.ttlMs) {
         this.#lose(grant);
         return false;
       }
