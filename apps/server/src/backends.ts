@@ -1,4 +1,4 @@
-import { connectRedis, RedisBus, RedisLease } from '@dungeon-lab/redis';
+import { connectRedis, RedisBus, RedisInbox, RedisLease } from '@dungeon-lab/redis';
 import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
@@ -22,12 +22,11 @@ interface Coordination {
 }
 
 /**
- * A bus, a lease and an in-process inbox, closed inbox first (its waiting
- * forwards fail), then the lease (it releases through its connection before
- * the bus leaves), then `after`.
+ * A bus, a lease and an inbox, closed inbox first (its waiting forwards
+ * fail), then the lease (it releases through its connection before the bus
+ * leaves), then `after`.
  */
-function coordination(bus: RoomBus, lease: SessionLease, after: () => Promise<void> = async () => {}): Coordination {
-  const inbox = new InProcessInbox();
+function coordination(bus: RoomBus, lease: SessionLease, inbox: IntentInbox, after: () => Promise<void> = async () => {}): Coordination {
   return {
     bus,
     lease,
@@ -46,28 +45,24 @@ function inProcess(logger: Logger): Coordination {
   const bus = new InProcessBus({
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
-  return coordination(bus, new InProcessLease());
+  return coordination(bus, new InProcessLease(), new InProcessInbox());
 }
 
-/**
- * Several processes on one Redis (`REDIS_URL`): the Redis bus and lease on
- * one client of this process. The inbox is not across processes yet: a
- * process that does not hold a session's lease answers its intents as an
- * unavailable log once the inbox's wait is over ([IN3]).
- */
+/** Several processes on one Redis (`REDIS_URL`): the Redis bus, lease and inbox on one client of this process. */
 async function onRedis(url: string, logger: Logger): Promise<Coordination> {
   const client = await connectRedis(url, { name: 'dl-server', onError: (err) => logger.error({ err: String(err) }, 'redis connection error') });
   const bus = await RedisBus.connect({
     client,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  logger.info({ process: bus.process }, 'room bus and session lease on Redis');
-  return coordination(bus, new RedisLease({ client }), () => client.close());
+  const inbox = await RedisInbox.connect({ client, process: bus.process, onError: (err) => logger.error({ err: String(err) }, 'intent inbox failure') });
+  logger.info({ process: bus.process }, 'room bus, session lease and intent inbox on Redis');
+  return coordination(bus, new RedisLease({ client }), inbox, () => client.close());
 }
 
 /**
  * The backends of one process: the embedded LevelDB store, and the Redis
- * bus and lease when `REDIS_URL` is set, the in-process ones otherwise. The
+ * bus, lease and inbox when `REDIS_URL` is set, the in-process ones otherwise. The
  * configuration refuses `MONGO_URL` until this server has that store.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {

@@ -36,3 +36,15 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
   await client.connect();
   return client;
 }
+
+/**
+ * Another connection like `client`'s, for a part's own use (a blocking
+ * reader, a pub/sub subscriber: neither can share the command connection),
+ * its errors reported as `report` says.
+ */
+export async function openSibling(client: RedisConnection, name: string, report: (err: Error) => void): Promise<RedisConnection> {
+  const connection = client.duplicate({ name });
+  connection.on('error', report);
+  await connection.connect();
+  return connection;
+}

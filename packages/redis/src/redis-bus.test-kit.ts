@@ -77,3 +77,28 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A conformance cluster of `processes` parts, each on a client of its own,
+ * on a fresh key prefix of the Redis at `url`: several processes.
+ */
+export async function clusterOnRedis<T extends { close(): Promise<void> }>(
+  url: string,
+  processes: number,
+  make: (client: RedisConnection, prefix: string) => Promise<T> | T,
+): Promise<{ processes: T[]; close(): Promise<void> }> {
+  const prefix = `t-${randomUUID()}`;
+  const opened = await Promise.all(
+    Array.from({ length: processes }, async () => {
+      const client = await connectRedis(url, { onError: () => {} });
+      return { client, part: await make(client, prefix) };
+    }),
+  );
+  return {
+    processes: opened.map((p) => p.part),
+    close: async () => {
+      await Promise.all(opened.map((p) => p.part.close()));
+      await Promise.all(opened.map((p) => p.client.close()));
+    },
+  };
+}

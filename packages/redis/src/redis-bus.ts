@@ -25,7 +25,7 @@ import {
   parseStreamId,
   streamIdAt,
 } from './bus-codec.ts';
-import type { RedisConnection } from './connection.ts';
+import { type RedisConnection, openSibling } from './connection.ts';
 import { MalformedEntryError, RedisBusError } from './errors.ts';
 
 /** Reports a failure: a handler's (with the message it was given) or the bus's own (null). */
@@ -172,12 +172,7 @@ export class RedisBus implements RoomBus {
   /** Opens the reader and subscriber connections (duplicates of `client`) and starts reading. */
   static async connect(options: RedisBusOptions): Promise<RedisBus> {
     const report = options.onError ?? printError;
-    const open = async (role: string) => {
-      const connection = options.client.duplicate({ name: `dl-bus-${role}` });
-      connection.on('error', (err: unknown) => report(new RedisBusError(`${role} connection: ${String(err)}`, { cause: err }), null));
-      await connection.connect();
-      return connection;
-    };
+    const open = (role: string) => openSibling(options.client, `dl-bus-${role}`, (err) => report(new RedisBusError(`${role} connection: ${String(err)}`, { cause: err }), null));
     const [reader, subscriber] = await Promise.all([open('reader'), open('subscriber')]);
     return new RedisBus(options, reader, subscriber);
   }

@@ -6,6 +6,7 @@
  */
 import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { RedisInbox } from './redis-inbox.ts';
 import { RedisLease } from './redis-lease.ts';
 import { redisPerFile, until } from './redis-bus.test-kit.ts';
 
@@ -39,10 +41,12 @@ async function startServers(stores: readonly Store[]): Promise<DungeonLabServer[
     stores.map(async (store, i) => {
       const { bus, client, prefix } = opened[i]!;
       const lease = new RedisLease({ client, prefix, ttlMs: 2_000 });
-      const server = createServer({ store, bus, lease, auth: { mode: 'development' }, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0 });
+      const inbox = await RedisInbox.connect({ client, prefix });
+      const server = createServer({ store, bus, lease, inbox, auth: { mode: 'development' }, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0 });
       await server.listen(0, '127.0.0.1');
       cleanups.push(async () => {
         await server.close();
+        await inbox.close();
         await lease.close();
       });
       return server;
@@ -153,6 +157,25 @@ describe('two servers on one Redis', () => {
     const { code, at } = await closed;
     expect(code).toBe(4410);
     expect(at - removedAt).toBeLessThan(1_000);
+  });
+
+  it('[IN1][RS7] an intent sent to the server that does not sequence its session is forwarded through Redis and acked; once the holder is gone the other takes over', async () => {
+    const store = await levelStore();
+    const [a, b] = await startServers([store, store]);
+    const gm = await signIn(a!, 'gm');
+    const session = (await api<{ id: string; joinCode: string }>(a!, 'POST', '/api/sessions', gm.token, { name: 'intents' })).body;
+    const chat = (text: string) => ({ id: randomUUID(), type: 'chat:message', payload: { text } });
+    // A takes the lease with the first intent.
+    const first = await api<Array<{ success: boolean; sequence?: number }>>(a!, 'POST', `/api/sessions/${session.id}/events`, gm.token, [chat('one')]);
+    expect(first.body).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
+    // B holds no lease: it forwards to A and answers with A's ack.
+    const forwarded = await api<Array<{ success: boolean; sequence?: number }>>(b!, 'POST', `/api/sessions/${session.id}/events`, gm.token, [chat('two')]);
+    expect(forwarded.status).toBe(200);
+    expect(forwarded.body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    // A shuts down (releasing its lease): B sequences from then on.
+    await a!.close();
+    const taken = await api<Array<{ success: boolean; sequence?: number }>>(b!, 'POST', `/api/sessions/${session.id}/events`, gm.token, [chat('three')]);
+    expect(taken.body).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
   });
 
   it('[BUS8] a joiner on another server during heavy writing gets the complete document: one shared store', async () => {
