@@ -1,4 +1,4 @@
-import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import { InProcessBus, InProcessInbox, InProcessLease, type HolderInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -8,7 +8,7 @@ export interface Backends {
   readonly store: ServerOptions['store'];
   readonly bus: RoomBus;
   readonly lease: SessionLease;
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
