@@ -1,5 +1,5 @@
 import { connectRedis, RedisBus, RedisInbox, RedisLease } from '@dungeon-lab/redis';
-import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import { InProcessBus, InProcessInbox, InProcessLease, type HolderInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -9,7 +9,7 @@ export interface Backends {
   readonly store: ServerOptions['store'];
   readonly bus: RoomBus;
   readonly lease: SessionLease;
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
@@ -17,7 +17,7 @@ export interface Backends {
 interface Coordination {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   close(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ interface Coordination {
  * fail), then the lease (it releases through its connection before the bus
  * leaves), then `after`.
  */
-function coordination(bus: RoomBus, lease: SessionLease, inbox: IntentInbox, after: () => Promise<void> = async () => {}): Coordination {
+function coordination(bus: RoomBus, lease: SessionLease, inbox: HolderInbox, after: () => Promise<void> = async () => {}): Coordination {
   return {
     bus,
     lease,

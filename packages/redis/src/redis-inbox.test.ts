@@ -1,9 +1,9 @@
-import { runIntentInboxConformance } from '@dungeon-lab/server/conformance';
+import { runHolderInboxConformance } from '@dungeon-lab/server/conformance';
 import { RedisInbox } from './redis-inbox.ts';
 import { clusterOnRedis, redisPerFile } from './redis-bus.test-kit.ts';
 
 const redis = redisPerFile(true);
 
-runIntentInboxConformance('redis', (processes, timeoutMs) =>
+runHolderInboxConformance('redis', (processes, timeoutMs) =>
   clusterOnRedis(redis.url(), processes, (client, prefix) => RedisInbox.connect({ client, prefix, timeoutMs, onError: () => {} })),
 );

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import type { Ack } from '@dungeon-lab/events';
-import { type ForwardedIntents, type InboxHandler, type IntentInbox, LogUnavailableError } from '@dungeon-lab/server';
+import { type HolderAnswer, type HolderHandler, type HolderInbox, type HolderRequest, LogUnavailableError } from '@dungeon-lab/server';
 import { RESP_TYPES } from 'redis';
 import { type RedisConnection, openSibling } from './connection.ts';
 import { RedisBusError } from './errors.ts';
@@ -25,24 +24,24 @@ const BLOCK_MS = 100;
 const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
 
 interface Waiting {
-  readonly resolve: (acks: Ack[]) => void;
+  readonly resolve: (answer: unknown) => void;
   readonly reject: (err: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-/** What comes back on the forwarder's reply channel. */
-type Reply = { readonly q: string; readonly acks: Ack[] } | { readonly q: string; readonly error: string };
+/** What comes back on the forwarder's reply channel, V8-serialized. */
+type Reply = { readonly q: string; readonly answer: unknown } | { readonly q: string; readonly error: string };
 
 /**
- * The intent inbox across processes on one Redis ([IN1]..[IN7], [RS7] in
+ * The holder inbox across processes on one Redis ([IN1]..[IN7], [RS7] in
  * docs/architecture.md): a stream per session, `<prefix>:inbox:<session>`,
  * read through one consumer group by the process serving the session; each
  * forward carries a request id and the forwarder's reply channel, and the
- * server publishes the acks there before it XACKs the entry. A session
+ * server publishes its answer there before it XACKs the entry. A session
  * served anew first claims what its last server read and never answered
  * (XAUTOCLAIM, idle 0: the lease has fenced that server off).
  */
-export class RedisInbox implements IntentInbox {
+export class RedisInbox implements HolderInbox {
   readonly process: string;
   readonly #client: RedisConnection;
   readonly #reader: RedisConnection;
@@ -51,7 +50,7 @@ export class RedisInbox implements IntentInbox {
   readonly #timeoutMs: number;
   readonly #report: (err: unknown) => void;
   readonly #replyChannel: string;
-  readonly #served = new Map<string, { readonly handler: InboxHandler; claimed: boolean }>();
+  readonly #served = new Map<string, { readonly handler: HolderHandler; claimed: boolean }>();
   readonly #waiting = new Map<string, Waiting>();
   /** Sessions whose group this process has made sure of. */
   readonly #groups = new Set<string>();
@@ -76,11 +75,11 @@ export class RedisInbox implements IntentInbox {
     const open = (role: string) => openSibling(options.client, `dl-inbox-${role}`, (err) => report(new RedisBusError(`inbox ${role} connection: ${String(err)}`, { cause: err })));
     const [reader, subscriber] = await Promise.all([open('reader'), open('subscriber')]);
     const inbox = new RedisInbox(options, reader, subscriber);
-    await subscriber.subscribe(inbox.#replyChannel, (message) => inbox.#answer(message));
+    await subscriber.subscribe(inbox.#replyChannel, (message) => inbox.#answer(message), true);
     return inbox;
   }
 
-  serve(sessionId: string, handler: InboxHandler): () => void {
+  serve(sessionId: string, handler: HolderHandler): () => void {
     const serving = { handler, claimed: false };
     this.#served.set(sessionId, serving);
     this.#idle?.();
@@ -89,16 +88,17 @@ export class RedisInbox implements IntentInbox {
     };
   }
 
-  forward(batch: ForwardedIntents): Promise<Ack[]> {
+  forward<R extends HolderRequest>(request: R): Promise<HolderAnswer<R>> {
     if (this.#closed) return Promise.reject(new LogUnavailableError('this process is shutting down'));
     const q = randomUUID();
-    return new Promise<Ack[]>((resolve, reject) => {
-      const timer = setTimeout(() => this.#settle(q, new LogUnavailableError(`no process sequences session ${batch.sessionId}`)), this.#timeoutMs);
+    return new Promise<HolderAnswer<R>>((resolve, reject) => {
+      const timer = setTimeout(() => this.#settle(q, new LogUnavailableError(`no process sequences session ${request.sessionId}`)), this.#timeoutMs);
       timer.unref();
-      this.#waiting.set(q, { resolve, reject, timer });
-      void this.#group(batch.sessionId)
-        .then(() => this.#client.xAdd(this.#stream(batch.sessionId), '*', { q, r: this.#replyChannel, b: serialize(batch) }))
-        .catch((err: unknown) => this.#settle(q, new LogUnavailableError(`forwarding to session ${batch.sessionId} failed: ${String(err)}`)));
+      // The answer is the one the serving process's handler gave for this very request.
+      this.#waiting.set(q, { resolve: (answer) => resolve(answer as HolderAnswer<R>), reject, timer });
+      void this.#group(request.sessionId)
+        .then(() => this.#client.xAdd(this.#stream(request.sessionId), '*', { q, r: this.#replyChannel, b: serialize(request) }))
+        .catch((err: unknown) => this.#settle(q, new LogUnavailableError(`forwarding to session ${request.sessionId} failed: ${String(err)}`)));
     });
   }
 
@@ -117,7 +117,7 @@ export class RedisInbox implements IntentInbox {
     return `${this.#prefix}:inbox:${sessionId}`;
   }
 
-  /** The session's consumer group, made once, from the stream's start: a batch forwarded before anyone served the session is read ([IN2]). */
+  /** The session's consumer group, made once, from the stream's start: a request forwarded before anyone served the session is read ([IN2]). */
   async #group(sessionId: string): Promise<void> {
     if (this.#groups.has(sessionId)) return;
     try {
@@ -128,28 +128,29 @@ export class RedisInbox implements IntentInbox {
     this.#groups.add(sessionId);
   }
 
-  #settle(q: string, outcome: Ack[] | Error): void {
+  #settle(q: string, outcome: { readonly answer: unknown } | Error): void {
     const waiting = this.#waiting.get(q);
     if (waiting === undefined) return;
     this.#waiting.delete(q);
     clearTimeout(waiting.timer);
     if (outcome instanceof Error) waiting.reject(outcome);
-    else waiting.resolve(outcome);
+    else waiting.resolve(outcome.answer);
   }
 
-  #answer(message: string): void {
+  #answer(message: Buffer): void {
     let reply: Reply;
     try {
-      reply = JSON.parse(message) as Reply;
-    } catch {
-      this.#report(new RedisBusError(`an inbox reply is not JSON: ${message.slice(0, 80)}`));
+      reply = deserialize(message) as Reply;
+      if (typeof reply !== 'object' || reply === null || typeof reply.q !== 'string') throw new TypeError('no request id');
+    } catch (err) {
+      this.#report(new RedisBusError(`an inbox reply cannot be read: ${String(err)}`));
       return;
     }
     if ('error' in reply) this.#settle(reply.q, new LogUnavailableError(`the sequencing process failed: ${reply.error}`));
-    else if (Array.isArray(reply.acks)) this.#settle(reply.q, reply.acks);
+    else this.#settle(reply.q, { answer: reply.answer });
   }
 
-  /** The serving side: every session served here, read through the group; one batch at a time, in order. */
+  /** The serving side: every session served here, read through the group; one request at a time, in order. */
   async #read(): Promise<void> {
     while (!this.#closed) {
       if (this.#served.size === 0) {
@@ -207,11 +208,11 @@ export class RedisInbox implements IntentInbox {
       }
       let reply: Reply;
       try {
-        reply = { q, acks: await serving.handler(deserialize(data) as ForwardedIntents) };
+        reply = { q, answer: await serving.handler(deserialize(data) as HolderRequest) };
       } catch (err) {
         reply = { q, error: String(err) };
       }
-      await this.#client.publish(replyTo, JSON.stringify(reply));
+      await this.#client.publish(replyTo, serialize(reply));
       await this.#client.xAck(this.#stream(sessionId), GROUP, id);
     }
   }

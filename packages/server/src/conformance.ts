@@ -6,4 +6,4 @@
  */
 export { type BusCluster, runRoomBusConformance } from './bus/bus-conformance.ts';
 export { CONFORMANCE_TTL_MS, type LeaseCluster, runSessionLeaseConformance } from './lease/lease-conformance.ts';
-export { INBOX_TIMEOUT_MS, type InboxCluster, runIntentInboxConformance } from './inbox/inbox-conformance.ts';
+export { INBOX_TIMEOUT_MS, type InboxCluster, runHolderInboxConformance } from './inbox/inbox-conformance.ts';

@@ -19,7 +19,7 @@ export type { EventLogNotice, SocketRef } from './event-log/event-log-notice.ts'
 export type { MembershipChange } from './sessions/membership.ts';
 export type { LeaseGrant, SessionLease } from './lease/session-lease.ts';
 export { InProcessLease, type InProcessLeaseOptions, LeaseTable } from './lease/in-process-lease.ts';
-export type { ForwardedIntents, InboxHandler, IntentInbox } from './inbox/intent-inbox.ts';
+export type { ForwardedIntents, HolderAnswer, HolderHandler, HolderInbox, HolderRequest } from './inbox/holder-inbox.ts';
 export { InboxDesk, InProcessInbox, type InProcessInboxOptions } from './inbox/in-process-inbox.ts';
 export { LogUnavailableError } from './event-log/acks.ts';
 export { type WebAppOptions } from './web/web-app.ts';

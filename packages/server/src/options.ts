@@ -6,7 +6,7 @@ import type { AuthOptions } from './auth/auth-options.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
 import type { RoomBus } from './bus/room-bus.ts';
 import { InProcessInbox } from './inbox/in-process-inbox.ts';
-import type { IntentInbox } from './inbox/intent-inbox.ts';
+import type { HolderInbox } from './inbox/holder-inbox.ts';
 import { InProcessLease } from './lease/in-process-lease.ts';
 import type { SessionLease } from './lease/session-lease.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
@@ -50,7 +50,7 @@ export interface ServerOptions {
   /** Which process sequences each session ([SL1]..[SL7]); an in-process lease by default. */
   readonly lease?: SessionLease;
   /** How intents reach the lease holder from the other processes ([IN1]..[IN7]); an in-process inbox by default. */
-  readonly inbox?: IntentInbox;
+  readonly inbox?: HolderInbox;
   readonly logger?: Logger;
   /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
   readonly maxMessageBytes?: number;
@@ -121,7 +121,7 @@ export interface ResolvedOptions {
   readonly store: Store;
   readonly bus: RoomBus;
   readonly lease: SessionLease;
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   readonly logger: Logger;
   readonly maxMessageBytes: number;
   readonly maxUpdateBytes: number;

@@ -131,7 +131,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     inbox: opts.inbox,
     random: options.random ?? secureRandom,
   });
-  const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));
+  const checkpoints = new Checkpoints(opts.store, (request) => eventLog.onHolder(request));
   registry.afterLoad = (room) => {
     room.setWriteGuard(writeGuardFor(room.name, roles));
     followRevocations(room);

@@ -3,7 +3,7 @@
  * table room with the sidecar enabled, that submits intents and records acks,
  * `event-applied` broadcasts and catch-up answers as they arrive.
  */
-import { type Ack, type Intent, type LogEntry, createIntent } from '@dungeon-lab/events';
+import { type Ack, type ApprovalRequest, type Intent, type LogEntry, createIntent } from '@dungeon-lab/events';
 import { PROTOCOL_VERSION, SIDECAR_QUERY_PARAM, decodeMessage, encodeMessage } from '@dungeon-lab/protocol';
 import WebSocket from 'ws';
 import { waitFor } from './helpers.ts';
@@ -13,6 +13,8 @@ export interface IntentClient {
   readonly acks: Map<string, Ack>;
   readonly applied: LogEntry[];
   readonly catchUps: Array<{ entries: LogEntry[]; latest: number; skipped: boolean }>;
+  /** Approval requests sent to this socket (GMs only). */
+  readonly requested: ApprovalRequest[];
   submit(...intents: Intent[]): void;
   /** Submits and waits for every ack, returned in input order. */
   request(...intents: Intent[]): Promise<Ack[]>;
@@ -32,10 +34,12 @@ export async function openIntentClient(
   const acks = new Map<string, Ack>();
   const applied: LogEntry[] = [];
   const catchUps: IntentClient['catchUps'] = [];
+  const requested: ApprovalRequest[] = [];
   ws.on('message', (data: Buffer) => {
     const msg = decodeMessage(new Uint8Array(data));
     if (msg.type === 'intent-ack') for (const ack of msg.acks as Ack[]) acks.set(ack.id, ack);
     if (msg.type === 'event-applied') applied.push(...(msg.entries as LogEntry[]));
+    if (msg.type === 'approval-requested') requested.push(...(msg.approvals as ApprovalRequest[]));
     if (msg.type === 'catch-up-response') {
       catchUps.push({ entries: msg.entries as LogEntry[], latest: msg.latest, skipped: msg.skipped });
     }
@@ -49,6 +53,7 @@ export async function openIntentClient(
     acks,
     applied,
     catchUps,
+    requested,
     submit,
     async request(...intents) {
       submit(...intents);

@@ -4,6 +4,7 @@
  * lease table, real sockets on each. What one server's clients do reaches
  * the other's; each change is stored by the server that took it.
  */
+import { type ApprovalRequest, createIntent } from '@dungeon-lab/events';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -17,6 +18,7 @@ import { withAppendCounts } from './faulty-store.ts';
 import { connectProvider, synced, tempDir, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
 import { TEST_AUTH, bearer, ensureMember, registerServerStore, testToken } from './test-identity.ts';
+import { testsys } from './testsys.ts';
 
 interface Process {
   readonly server: DungeonLabServer;
@@ -45,7 +47,7 @@ async function startProcesses(count: number): Promise<Process[]> {
     const bus = new InProcessBus({ hub, process: `p${i}` });
     const lease = new InProcessLease({ table: leases });
     const inbox = new InProcessInbox({ desk });
-    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease, inbox });
+    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease, inbox, plugins: [testsys] });
     await server.listen(0, '127.0.0.1');
     cleanups.push(registerServerStore(server.url, store));
     cleanups.push(async () => {
@@ -127,6 +129,37 @@ describe('two processes', () => {
     const state = await getJson<{ version: number; state: { chat: Array<{ text: string }> } }>(`${b!.url}/api/sessions/s1/state`, {}, 'bob');
     expect(state.body.version).toBe(5);
     expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'on b, socket', 'on b, http 1', 'on b, http 2', 'two']);
+  });
+
+  it('[EL19][EL8][IN1] the GM\'s approval queue and checkpoints are served by the holder whichever process is asked', async () => {
+    const [a, b] = await startProcesses(2);
+    const gm = await openIntentClient(a!.wsUrl, 's3', 'gm');
+    cleanups.push(() => gm.close());
+    await gm.request(chat('before'));
+
+    // B does not hold the lease; what needs the sequencer runs on A.
+    expect(await getJson(`${b!.url}/api/sessions/s3/approvals`, {}, 'gm')).toEqual({ status: 200, body: { approvals: [] } });
+    await gm.request(createIntent('plugin:testsys:spawn', { actor: 'thorin', hp: 0 }));
+    const [waiting] = await gm.request(createIntent('plugin:testsys:finish', { actor: 'thorin' }));
+    expect(waiting).toMatchObject({ sequence: 3, status: 'awaiting-approval' });
+    const approvals = await getJson<{ approvals: ApprovalRequest[] }>(`${b!.url}/api/sessions/s3/approvals`, {}, 'gm');
+    expect(approvals.body.approvals.map((p) => [p.entry.event.sequence, p.summary])).toEqual([[3, 'a character dies']]);
+    // A GM's socket joining B is sent the open queue, read on A ([EL14]).
+    const secondGm = await openIntentClient(b!.wsUrl, 's3', 'gm');
+    cleanups.push(() => secondGm.close());
+    await waitFor(() => secondGm.requested.length === 1, 5_000, 'the open queue at a GM joining B');
+    expect(secondGm.requested[0]!.entry.event.sequence).toBe(3);
+    const created = await postJson<{ id: string; version: number }>(`${b!.url}/api/sessions/s3/checkpoint`, { name: 'Before the fight' }, 'gm');
+    expect(created.status).toBe(201);
+    // The request waiting for the GM is logged, not applied: the document stands at the spawn.
+    expect(created.body.version).toBe(2);
+    await gm.request(chat('after'));
+    const restored = await postJson<{ sequence: number; status: string }>(`${b!.url}/api/sessions/s3/checkpoints/${created.body.id}/restore`, {}, 'gm');
+    expect(restored).toEqual({ status: 200, body: { restored: created.body.id, sequence: 5, status: 'applied' } });
+    const state = await getJson<{ version: number; state: { chat: Array<{ text: string }> } }>(`${a!.url}/api/sessions/s3/state`, {}, 'gm');
+    expect(state.body.state.chat.map((c) => c.text)).toEqual(['before']);
+    const missing = await postJson<{ error: string }>(`${b!.url}/api/sessions/s3/checkpoints/no-such-checkpoint/restore`, {}, 'gm');
+    expect(missing.status).toBe(404);
   });
 
   it('[MP2][A15] a member removed through one process loses their sockets on the other at once, and that process\'s role cache follows', async () => {

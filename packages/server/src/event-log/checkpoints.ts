@@ -5,6 +5,7 @@ import { toBase64 } from 'lib0/buffer';
 import * as Y from 'yjs';
 import { decodeAny, encodeAny } from './log-codec.ts';
 import { restorePatch } from './restore-patch.ts';
+import type { HolderAnswer, HolderRequest } from '../inbox/holder-inbox.ts';
 import type { SessionSequencer } from './session-sequencer.ts';
 
 export interface CheckpointInfo {
@@ -43,32 +44,19 @@ function decode(data: Uint8Array): StoredCheckpoint {
 
 /**
  * Named snapshots of a session's table doc ([EL8]). Taking one and restoring
- * one both run through the session's sequencer, so a checkpoint's version is
- * exact and a restore is an ordinary new log entry — nothing is overwritten.
+ * one both run through the session's sequencer, on whichever process holds
+ * the session's lease ([EL19]), so a checkpoint's version is exact and a
+ * restore is an ordinary new log entry — nothing is overwritten.
  */
 export class Checkpoints {
   constructor(
     private readonly store: EventLogStore,
-    /** The session's sequencer; rejects while another process sequences it. */
-    private readonly sequencer: (sessionId: string) => Promise<SessionSequencer>,
+    /** Runs a request on the session's sequencer, here or on the process that holds it. */
+    private readonly onHolder: <R extends HolderRequest>(request: R) => Promise<HolderAnswer<R>>,
   ) {}
 
-  async create(sessionId: string, name: string, userId: string): Promise<CheckpointInfo> {
-    const clean = name.trim().slice(0, MAX_NAME) || 'checkpoint';
-    return (await this.sequencer(sessionId)).run(async (table) => {
-      const record: StoredCheckpoint = {
-        id: randomUUID(),
-        name: clean,
-        version: table.appliedSequence(),
-        checksum: table.checksum(),
-        stateVector: toBase64(table.stateVector()),
-        createdAt: Date.now(),
-        createdBy: userId,
-        snapshot: table.encodeState(),
-      };
-      await this.store.putCheckpoint(sessionId, { id: record.id, data: encodeAny(record) });
-      return info(record);
-    });
+  create(sessionId: string, name: string, userId: string): Promise<CheckpointInfo> {
+    return this.onHolder({ kind: 'checkpoint-create', sessionId, userId, name });
   }
 
   async list(sessionId: string): Promise<CheckpointInfo[]> {
@@ -78,32 +66,58 @@ export class Checkpoints {
 
   /** Makes the table doc's content equal the checkpoint's, as a new sequenced event. */
   async restore(sessionId: string, checkpointId: string, userId: string): Promise<LogEntry> {
-    const seq = await this.sequencer(sessionId);
-    return seq.run(async (table) => {
-      const stored = await this.store.checkpointById(sessionId, checkpointId);
-      if (stored === null) throw new CheckpointNotFoundError(`no checkpoint ${checkpointId}`);
-      const checkpoint = decode(stored.data);
-      const target = new Y.Doc();
-      Y.applyUpdate(target, checkpoint.snapshot);
-      const patch = restorePatch(table.project(), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
-      target.destroy();
-      const payload = { checkpointId, name: checkpoint.name, version: checkpoint.version };
-      const sequence = (await seq.latest()) + 1;
-      const entry: LogEntry = {
-        event: {
-          id: randomUUID(),
-          sequence,
-          timestamp: Date.now(),
-          type: 'checkpoint:restore',
-          payload,
-          userId,
-          sessionId,
-          checksum: payloadChecksum(payload),
-        },
-        status: 'applied',
-        patch,
-      };
-      return seq.commit(table, entry, { reason: 'restore' });
-    });
+    const entry = await this.onHolder({ kind: 'checkpoint-restore', sessionId, userId, checkpointId });
+    if (entry === null) throw new CheckpointNotFoundError(`no checkpoint ${checkpointId}`);
+    return entry;
   }
+}
+
+/** On the sequencing process: the table doc as it stands at the end of the log so far, stored. */
+export function takeCheckpoint(store: EventLogStore, seq: SessionSequencer, name: string, userId: string): Promise<CheckpointInfo> {
+  const clean = name.trim().slice(0, MAX_NAME) || 'checkpoint';
+  return seq.run(async (table) => {
+    const record: StoredCheckpoint = {
+      id: randomUUID(),
+      name: clean,
+      version: table.appliedSequence(),
+      checksum: table.checksum(),
+      stateVector: toBase64(table.stateVector()),
+      createdAt: Date.now(),
+      createdBy: userId,
+      snapshot: table.encodeState(),
+    };
+    await store.putCheckpoint(seq.sessionId, { id: record.id, data: encodeAny(record) });
+    return info(record);
+  });
+}
+
+/** On the sequencing process: the restore's log entry, or null when the session has no such checkpoint. */
+export function restoreCheckpoint(store: EventLogStore, seq: SessionSequencer, checkpointId: string, userId: string): Promise<LogEntry | null> {
+  const { sessionId } = seq;
+  return seq.run(async (table) => {
+    const stored = await store.checkpointById(sessionId, checkpointId);
+    if (stored === null) return null;
+    const checkpoint = decode(stored.data);
+    const target = new Y.Doc();
+    Y.applyUpdate(target, checkpoint.snapshot);
+    const patch = restorePatch(table.project(), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
+    target.destroy();
+    const payload = { checkpointId, name: checkpoint.name, version: checkpoint.version };
+    const sequence = (await seq.latest()) + 1;
+    const entry: LogEntry = {
+      event: {
+        id: randomUUID(),
+        sequence,
+        timestamp: Date.now(),
+        type: 'checkpoint:restore',
+        payload,
+        userId,
+        sessionId,
+        checksum: payloadChecksum(payload),
+      },
+      status: 'applied',
+      patch,
+    };
+    return seq.commit(table, entry, { reason: 'restore' });
+  });
 }

@@ -16,17 +16,18 @@ import type { EventLogStore } from '@dungeon-lab/store';
 import { type Audit, AuditAction, clip } from '../audit/audit-entry.ts';
 import { detach, guarded } from '../boundary.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
-import type { ForwardedIntents, IntentInbox } from '../inbox/intent-inbox.ts';
+import type { HolderAnswer, HolderAnswers, HolderHandler, HolderInbox, HolderRequest } from '../inbox/holder-inbox.ts';
 import type { SessionLease } from '../lease/session-lease.ts';
 import { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
 import type { EventLogOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
-import { LogUnavailableError, idOf } from './acks.ts';
+import { idOf } from './acks.ts';
 import type { ResolvedApproval } from './approval-desk.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { type Viewer, isPublic, viewFor } from './audience.ts';
+import { restoreCheckpoint, takeCheckpoint } from './checkpoints.ts';
 import { EventLogFanOut } from './event-log-fanout.ts';
 import type { SocketRef } from './event-log-notice.ts';
 import { HeldSessions } from './held-sessions.ts';
@@ -68,7 +69,7 @@ export interface EventLogServiceOptions {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   /** How intents reach the lease holder from the other processes ([IN1]..[IN7]). */
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   /** Dice draws in [0, 1) ([EM14]): the OS CSPRNG unless a test fixed them. */
   readonly random: () => number;
 }
@@ -96,18 +97,11 @@ export class EventLogService {
       inbox: opts.inbox,
       logger: opts.logger,
       start: (sessionId) => this.#start(sessionId),
-      serve: (sequencer) => (batch) => submitTo(sequencer, batch),
+      serve: (sequencer) => ((request) => this.#answer(sequencer, request)) as HolderHandler,
       onLost: (sessionId) => this.#hotLogs.delete(sessionId),
     });
     this.#sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.#sweep()), 60_000);
     this.#sweepTimer.unref();
-  }
-
-  /** The session's sequencer; rejects with LogUnavailableError while another process sequences the session ([EL19]). */
-  async sequencer(sessionId: string): Promise<SessionSequencer> {
-    const sequencer = await this.#held.acquire(sessionId);
-    if (sequencer === null) throw new LogUnavailableError(`another process sequences session ${sessionId}`);
-    return sequencer;
   }
 
   /**
@@ -232,9 +226,8 @@ export class EventLogService {
   }
 
   /** The open approval queue of a session, as the GM sees it. */
-  async pendingApprovals(sessionId: string): Promise<ApprovalRequest[]> {
-    const seq = await this.sequencer(sessionId);
-    return seq.run(async (table) => seq.desk.list().map((p) => approvalView(p, table)));
+  pendingApprovals(sessionId: string): Promise<ApprovalRequest[]> {
+    return this.onHolder({ kind: 'approvals', sessionId });
   }
 
   /** Intents arriving on a socket: each is acked on that socket once processed. */
@@ -254,7 +247,7 @@ export class EventLogService {
     for (const raw of intents) {
       // A failure sends no ack: the client's retry resends the intent and dedupe keeps it exactly-once.
       detach(this.#opts.logger, 'intent not processed', async () => {
-        const acks = await this.#sequence({ sessionId, userId: member.peer.userId, sender, intents: [raw] });
+        const acks = await this.onHolder({ kind: 'intents', sessionId, userId: member.peer.userId, sender, intents: [raw] });
         reply(acks);
         this.#auditRefusals(sessionId, member.peer.userId, [raw], acks);
       }, { sessionId });
@@ -279,13 +272,16 @@ export class EventLogService {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId === null) return;
     if (lastSeen !== null) this.handleCatchUp(member, room, lastSeen + 1);
-    const pending = this.#held.held(sessionId)?.desk.list() ?? [];
-    if (pending.length === 0) return;
+    // Held here, the queue is read at once, so later decisions reach the GM after it; held elsewhere, the holder reads it.
+    const held = this.#held.held(sessionId);
     const table = sessionDoc(room.doc, TABLE_DOC_SCHEMA);
-    const frame = encodeMessage({ type: 'approval-requested', approvals: pending.map((p) => approvalView(p, table)) });
+    const here = held?.desk.list().map((p) => approvalView(p, table));
+    if (here?.length === 0) return;
     detach(this.#opts.logger, 'approval notice failed', async () => {
       const { role } = await this.#fanOut.viewerOf(sessionId, member);
-      if (role === 'gm' && room.members.has(member)) room.sendTo(member, frame);
+      if (role !== 'gm') return;
+      const approvals = here ?? (await this.pendingApprovals(sessionId));
+      if (approvals.length > 0 && room.members.has(member)) room.sendTo(member, encodeMessage({ type: 'approval-requested', approvals }));
     }, { sessionId });
   }
 
@@ -300,20 +296,34 @@ export class EventLogService {
 
   /** Intents over HTTP: same pipeline and dedupe as sockets, acks in input order. */
   async submit(sessionId: string, userId: string, intents: readonly unknown[]): Promise<Ack[]> {
-    const acks = await this.#sequence({ sessionId, userId, sender: null, intents });
+    const acks = await this.onHolder({ kind: 'intents', sessionId, userId, sender: null, intents });
     this.#auditRefusals(sessionId, userId, intents, acks);
     return acks;
   }
 
   /**
-   * Intents to the session's sequencer: here when this process holds the
-   * lease or can take it — submitted in this turn when the sequencer runs,
-   * so intents keep their arrival order — or forwarded to the process that
-   * holds it ([EL19], [IN1]).
+   * Does what only the session's sequencer may: here when this process holds
+   * the lease or can take it — intents submitted in this turn when the
+   * sequencer runs, so they keep their arrival order — or on the process that
+   * holds it, through the inbox ([EL19], [IN1]).
    */
-  async #sequence(batch: ForwardedIntents): Promise<Ack[]> {
-    const seq = this.#held.held(batch.sessionId) ?? (await this.#held.acquire(batch.sessionId));
-    return seq === null ? this.#opts.inbox.forward(batch) : submitTo(seq, batch);
+  async onHolder<R extends HolderRequest>(request: R): Promise<HolderAnswer<R>> {
+    const seq = this.#held.held(request.sessionId) ?? (await this.#held.acquire(request.sessionId));
+    return seq === null ? this.#opts.inbox.forward(request) : (this.#answer(seq, request) as Promise<HolderAnswer<R>>);
+  }
+
+  #answer(seq: SessionSequencer, request: HolderRequest): Promise<HolderAnswers[HolderRequest['kind']]> {
+    switch (request.kind) {
+      case 'intents':
+        // Every intent queued at once, in order; acks in the same order.
+        return Promise.all(request.intents.map((raw) => seq.submit(raw, request.userId, request.sender ?? undefined)));
+      case 'approvals':
+        return seq.run(async (table) => seq.desk.list().map((p) => approvalView(p, table)));
+      case 'checkpoint-create':
+        return takeCheckpoint(this.#opts.store, seq, request.name, request.userId);
+      case 'checkpoint-restore':
+        return restoreCheckpoint(this.#opts.store, seq, request.checkpointId, request.userId);
+    }
   }
 
 
@@ -376,9 +386,4 @@ function approvalView(pending: PendingApproval, table: SessionDoc): ApprovalRequ
 
 function notHere(raw: unknown): Ack {
   return { id: idOf(raw), success: false, reason: RejectReason.PermissionDenied, detail: 'intents are accepted on a session table room only' };
-}
-
-/** Every intent of the batch queued at once, in order; acks in the same order. */
-function submitTo(seq: SessionSequencer, { userId, sender, intents }: ForwardedIntents): Promise<Ack[]> {
-  return Promise.all(intents.map((raw) => seq.submit(raw, userId, sender ?? undefined)));
 }

@@ -1,5 +1,5 @@
 import { guarded } from '../boundary.ts';
-import type { InboxHandler, IntentInbox } from '../inbox/intent-inbox.ts';
+import type { HolderHandler, HolderInbox } from '../inbox/holder-inbox.ts';
 import type { LeaseGrant, SessionLease } from '../lease/session-lease.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionSequencer } from './session-sequencer.ts';
@@ -8,11 +8,11 @@ export interface HeldSessionsOptions {
   readonly lease: SessionLease;
   readonly logger: Logger;
   /** Where the other processes' intents for the sessions held here arrive ([IN1]). */
-  readonly inbox: IntentInbox;
+  readonly inbox: HolderInbox;
   /** Builds (and recovers) the sequencer of a session whose lease this process has just taken. */
   readonly start: (sessionId: string) => Promise<SessionSequencer>;
   /** Answers the forwarded intents of a session held here, with its sequencer. */
-  readonly serve: (sequencer: SessionSequencer) => InboxHandler;
+  readonly serve: (sequencer: SessionSequencer) => HolderHandler;
   /** A session's lease was lost: whatever this process cached of its log is stale. */
   readonly onLost: (sessionId: string) => void;
 }

@@ -92,6 +92,10 @@ export class SessionSequencer {
   #running = false;
   #stopped = false;
 
+  get sessionId(): string {
+    return this.#opts.sessionId;
+  }
+
   constructor(opts: SequencerOptions) {
     this.#opts = opts;
     this.#writer = new LogWriter({ sessionId: opts.sessionId, store: opts.store, hot: opts.hot });

@@ -1,10 +1,9 @@
-import type { Ack } from '@dungeon-lab/events';
 import { LogUnavailableError } from '../event-log/acks.ts';
-import type { ForwardedIntents, InboxHandler, IntentInbox } from './intent-inbox.ts';
+import type { HolderAnswer, HolderHandler, HolderInbox, HolderRequest } from './holder-inbox.ts';
 
 interface Serving {
   readonly inbox: InProcessInbox;
-  readonly handler: InboxHandler;
+  readonly handler: HolderHandler;
 }
 
 /**
@@ -53,7 +52,7 @@ export interface InProcessInboxOptions {
 }
 
 /** The default inbox: on one process the lease holder is always this process, so a forward is a function call. */
-export class InProcessInbox implements IntentInbox {
+export class InProcessInbox implements HolderInbox {
   readonly #desk: InboxDesk;
   readonly #timeoutMs: number;
   readonly #served = new Map<string, Serving>();
@@ -66,7 +65,7 @@ export class InProcessInbox implements IntentInbox {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  serve(sessionId: string, handler: InboxHandler): () => void {
+  serve(sessionId: string, handler: HolderHandler): () => void {
     const serving: Serving = { inbox: this, handler };
     this.#served.set(sessionId, serving);
     this.#desk.serve(sessionId, serving);
@@ -76,31 +75,31 @@ export class InProcessInbox implements IntentInbox {
     };
   }
 
-  forward(batch: ForwardedIntents): Promise<Ack[]> {
+  forward<R extends HolderRequest>(request: R): Promise<HolderAnswer<R>> {
     if (this.#closed) return Promise.reject(new LogUnavailableError('this process is shutting down'));
-    return new Promise<Ack[]>((resolve, reject) => {
-      const settle = (err: Error | null, acks?: Ack[]) => {
+    return new Promise<HolderAnswer<R>>((resolve, reject) => {
+      const settle = (err: Error | null, answer?: HolderAnswer<R>) => {
         clearTimeout(timer);
         forget();
         this.#pending.delete(fail);
-        if (err === null) resolve(acks!);
+        if (err === null) resolve(answer!);
         else reject(err);
       };
       const fail = (err: Error) => settle(err);
       const attempt = (): boolean => {
-        const serving = this.#desk.serving(batch.sessionId);
+        const serving = this.#desk.serving(request.sessionId);
         if (serving === undefined) return false;
-        serving.handler(batch).then(
-          (acks) => settle(null, acks),
+        serving.handler(request).then(
+          (answer) => settle(null, answer),
           (err: unknown) => settle(err instanceof LogUnavailableError ? err : new LogUnavailableError(`the sequencing process failed: ${String(err)}`)),
         );
         return true;
       };
       let forget = () => {};
-      const timer = setTimeout(() => fail(new LogUnavailableError(`no process sequences session ${batch.sessionId}`)), this.#timeoutMs);
+      const timer = setTimeout(() => fail(new LogUnavailableError(`no process sequences session ${request.sessionId}`)), this.#timeoutMs);
       timer.unref();
       this.#pending.add(fail);
-      if (!attempt()) forget = this.#desk.wait(batch.sessionId, () => void attempt());
+      if (!attempt()) forget = this.#desk.wait(request.sessionId, () => void attempt());
     });
   }
 

@@ -1,40 +1,51 @@
 /**
- * The conformance suite every intent inbox runs: rules [IN1]..[IN7] of
- * docs/architecture.md, black-box through `IntentInbox`, with several
+ * The conformance suite every holder inbox runs: rules [IN1]..[IN7] of
+ * docs/architecture.md, black-box through `HolderInbox`, with several
  * processes forwarding to the one that serves a session.
  */
-import type { Ack } from '@dungeon-lab/events';
+import type { Ack, LogEntry } from '@dungeon-lab/events';
 import { describe, expect, it } from 'vitest';
 import { LogUnavailableError, idOf } from '../event-log/acks.ts';
 import { type Cluster, clusterPerTest, sleep } from '../conformance-harness.ts';
-import type { ForwardedIntents, InboxHandler, IntentInbox } from './intent-inbox.ts';
+import type { ForwardedIntents, HolderAnswers, HolderHandler, HolderInbox, HolderRequest } from './holder-inbox.ts';
 
 /** Inboxes on one medium, each standing for one process. */
-export type InboxCluster = Cluster<IntentInbox>;
+export type InboxCluster = Cluster<HolderInbox>;
 
 /** How long a forward of the conformance suite waits for an answer. */
 export const INBOX_TIMEOUT_MS = 400;
 
+/** What the handler answers to a request other than intents: a fixed value per kind. */
+const OTHER_ANSWERS: Omit<HolderAnswers, 'intents'> = {
+  approvals: [],
+  'checkpoint-create': { id: 'c1', name: 'Before the dragon 🐉', version: 7, checksum: 'abc', stateVector: 'AQID', createdAt: 1_700_000_000_000, createdBy: 'gm' },
+  'checkpoint-restore': null,
+};
+
 /** A handler that records what it is given and acks each intent with the next sequence. */
-function sequencing(): { handler: InboxHandler; batches: ForwardedIntents[] } {
-  const batches: ForwardedIntents[] = [];
+function sequencing(): { handler: HolderHandler; batches: HolderRequest[] } {
+  const batches: HolderRequest[] = [];
   let sequence = 0;
-  return {
-    batches,
-    handler: async (batch) => {
-      batches.push(batch);
-      return batch.intents.map((raw): Ack => ({ id: idOf(raw), success: true, sequence: ++sequence }));
-    },
+  const answer = async (request: HolderRequest): Promise<HolderAnswers[HolderRequest['kind']]> => {
+    batches.push(request);
+    if (request.kind !== 'intents') return OTHER_ANSWERS[request.kind];
+    return request.intents.map((raw): Ack => ({ id: idOf(raw), success: true, sequence: ++sequence }));
   };
+  return { batches, handler: answer as HolderHandler };
 }
 
 function batchOf(ids: readonly string[], extra: Partial<ForwardedIntents> = {}): ForwardedIntents {
-  return { sessionId: 's1', userId: 'bob', sender: null, intents: ids.map((id) => ({ id, type: 'chat:message', payload: { text: id } })), ...extra };
+  return { kind: 'intents', sessionId: 's1', userId: 'bob', sender: null, intents: ids.map((id) => ({ id, type: 'chat:message', payload: { text: id } })), ...extra };
+}
+
+/** The first intent's id of a recorded intents request. */
+function firstId(request: HolderRequest): string {
+  return request.kind === 'intents' ? idOf(request.intents[0]) : '';
 }
 
 /** Registers the inbox conformance `describe` block; `connect(n, timeoutMs)` opens n inboxes on one fresh medium per test. */
-export function runIntentInboxConformance(inboxName: string, connect: (processes: number, timeoutMs: number) => Promise<InboxCluster>): void {
-  describe(`IntentInbox conformance: ${inboxName}`, () => {
+export function runHolderInboxConformance(inboxName: string, connect: (processes: number, timeoutMs: number) => Promise<InboxCluster>): void {
+  describe(`HolderInbox conformance: ${inboxName}`, () => {
     const open = clusterPerTest((processes) => connect(processes, INBOX_TIMEOUT_MS));
 
     it('[IN1] intents forwarded from any process reach the one serving their session, and its acks come back in order', async () => {
@@ -60,7 +71,7 @@ export function runIntentInboxConformance(inboxName: string, connect: (processes
       const served = sequencing();
       a!.serve('s1', served.handler);
       expect(await waiting).toEqual([expect.objectContaining({ id: 'early', success: true })]);
-      expect(served.batches.map((batch) => batch.intents.length)).toEqual([1]);
+      expect(served.batches.map(firstId)).toEqual(['early']);
     });
 
     it('[IN3] a forward nobody answers within the timeout rejects as an unavailable log, so the client retries', async () => {
@@ -84,9 +95,9 @@ export function runIntentInboxConformance(inboxName: string, connect: (processes
       const third = sequencing();
       b!.serve('s1', third.handler);
       await c!.forward(batchOf(['three']));
-      expect(first.batches.map((batch) => idOf(batch.intents[0]))).toEqual(['one']);
-      expect(second.batches.map((batch) => idOf(batch.intents[0]))).toEqual(['two']);
-      expect(third.batches.map((batch) => idOf(batch.intents[0]))).toEqual(['three']);
+      expect(first.batches.map((batch) => firstId(batch))).toEqual(['one']);
+      expect(second.batches.map((batch) => firstId(batch))).toEqual(['two']);
+      expect(third.batches.map((batch) => firstId(batch))).toEqual(['three']);
     });
 
     it('[IN5] a handler that fails answers its forward with an unavailable log; the next batch is served', async () => {
@@ -102,18 +113,25 @@ export function runIntentInboxConformance(inboxName: string, connect: (processes
       expect(await b!.forward(batchOf(['x']))).toEqual([expect.objectContaining({ id: 'x', success: true })]);
     });
 
-    it('[IN6] a batch arrives intact: session, user, sender socket or none, and every intent deep-equal, in order', async () => {
+    it('[IN6] every kind of request arrives intact, in order, and its answer comes back deep-equal', async () => {
       const [a, b] = await open(2);
       const served = sequencing();
       a!.serve('s1', served.handler);
       a!.serve('s2', served.handler);
       const intents = Array.from({ length: 50 }, (_, i) => ({ id: `i${i}`, type: 'chat:message', payload: { text: `é ✓ 🐉 ${i}`, nested: { list: [1, null, true, 'x'], deep: { n: -i / 3 } } } }));
-      const sent: ForwardedIntents[] = [
-        { sessionId: 's1', userId: 'mira', sender: { process: 'p-7', socket: 42 }, intents },
-        { sessionId: 's2', userId: 'théo', sender: null, intents: [{ id: 'odd', type: 'x', payload: {} }, 'not even an object', null] },
+      const sent: HolderRequest[] = [
+        { kind: 'intents', sessionId: 's1', userId: 'mira', sender: { process: 'p-7', socket: 42 }, intents },
+        { kind: 'intents', sessionId: 's2', userId: 'théo', sender: null, intents: [{ id: 'odd', type: 'x', payload: {} }, 'not even an object', null] },
+        { kind: 'approvals', sessionId: 's1' },
+        { kind: 'checkpoint-create', sessionId: 's1', userId: 'gm', name: 'Before the dragon 🐉' },
+        { kind: 'checkpoint-restore', sessionId: 's2', userId: 'gm', checkpointId: 'c1' },
       ];
-      for (const batch of sent) await b!.forward(batch);
+      const answers: unknown[] = [];
+      for (const request of sent) answers.push(await b!.forward(request));
       expect(served.batches).toEqual(sent);
+      expect(answers.slice(2)).toEqual([OTHER_ANSWERS.approvals, OTHER_ANSWERS['checkpoint-create'], null]);
+      const restored: LogEntry | null = await b!.forward({ kind: 'checkpoint-restore', sessionId: 's1', userId: 'gm', checkpointId: 'none' });
+      expect(restored).toBeNull();
     });
 
     it('[IN7] a closed process serves no more and its waiting forwards reject; the others go on', async () => {
