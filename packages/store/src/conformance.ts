@@ -12,12 +12,12 @@
  * backend that passes here can replace another without the server noticing.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import * as Y from 'yjs';
-import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
 
-export type { Closable, ConformanceTarget } from './conformance-harness.ts';
+export type { Closable, ConformanceTarget, SuiteOptions } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
@@ -30,8 +30,10 @@ const LARGE_TEST_TIMEOUT_MS = 60_000;
 export function runDocStoreConformance(
   backendName: string,
   createTarget: () => Promise<ConformanceTarget>,
+  options: SuiteOptions = {},
 ): void {
   describe(`DocStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<DocStore>;
     let store: DocStore;
 

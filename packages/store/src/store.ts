@@ -86,6 +86,16 @@ export class DuplicateEventError extends Error {
 }
 
 /**
+ * The backend cannot be reached or did not answer in time (a database server
+ * down, a connection lost mid-call). Nothing may be assumed about the call:
+ * a write may or may not have landed ([S5]); the caller retries later. A
+ * server answers it as unavailable (`503`), never as its own failure.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/**
  * A session's event log, its remembered rejections and its checkpoints
  * ([S14]..[S28] in docs/storage.md). Log names are any well-formed Unicode
  * strings, in a namespace separate from document names.
