@@ -18,6 +18,7 @@ import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest,
 import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
 
 export type { Closable, ConformanceTarget, SuiteOptions } from './conformance-harness.ts';
+export { suiteTest } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
