@@ -1,5 +1,6 @@
 import { InProcessBus, InProcessLease, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
+import { createMongoStore } from '@dungeon-lab/store-mongo';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 
@@ -13,12 +14,15 @@ export interface Backends {
 }
 
 /**
- * The backends of one process: the embedded LevelDB store, the in-process bus
- * and lease. The configuration refuses the others (`MONGO_URL`, `REDIS_URL`)
- * until this server has them.
+ * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
+ * the embedded LevelDB store; the in-process bus and lease. The
+ * configuration refuses `REDIS_URL` until this server has its bus and lease.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  const store =
+    config.mongo === null
+      ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites })
+      : await createMongoStore({ url: config.mongo.url, dbName: config.mongo.dbName });
   const bus = new InProcessBus({
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });

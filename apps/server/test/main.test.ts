@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -202,18 +203,56 @@ describe('apps/server', () => {
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
 
-  it('[MP3] refuses REDIS_URL and MONGO_URL, whose backends it does not have yet, with exit code 2', async () => {
-    for (const [key, value] of [['REDIS_URL', 'redis://127.0.0.1:6379'], ['MONGO_URL', 'mongodb://127.0.0.1:27017/dl']] as const) {
-      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', [key]: value }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('[MP3] refuses REDIS_URL, whose backends it does not have yet, and a MONGO_URL or MONGO_DB it cannot use, with exit code 2', async () => {
+    const refused = [
+      [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^configuration error: REDIS_URL is set, but this server has no Redis bus and lease yet; unset it/],
+      [{ MONGO_URL: 'http://127.0.0.1:27017' }, /^configuration error: MONGO_URL must be a connection string starting with mongodb:\/\//],
+      [{ MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'a.b' }, /^configuration error: MONGO_DB must be a MongoDB database name/],
+    ] as const;
+    for (const [env, message] of refused) {
+      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       let stdout = '';
       child.stderr!.on('data', (d) => (stderr += String(d)));
       child.stdout!.on('data', (d) => (stdout += String(d)));
-      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), key).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^configuration error: ${key} is set, but this server has no .* yet; unset it`));
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), JSON.stringify(env)).toBe(2);
+      expect(stderr).toMatch(message);
       expect(stdout).not.toMatch(/listening/);
     }
   });
+
+  const jongodb = jongodbMissing();
+  it.skipIf(jongodb !== null)(
+    `[MP3] mongo-wire (jongodb): with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const server = await startJongodb();
+      cleanups.push(() => server.stop());
+      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const env = { MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir };
+      const app = await startApp(env);
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      const { token, sessionId } = await gmSession(app.url);
+      const room = `sessions/${sessionId}/table`;
+      const writer = provider(app.url, room, token);
+      await until(() => writer.synced, 'sync');
+      for (let i = 0; i < 20; i++) writer.doc.getMap('tokens').set(`t${i}`, { x: i });
+      const probe = provider(app.url, room, token);
+      await until(() => probe.synced && probe.doc.getMap('tokens').size === 20, 'server applied edits');
+      expect(await app.stop('SIGTERM')).toBe(0);
+      // Nothing went to the embedded store.
+      expect(await readdir(dataDir)).toEqual([]);
+
+      // The signing key, the session, its GM and the room are in the database: the old token still opens the room.
+      const again = await startApp(env);
+      const reader = provider(again.url, room, token);
+      await until(() => reader.synced, 'sync after restart');
+      expect(reader.doc.getMap('tokens').size).toBe(20);
+      const sessions = await fetch(`${again.url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
+      expect(JSON.stringify(await sessions.json())).toContain(sessionId);
+    },
+    120_000,
+  );
 });
 
 interface Ack {
