@@ -1,6 +1,5 @@
 import { InProcessBus, InProcessLease, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
-import { createMongoStore } from '@dungeon-lab/store-mongo';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 
@@ -19,10 +18,7 @@ export interface Backends {
  * configuration refuses `REDIS_URL` until this server has its bus and lease.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store =
-    config.mongo === null
-      ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites })
-      : await createMongoStore({ url: config.mongo.url, dbName: config.mongo.dbName });
+  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
   const bus = new InProcessBus({
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
@@ -37,4 +33,14 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
       await store.close();
     },
   };
+}
+
+/**
+ * Loaded only when asked for: the driver's BSON serializer allocates a 17 MB
+ * buffer the moment it is imported, which a server on the embedded store
+ * should not carry.
+ */
+async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<ServerOptions['store']> {
+  const { createMongoStore } = await import('@dungeon-lab/store-mongo');
+  return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
 }

@@ -97,30 +97,41 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
   return { token: login.body.token, sessionId: session.body.id };
 }
 
+/**
+ * Starts the app on `env`, has a GM's session's table take `tokens` edits,
+ * stops it with SIGTERM (exit 0) and starts it again on `env`: the signing
+ * key, the session, its GM and the room were kept, so the old token opens the
+ * room and every edit is there. Answers the running app's URL, the token and
+ * the session.
+ */
+async function tableSurvivesRestart(env: Record<string, string>, tokens: number): Promise<{ url: string; token: string; sessionId: string }> {
+  const app = await startApp(env);
+  expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const health = await fetch(`${app.url}/healthz`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ ok: true });
+
+  const { token, sessionId } = await gmSession(app.url);
+  const room = `sessions/${sessionId}/table`;
+  const writer = provider(app.url, room, token);
+  await until(() => writer.synced, 'sync');
+  for (let i = 0; i < tokens; i++) writer.doc.getMap('tokens').set(`t${i}`, { x: i });
+  const probe = provider(app.url, room, token);
+  await until(() => probe.synced && probe.doc.getMap('tokens').size === tokens, 'server applied edits');
+  expect(await app.stop('SIGTERM')).toBe(0);
+
+  const again = await startApp(env);
+  const reader = provider(again.url, room, token);
+  await until(() => reader.synced, 'sync after restart');
+  expect(reader.doc.getMap('tokens').size).toBe(tokens);
+  return { url: again.url, token, sessionId };
+}
+
 describe('apps/server', () => {
   it('prints its URL, answers /healthz, and flushes every room on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const app = await startApp({ DATA_DIR: dataDir });
-    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const health = await fetch(`${app.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true });
-
-    const { token, sessionId } = await gmSession(app.url);
-    const room = `sessions/${sessionId}/table`;
-    const p = provider(app.url, room, token);
-    await until(() => p.synced, 'sync');
-    for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
-    const probe = provider(app.url, room, token);
-    await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
-    expect(await app.stop('SIGTERM')).toBe(0);
-
-    // The dev signing key, the session and its GM are in the store: the old token still opens the room.
-    const again = await startApp({ DATA_DIR: dataDir });
-    const reader = provider(again.url, room, token);
-    await until(() => reader.synced, 'sync after restart');
-    expect(reader.doc.getMap('tokens').size).toBe(50);
+    await tableSurvivesRestart({ DATA_DIR: dataDir }, 50);
   });
 
   it('gives the dead buffers of a big push back once the loop is quiet, unless MEMORY_RECLAIM_MB=off', async () => {
@@ -229,26 +240,10 @@ describe('apps/server', () => {
       cleanups.push(() => server.stop());
       const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      const env = { MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir };
-      const app = await startApp(env);
-      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
-      const { token, sessionId } = await gmSession(app.url);
-      const room = `sessions/${sessionId}/table`;
-      const writer = provider(app.url, room, token);
-      await until(() => writer.synced, 'sync');
-      for (let i = 0; i < 20; i++) writer.doc.getMap('tokens').set(`t${i}`, { x: i });
-      const probe = provider(app.url, room, token);
-      await until(() => probe.synced && probe.doc.getMap('tokens').size === 20, 'server applied edits');
-      expect(await app.stop('SIGTERM')).toBe(0);
+      const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir }, 20);
       // Nothing went to the embedded store.
       expect(await readdir(dataDir)).toEqual([]);
-
-      // The signing key, the session, its GM and the room are in the database: the old token still opens the room.
-      const again = await startApp(env);
-      const reader = provider(again.url, room, token);
-      await until(() => reader.synced, 'sync after restart');
-      expect(reader.doc.getMap('tokens').size).toBe(20);
-      const sessions = await fetch(`${again.url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
+      const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
       expect(JSON.stringify(await sessions.json())).toContain(sessionId);
     },
     120_000,

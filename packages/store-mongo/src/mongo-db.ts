@@ -36,6 +36,14 @@ export const DURABLE: WriteConcernSettings = { w: 'majority', journal: true, wti
 /** Reads see only majority-committed writes, which no failover can roll back. */
 export const COMMITTED = new ReadConcern('majority');
 
+/**
+ * A read of many documents on one point in time: every batch of its cursor
+ * reads the same snapshot (MongoDB 5.0+), so it sees each transaction whole
+ * or not at all however many batches it takes ([S5], [S17]). Only
+ * majority-committed writes are in it, as with COMMITTED.
+ */
+export const ONE_SNAPSHOT = new ReadConcern('snapshot');
+
 /** BSON caps a document at 16 MiB; a part this size leaves room for its other fields ([MO2]). */
 export const PART_BYTES = 8 * 1024 * 1024;
 
@@ -172,20 +180,6 @@ export async function inTransaction<T>(client: MongoClient, work: (session: Clie
   }
 }
 
-/**
- * Runs `read` on one snapshot of the database, so a read of many documents
- * sees each transaction whole or not at all, however many batches its
- * cursor takes ([S5], [S17]).
- */
-export async function onSnapshot<T>(client: MongoClient, read: (session: ClientSession) => Promise<T>): Promise<T> {
-  const session = client.startSession({ snapshot: true });
-  try {
-    return await read(session);
-  } finally {
-    await session.endSession();
-  }
-}
-
 /** Inserts `docs` whole or not at all: one insert needs no transaction, several do ([MO4]). */
 export async function insertAll<T extends Document>(client: MongoClient, collection: Collection<T>, docs: OptionalUnlessRequiredId<T>[]): Promise<void> {
   const [first] = docs;
@@ -206,6 +200,7 @@ export function isDuplicateKey(err: unknown): boolean {
  */
 export function storeError(err: unknown): unknown {
   const unreachable =
+    isSocketError(err) ||
     err instanceof MongoNetworkError ||
     err instanceof MongoServerSelectionError ||
     err instanceof MongoNotConnectedError ||
@@ -217,6 +212,14 @@ export function storeError(err: unknown): unknown {
         err.hasErrorLabel('RetryableWriteError')));
   if (!unreachable) return err;
   return new StoreUnavailableError(`mongo store: ${(err as Error).message}`, { cause: err });
+}
+
+/** Errors of the socket itself, which the driver passes on unwrapped when it writes to a connection the server ended. */
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isSocketError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && SOCKET_ERRORS.has(code);
 }
 
 /** Bytes for BSON: a copy, so that the caller mutating its buffer afterwards changes nothing stored ([S3]). */

@@ -11,7 +11,7 @@ import type { DocStore, RowId, StoredDoc, StoredRow } from '@dungeon-lab/store';
 import { checkBytes, checkName, checkUpdates } from '@dungeon-lab/store/input';
 import { ObjectId } from 'mongodb';
 import type { MongoContext } from './mongo-context.ts';
-import { binary, bytesOf, inTransaction, insertAll, onSnapshot, PART_BYTES, type RowDoc, unreadable } from './mongo-db.ts';
+import { binary, bytesOf, inTransaction, insertAll, ONE_SNAPSHOT, PART_BYTES, type RowDoc, unreadable } from './mongo-db.ts';
 
 export class MongoDocs implements Omit<DocStore, 'ping' | 'close'> {
   readonly #ctx: MongoContext;
@@ -21,9 +21,9 @@ export class MongoDocs implements Omit<DocStore, 'ping' | 'close'> {
   }
 
   loadDoc(docName: string): Promise<StoredDoc> {
-    return this.#ctx.run(async ({ client, c }) => {
+    return this.#ctx.run(async ({ c }) => {
       const doc = checkName(docName, 'document name');
-      const parts = await onSnapshot(client, (session) => c.rows.find({ doc }, { session }).sort({ row: 1, part: 1 }).toArray());
+      const parts = await c.rows.find({ doc }, { readConcern: ONE_SNAPSHOT }).sort({ row: 1, part: 1 }).toArray();
       return { rows: assembleRows(doc, parts) };
     });
   }

@@ -9,7 +9,7 @@ import { DuplicateEventError, type EventLogStore, type StoredEvent, type StoredR
 import { checkEvent, checkEventBatch, checkEventRange, checkName, checkRecord } from '@dungeon-lab/store/input';
 import type { Collection } from 'mongodb';
 import type { MongoContext } from './mongo-context.ts';
-import { binary, bytesOf, cursorLimit, type EventDoc, insertAll, isDuplicateKey, type LogRecordDoc, onSnapshot, unreadable } from './mongo-db.ts';
+import { binary, bytesOf, cursorLimit, type EventDoc, insertAll, isDuplicateKey, type LogRecordDoc, ONE_SNAPSHOT, unreadable } from './mongo-db.ts';
 
 type RecordKind = 'rejections' | 'checkpoints' | 'approvals';
 
@@ -36,13 +36,11 @@ export class MongoEventLog implements EventLogStore {
   }
 
   readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]> {
-    return this.#ctx.run(async ({ client, c }) => {
+    return this.#ctx.run(async ({ c }) => {
       const name = logName(log);
       checkEventRange(from, limit);
       if (limit === 0) return [];
-      const docs = await onSnapshot(client, (session) =>
-        c.events.find({ log: name, seq: { $gte: from } }, { session }).sort({ seq: 1 }).limit(cursorLimit(limit)).toArray(),
-      );
+      const docs = await c.events.find({ log: name, seq: { $gte: from } }, { readConcern: ONE_SNAPSHOT }).sort({ seq: 1 }).limit(cursorLimit(limit)).toArray();
       return docs.map((d) => eventOf(name, d));
     });
   }

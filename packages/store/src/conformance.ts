@@ -15,7 +15,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import * as Y from 'yjs';
 import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
-import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
+import { runAssetStoreConformance } from './asset-conformance.ts';
+import { runAuditStoreConformance } from './audit-conformance.ts';
+import { runClientIdStoreConformance } from './client-id-conformance.ts';
+import { runEventLogConformance } from './event-log-conformance.ts';
+import { runSessionStoreConformance } from './session-conformance.ts';
+import type { DocStore, RowId, Store, StoredDoc, StoredRow } from './store.ts';
 
 export type { Closable, ConformanceTarget, SuiteOptions } from './conformance-harness.ts';
 export { suiteTest } from './conformance-harness.ts';
@@ -24,6 +29,16 @@ export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
 export { runClientIdStoreConformance } from './client-id-conformance.ts';
 export { runAssetStoreConformance } from './asset-conformance.ts';
+
+/** Every suite on one backend whose target opens a full `Store`. */
+export function runStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>, options: SuiteOptions = {}): void {
+  runDocStoreConformance(backendName, createTarget, options);
+  runEventLogConformance(backendName, createTarget, options);
+  runSessionStoreConformance(backendName, createTarget, options);
+  runAuditStoreConformance(backendName, createTarget, options);
+  runClientIdStoreConformance(backendName, createTarget, options);
+  runAssetStoreConformance(backendName, createTarget, options);
+}
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 

@@ -4,15 +4,7 @@
  * process that wrote to disk; a memory store keeps nothing past its process
  * and makes no such claim.
  */
-import {
-  type ConformanceTarget,
-  runAssetStoreConformance,
-  runAuditStoreConformance,
-  runClientIdStoreConformance,
-  runDocStoreConformance,
-  runEventLogConformance,
-  runSessionStoreConformance,
-} from './conformance.ts';
+import { type ConformanceTarget, runStoreConformance } from './conformance.ts';
 import { createMemoryStore, MemoryData } from './memory-store.ts';
 import type { Store } from './store.ts';
 
@@ -22,9 +14,4 @@ async function memoryTarget(): Promise<ConformanceTarget<Store>> {
   return { open: async () => createMemoryStore({ data }), cleanup: async () => undefined };
 }
 
-runDocStoreConformance('memory', memoryTarget);
-runEventLogConformance('memory', memoryTarget);
-runSessionStoreConformance('memory', memoryTarget);
-runAuditStoreConformance('memory', memoryTarget);
-runClientIdStoreConformance('memory', memoryTarget);
-runAssetStoreConformance('memory', memoryTarget);
+runStoreConformance('memory', memoryTarget);

@@ -183,10 +183,7 @@ class MemoryStore implements Store {
   }
 
   async putRejection(log: string, record: StoredRecord): Promise<void> {
-    this.#open();
-    const name = checkName(log, 'log name');
-    const { id, data } = checkRecord(record, 'rejection');
-    this.#log(name).rejections.set(id, data);
+    this.#putRecord(log, 'rejections', record, 'rejection');
   }
 
   async rejectionById(log: string, id: string): Promise<StoredRecord | null> {
@@ -194,12 +191,7 @@ class MemoryStore implements Store {
   }
 
   async putCheckpoint(log: string, record: StoredRecord): Promise<void> {
-    this.#open();
-    const name = checkName(log, 'log name');
-    const { id, data } = checkRecord(record, 'checkpoint');
-    const checkpoints = this.#log(name).checkpoints;
-    if (checkpoints.has(id)) throw duplicate(name, `checkpoint ${JSON.stringify(id)} already exists`);
-    checkpoints.set(id, data);
+    this.#putRecord(log, 'checkpoints', record, 'checkpoint');
   }
 
   async listCheckpoints(log: string): Promise<StoredRecord[]> {
@@ -211,10 +203,7 @@ class MemoryStore implements Store {
   }
 
   async putApproval(log: string, record: StoredRecord): Promise<void> {
-    this.#open();
-    const name = checkName(log, 'log name');
-    const { id, data } = checkRecord(record, 'approval');
-    this.#log(name).approvals.set(id, data);
+    this.#putRecord(log, 'approvals', record, 'approval');
   }
 
   async deleteApproval(log: string, id: string): Promise<void> {
@@ -411,6 +400,16 @@ class MemoryStore implements Store {
       this.#data.logs.set(name, log);
     }
     return log;
+  }
+
+  /** Rejections and approvals are replaced by a second put of their id; a checkpoint never is ([S23], [S24], [S29]). */
+  #putRecord(log: string, kind: 'rejections' | 'checkpoints' | 'approvals', record: StoredRecord, what: string): void {
+    this.#open();
+    const name = checkName(log, 'log name');
+    const { id, data } = checkRecord(record, what);
+    const records = this.#log(name)[kind];
+    if (kind === 'checkpoints' && records.has(id)) throw duplicate(name, `checkpoint ${JSON.stringify(id)} already exists`);
+    records.set(id, data);
   }
 
   #recordById(log: string, kind: 'rejections' | 'checkpoints', id: string): StoredRecord | null {

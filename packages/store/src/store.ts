@@ -1,6 +1,6 @@
 /**
- * The storage interface every backend implements (embedded LevelDB now; Redis
- * and MongoDB later). It is deliberately narrow: rows are insert-only, each
+ * The storage interface every backend implements (embedded LevelDB, MongoDB,
+ * the in-memory reference store). It is deliberately narrow: rows are insert-only, each
  * with a unique opaque id, so that compaction can be made crash-safe without
  * transactions — write the merged snapshot first, then delete exactly the rows
  * it replaced ([S4] in docs/storage.md). Replaying a row twice is harmless

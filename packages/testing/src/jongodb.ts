@@ -36,7 +36,7 @@ export function jongodbBinary(): string | null {
 }
 
 export interface Jongodb {
-  /** A connection string for the official driver: `mongodb://127.0.0.1:<port>/test?replicaSet=rs0`. */
+  /** A connection string for the official driver: `mongodb://127.0.0.1:<port>/test?replicaSet=rs0&serverMonitoringMode=poll`. */
   readonly url: string;
   /** Ends the server (SIGKILL: it holds nothing worth a graceful stop) and waits for it to exit. */
   stop(): Promise<void>;
@@ -74,7 +74,9 @@ export async function startJongodb(options: { standalone?: boolean } = {}): Prom
     child.once('error', (err) => fail(err.message));
     child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
   });
-  return { url, stop: () => stop(child) };
+  // jongodb breaks the driver's streaming server monitoring ("Server ended moreToCome unexpectedly",
+  // which clears the connection pool under every operation in flight); polling works.
+  return { url: `${url}${url.includes('?') ? '&' : '?'}serverMonitoringMode=poll`, stop: () => stop(child) };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
