@@ -4,7 +4,7 @@
  * server's own bugs are 500s, and only a store that is down makes a 503.
  * Raw TCP, so targets and bodies `fetch` would refuse can be sent.
  */
-import type { Store } from '@dungeon-lab/store';
+import { type Store, StoreUnavailableError } from '@dungeon-lab/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, createSession } from './auth-fixture.ts';
@@ -183,6 +183,28 @@ describe('request boundaries', () => {
     expect(JSON.stringify(bug.body)).not.toMatch(/at .*\.ts/);
     storeDown = true;
     expect((await api(url, 'GET', '/api/sessions', s.gm)).status).toBe(503);
+  });
+
+  it('[RB3] a store call that rejects with StoreUnavailableError is a 503, even while ping still answers: the backend said so', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = { debug() {}, info() {}, warn: (o: object) => logged.push(o as Record<string, unknown>), error: (o: object) => logged.push(o as Record<string, unknown>) };
+    const { url } = await start({
+      logger,
+      wrapStore: (store: Store): Store =>
+        new Proxy(store, {
+          get(target, key, receiver) {
+            if (key === 'listSessionsOf') return () => Promise.reject(new StoreUnavailableError('mongo store: connection 3 to 10.0.0.7:27017 closed'));
+            const value = Reflect.get(target, key, receiver) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+    const s = await createSession(url);
+    const answer = await api<{ error: string; requestId: string }>(url, 'GET', '/api/sessions', s.gm);
+    expect(answer).toEqual({ status: 503, body: { error: 'temporarily unavailable; retry', requestId: expect.stringMatching(/^[\w-]{8}$/) } });
+    // What failed underneath is in the log, never in the answer.
+    expect(JSON.stringify(answer.body)).not.toMatch(/10\.0\.0\.7/);
+    expect(logged).toContainEqual(expect.objectContaining({ requestId: answer.body.requestId }));
   });
 
   it('[RB4] a request Node cannot parse is answered 400 {error} and closed; a header too large 431', async () => {
