@@ -145,6 +145,29 @@ export function collectionsOf(db: Db): Collections {
 
 const unique = (key: IndexDescription['key'], name: string): IndexDescription => ({ key, name, unique: true });
 
+/** A collection exists already; and a server without the `create` command, which makes collections on first write. */
+const NAMESPACE_EXISTS = 48;
+const COMMAND_NOT_FOUND = 59;
+
+/**
+ * Every collection, made before any transaction runs: a transaction that has
+ * to create one on its first write takes the catalog's locks inside it, and
+ * two such transactions conflict. Creating an existing one is harmless, so
+ * every process opening the database may do it ([MO6]).
+ */
+export async function createCollections(db: Db, c: Collections): Promise<void> {
+  await Promise.all(
+    Object.values(c).map(async (collection: Collection) => {
+      try {
+        await db.createCollection(collection.collectionName);
+      } catch (err) {
+        const code = err instanceof MongoServerError ? err.code : undefined;
+        if (code !== NAMESPACE_EXISTS && code !== COMMAND_NOT_FOUND) throw err;
+      }
+    }),
+  );
+}
+
 /** The indexes each query needs, unique where a rule says "never twice" ([MO6]); `_id` serves the rest. */
 export async function createIndexes(c: Collections): Promise<void> {
   const logRecord = [unique({ log: 1, id: 1 }, 'log_id')];

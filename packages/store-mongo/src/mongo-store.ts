@@ -11,7 +11,7 @@ import { MongoAssets } from './mongo-assets.ts';
 import { MongoAudit } from './mongo-audit.ts';
 import { MongoClientIds } from './mongo-client-ids.ts';
 import { MongoContext } from './mongo-context.ts';
-import { collectionsOf, COMMITTED, createIndexes, DURABLE, storeError } from './mongo-db.ts';
+import { collectionsOf, COMMITTED, createCollections, createIndexes, DURABLE, storeError } from './mongo-db.ts';
 import { MongoDocs } from './mongo-docs.ts';
 import { MongoEventLog } from './mongo-event-log.ts';
 import { MongoSessions } from './mongo-sessions.ts';
@@ -57,6 +57,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     const db = client.db(dbName, { writeConcern: DURABLE, readConcern: COMMITTED });
     await requireReplicaSet(db);
     const c = collectionsOf(db);
+    await createCollections(db, c);
     await createIndexes(c);
     return assemble(new MongoContext({ client, c }, `database ${JSON.stringify(dbName)}`), db, owned ? client : undefined);
   } catch (err) {
