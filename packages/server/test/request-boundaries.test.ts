@@ -27,6 +27,19 @@ const UNSERVED_TARGETS = ['http://[bad', 'http://[::1', '*', 'sessions/x/table',
 /** Origin-form paths that once became a host (and threw): they are paths, answered like any other. */
 const AUTHORITY_LOOKING_PATHS = ['//%00/', '//[', '//[::1/x', '//x:99999/'];
 
+/** The server's store with the calls `replace` answers for swapped out; every other call reaches the store. */
+function replacingCalls(replace: (key: PropertyKey) => (() => Promise<unknown>) | undefined): (store: Store) => Store {
+  return (store) =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const replaced = replace(key);
+        if (replaced !== undefined) return replaced;
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
+
 async function expectAlive(url: string): Promise<void> {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
 }
@@ -166,15 +179,11 @@ describe('request boundaries', () => {
     let storeDown = false;
     const { url } = await start({
       logger,
-      wrapStore: (store: Store): Store =>
-        new Proxy(store, {
-          get(target, key, receiver) {
-            if (key === 'listSessionsOf') return () => Promise.reject(new TypeError('a bug in a store call'));
-            if (key === 'ping' && storeDown) return () => Promise.reject(new Error('disk gone'));
-            const value = Reflect.get(target, key, receiver) as unknown;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
+      wrapStore: replacingCalls((key) => {
+        if (key === 'listSessionsOf') return () => Promise.reject(new TypeError('a bug in a store call'));
+        if (key === 'ping' && storeDown) return () => Promise.reject(new Error('disk gone'));
+        return undefined;
+      }),
     });
     const s = await createSession(url);
     const bug = await api<{ error: string; requestId: string }>(url, 'GET', '/api/sessions', s.gm);
@@ -190,14 +199,9 @@ describe('request boundaries', () => {
     const logger = { debug() {}, info() {}, warn: (o: object) => logged.push(o as Record<string, unknown>), error: (o: object) => logged.push(o as Record<string, unknown>) };
     const { url } = await start({
       logger,
-      wrapStore: (store: Store): Store =>
-        new Proxy(store, {
-          get(target, key, receiver) {
-            if (key === 'listSessionsOf') return () => Promise.reject(new StoreUnavailableError('mongo store: connection 3 to 10.0.0.7:27017 closed'));
-            const value = Reflect.get(target, key, receiver) as unknown;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
+      wrapStore: replacingCalls((key) =>
+        key === 'listSessionsOf' ? () => Promise.reject(new StoreUnavailableError('mongo store: connection 3 to 10.0.0.7:27017 closed')) : undefined,
+      ),
     });
     const s = await createSession(url);
     const answer = await api<{ error: string; requestId: string }>(url, 'GET', '/api/sessions', s.gm);
