@@ -1,4 +1,4 @@
-import { InProcessBus, InProcessLease, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import { InProcessBus, InProcessInbox, InProcessLease, type IntentInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -8,14 +8,16 @@ export interface Backends {
   readonly store: ServerOptions['store'];
   readonly bus: RoomBus;
   readonly lease: SessionLease;
+  readonly inbox: IntentInbox;
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
 
 /**
  * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
- * the embedded LevelDB store; the in-process bus and lease. The
- * configuration refuses `REDIS_URL` until this server has its bus and lease.
+ * the embedded LevelDB store; the in-process bus, lease and intent inbox.
+ * The configuration refuses `REDIS_URL` until this server has its bus,
+ * lease and inbox.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
   const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
@@ -23,11 +25,14 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
   const lease = new InProcessLease();
+  const inbox = new InProcessInbox();
   return {
     store,
     bus,
     lease,
+    inbox,
     async close() {
+      await inbox.close();
       await lease.close();
       await bus.close();
       await store.close();

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       store: backends.store,
       bus: backends.bus,
       lease: backends.lease,
+      inbox: backends.inbox,
       logger,
       evictAfterMs: config.evictAfterMs,
       checksumIntervalMs: config.checksumIntervalMs,

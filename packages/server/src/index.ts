@@ -18,6 +18,9 @@ export type { EventLogNotice, SocketRef } from './event-log/event-log-notice.ts'
 export type { MembershipChange } from './sessions/membership.ts';
 export type { LeaseGrant, SessionLease } from './lease/session-lease.ts';
 export { InProcessLease, type InProcessLeaseOptions, LeaseTable } from './lease/in-process-lease.ts';
+export type { ForwardedIntents, InboxHandler, IntentInbox } from './inbox/intent-inbox.ts';
+export { InboxDesk, InProcessInbox, type InProcessInboxOptions } from './inbox/in-process-inbox.ts';
+export { LogUnavailableError } from './event-log/acks.ts';
 export { type WebAppOptions } from './web/web-app.ts';
 export { type AssetLimits } from './assets/assets-http-api.ts';
 export { type WriteDenial } from './write-rules/write-guard.ts';

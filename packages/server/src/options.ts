@@ -5,6 +5,8 @@ import type { AssetLimits } from './assets/assets-http-api.ts';
 import type { AuthOptions } from './auth/auth-options.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
 import type { RoomBus } from './bus/room-bus.ts';
+import { InProcessInbox } from './inbox/in-process-inbox.ts';
+import type { IntentInbox } from './inbox/intent-inbox.ts';
 import { InProcessLease } from './lease/in-process-lease.ts';
 import type { SessionLease } from './lease/session-lease.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
@@ -47,6 +49,8 @@ export interface ServerOptions {
   readonly bus?: RoomBus;
   /** Which process sequences each session ([SL1]..[SL7]); an in-process lease by default. */
   readonly lease?: SessionLease;
+  /** How intents reach the lease holder from the other processes ([IN1]..[IN7]); an in-process inbox by default. */
+  readonly inbox?: IntentInbox;
   readonly logger?: Logger;
   /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
   readonly maxMessageBytes?: number;
@@ -117,6 +121,7 @@ export interface ResolvedOptions {
   readonly store: Store;
   readonly bus: RoomBus;
   readonly lease: SessionLease;
+  readonly inbox: IntentInbox;
   readonly logger: Logger;
   readonly maxMessageBytes: number;
   readonly maxUpdateBytes: number;
@@ -163,6 +168,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     store: options.store,
     bus: options.bus ?? new InProcessBus({ onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed') }),
     lease: options.lease ?? new InProcessLease(),
+    inbox: options.inbox ?? new InProcessInbox(),
     logger,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_OPTIONS.maxMessageBytes,
     maxUpdateBytes: options.maxUpdateBytes ?? DEFAULT_OPTIONS.maxUpdateBytes,

@@ -129,6 +129,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     audit,
     bus: opts.bus,
     lease: opts.lease,
+    inbox: opts.inbox,
     random: options.random ?? secureRandom,
   });
   const checkpoints = new Checkpoints(opts.store, (id) => eventLog.sequencer(id));

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { InProcessBus, InProcessHub } from '../src/bus/in-process-bus.ts';
+import { InboxDesk, InProcessInbox } from '../src/inbox/in-process-inbox.ts';
 import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
 import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '../src/index.ts';
 import { closeOf, tryUpgrade } from './auth-fixture.ts';
@@ -37,18 +38,21 @@ async function startProcesses(count: number): Promise<Process[]> {
   cleanups.push(() => store.close());
   const hub = new InProcessHub();
   const leases = new LeaseTable();
+  const desk = new InboxDesk();
   const processes: Process[] = [];
   for (let i = 0; i < count; i++) {
     const counted = withAppendCounts(store);
     const bus = new InProcessBus({ hub, process: `p${i}` });
     const lease = new InProcessLease({ table: leases });
-    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease });
+    const inbox = new InProcessInbox({ desk });
+    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease, inbox });
     await server.listen(0, '127.0.0.1');
     cleanups.push(registerServerStore(server.url, store));
     cleanups.push(async () => {
       await server.close();
       await bus.close();
       await lease.close();
+      await inbox.close();
     });
     processes.push({ server, url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), appended: (room) => counted.appended(room) });
   }
@@ -85,7 +89,7 @@ describe('two processes', () => {
     expect(late.doc.getArray('chat').toJSON()).toEqual(['from b']);
   });
 
-  it('[EL19][MP1] one process sequences a session: the other refuses intents, its sockets get the log\'s notices and effects, and it takes over once the first is gone', async () => {
+  it('[EL19][IN1][MP1] one process sequences a session: intents sent to the other are forwarded to it, every socket gets the log\'s notices and effects, and the other takes over once it is gone', async () => {
     const [a, b] = await startProcesses(2);
     // The table loads on A first, so A takes the session's lease.
     const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
@@ -101,16 +105,28 @@ describe('two processes', () => {
     expect(player.applied[0]!.event).toMatchObject({ sequence: 1, userId: 'gm' });
     await waitFor(() => viewer.doc.getArray('chat').length === 1, 5_000, 'effects on B');
 
-    const refused = await postJson(`${b!.url}/api/sessions/s1/events`, [chat('on b')], 'bob');
-    expect(refused.status).toBe(503);
+    // B does not hold the lease: a socket's intent and an HTTP batch go to A, in one order.
+    const onB = chat('on b, socket');
+    const [fromSocket] = await player.request(onB);
+    expect(fromSocket).toMatchObject({ success: true, sequence: 2 });
+    const overHttp = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('on b, http 1'), chat('on b, http 2')], 'bob');
+    expect(overHttp.status).toBe(200);
+    expect(overHttp.body).toEqual([expect.objectContaining({ success: true, sequence: 3 }), expect.objectContaining({ success: true, sequence: 4 })]);
+    await waitFor(() => gm.applied.length === 3, 5_000, 'the forwarded entries at A\'s socket');
+    // The sender got its ack, not its own entry again ([EL2]): its socket is known across processes.
+    await waitFor(() => player.applied.length === 3, 5_000, 'the HTTP entries at B\'s socket');
+    expect(player.applied.map((e) => e.event.sequence)).toEqual([1, 3, 4]);
+    // A resend through B is answered from the log, not applied twice ([EL3]).
+    const resent = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [onB], 'bob');
+    expect(resent.body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
 
     await a!.server.close();
     const taken = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('two')], 'bob');
     expect(taken.status).toBe(200);
-    expect(taken.body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    expect(taken.body).toEqual([expect.objectContaining({ success: true, sequence: 5 })]);
     const state = await getJson<{ version: number; state: { chat: Array<{ text: string }> } }>(`${b!.url}/api/sessions/s1/state`, {}, 'bob');
-    expect(state.body.version).toBe(2);
-    expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'two']);
+    expect(state.body.version).toBe(5);
+    expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'on b, socket', 'on b, http 1', 'on b, http 2', 'two']);
   });
 
   it('[MP2][A15] a member removed through one process loses their sockets on the other at once, and that process\'s role cache follows', async () => {

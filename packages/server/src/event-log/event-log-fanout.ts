@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { RoomMember } from '../room-member.ts';
 import type { ResolvedApproval } from './approval-desk.ts';
 import { type Viewer, isPublic, mayRead, viewFor } from './audience.ts';
-import type { EventLogNotice } from './event-log-notice.ts';
+import type { EventLogNotice, SocketRef } from './event-log-notice.ts';
 
 /** What the fan-out needs of a session's table room on this process; implemented by Room. */
 export interface NoticeRoom {
@@ -40,9 +40,8 @@ export class EventLogFanOut {
   }
 
   /** Tells the session of a logged entry; resolves once this process's sockets have it, so entries keep log order ([EL17]). */
-  publishApplied(sessionId: string, entry: LogEntry, sender: number | undefined): Promise<void> {
-    const { bus } = this.#opts;
-    return bus.publish({ kind: 'event-log', sessionId, notice: { kind: 'applied', entry, sender: sender === undefined ? null : { process: bus.process, socket: sender } } });
+  publishApplied(sessionId: string, entry: LogEntry, sender: SocketRef | undefined): Promise<void> {
+    return this.#opts.bus.publish({ kind: 'event-log', sessionId, notice: { kind: 'applied', entry, sender: sender ?? null } });
   }
 
   publishApprovalRequested(sessionId: string, approvals: readonly ApprovalRequest[]): Promise<void> {

@@ -16,6 +16,7 @@ import type { EventLogStore } from '@dungeon-lab/store';
 import { type Audit, AuditAction, clip } from '../audit/audit-entry.ts';
 import { detach, guarded } from '../boundary.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
+import type { ForwardedIntents, IntentInbox } from '../inbox/intent-inbox.ts';
 import type { SessionLease } from '../lease/session-lease.ts';
 import { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
@@ -27,6 +28,7 @@ import type { ResolvedApproval } from './approval-desk.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { type Viewer, isPublic, viewFor } from './audience.ts';
 import { EventLogFanOut } from './event-log-fanout.ts';
+import type { SocketRef } from './event-log-notice.ts';
 import { HeldSessions } from './held-sessions.ts';
 import { HotLog } from './hot-log.ts';
 import { decodeLogEntry } from './log-codec.ts';
@@ -65,6 +67,8 @@ export interface EventLogServiceOptions {
   readonly audit: Audit;
   readonly bus: RoomBus;
   readonly lease: SessionLease;
+  /** How intents reach the lease holder from the other processes ([IN1]..[IN7]). */
+  readonly inbox: IntentInbox;
   /** Dice draws in [0, 1) ([EM14]): the OS CSPRNG unless a test fixed them. */
   readonly random: () => number;
 }
@@ -89,8 +93,10 @@ export class EventLogService {
     this.#fanOut = new EventLogFanOut({ bus: opts.bus, roleOf: opts.roleOf, logger: opts.logger });
     this.#held = new HeldSessions({
       lease: opts.lease,
+      inbox: opts.inbox,
       logger: opts.logger,
       start: (sessionId) => this.#start(sessionId),
+      serve: (sequencer) => (batch) => submitTo(sequencer, batch),
       onLost: (sessionId) => this.#hotLogs.delete(sessionId),
     });
     this.#sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.#sweep()), 60_000);
@@ -244,14 +250,13 @@ export class EventLogService {
       reply(intents.map((raw) => ({ id: idOf(raw), success: false, reason: RejectReason.PayloadTooLarge, detail: `at most ${maxIntentsPerMessage} intents per message` })));
       return;
     }
+    const sender: SocketRef = { process: this.#opts.bus.process, socket: member.peer.id };
     for (const raw of intents) {
       // A failure sends no ack: the client's retry resends the intent and dedupe keeps it exactly-once.
       detach(this.#opts.logger, 'intent not processed', async () => {
-        // Submitted in this turn when the sequencer runs, so intents keep their arrival order.
-        const seq = this.#held.held(sessionId) ?? (await this.sequencer(sessionId));
-        const ack = await seq.submit(raw, member.peer.userId, member.peer.id);
-        reply([ack]);
-        this.#auditRefusals(sessionId, member.peer.userId, [raw], [ack]);
+        const acks = await this.#sequence({ sessionId, userId: member.peer.userId, sender, intents: [raw] });
+        reply(acks);
+        this.#auditRefusals(sessionId, member.peer.userId, [raw], acks);
       }, { sessionId });
     }
   }
@@ -295,12 +300,22 @@ export class EventLogService {
 
   /** Intents over HTTP: same pipeline and dedupe as sockets, acks in input order. */
   async submit(sessionId: string, userId: string, intents: readonly unknown[]): Promise<Ack[]> {
-    const seq = await this.sequencer(sessionId);
-    const acks: Ack[] = [];
-    for (const raw of intents) acks.push(await seq.submit(raw, userId));
+    const acks = await this.#sequence({ sessionId, userId, sender: null, intents });
     this.#auditRefusals(sessionId, userId, intents, acks);
     return acks;
   }
+
+  /**
+   * Intents to the session's sequencer: here when this process holds the
+   * lease or can take it — submitted in this turn when the sequencer runs,
+   * so intents keep their arrival order — or forwarded to the process that
+   * holds it ([EL19], [IN1]).
+   */
+  async #sequence(batch: ForwardedIntents): Promise<Ack[]> {
+    const seq = this.#held.held(batch.sessionId) ?? (await this.#held.acquire(batch.sessionId));
+    return seq === null ? this.#opts.inbox.forward(batch) : submitTo(seq, batch);
+  }
+
 
   /**
    * A page of the log as `userId` may read it ([EL17]): GMs get every entry
@@ -361,4 +376,9 @@ function approvalView(pending: PendingApproval, table: SessionDoc): ApprovalRequ
 
 function notHere(raw: unknown): Ack {
   return { id: idOf(raw), success: false, reason: RejectReason.PermissionDenied, detail: 'intents are accepted on a session table room only' };
+}
+
+/** Every intent of the batch queued at once, in order; acks in the same order. */
+function submitTo(seq: SessionSequencer, { userId, sender, intents }: ForwardedIntents): Promise<Ack[]> {
+  return Promise.all(intents.map((raw) => seq.submit(raw, userId, sender ?? undefined)));
 }

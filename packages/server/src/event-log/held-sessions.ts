@@ -1,4 +1,5 @@
 import { guarded } from '../boundary.ts';
+import type { InboxHandler, IntentInbox } from '../inbox/intent-inbox.ts';
 import type { LeaseGrant, SessionLease } from '../lease/session-lease.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionSequencer } from './session-sequencer.ts';
@@ -6,8 +7,12 @@ import type { SessionSequencer } from './session-sequencer.ts';
 export interface HeldSessionsOptions {
   readonly lease: SessionLease;
   readonly logger: Logger;
+  /** Where the other processes' intents for the sessions held here arrive ([IN1]). */
+  readonly inbox: IntentInbox;
   /** Builds (and recovers) the sequencer of a session whose lease this process has just taken. */
   readonly start: (sessionId: string) => Promise<SessionSequencer>;
+  /** Answers the forwarded intents of a session held here, with its sequencer. */
+  readonly serve: (sequencer: SessionSequencer) => InboxHandler;
   /** A session's lease was lost: whatever this process cached of its log is stale. */
   readonly onLost: (sessionId: string) => void;
 }
@@ -15,13 +20,16 @@ export interface HeldSessionsOptions {
 interface Held {
   readonly grant: LeaseGrant;
   readonly sequencer: SessionSequencer;
+  /** Ends serving the session's inbox. */
+  readonly stopServing: () => void;
 }
 
 /**
- * The sessions this process sequences ([EL19]): a session's sequencer runs
- * only while the process holds the session's lease, renewed well within its
- * ttl. A lost lease stops the sequencer; the next intent takes the lease
- * again if it is free, and starts a new sequencer from the store.
+ * The sessions this process sequences ([EL19]): a session's sequencer runs,
+ * and serves the session's inbox for the other processes, only while the
+ * process holds the session's lease, renewed well within its ttl. A lost
+ * lease stops both; the next intent takes the lease again if it is free,
+ * and starts a new sequencer from the store.
  */
 export class HeldSessions {
   readonly #opts: HeldSessionsOptions;
@@ -65,6 +73,7 @@ export class HeldSessions {
     const held = this.#held.get(sessionId);
     if (held === undefined) return;
     this.#held.delete(sessionId);
+    held.stopServing();
     held.sequencer.stop();
     await this.#opts.lease.release(held.grant);
   }
@@ -90,7 +99,8 @@ export class HeldSessions {
       sequencer.stop();
       return null;
     }
-    this.#held.set(sessionId, { grant, sequencer });
+    const stopServing = this.#opts.inbox.serve(sessionId, this.#opts.serve(sequencer));
+    this.#held.set(sessionId, { grant, sequencer, stopServing });
     return sequencer;
   }
 
@@ -98,6 +108,7 @@ export class HeldSessions {
     const held = this.#held.get(grant.sessionId);
     if (held === undefined || held.grant.epoch !== grant.epoch) return;
     this.#held.delete(grant.sessionId);
+    held.stopServing();
     held.sequencer.stop();
     this.#opts.onLost(grant.sessionId);
     this.#opts.logger.warn({ sessionId: grant.sessionId, epoch: grant.epoch }, 'lost the session lease: its sequencer stopped');

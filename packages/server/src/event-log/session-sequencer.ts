@@ -24,6 +24,7 @@ import { LogUnavailableError, type Rejection, ackFor, idOf, rejection } from './
 import { applyEventEffects, applyGmEffects, applySessionEffects, hasGmEffects } from './apply-effects.ts';
 import { ApprovalDesk, type DecisionDocs, type ResolvedApproval } from './approval-desk.ts';
 import type { PendingApproval } from './approval-queue.ts';
+import type { SocketRef } from './event-log-notice.ts';
 import { namesHiddenEntity } from './audience.ts';
 import type { HotLog } from './hot-log.ts';
 import { effectsOf, pluginFor, ruleHandlerFailed } from './intent-rules.ts';
@@ -61,7 +62,7 @@ export interface SequencerOptions {
    * reach every socket in log order even when some need a role lookup to be
    * filtered ([EL17]).
    */
-  readonly onLogged: (entry: LogEntry, sender: number | undefined) => Promise<void>;
+  readonly onLogged: (entry: LogEntry, sender: SocketRef | undefined) => Promise<void>;
   /** A critical intent now waits for the GM. */
   readonly onApprovalRequested: (pending: PendingApproval, table: SessionDoc) => void;
   /** A pending critical intent was approved or denied. */
@@ -158,7 +159,7 @@ export class SessionSequencer {
    * before queueing, so a flooding user is turned away at once and never
    * delays anyone else's intents behind their own ([EL11]).
    */
-  submit(raw: unknown, userId: string, sender?: number): Promise<Ack> {
+  submit(raw: unknown, userId: string, sender?: SocketRef): Promise<Ack> {
     // A resend of a recent intent is answered from memory at once: it costs no token and never waits ([EL3]).
     const recent = this.#opts.hot.byEventId(idOf(raw));
     if (recent !== undefined) return Promise.resolve(ackFor(recent));
@@ -186,7 +187,7 @@ export class SessionSequencer {
     }
   }
 
-  async #process(raw: unknown, userId: string, table: SessionDoc, sender: number | undefined): Promise<Ack> {
+  async #process(raw: unknown, userId: string, table: SessionDoc, sender: SocketRef | undefined): Promise<Ack> {
     const checked = validateIntent(raw, this.#opts.intents);
     if (!checked.ok) return rejection(idOf(raw), checked.reason, checked.detail);
 
@@ -216,7 +217,7 @@ export class SessionSequencer {
     role: SessionRole | null,
     userId: string,
     docs: DecisionDocs,
-    sender: number | undefined,
+    sender: SocketRef | undefined,
   ): Promise<Ack> {
     const { sessionId, intents, plugins, logger } = this.#opts;
     const { intent } = checked;
@@ -326,7 +327,7 @@ export class SessionSequencer {
   async commit(
     table: SessionDoc,
     entry: LogEntry,
-    { sender, gm = null, reason = 'intent' }: { sender?: number; gm?: SessionDoc | null; reason?: CommitReason } = {},
+    { sender, gm = null, reason = 'intent' }: { sender?: SocketRef; gm?: SessionDoc | null; reason?: CommitReason } = {},
   ): Promise<LogEntry> {
     if (hasGmEffects(entry) && gm === null) {
       // Loaded (and recovered) before the append, so recovery never races this entry's own write.
