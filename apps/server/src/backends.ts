@@ -14,12 +14,13 @@ export interface Backends {
 }
 
 /**
- * The backends of one process: the embedded LevelDB store, the in-process bus,
- * lease and intent inbox. The configuration refuses the others (`MONGO_URL`, `REDIS_URL`)
- * until this server has them.
+ * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
+ * the embedded LevelDB store; the in-process bus, lease and intent inbox.
+ * The configuration refuses `REDIS_URL` until this server has its bus,
+ * lease and inbox.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
   const bus = new InProcessBus({
     onError: (err, message) => logger.error({ kind: message.kind, err: String(err), stack: (err as Error | null)?.stack }, 'room bus subscriber failed'),
   });
@@ -37,4 +38,14 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
       await store.close();
     },
   };
+}
+
+/**
+ * Loaded only when asked for: the driver's BSON serializer allocates a 17 MB
+ * buffer the moment it is imported, which a server on the embedded store
+ * should not carry.
+ */
+async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<ServerOptions['store']> {
+  const { createMongoStore } = await import('@dungeon-lab/store-mongo');
+  return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
 }

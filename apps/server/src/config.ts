@@ -24,10 +24,20 @@ const DEFAULT_GAME_SYSTEMS = 'dnd5e';
  */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+/** `MONGO_URL`: the MongoDB store several processes share, instead of the embedded one ([MP3]). */
+export interface MongoConfig {
+  readonly url: string;
+  /** `MONGO_DB`, default `dungeon-lab`. */
+  readonly dbName: string;
+}
+
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
+  /** The embedded store's directory; unused when `mongo` is set. */
   readonly dataDir: string;
+  /** The MongoDB store, when `MONGO_URL` is set; null: the embedded store in `dataDir`. */
+  readonly mongo: MongoConfig | null;
   readonly logLevel: string;
   /** fsync every store write (default). Turning it off trades crash safety of the OS for speed. */
   readonly syncWrites: boolean;
@@ -170,22 +180,29 @@ function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
 }
 
 /**
- * The backends a deployment past one process selects: a MongoDB store
- * (`MONGO_URL`), a Redis bus and sequencing lease (`REDIS_URL`). This build
- * has only the embedded store and the in-process bus and lease; a server
- * asked for more refuses to start rather than run as one process unnoticed.
+ * A deployment past one process also needs a Redis bus and sequencing lease
+ * (`REDIS_URL`), which this build does not have: a server asked for it
+ * refuses to start rather than run as one process unnoticed ([MP3]).
  */
-const UNBUILT_BACKENDS = [
-  ['MONGO_URL', 'MongoDB store', 'the embedded store in DATA_DIR'],
-  ['REDIS_URL', 'Redis bus and lease', 'one process with the in-process bus and lease'],
-] as const;
-
 function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
-  for (const [key, backend, fallback] of UNBUILT_BACKENDS) {
-    if (env[key] !== undefined && env[key] !== '') {
-      throw new ConfigError(`${key} is set, but this server has no ${backend} yet; unset it to run on ${fallback}`);
-    }
+  if (env.REDIS_URL !== undefined && env.REDIS_URL !== '') {
+    throw new ConfigError('REDIS_URL is set, but this server has no Redis bus and lease yet; unset it to run on one process with the in-process bus and lease');
   }
+}
+
+/** Characters MongoDB refuses in a database name (on any platform), and its length limit in bytes. */
+const MONGO_DB_FORBIDDEN = /[/\\. "$*<>:|?\0]/;
+const MONGO_DB_MAX_BYTES = 63;
+
+function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig | null {
+  const url = env.MONGO_URL;
+  if (url === undefined || url === '') return null;
+  if (!/^mongodb(\+srv)?:\/\/\S+$/.test(url)) throw new ConfigError('MONGO_URL must be a connection string starting with mongodb:// or mongodb+srv://');
+  const dbName = env.MONGO_DB === undefined || env.MONGO_DB === '' ? 'dungeon-lab' : env.MONGO_DB;
+  if (MONGO_DB_FORBIDDEN.test(dbName) || Buffer.byteLength(dbName) > MONGO_DB_MAX_BYTES) {
+    throw new ConfigError(`MONGO_DB must be a MongoDB database name (at most ${MONGO_DB_MAX_BYTES} bytes, none of / \\ . " $ * < > : | ? or NUL), got ${JSON.stringify(dbName)}`);
+  }
+  return { url, dbName };
 }
 
 /**
@@ -220,6 +237,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST ?? '127.0.0.1',
     dataDir: resolve(cwd, env.DATA_DIR ?? './data'),
+    mongo: mongoFromEnv(env),
     logLevel: env.LOG_LEVEL ?? 'info',
     syncWrites: syncRaw === 'true',
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -96,30 +97,41 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
   return { token: login.body.token, sessionId: session.body.id };
 }
 
+/**
+ * Starts the app on `env`, has a GM's session's table take `tokens` edits,
+ * stops it with SIGTERM (exit 0) and starts it again on `env`: the signing
+ * key, the session, its GM and the room were kept, so the old token opens the
+ * room and every edit is there. Answers the running app's URL, the token and
+ * the session.
+ */
+async function tableSurvivesRestart(env: Record<string, string>, tokens: number): Promise<{ url: string; token: string; sessionId: string }> {
+  const app = await startApp(env);
+  expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const health = await fetch(`${app.url}/healthz`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ ok: true });
+
+  const { token, sessionId } = await gmSession(app.url);
+  const room = `sessions/${sessionId}/table`;
+  const writer = provider(app.url, room, token);
+  await until(() => writer.synced, 'sync');
+  for (let i = 0; i < tokens; i++) writer.doc.getMap('tokens').set(`t${i}`, { x: i });
+  const probe = provider(app.url, room, token);
+  await until(() => probe.synced && probe.doc.getMap('tokens').size === tokens, 'server applied edits');
+  expect(await app.stop('SIGTERM')).toBe(0);
+
+  const again = await startApp(env);
+  const reader = provider(again.url, room, token);
+  await until(() => reader.synced, 'sync after restart');
+  expect(reader.doc.getMap('tokens').size).toBe(tokens);
+  return { url: again.url, token, sessionId };
+}
+
 describe('apps/server', () => {
   it('prints its URL, answers /healthz, and flushes every room on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const app = await startApp({ DATA_DIR: dataDir });
-    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const health = await fetch(`${app.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true });
-
-    const { token, sessionId } = await gmSession(app.url);
-    const room = `sessions/${sessionId}/table`;
-    const p = provider(app.url, room, token);
-    await until(() => p.synced, 'sync');
-    for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
-    const probe = provider(app.url, room, token);
-    await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
-    expect(await app.stop('SIGTERM')).toBe(0);
-
-    // The dev signing key, the session and its GM are in the store: the old token still opens the room.
-    const again = await startApp({ DATA_DIR: dataDir });
-    const reader = provider(again.url, room, token);
-    await until(() => reader.synced, 'sync after restart');
-    expect(reader.doc.getMap('tokens').size).toBe(50);
+    await tableSurvivesRestart({ DATA_DIR: dataDir }, 50);
   });
 
   it('gives the dead buffers of a big push back once the loop is quiet, unless MEMORY_RECLAIM_MB=off', async () => {
@@ -202,18 +214,40 @@ describe('apps/server', () => {
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
 
-  it('[MP3] refuses REDIS_URL and MONGO_URL, whose backends it does not have yet, with exit code 2', async () => {
-    for (const [key, value] of [['REDIS_URL', 'redis://127.0.0.1:6379'], ['MONGO_URL', 'mongodb://127.0.0.1:27017/dl']] as const) {
-      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', [key]: value }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('[MP3] refuses REDIS_URL, whose backends it does not have yet, and a MONGO_URL or MONGO_DB it cannot use, with exit code 2', async () => {
+    const refused = [
+      [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^configuration error: REDIS_URL is set, but this server has no Redis bus and lease yet; unset it/],
+      [{ MONGO_URL: 'http://127.0.0.1:27017' }, /^configuration error: MONGO_URL must be a connection string starting with mongodb:\/\//],
+      [{ MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'a.b' }, /^configuration error: MONGO_DB must be a MongoDB database name/],
+    ] as const;
+    for (const [env, message] of refused) {
+      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       let stdout = '';
       child.stderr!.on('data', (d) => (stderr += String(d)));
       child.stdout!.on('data', (d) => (stdout += String(d)));
-      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), key).toBe(2);
-      expect(stderr).toMatch(new RegExp(`^configuration error: ${key} is set, but this server has no .* yet; unset it`));
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), JSON.stringify(env)).toBe(2);
+      expect(stderr).toMatch(message);
       expect(stdout).not.toMatch(/listening/);
     }
   });
+
+  const jongodb = jongodbMissing();
+  it.skipIf(jongodb !== null)(
+    `[MP3] mongo-wire (jongodb): with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const server = await startJongodb();
+      cleanups.push(() => server.stop());
+      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir }, 20);
+      // Nothing went to the embedded store.
+      expect(await readdir(dataDir)).toEqual([]);
+      const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
+      expect(JSON.stringify(await sessions.json())).toContain(sessionId);
+    },
+    120_000,
+  );
 });
 
 interface Ack {
