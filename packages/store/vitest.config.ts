@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
 
-// The suites here are run by each backend (store-level); this package has none of its own yet.
+// The conformance suites are run by each backend; here by the reference memory store.
 export default defineConfig({ test: { include: ['src/**/*.test.ts'], passWithNoTests: true } });

@@ -6,6 +6,7 @@
 //
 //   node apps/server/scripts/bundle.mjs <entry.ts> <out.mjs>
 import { build } from 'esbuild';
+import { basename, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Imports that are neither relative nor one of ours resolve from node_modules at run time. */
@@ -18,10 +19,19 @@ const thirdPartyExternal = {
   },
 };
 
+/**
+ * `outfile` is the entry's module; what it imports with `import()` goes in
+ * chunks beside it (`chunk-<hash>.mjs`) and loads only when asked for — the
+ * MongoDB store and its driver, whose BSON serializer allocates 17 MB on
+ * import, stay out of a server on the embedded store.
+ */
 export async function bundleNodeEntry(entry, outfile) {
   await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [basename(outfile, extname(outfile))]: entry },
+    outdir: dirname(outfile),
+    outExtension: { '.js': extname(outfile) },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',

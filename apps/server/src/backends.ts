@@ -55,18 +55,28 @@ async function onRedis(url: string, logger: Logger): Promise<Coordination> {
     client,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  const inbox = await RedisInbox.connect({ client, process: bus.process, onError: (err) => logger.error({ err: String(err) }, 'intent inbox failure') });
-  logger.info({ process: bus.process }, 'room bus, session lease and intent inbox on Redis');
+  const inbox = await RedisInbox.connect({ client, process: bus.process, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
+  logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
   return coordination(bus, new RedisLease({ client }), inbox, () => client.close());
 }
 
 /**
- * The backends of one process: the embedded LevelDB store, and the Redis
- * bus, lease and inbox when `REDIS_URL` is set, the in-process ones otherwise. The
- * configuration refuses `MONGO_URL` until this server has that store.
+ * Loaded only when asked for: the driver's BSON serializer allocates a 17 MB
+ * buffer the moment it is imported, which a server on the embedded store
+ * should not carry.
+ */
+async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<ServerOptions['store']> {
+  const { createMongoStore } = await import('@dungeon-lab/store-mongo');
+  return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
+}
+
+/**
+ * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
+ * the embedded LevelDB store; the Redis bus, lease and inbox when
+ * `REDIS_URL` is set, else the in-process ones.
  */
 export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites });
+  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
   let parts: Coordination;
   try {
     parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);

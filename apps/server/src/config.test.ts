@@ -117,12 +117,25 @@ describe('MAX_ASSET_BYTES, MAX_SESSION_ASSET_BYTES', () => {
   });
 });
 
-describe('MONGO_URL, REDIS_URL', () => {
-  it('[MP3] MONGO_URL, which this server does not have yet, is refused with a configuration error, never ignored', () => {
-    expect(() => configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1/dl' })).toThrow(ConfigError);
-    expect(() => configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1/dl' })).toThrow(/MONGO_URL is set, but this server has no MongoDB store yet; unset it to run on the embedded store/);
+describe('MONGO_URL, MONGO_DB, REDIS_URL', () => {
+  it('[MP3] empty is unset, as for every other variable', () => {
     // Empty is unset, as for every other variable.
-    expect(configFromEnv({ REDIS_URL: '', MONGO_URL: '' }).port).toBe(3000);
+    expect(configFromEnv({ REDIS_URL: '', MONGO_URL: '' })).toMatchObject({ port: 3000, mongo: null, redisUrl: null });
+  });
+
+  it('[MP3] MONGO_URL selects the MongoDB store, in MONGO_DB or "dungeon-lab"', () => {
+    expect(configFromEnv({}).mongo).toBeNull();
+    expect(configFromEnv({ MONGO_URL: 'mongodb://127.0.0.1:27017/?replicaSet=rs0' }).mongo).toEqual({ url: 'mongodb://127.0.0.1:27017/?replicaSet=rs0', dbName: 'dungeon-lab' });
+    expect(configFromEnv({ MONGO_URL: 'mongodb+srv://db.example', MONGO_DB: 'tables' }).mongo).toEqual({ url: 'mongodb+srv://db.example', dbName: 'tables' });
+  });
+
+  it('[MP3] a MONGO_URL that is no connection string, or a MONGO_DB MongoDB refuses, is a configuration error', () => {
+    for (const url of ['127.0.0.1:27017', 'http://db', 'mongodb://', 'mongodb:// spaced']) {
+      expect(() => configFromEnv({ MONGO_URL: url }), url).toThrow(/MONGO_URL must be a connection string/);
+    }
+    for (const db of ['a.b', 'a/b', 'a b', 'a$', 'a\u0000', 'x'.repeat(64)]) {
+      expect(() => configFromEnv({ MONGO_URL: 'mongodb://db', MONGO_DB: db }), db).toThrow(/MONGO_DB must be a MongoDB database name/);
+    }
   });
 
   it('[MP3] REDIS_URL selects the Redis bus and lease; it must be a redis URL', () => {

@@ -24,10 +24,20 @@ const DEFAULT_GAME_SYSTEMS = 'dnd5e';
  */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+/** `MONGO_URL`: the MongoDB store several processes share, instead of the embedded one ([MP3]). */
+export interface MongoConfig {
+  readonly url: string;
+  /** `MONGO_DB`, default `dungeon-lab`. */
+  readonly dbName: string;
+}
+
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
+  /** The embedded store's directory; unused when `mongo` is set. */
   readonly dataDir: string;
+  /** The MongoDB store, when `MONGO_URL` is set; null: the embedded store in `dataDir`. */
+  readonly mongo: MongoConfig | null;
   readonly logLevel: string;
   /** fsync every store write (default). Turning it off trades crash safety of the OS for speed. */
   readonly syncWrites: boolean;
@@ -49,7 +59,7 @@ export interface AppConfig {
   readonly intentRate: RateLimit;
   /** Directory of the built browser app; main serves it when it exists. */
   readonly webRoot: string;
-  /** `REDIS_URL`: the Redis room bus and session lease, for several processes ([MP3]); null: one process, in-process bus and lease. */
+  /** `REDIS_URL`: the Redis room bus, session lease and holder inbox, for several processes ([MP3]); null: one process, the in-process ones. */
   readonly redisUrl: string | null;
   /** Largest image upload, and most image bytes per session ([API11]). */
   readonly assets: AssetLimits;
@@ -171,27 +181,27 @@ function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
   });
 }
 
-/**
- * The backends a deployment past one process selects that this build does
- * not have yet: a MongoDB store (`MONGO_URL`). A server asked for it refuses
- * to start rather than run on the embedded store unnoticed.
- */
-const UNBUILT_BACKENDS = [['MONGO_URL', 'MongoDB store', 'the embedded store in DATA_DIR']] as const;
-
-function refuseUnbuiltBackends(env: NodeJS.ProcessEnv): void {
-  for (const [key, backend, fallback] of UNBUILT_BACKENDS) {
-    if (env[key] !== undefined && env[key] !== '') {
-      throw new ConfigError(`${key} is set, but this server has no ${backend} yet; unset it to run on ${fallback}`);
-    }
-  }
-}
-
 /** `REDIS_URL`: a `redis://` or `rediss://` URL; empty is unset. */
 function redisUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
   const raw = env.REDIS_URL;
   if (raw === undefined || raw === '') return null;
   if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got "${raw}"`);
   return raw;
+}
+
+/** Characters MongoDB refuses in a database name (on any platform), and its length limit in bytes. */
+const MONGO_DB_FORBIDDEN = /[/\\. "$*<>:|?\0]/;
+const MONGO_DB_MAX_BYTES = 63;
+
+function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig | null {
+  const url = env.MONGO_URL;
+  if (url === undefined || url === '') return null;
+  if (!/^mongodb(\+srv)?:\/\/\S+$/.test(url)) throw new ConfigError('MONGO_URL must be a connection string starting with mongodb:// or mongodb+srv://');
+  const dbName = env.MONGO_DB === undefined || env.MONGO_DB === '' ? 'dungeon-lab' : env.MONGO_DB;
+  if (MONGO_DB_FORBIDDEN.test(dbName) || Buffer.byteLength(dbName) > MONGO_DB_MAX_BYTES) {
+    throw new ConfigError(`MONGO_DB must be a MongoDB database name (at most ${MONGO_DB_MAX_BYTES} bytes, none of / \\ . " $ * < > : | ? or NUL), got ${JSON.stringify(dbName)}`);
+  }
+  return { url, dbName };
 }
 
 /**
@@ -214,7 +224,6 @@ function diceFromEnv(env: NodeJS.ProcessEnv, auth: AuthOptions): number[] | null
 
 /** Reads the server's configuration from the environment; throws ConfigError on invalid values. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  refuseUnbuiltBackends(env);
   const port = int(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
   const syncRaw = env.SYNC_WRITES ?? 'true';
@@ -226,6 +235,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST ?? '127.0.0.1',
     dataDir: resolve(cwd, env.DATA_DIR ?? './data'),
+    mongo: mongoFromEnv(env),
     logLevel: env.LOG_LEVEL ?? 'info',
     syncWrites: syncRaw === 'true',
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: server.url,
-      dataDir: config.dataDir,
+      // The database's name, never MONGO_URL: a connection string may carry a password.
+      store: config.mongo === null ? { level: config.dataDir } : { mongodb: config.mongo.dbName },
       auth: config.auth.mode,
       openRooms: config.openRooms,
       gameSystems: config.gameSystems.map((p) => p.id),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
@@ -97,30 +98,41 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
   return { token: login.body.token, sessionId: session.body.id };
 }
 
+/**
+ * Starts the app on `env`, has a GM's session's table take `tokens` edits,
+ * stops it with SIGTERM (exit 0) and starts it again on `env`: the signing
+ * key, the session, its GM and the room were kept, so the old token opens the
+ * room and every edit is there. Answers the running app's URL, the token and
+ * the session.
+ */
+async function tableSurvivesRestart(env: Record<string, string>, tokens: number): Promise<{ url: string; token: string; sessionId: string }> {
+  const app = await startApp(env);
+  expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const health = await fetch(`${app.url}/healthz`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ ok: true });
+
+  const { token, sessionId } = await gmSession(app.url);
+  const room = `sessions/${sessionId}/table`;
+  const writer = provider(app.url, room, token);
+  await until(() => writer.synced, 'sync');
+  for (let i = 0; i < tokens; i++) writer.doc.getMap('tokens').set(`t${i}`, { x: i });
+  const probe = provider(app.url, room, token);
+  await until(() => probe.synced && probe.doc.getMap('tokens').size === tokens, 'server applied edits');
+  expect(await app.stop('SIGTERM')).toBe(0);
+
+  const again = await startApp(env);
+  const reader = provider(again.url, room, token);
+  await until(() => reader.synced, 'sync after restart');
+  expect(reader.doc.getMap('tokens').size).toBe(tokens);
+  return { url: again.url, token, sessionId };
+}
+
 describe('apps/server', () => {
   it('prints its URL, answers /healthz, and flushes every room on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const app = await startApp({ DATA_DIR: dataDir });
-    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const health = await fetch(`${app.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true });
-
-    const { token, sessionId } = await gmSession(app.url);
-    const room = `sessions/${sessionId}/table`;
-    const p = provider(app.url, room, token);
-    await until(() => p.synced, 'sync');
-    for (let i = 0; i < 50; i++) p.doc.getMap('tokens').set(`t${i}`, { x: i });
-    const probe = provider(app.url, room, token);
-    await until(() => probe.synced && probe.doc.getMap('tokens').size === 50, 'server applied edits');
-    expect(await app.stop('SIGTERM')).toBe(0);
-
-    // The dev signing key, the session and its GM are in the store: the old token still opens the room.
-    const again = await startApp({ DATA_DIR: dataDir });
-    const reader = provider(again.url, room, token);
-    await until(() => reader.synced, 'sync after restart');
-    expect(reader.doc.getMap('tokens').size).toBe(50);
+    await tableSurvivesRestart({ DATA_DIR: dataDir }, 50);
   });
 
   it('gives the dead buffers of a big push back once the loop is quiet, unless MEMORY_RECLAIM_MB=off', async () => {
@@ -203,15 +215,22 @@ describe('apps/server', () => {
     expect(stderr).toMatch(/AUTH_AUDIENCE/);
   });
 
-  it('[MP3] refuses MONGO_URL, whose store it does not have yet, with exit code 2', async () => {
-    const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', MONGO_URL: 'mongodb://127.0.0.1:27017/dl' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    child.stdout!.on('data', (d) => (stdout += String(d)));
-    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(2);
-    expect(stderr).toMatch(/^configuration error: MONGO_URL is set, but this server has no .* yet; unset it/);
-    expect(stdout).not.toMatch(/listening/);
+  it('[MP3] refuses a REDIS_URL, MONGO_URL or MONGO_DB it cannot use, with exit code 2', async () => {
+    const refused = [
+      [{ REDIS_URL: '127.0.0.1:6379' }, /^configuration error: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ MONGO_URL: 'http://127.0.0.1:27017' }, /^configuration error: MONGO_URL must be a connection string starting with mongodb:\/\//],
+      [{ MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'a.b' }, /^configuration error: MONGO_DB must be a MongoDB database name/],
+    ] as const;
+    for (const [env, message] of refused) {
+      const child = spawn(process.execPath, [main], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      child.stdout!.on('data', (d) => (stdout += String(d)));
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve)), JSON.stringify(env)).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stdout).not.toMatch(/listening/);
+    }
   });
 
   it('[MP3][MP1] REDIS_URL: two processes on one Redis — a stock y-websocket client on one sees edits and presence made on the other', async () => {
@@ -222,7 +241,7 @@ describe('apps/server', () => {
       cleanups.push(() => redis.stop());
       redisUrl = redis.url;
     }
-    // Each process has its own embedded store (LevelDB takes one process at a time); a store both share is MONGO_URL's, not built yet.
+    // Each process has its own embedded store (LevelDB takes one process at a time): rooms outside sessions, whose changes only the bus carries; a store both share is MONGO_URL's.
     const apps = [];
     for (let i = 0; i < 2; i++) {
       const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
@@ -243,6 +262,23 @@ describe('apps/server', () => {
     expect(await a.stop('SIGTERM')).toBe(0);
     expect(await b.stop('SIGTERM')).toBe(0);
   });
+
+  const jongodb = jongodbMissing();
+  it.skipIf(jongodb !== null)(
+    `[MP3] mongo-wire (jongodb): with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const server = await startJongodb();
+      cleanups.push(() => server.stop());
+      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir }, 20);
+      // Nothing went to the embedded store.
+      expect(await readdir(dataDir)).toEqual([]);
+      const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
+      expect(JSON.stringify(await sessions.json())).toContain(sessionId);
+    },
+    120_000,
+  );
 });
 
 interface Ack {

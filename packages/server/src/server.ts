@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createIntentRegistry } from '@dungeon-lab/events';
 import { assertValidPlugin } from '@dungeon-lab/plugin-api';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
+import { StoreUnavailableError } from '@dungeon-lab/store';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
@@ -171,6 +172,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     typedErrors: [
       [CheckpointNotFoundError, 404],
       [LogUnavailableError, 503],
+      [StoreUnavailableError, 503],
     ],
     storeAvailable: () => opts.store.ping().then(() => true, () => false),
   });

@@ -4,7 +4,7 @@
  * server's own bugs are 500s, and only a store that is down makes a 503.
  * Raw TCP, so targets and bodies `fetch` would refuse can be sent.
  */
-import type { Store } from '@dungeon-lab/store';
+import { type Store, StoreUnavailableError } from '@dungeon-lab/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, createSession } from './auth-fixture.ts';
@@ -26,6 +26,19 @@ async function start(options: Parameters<typeof startServer>[0] = {}): Promise<R
 const UNSERVED_TARGETS = ['http://[bad', 'http://[::1', '*', 'sessions/x/table', 'ftp://h/x', 'http://a:99999/'];
 /** Origin-form paths that once became a host (and threw): they are paths, answered like any other. */
 const AUTHORITY_LOOKING_PATHS = ['//%00/', '//[', '//[::1/x', '//x:99999/'];
+
+/** The server's store with the calls `replace` answers for swapped out; every other call reaches the store. */
+function replacingCalls(replace: (key: PropertyKey) => (() => Promise<unknown>) | undefined): (store: Store) => Store {
+  return (store) =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const replaced = replace(key);
+        if (replaced !== undefined) return replaced;
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
 
 async function expectAlive(url: string): Promise<void> {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -166,15 +179,11 @@ describe('request boundaries', () => {
     let storeDown = false;
     const { url } = await start({
       logger,
-      wrapStore: (store: Store): Store =>
-        new Proxy(store, {
-          get(target, key, receiver) {
-            if (key === 'listSessionsOf') return () => Promise.reject(new TypeError('a bug in a store call'));
-            if (key === 'ping' && storeDown) return () => Promise.reject(new Error('disk gone'));
-            const value = Reflect.get(target, key, receiver) as unknown;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
+      wrapStore: replacingCalls((key) => {
+        if (key === 'listSessionsOf') return () => Promise.reject(new TypeError('a bug in a store call'));
+        if (key === 'ping' && storeDown) return () => Promise.reject(new Error('disk gone'));
+        return undefined;
+      }),
     });
     const s = await createSession(url);
     const bug = await api<{ error: string; requestId: string }>(url, 'GET', '/api/sessions', s.gm);
@@ -183,6 +192,23 @@ describe('request boundaries', () => {
     expect(JSON.stringify(bug.body)).not.toMatch(/at .*\.ts/);
     storeDown = true;
     expect((await api(url, 'GET', '/api/sessions', s.gm)).status).toBe(503);
+  });
+
+  it('[RB3] a store call that rejects with StoreUnavailableError is a 503, even while ping still answers: the backend said so', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = { debug() {}, info() {}, warn: (o: object) => logged.push(o as Record<string, unknown>), error: (o: object) => logged.push(o as Record<string, unknown>) };
+    const { url } = await start({
+      logger,
+      wrapStore: replacingCalls((key) =>
+        key === 'listSessionsOf' ? () => Promise.reject(new StoreUnavailableError('mongo store: connection 3 to 10.0.0.7:27017 closed')) : undefined,
+      ),
+    });
+    const s = await createSession(url);
+    const answer = await api<{ error: string; requestId: string }>(url, 'GET', '/api/sessions', s.gm);
+    expect(answer).toEqual({ status: 503, body: { error: 'temporarily unavailable; retry', requestId: expect.stringMatching(/^[\w-]{8}$/) } });
+    // What failed underneath is in the log, never in the answer.
+    expect(JSON.stringify(answer.body)).not.toMatch(/10\.0\.0\.7/);
+    expect(logged).toContainEqual(expect.objectContaining({ requestId: answer.body.requestId }));
   });
 
   it('[RB4] a request Node cannot parse is answered 400 {error} and closed; a header too large 431', async () => {

@@ -4,8 +4,10 @@
  * rejects the read rather than being skipped or guessed, as [LM2] does for
  * members).
  */
-import type { AssetInput } from '@dungeon-lab/store';
-import { isCount, parseJsonObject as parse } from './stored-json.ts';
+import { isCount } from '@dungeon-lab/store/input';
+import { parseJsonObject as parse } from './stored-json.ts';
+
+export { checkAssetInput, checkQuota } from '@dungeon-lab/store/input';
 
 /** What the store keeps about the bytes of a hash, besides the chunks: whose count says when they are all there. */
 export interface AssetRecord {
@@ -17,20 +19,6 @@ export interface AssetRecord {
 }
 
 const encoder = new TextEncoder();
-
-export function checkAssetInput(asset: unknown): AssetInput {
-  if (typeof asset !== 'object' || asset === null) throw new TypeError('an asset must be an object');
-  const { type, width, height, data } = asset as Partial<AssetInput>;
-  if (typeof type !== 'string' || type === '') throw new TypeError('asset type must be a non-empty string');
-  if (!isCount(width) || !isCount(height)) throw new RangeError('asset width and height must be non-negative safe integers');
-  if (!(data instanceof Uint8Array)) throw new TypeError('asset data must be a Uint8Array');
-  return { type, width, height, data };
-}
-
-export function checkQuota(maxSessionBytes: unknown): number {
-  if (!isCount(maxSessionBytes)) throw new RangeError(`quota ${String(maxSessionBytes)} is not a non-negative safe integer`);
-  return maxSessionBytes;
-}
 
 export function encodeAssetRecord(record: AssetRecord): Uint8Array {
   const { type, size, width, height, chunks } = record;

@@ -18,6 +18,7 @@
  * one key range.
  */
 import type { RowId } from '@dungeon-lab/store';
+import { checkName } from '@dungeon-lab/store/input';
 
 const META_NAMESPACE = 0x00;
 const ROW_NAMESPACE = 0x01;
@@ -66,13 +67,7 @@ export function namedPrefix(namespace: number, name: string, what: string): Uint
 
 /** UTF-8 of a string that is to become (part of) a key, refusing strings that would not stay distinct. */
 export function wellFormedUtf8(value: string, what: string): Uint8Array {
-  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
-  // TextEncoder turns a lone surrogate into U+FFFD, which would silently merge
-  // two different strings into one key.
-  if (/\p{Surrogate}/u.test(value)) {
-    throw new TypeError(`${what} ${JSON.stringify(value)} is not well-formed Unicode`);
-  }
-  return encoder.encode(value);
+  return encoder.encode(checkName(value, what));
 }
 
 export function rowKey(prefix: Uint8Array, id: RowId): Uint8Array {

@@ -6,6 +6,7 @@
  * collide.
  */
 import type { AuditQuery, AuditRecordInput, AuditStore, StoredAuditRecord } from '@dungeon-lab/store';
+import { checkAuditQuery as checkQuery, checkAuditRecord as checkRecord } from '@dungeon-lab/store/input';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
 import { auditIdOf, auditKey, auditPrefix, auditRange, type AuditPosition, positionOfId, positionOfKey } from './audit-key-layout.ts';
@@ -58,20 +59,4 @@ export class LevelAudit implements AuditStore {
     if (this.#counter >= MAX_COUNTER) throw new Error('level store: audit counter exhausted for this open; reopen the store');
     return ++this.#counter;
   }
-}
-
-function checkRecord(record: AuditRecordInput): { at: number; data: Uint8Array } {
-  if (record === null || typeof record !== 'object') throw new TypeError('an audit record must be an object');
-  if (!Number.isSafeInteger(record.at) || record.at < 0) throw new TypeError(`audit time ${String(record.at)} is not a non-negative safe integer`);
-  if (!(record.data instanceof Uint8Array)) throw new TypeError('audit data must be a Uint8Array');
-  // A copy: the caller may reuse its buffer once the call returns.
-  return { at: record.at, data: new Uint8Array(record.data) };
-}
-
-function checkQuery(query: AuditQuery): { limit: number; before: string | number | undefined } {
-  const { limit, before } = query ?? ({} as AuditQuery);
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`audit limit ${String(limit)} is not a non-negative safe integer`);
-  if (before === undefined || typeof before === 'string') return { limit, before };
-  if (typeof before === 'number' && Number.isSafeInteger(before) && before >= 0) return { limit, before };
-  throw new TypeError(`audit cursor ${String(before)} is neither a record id nor a time in ms`);
 }

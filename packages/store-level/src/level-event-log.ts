@@ -5,6 +5,7 @@
  * this process; LevelDB's lock ([L3]) keeps other processes out.
  */
 import { DuplicateEventError, type EventLogStore, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
+import { checkEventRange } from '@dungeon-lab/store/input';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
 import { checkEvent, checkRecord, decodeEventValue, encodeEventValue } from './event-value.ts';
@@ -89,10 +90,7 @@ export class LevelEventLog implements EventLogStore {
   async readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]> {
     this.#assertOpen();
     const prefix = logPrefix(log);
-    if (!Number.isSafeInteger(from)) throw new RangeError(`from ${String(from)} is not a safe integer`);
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new RangeError(`limit ${String(limit)} is not a non-negative safe integer`);
-    }
+    checkEventRange(from, limit);
     if (limit === 0) return [];
     const range = entryRange(prefix, from);
     const entries = await this.#db

@@ -18,6 +18,7 @@ import type {
   StoredMember,
   StoredSession,
 } from '@dungeon-lab/store';
+import { checkLimit, creatorOf } from '@dungeon-lab/store/input';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
 import { readable as decode } from './stored-json.ts';
@@ -65,7 +66,7 @@ export class LevelSessions implements SessionStore, SecretStore {
     this.#assertOpen();
     const session = checkSession(input);
     const prefix = sessionPrefix(session.id);
-    const creator = checkMember({ userId: session.createdBy, role: 'gm', joinedAt: session.createdAt, name: creatorName });
+    const creator = creatorOf(session, creatorName);
     const creatorKey = memberKey(prefix, creator.userId);
     return this.#sessionQueue.run(session.id, async () => {
       this.#assertOpen();
@@ -157,8 +158,7 @@ export class LevelSessions implements SessionStore, SecretStore {
   async listSessionsOf(userId: string, limit: number): Promise<SessionOfUser[]> {
     this.#assertOpen();
     const range = userSessionRange(userId);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit ${String(limit)} is not a non-negative safe integer`);
-    if (limit === 0) return [];
+    if (checkLimit(limit) === 0) return [];
     const entries = await this.#db.iterator({ ...range, limit: Math.min(limit, MAX_NATIVE_LIMIT) }).all();
     return Promise.all(
       entries.map(async ([key, value]): Promise<SessionOfUser> => {

@@ -12,11 +12,6 @@ export function parseJsonObject(value: Uint8Array): object {
   return parsed;
 }
 
-/** A non-negative safe integer: a time, a size, a count. */
-export function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** `read()`, with a failure turned into "level store: <what> is unreadable" (the cause kept). */
 export function readable<T>(what: string, read: () => T): T {
   try {

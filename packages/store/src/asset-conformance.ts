@@ -5,8 +5,8 @@
  * real process and is proved by each backend's own tests.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { type ConformanceTarget, digest as sha256, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { describe, expect } from 'vitest';
+import { type ConformanceTarget, digest as sha256, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import type { AssetInput, StoredAssetInfo, Store } from './store.ts';
 
 const MiB = 1024 * 1024;
@@ -15,8 +15,9 @@ const LARGE_TEST_TIMEOUT_MS = 60_000;
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** Registers the asset conformance `describe` block; `createTarget` is called once per test. */
-export function runAssetStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>): void {
+export function runAssetStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>, options: SuiteOptions = {}): void {
   describe(`AssetStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<Store>;
     let store: Store;
 

@@ -3,16 +3,17 @@
  * docs/storage.md, black-box through `AuditStore` (plus event logs and
  * documents, to prove audit logs do not mix with them).
  */
-import { describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { describe, expect } from 'vitest';
+import { bytes, type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import type { AuditRecordInput, Store, StoredAuditRecord } from './store.ts';
 
 const T0 = 1_700_000_000_000;
 const ALL = Number.MAX_SAFE_INTEGER;
 
 /** Registers the audit conformance `describe` block; `createTarget` is called once per test. */
-export function runAuditStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>): void {
+export function runAuditStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>, options: SuiteOptions = {}): void {
   describe(`AuditStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<Store>;
     let store: Store;
 

@@ -3,16 +3,18 @@
  * docs/storage.md, black-box through `ClientIdStore` (plus documents, to
  * prove leases and rows of one name do not mix).
  */
-import { describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { describe, expect } from 'vitest';
+import { bytes, type ConformanceTarget, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import type { Store } from './store.ts';
 
 /** Registers the client-id conformance `describe` block; `createTarget` is called once per test. */
 export function runClientIdStoreConformance(
   backendName: string,
   createTarget: () => Promise<ConformanceTarget<Store>>,
+  options: SuiteOptions = {},
 ): void {
   describe(`ClientIdStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<Store>;
     let store: Store;
 

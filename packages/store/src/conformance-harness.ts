@@ -4,7 +4,7 @@
  * stay readable for multi-megabyte values.
  */
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { DocStore } from './store.ts';
 
 /** Anything a suite can open on a target: every store ends with `close()`. */
@@ -102,4 +102,26 @@ export function hex(data: Uint8Array): string {
 
 export function digest(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** How one backend runs a suite. */
+export interface SuiteOptions {
+  /**
+   * Tests this backend's run registers as skipped: a title's beginning (e.g.
+   * `'[AS5] concurrent puts'`) mapped to why, which the skipped test's title
+   * carries, so a report never counts it as passed or hides the reason.
+   */
+  readonly skip?: Readonly<Record<string, string>>;
+}
+
+type TestBody = () => Promise<void>;
+
+/** Vitest's `it` for a suite's tests, skipping (with the reason in the title) what `options.skip` names. */
+export function suiteTest(options: SuiteOptions = {}): (title: string, body: TestBody, timeout?: number) => void {
+  const skips = Object.entries(options.skip ?? {});
+  return (title, body, timeout) => {
+    const reason = skips.find(([start]) => title.startsWith(start))?.[1];
+    if (reason === undefined) it(title, body, timeout);
+    else it.skip(`${title} (skipped here: ${reason})`, body, timeout);
+  };
 }

@@ -12,17 +12,33 @@
  * backend that passes here can replace another without the server noticing.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import * as Y from 'yjs';
-import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
-import type { DocStore, RowId, StoredDoc, StoredRow } from './store.ts';
+import { bytes, type ConformanceTarget, digest, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
+import { runAssetStoreConformance } from './asset-conformance.ts';
+import { runAuditStoreConformance } from './audit-conformance.ts';
+import { runClientIdStoreConformance } from './client-id-conformance.ts';
+import { runEventLogConformance } from './event-log-conformance.ts';
+import { runSessionStoreConformance } from './session-conformance.ts';
+import type { DocStore, RowId, Store, StoredDoc, StoredRow } from './store.ts';
 
-export type { Closable, ConformanceTarget } from './conformance-harness.ts';
+export type { Closable, ConformanceTarget, SuiteOptions } from './conformance-harness.ts';
+export { suiteTest } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
 export { runClientIdStoreConformance } from './client-id-conformance.ts';
 export { runAssetStoreConformance } from './asset-conformance.ts';
+
+/** Every suite on one backend whose target opens a full `Store`. */
+export function runStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>, options: SuiteOptions = {}): void {
+  runDocStoreConformance(backendName, createTarget, options);
+  runEventLogConformance(backendName, createTarget, options);
+  runSessionStoreConformance(backendName, createTarget, options);
+  runAuditStoreConformance(backendName, createTarget, options);
+  runClientIdStoreConformance(backendName, createTarget, options);
+  runAssetStoreConformance(backendName, createTarget, options);
+}
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
 
@@ -30,8 +46,10 @@ const LARGE_TEST_TIMEOUT_MS = 60_000;
 export function runDocStoreConformance(
   backendName: string,
   createTarget: () => Promise<ConformanceTarget>,
+  options: SuiteOptions = {},
 ): void {
   describe(`DocStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<DocStore>;
     let store: DocStore;
 

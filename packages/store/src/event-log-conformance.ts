@@ -5,8 +5,8 @@
  * proved by each backend's own tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { bytes, type ConformanceTarget, digest, expectBytes, hex, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { describe, expect } from 'vitest';
+import { bytes, type ConformanceTarget, digest, expectBytes, hex, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import { DuplicateEventError, type Store, type StoredEvent, type StoredRecord } from './store.ts';
 
 const LARGE_TEST_TIMEOUT_MS = 60_000;
@@ -16,8 +16,10 @@ const ALL = Number.MAX_SAFE_INTEGER;
 export function runEventLogConformance(
   backendName: string,
   createTarget: () => Promise<ConformanceTarget<Store>>,
+  options: SuiteOptions = {},
 ): void {
   describe(`EventLogStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<Store>;
     let store: Store;
 

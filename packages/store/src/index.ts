@@ -28,4 +28,4 @@ export type {
   AssetStore,
   Store,
 } from './store.ts';
-export { DuplicateEventError } from './store.ts';
+export { DuplicateEventError, StoreUnavailableError } from './store.ts';

@@ -4,8 +4,8 @@
  * documents and logs, to prove sessions do not mix with them).
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness } from './conformance-harness.ts';
+import { describe, expect } from 'vitest';
+import { type ConformanceTarget, expectBytes, freshTargetPerTest, type Harness, type SuiteOptions, suiteTest } from './conformance-harness.ts';
 import type { SessionOfUser, SessionRole, Store, StoredMember, StoredSession } from './store.ts';
 
 const T0 = 1_700_000_000_000;
@@ -14,8 +14,10 @@ const T0 = 1_700_000_000_000;
 export function runSessionStoreConformance(
   backendName: string,
   createTarget: () => Promise<ConformanceTarget<Store>>,
+  options: SuiteOptions = {},
 ): void {
   describe(`SessionStore conformance: ${backendName}`, () => {
+    const it = suiteTest(options);
     let h: Harness<Store>;
     let store: Store;
 

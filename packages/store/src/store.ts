@@ -1,6 +1,6 @@
 /**
- * The storage interface every backend implements (embedded LevelDB now; Redis
- * and MongoDB later). It is deliberately narrow: rows are insert-only, each
+ * The storage interface every backend implements (embedded LevelDB, MongoDB,
+ * the in-memory reference store). It is deliberately narrow: rows are insert-only, each
  * with a unique opaque id, so that compaction can be made crash-safe without
  * transactions — write the merged snapshot first, then delete exactly the rows
  * it replaced ([S4] in docs/storage.md). Replaying a row twice is harmless
@@ -83,6 +83,16 @@ export interface StoredRecord {
  */
 export class DuplicateEventError extends Error {
   override readonly name = 'DuplicateEventError';
+}
+
+/**
+ * The backend cannot be reached or did not answer in time (a database server
+ * down, a connection lost mid-call). Nothing may be assumed about the call:
+ * a write may or may not have landed ([S5]); the caller retries later. A
+ * server answers it as unavailable (`503`), never as its own failure.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
 
 /**

@@ -1,0 +1,1 @@
+export { createMongoStore, MongoDeploymentError, type MongoStoreOptions } from './mongo-store.ts';
