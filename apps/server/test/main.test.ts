@@ -279,6 +279,43 @@ describe('apps/server', () => {
     },
     120_000,
   );
+
+  it.skipIf(jongodb !== null)(
+    `[MP3][IN1][RS7] mongo-wire (jongodb) + Redis: two processes share a session — an intent sent to the one without the lease is sequenced by the holder; after the holder's SIGKILL the other takes over${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const mongo = await startJongodb();
+      cleanups.push(() => mongo.stop());
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const env = { MONGO_URL: mongo.url, MONGO_DB: 'two-processes', REDIS_URL: redis.url };
+      const a = await startApp(env);
+      const b = await startApp(env);
+      const { token, sessionId } = await gmSession(a.url);
+      const chat = (text: string) => createIntent('chat:message', { text });
+      // A sequences the session from its first intent on.
+      expect((await submit(a.url, sessionId, token, [chat('one')])).body).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
+      // B has no lease: the intent goes to A through Redis and A's ack comes back.
+      expect((await submit(b.url, sessionId, token, [chat('two')])).body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+      const onB = provider(b.url, `sessions/${sessionId}/table`, token);
+      await until(() => onB.synced && onB.doc.getArray('chat').length === 2, 'both lines at B');
+      // The holder dies without releasing its lease: B takes over once it expires (5 s), the client retrying meanwhile.
+      await a.stop('SIGKILL');
+      const killedAt = Date.now();
+      let taken: Ack[] | null = null;
+      const three = chat('three');
+      while (taken === null && Date.now() - killedAt < 20_000) {
+        const answer = await submit(b.url, sessionId, token, [three]);
+        if (answer.status === 200) taken = answer.body;
+      }
+      const takeoverMs = Date.now() - killedAt;
+      console.log(`takeover after the holder's SIGKILL: ${takeoverMs} ms`);
+      expect(taken).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
+      // The lease's ttl (5 s) plus at most one forward that waited its 5 s out.
+      expect(takeoverMs).toBeLessThan(11_000);
+      await until(() => onB.doc.getArray('chat').length === 3, 'the third line at B');
+    },
+    120_000,
+  );
 });
 
 interface Ack {
