@@ -48,3 +48,22 @@ export async function openSibling(client: RedisConnection, name: string, report:
   await connection.connect();
   return connection;
 }
+
+/** Where a read loop with nothing to read waits until there is: `wait()` until the next `wake()`. */
+export class IdleLoop {
+  #wake: (() => void) | null = null;
+
+  get waiting(): boolean {
+    return this.#wake !== null;
+  }
+
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -25,7 +25,7 @@ import {
   parseStreamId,
   streamIdAt,
 } from './bus-codec.ts';
-import { type RedisConnection, openSibling } from './connection.ts';
+import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { MalformedEntryError, RedisBusError } from './errors.ts';
 
 /** Reports a failure: a handler's (with the message it was given) or the bus's own (null). */
@@ -147,7 +147,7 @@ export class RedisBus implements RoomBus {
   #waking = false;
   /** `CLIENT ID` of the reader's current connection; null until asked again after a reconnect. */
   #readerId: string | null = null;
-  #idle: (() => void) | null = null;
+  readonly #idle = new IdleLoop();
   readonly #loop: Promise<void>;
   readonly #echoTimer: ReturnType<typeof setInterval>;
 
@@ -289,7 +289,7 @@ export class RedisBus implements RoomBus {
     this.#closed = true;
     clearInterval(this.#echoTimer);
     for (const state of [...this.#channels.values()]) this.#drop(state);
-    this.#idle?.();
+    this.#idle.wake();
     // The reader is blocked in XREAD: its connection is cut, not asked to quit.
     if (this.#reader.isOpen) this.#reader.destroy();
     await this.#loop;
@@ -399,8 +399,8 @@ export class RedisBus implements RoomBus {
 
   /** Ends a blocked XREAD so the next one reads the new subscription's stream too ([RS3]); an idle reader just starts. */
   #wake(): void {
-    if (this.#idle !== null) {
-      this.#idle();
+    if (this.#idle.waiting) {
+      this.#idle.wake();
       return;
     }
     if (!this.#blocked || this.#waking) return;
@@ -433,8 +433,7 @@ export class RedisBus implements RoomBus {
     let retryMs = 0;
     while (!this.#closed) {
       if (this.#channels.size === 0) {
-        await new Promise<void>((resolve) => (this.#idle = resolve));
-        this.#idle = null;
+        await this.#idle.wait();
         continue;
       }
       try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type HolderAnswer, type HolderHandler, type HolderInbox, type HolderRequest, LogUnavailableError } from '@dungeon-lab/server';
 import { RESP_TYPES } from 'redis';
-import { type RedisConnection, openSibling } from './connection.ts';
+import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { RedisBusError } from './errors.ts';
 
 export interface RedisInboxOptions {
@@ -55,7 +55,7 @@ export class RedisInbox implements HolderInbox {
   /** Sessions whose group this process has made sure of. */
   readonly #groups = new Set<string>();
   #closed = false;
-  #idle: (() => void) | null = null;
+  readonly #idle = new IdleLoop();
   readonly #loop: Promise<void>;
 
   private constructor(options: RedisInboxOptions, reader: RedisConnection, subscriber: RedisConnection) {
@@ -82,7 +82,7 @@ export class RedisInbox implements HolderInbox {
   serve(sessionId: string, handler: HolderHandler): () => void {
     const serving = { handler, claimed: false };
     this.#served.set(sessionId, serving);
-    this.#idle?.();
+    this.#idle.wake();
     return () => {
       if (this.#served.get(sessionId) === serving) this.#served.delete(sessionId);
     };
@@ -106,7 +106,7 @@ export class RedisInbox implements HolderInbox {
     if (this.#closed) return;
     this.#closed = true;
     this.#served.clear();
-    this.#idle?.();
+    this.#idle.wake();
     for (const q of [...this.#waiting.keys()]) this.#settle(q, new LogUnavailableError('this process is shutting down'));
     if (this.#reader.isOpen) this.#reader.destroy();
     await this.#loop;
@@ -154,8 +154,7 @@ export class RedisInbox implements HolderInbox {
   async #read(): Promise<void> {
     while (!this.#closed) {
       if (this.#served.size === 0) {
-        await new Promise<void>((resolve) => (this.#idle = resolve));
-        this.#idle = null;
+        await this.#idle.wait();
         continue;
       }
       try {
