@@ -1,11 +1,11 @@
 import type { ApprovalRequest } from '@dungeon-lab/client';
 import type { JsonPatchOp } from '@dungeon-lab/events';
-import { useApprovals, useSessionClient, useView } from '@dungeon-lab/client-react';
+import { useApprovals, useSessionClient } from '@dungeon-lab/client-react';
 import { type ReactNode, useState } from 'react';
 import { Dialog } from '../app/Dialog.tsx';
 import { toast } from '../app/toasts.ts';
-import { intentWords } from './intent-words.ts';
 import { useTableUi } from './table-ui.ts';
+import { useIntentWords } from './use-intent-words.ts';
 import { useMembers } from './use-members.ts';
 import { useViewer } from './use-role.ts';
 
@@ -59,7 +59,7 @@ function ApprovalItem({ request }: { readonly request: ApprovalRequest }): React
   const members = useMembers();
   const { entry, summary, current } = request;
   const who = members?.find((m) => m.userId === entry.event.userId)?.name ?? 'A player';
-  const view = useView((v) => v);
+  const [what] = useIntentWords([entry.event]);
   const [mode, setMode] = useState<'view' | 'deny' | 'edit'>('view');
   const [reason, setReason] = useState('');
   const [patchText, setPatchText] = useState(() => JSON.stringify(entry.patch, null, 2));
@@ -77,7 +77,7 @@ function ApprovalItem({ request }: { readonly request: ApprovalRequest }): React
         <strong>{who}</strong>: {summary}
       </p>
       <p className="muted small">
-        #{sequence} · {intentWords(entry.event.type, entry.event.payload, view)}
+        #{sequence} · {what}
       </p>
       <details>
         <summary>Effect and current state</summary>

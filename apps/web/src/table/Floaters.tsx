@@ -31,7 +31,6 @@ function tokensOf(view: JsonObject, actorId: string): Point[] {
  */
 export function Floaters({ toScreen }: { readonly toScreen: (p: Point) => Point }): ReactNode {
   const chat = useView((v) => v.chat);
-  const view = useView((v) => v);
   const pending = usePendingIntents();
   const synced = useSyncState('table') === SyncState.SYNCED;
   const seen = useRef<Set<string> | null>(null);
@@ -65,18 +64,27 @@ export function Floaters({ toScreen }: { readonly toScreen: (p: Point) => Point 
   );
   return (
     <>
-      {[...shown, ...waiting].flatMap((f, n, all) => {
+      {[...shown, ...waiting].map((f, n, all) => (
         // Two hits on one creature at once read as two lines, not one blur.
-        const below = all.slice(0, n).filter((g) => g.actorId === f.actorId).length;
-        return tokensOf(view, f.actorId).map((at, i) => {
-          const p = toScreen(at);
-          return (
-            <div key={`${f.key}/${i}`} className={`floater tone-${f.tone}`} style={{ transform: `translate(${p.x}px, ${p.y - below * STACK_PX}px)` }} data-floater={f.text}>
-              <span>{f.text}</span>
-            </div>
-          );
-        });
-      })}
+        <FloaterOnTokens key={f.key} floater={f} below={all.slice(0, n).filter((g) => g.actorId === f.actorId).length} toScreen={toScreen} />
+      ))}
     </>
   );
+}
+
+function samePoints(a: readonly Point[], b: readonly Point[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.x === b[i]!.x && p.y === b[i]!.y);
+}
+
+/** One result over every token of its creature; only a shown result follows the table, so moves elsewhere redraw nothing here. */
+function FloaterOnTokens({ floater, below, toScreen }: { readonly floater: Floater; readonly below: number; readonly toScreen: (p: Point) => Point }): ReactNode {
+  const at = useView((v) => tokensOf(v, floater.actorId), samePoints);
+  return at.map((point, i) => {
+    const p = toScreen(point);
+    return (
+      <div key={i} className={`floater tone-${floater.tone}`} style={{ transform: `translate(${p.x}px, ${p.y - below * STACK_PX}px)` }} data-floater={floater.text}>
+        <span>{floater.text}</span>
+      </div>
+    );
+  });
 }

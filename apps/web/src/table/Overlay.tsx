@@ -11,7 +11,7 @@ import { useGestures } from './local-drag.ts';
 import { type Presence, readPresence } from './presence.ts';
 import type { SceneSettings } from './scene.ts';
 import { useTable } from './table-context.ts';
-import { type Camera, useTableUi } from './table-ui.ts';
+import { type Aim, type Camera, useTableUi } from './table-ui.ts';
 
 /** How long a ping ripples. */
 const PING_MS = 1600;
@@ -203,11 +203,15 @@ function Cursors({ toScreen }: { readonly toScreen: ToScreen }): ReactNode {
 }
 
 /** An action being aimed: its ranges and area at the pointer, and a ring on each token it would reach. */
-function Aiming({ scene, toScreen, zoom }: LayerProps & { readonly zoom: number }): ReactNode {
+function Aiming(props: LayerProps & { readonly zoom: number }): ReactNode {
   const aim = useTableUi((s) => s.aim);
-  const pointer = useTableUi((s) => (s.aim === null ? null : s.pointer));
+  return aim === null ? null : <AimAt aim={aim} {...props} />;
+}
+
+/** The aimed action's shapes and rings; it follows the tokens only while something is aimed. */
+function AimAt({ aim, scene, toScreen, zoom }: LayerProps & { readonly zoom: number; readonly aim: Aim }): ReactNode {
+  const pointer = useTableUi((s) => s.pointer);
   const tokens = useView((v) => v.tokens);
-  if (aim === null) return null;
   const scale = scene.cellPx * zoom;
   const hits = aim.hits(pointer);
   const placed = typeof tokens === 'object' && tokens !== null && !Array.isArray(tokens) ? tokens : {};

@@ -1,10 +1,10 @@
 import type { AuditEntry } from '@dungeon-lab/client';
-import { useLog, useSessionClient, useView } from '@dungeon-lab/client-react';
+import { useLog, useSessionClient } from '@dungeon-lab/client-react';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Dialog } from '../app/Dialog.tsx';
 import { useTableUi } from './table-ui.ts';
 import { useMembers } from './use-members.ts';
-import { intentWords } from './intent-words.ts';
+import { useIntentWords } from './use-intent-words.ts';
 
 type Outcome = 'all' | 'applied' | 'rejected' | 'awaiting-approval' | 'approved' | 'denied';
 
@@ -52,8 +52,8 @@ function LogBody(): ReactNode {
   }, [older, live]);
   const oldest = entries.at(-1)?.sequence ?? null;
   const names = new Map((members ?? []).map((m) => [m.userId, m.name]));
-  const view = useView((v) => v);
-  const words = useMemo(() => new Map(entries.map((e) => [e.sequence, intentWords(e.type, e.payload, view)])), [entries, view]);
+  const said = useIntentWords(entries);
+  const words = useMemo(() => new Map(entries.map((e, i) => [e.sequence, said[i]!])), [entries, said]);
   const what = (e: AuditEntry): string => words.get(e.sequence) ?? e.type;
   const shown = entries.filter((e) => (outcome === 'all' || e.status === outcome) && (text === '' || `${e.type} ${what(e)}`.toLowerCase().includes(text.toLowerCase())));
 

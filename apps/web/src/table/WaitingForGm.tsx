@@ -1,8 +1,9 @@
-import { useAwareness, usePendingIntents, useSessionClient, useView } from '@dungeon-lab/client-react';
+import { useAwareness, usePendingIntents, useSessionClient } from '@dungeon-lab/client-react';
 import { type ReactNode, useEffect } from 'react';
 import { toast } from '../app/toasts.ts';
 import { intentWords } from './intent-words.ts';
 import { readPresence } from './presence.ts';
+import { useIntentWords } from './use-intent-words.ts';
 
 
 function gmHere(states: ReadonlyMap<number, Readonly<Record<string, unknown>>>): boolean {
@@ -20,7 +21,7 @@ export function WaitingForGm(): ReactNode {
   const client = useSessionClient();
   const waiting = usePendingIntents().filter((p) => p.state === 'awaiting-approval');
   const present = useAwareness('table', gmHere);
-  const view = useView((v) => v);
+  const words = useIntentWords(waiting.map((p) => p.intent));
   useEffect(
     () =>
       client.intents.on('decided', (d) => {
@@ -35,7 +36,7 @@ export function WaitingForGm(): ReactNode {
     <div className="waiting-strip" role="status" data-waiting={waiting.length}>
       <strong>{present ? 'Waiting for the GM' : 'Waiting for the GM to return'}</strong>
       <span>
-        {waiting.map((p) => intentWords(p.intent.type, p.intent.payload, view)).join(', ')}
+        {words.join(', ')}
         {present ? ': the GM decides on it now.' : ': it waits safely until a game master is back; play goes on.'}
       </span>
     </div>
