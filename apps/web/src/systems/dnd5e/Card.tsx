@@ -43,6 +43,19 @@ function D20s({ rolls, kept }: { readonly rolls: readonly JsonValue[]; readonly 
   );
 }
 
+/** Each damage die as rolled. */
+function DamageDice({ faces }: { readonly faces: readonly JsonValue[] }): ReactNode {
+  return (
+    <span className="roll-dice">
+      {faces.map((f, i) => (
+        <span key={i} className="die">
+          {String(f)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 function AttackDetail({ card }: { readonly card: JsonObject }): ReactNode {
   const mode = typeof card.mode === 'string' ? card.mode : 'normal';
   const why = [...list(card.advantage), ...list(card.disadvantage)].filter((v): v is string => typeof v === 'string');
@@ -64,13 +77,7 @@ function AttackDetail({ card }: { readonly card: JsonObject }): ReactNode {
       <p className={`rules-outcome ${card.hit === true ? (card.critical === true ? 'critical' : 'hit') : 'miss'}`}>{card.hit === true ? (card.critical === true ? 'Critical hit' : 'Hit') : 'Miss'}</p>
       {damage && (
         <p className="rules-line">
-          <span className="roll-dice">
-            {list(damage.faces).map((f, i) => (
-              <span key={i} className="die">
-                {String(f)}
-              </span>
-            ))}
-          </span>{' '}
+          <DamageDice faces={list(damage.faces)} />{' '}
           {num(damage.rolled)} {String(damage.type)}
           {typeof damage.defense === 'string' && ` → ${num(damage.taken)} (${damage.defense})`}
           {num(card.targetHp) !== null && <span className="muted"> · {num(card.targetHp)} HP left</span>}
@@ -87,13 +94,7 @@ function CastDetail({ card }: { readonly card: JsonObject }): ReactNode {
     <div className="rules-detail">
       {damage && (
         <p className="rules-line">
-          <span className="roll-dice">
-            {list(damage.faces).map((f, i) => (
-              <span key={i} className="die">
-                {String(f)}
-              </span>
-            ))}
-          </span>{' '}
+          <DamageDice faces={list(damage.faces)} />{' '}
           {num(damage.rolled)} {String(damage.type)} · DC {num(card.dc)} {String(card.save ?? '').toUpperCase()}
         </p>
       )}
