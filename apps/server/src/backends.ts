@@ -55,9 +55,11 @@ async function onRedis(url: string, logger: Logger): Promise<Coordination> {
     client,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  const inbox = await RedisInbox.connect({ client, process: bus.process, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
+  const lease = new RedisLease({ client });
+  // A forward waits no longer than a dead holder's lease lasts: then this process takes the session over itself ([EL19]).
+  const inbox = await RedisInbox.connect({ client, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
   logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
-  return coordination(bus, new RedisLease({ client }), inbox, () => client.close());
+  return coordination(bus, lease, inbox, () => client.close());
 }
 
 /**

@@ -8,7 +8,7 @@ export interface RedisLeaseOptions {
   readonly client: RedisConnection;
   /** Prefix of the lease and epoch keys ([RS1]); the bus's prefix. Default `dl`. */
   readonly prefix?: string;
-  /** Unrenewed grants expire after this long ([SL5]). Default 5 s; the server renews every third of it. */
+  /** Unrenewed grants expire after this long ([SL5]). Default 3 s, so a dead holder is replaced within the 5 s a takeover may take; the server renews every second. */
   readonly ttlMs?: number;
   /** This process's id in the lease's value; a random UUID by default. */
   readonly holder?: string;
@@ -61,7 +61,7 @@ export class RedisLease implements SessionLease {
   constructor(options: RedisLeaseOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'dl';
-    this.ttlMs = options.ttlMs ?? 5_000;
+    this.ttlMs = options.ttlMs ?? 3_000;
     this.holder = options.holder ?? randomUUID();
     if (this.holder.includes(':')) throw new RedisLeaseError(`a holder id may not contain ":" (${this.holder})`);
   }

@@ -23,7 +23,7 @@ import type { Logger } from '../logger.ts';
 import type { EventLogOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
-import { idOf } from './acks.ts';
+import { LogUnavailableError, idOf } from './acks.ts';
 import type { ResolvedApproval } from './approval-desk.ts';
 import type { PendingApproval } from './approval-queue.ts';
 import { type Viewer, isPublic, viewFor } from './audience.ts';
@@ -309,7 +309,16 @@ export class EventLogService {
    */
   async onHolder<R extends HolderRequest>(request: R): Promise<HolderAnswer<R>> {
     const seq = this.#held.held(request.sessionId) ?? (await this.#held.acquire(request.sessionId));
-    return seq === null ? this.#opts.inbox.forward(request) : (this.#answer(seq, request) as Promise<HolderAnswer<R>>);
+    if (seq !== null) return this.#answer(seq, request) as Promise<HolderAnswer<R>>;
+    try {
+      return await this.#opts.inbox.forward(request);
+    } catch (err) {
+      // Nobody answered: the holder may be gone, its lease expired meanwhile — then this process takes the session over.
+      if (!(err instanceof LogUnavailableError)) throw err;
+      const taken = await this.#held.acquire(request.sessionId);
+      if (taken === null) throw err;
+      return this.#answer(taken, request) as Promise<HolderAnswer<R>>;
+    }
   }
 
   #answer(seq: SessionSequencer, request: HolderRequest): Promise<HolderAnswers[HolderRequest['kind']]> {
