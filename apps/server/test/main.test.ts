@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
-import { isErrorBody, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
@@ -276,6 +276,73 @@ describe('apps/server', () => {
       expect(await readdir(dataDir)).toEqual([]);
       const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
       expect(JSON.stringify(await sessions.json())).toContain(sessionId);
+    },
+    120_000,
+  );
+
+  it.skipIf(jongodb !== null)(
+    `[MP1][IN1][EL1] mongo-wire (jongodb) + Redis: three processes — stock y-websocket clients spread over them converge on random concurrent edits, and intents sent to all three get one gap-free order, each applied once${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const mongo = await startJongodb();
+      cleanups.push(() => mongo.stop());
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const env = { MONGO_URL: mongo.url, MONGO_DB: 'three-processes', REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
+      const apps = [await startApp(env), await startApp(env), await startApp(env)];
+      const { token, sessionId } = await gmSession(apps[0]!.url);
+
+      // Free edits: two clients on each process, each making 40 random changes at random moments.
+      const seed = 20261206;
+      const rand = seededRandom(seed);
+      const clients = apps.flatMap((app) => [provider(app.url, 'open/three', token), provider(app.url, 'open/three', token)]);
+      await until(() => clients.every((c) => c.synced), 'every client synced');
+      await Promise.all(
+        clients.map(async (c, n) => {
+          for (let i = 0; i < 40; i++) {
+            await new Promise((r) => setTimeout(r, Math.floor(rand() * 15)));
+            const tokens = c.doc.getMap('tokens');
+            const pick = rand();
+            if (pick < 0.5) tokens.set(`t${Math.floor(rand() * 12)}`, { x: Math.floor(rand() * 30), y: Math.floor(rand() * 20), by: n });
+            else if (pick < 0.65) tokens.delete(`t${Math.floor(rand() * 12)}`);
+            else c.doc.getArray('chat').push([`${n}:${i}`]);
+          }
+        }),
+      );
+      // Keys in one order: a map's entries come out in the order each client learnt of them.
+      const content = (c: WebsocketProvider) => JSON.stringify({ tokens: Object.entries(c.doc.getMap('tokens').toJSON()).sort(([a], [b]) => a.localeCompare(b)), chat: c.doc.getArray('chat').toJSON() });
+      await until(() => clients.every((c) => content(c) === content(clients[0]!)), `all six clients converge (seed ${seed})`, 20_000);
+      expect(clients[0]!.doc.getArray('chat').length).toBeGreaterThan(0);
+      // A late joiner on each process loads the same document.
+      for (const app of apps) {
+        const late = provider(app.url, 'open/three', token);
+        await until(() => late.synced && content(late) === content(clients[0]!), `a late joiner at ${app.url}`);
+      }
+
+      // Intents: 30 from each process at once; the lease holder orders them all.
+      const batches = apps.map((app, p) => ({ app, intents: Array.from({ length: 30 }, (_, i) => createIntent('chat:message', { text: `p${p} #${i}` })) }));
+      const answers = await Promise.all(batches.map(async ({ app, intents }) => {
+        const acks: Ack[] = [];
+        for (let i = 0; i < intents.length; i += 5) acks.push(...(await submit(app.url, sessionId, token, intents.slice(i, i + 5))).body);
+        return acks;
+      }));
+      const acks = answers.flat();
+      expect(acks.every((a) => a.success)).toBe(true);
+      const sequences = acks.map((a) => a.sequence!).sort((a, b) => a - b);
+      expect(sequences).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+      // A resend through another process is answered from the log, not applied again.
+      const again = await submit(apps[2]!.url, sessionId, token, [batches[0]!.intents[0]]);
+      expect(again.body).toEqual([expect.objectContaining({ success: true, sequence: answers[0]![0]!.sequence })]);
+      // Every process reads the same log: 90 entries, each intent once.
+      for (const app of apps) {
+        const res = await fetch(`${app.url}/api/sessions/${sessionId}/events?from=1&limit=200`, { headers: { authorization: `Bearer ${token}` } });
+        const page = (await res.json()) as { events: Array<{ id: string; sequence: number }> };
+        expect(page.events.map((e) => e.sequence)).toEqual(sequences);
+        expect(new Set(page.events.map((e) => e.id)).size).toBe(90);
+      }
+      // And every table has the 90 lines once each.
+      const table = provider(apps[1]!.url, `sessions/${sessionId}/table`, token);
+      await until(() => table.synced && table.doc.getArray('chat').length === 90, 'the 90 chat lines in the table');
+      for (const app of apps) expect(await app.stop('SIGTERM')).toBe(0);
     },
     120_000,
   );
