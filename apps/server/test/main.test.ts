@@ -98,6 +98,18 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
   return { token: login.body.token, sessionId: session.body.id };
 }
 
+/** `count` bundled processes on one redis-server and one mongo-wire store (jongodb) of their own. */
+async function sharedProcesses(count: number, db: string): Promise<App[]> {
+  const mongo = await startJongodb();
+  cleanups.push(() => mongo.stop());
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  const env = { MONGO_URL: mongo.url, MONGO_DB: db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
+  const apps: App[] = [];
+  for (let i = 0; i < count; i++) apps.push(await startApp(env));
+  return apps;
+}
+
 /**
  * Starts the app on `env`, has a GM's session's table take `tokens` edits,
  * stops it with SIGTERM (exit 0) and starts it again on `env`: the signing
@@ -283,12 +295,7 @@ describe('apps/server', () => {
   it.skipIf(jongodb !== null)(
     `[MP1][IN1][EL1] mongo-wire (jongodb) + Redis: three processes — stock y-websocket clients spread over them converge on random concurrent edits, and intents sent to all three get one gap-free order, each applied once${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
     async () => {
-      const mongo = await startJongodb();
-      cleanups.push(() => mongo.stop());
-      const redis = await startRedis();
-      cleanups.push(() => redis.stop());
-      const env = { MONGO_URL: mongo.url, MONGO_DB: 'three-processes', REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
-      const apps = [await startApp(env), await startApp(env), await startApp(env)];
+      const apps = await sharedProcesses(3, 'three-processes');
       const { token, sessionId } = await gmSession(apps[0]!.url);
 
       // Free edits: two clients on each process, each making 40 random changes at random moments.
@@ -343,6 +350,64 @@ describe('apps/server', () => {
       const table = provider(apps[1]!.url, `sessions/${sessionId}/table`, token);
       await until(() => table.synced && table.doc.getArray('chat').length === 90, 'the 90 chat lines in the table');
       for (const app of apps) expect(await app.stop('SIGTERM')).toBe(0);
+    },
+    120_000,
+  );
+
+  it.skipIf(jongodb !== null)(
+    `[EL19][IN2][RS7] mongo-wire (jongodb) + Redis: the lease holder SIGKILLed in the middle of a stream of intents from three processes — another takes over, and every intent is applied exactly once in one gap-free order${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const apps = await sharedProcesses(3, 'holder-killed');
+      const { token, sessionId } = await gmSession(apps[0]!.url);
+      // A holds the session's lease from the first intent on.
+      expect((await submit(apps[0]!.url, sessionId, token, [createIntent('chat:message', { text: 'start' })])).body[0]).toMatchObject({ sequence: 1 });
+      const acked = new Map<string, number>();
+      const ackTimes: number[] = [];
+      /** One client per process: intents one by one, each resent (same id) until acked, as SessionClient does. */
+      const stream = async (app: App, p: number, count: number, onProgress?: (n: number) => void) => {
+        const others = apps.filter((x) => x !== app && x !== apps[0]);
+        for (let i = 0; i < count; i++) {
+          const intent = createIntent('chat:message', { text: `p${p} #${i}` });
+          for (let target = app; ; ) {
+            const answer = await submit(target.url, sessionId, token, [intent]).catch(() => null);
+            if (answer?.status === 200) {
+              expect(answer.body[0]).toMatchObject({ id: intent.id, success: true });
+              acked.set(intent.id, answer.body[0]!.sequence!);
+              ackTimes.push(Date.now());
+              break;
+            }
+            // The process this client was on died: it reconnects to another, as a load balancer would send it.
+            if (answer === null) target = others[0]!;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          onProgress?.(i);
+        }
+      };
+      let killedAt = 0;
+      await Promise.all([
+        stream(apps[0]!, 0, 20, (n) => {
+          if (n === 9) {
+            killedAt = Date.now();
+            void apps[0]!.stop('SIGKILL');
+          }
+        }),
+        stream(apps[1]!, 1, 40),
+        stream(apps[2]!, 2, 40),
+      ]);
+      // The longest time without any ack, from the kill on: how long the session went unsequenced.
+      const after = [killedAt, ...ackTimes.filter((t) => t >= killedAt).sort((a, b) => a - b)];
+      const stall = Math.max(...after.slice(1).map((t, i) => t - after[i]!));
+      console.log(`holder SIGKILLed mid-stream: no ack for ${stall} ms at most, the last one ${Math.max(...ackTimes) - killedAt} ms after the kill`);
+      expect(stall).toBeLessThan(5_000);
+      // Every acknowledged intent is in the log once; the log has no gaps and nothing else.
+      const res = await fetch(`${apps[1]!.url}/api/sessions/${sessionId}/events?from=1&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+      const events = ((await res.json()) as { events: Array<{ id: string; sequence: number }> }).events;
+      expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+      expect(acked.size).toBe(100);
+      for (const [id, sequence] of acked) expect(events.find((e) => e.id === id)?.sequence).toBe(sequence);
+      // The table holds each line once.
+      const table = provider(apps[2]!.url, `sessions/${sessionId}/table`, token);
+      await until(() => table.synced && table.doc.getArray('chat').length === 101, 'every line once in the table');
     },
     120_000,
   );
