@@ -9,7 +9,7 @@ import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
-import { startRedis } from '@dungeon-lab/testing/redis-server';
+import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -99,7 +99,7 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
 }
 
 /** `count` bundled processes on one redis-server and one mongo-wire store (jongodb) of their own. */
-async function sharedProcesses(count: number, db: string): Promise<App[]> {
+async function sharedProcesses(count: number, db: string): Promise<App[] & { redis: RedisServer }> {
   const mongo = await startJongodb();
   cleanups.push(() => mongo.stop());
   const redis = await startRedis();
@@ -107,7 +107,7 @@ async function sharedProcesses(count: number, db: string): Promise<App[]> {
   const env = { MONGO_URL: mongo.url, MONGO_DB: db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
   const apps: App[] = [];
   for (let i = 0; i < count; i++) apps.push(await startApp(env));
-  return apps;
+  return Object.assign(apps, { redis });
 }
 
 /**
@@ -408,6 +408,46 @@ describe('apps/server', () => {
       // The table holds each line once.
       const table = provider(apps[2]!.url, `sessions/${sessionId}/table`, token);
       await until(() => table.synced && table.doc.getArray('chat').length === 101, 'every line once in the table');
+    },
+    120_000,
+  );
+
+  it.skipIf(jongodb !== null)(
+    `[RS6][MP1] mongo-wire (jongodb) + Redis: Redis killed and restarted (AOF) while clients on two processes write — nothing they wrote is lost, and the processes carry on without a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const apps = await sharedProcesses(2, 'redis-restart');
+      const { token, sessionId } = await gmSession(apps[0]!.url);
+      const [onA, onB] = [provider(apps[0]!.url, 'open/restart', token), provider(apps[1]!.url, 'open/restart', token)];
+      await until(() => onA.synced && onB.synced, 'both synced');
+      let writing = true;
+      const write = async (c: WebsocketProvider, name: string) => {
+        for (let i = 0; writing; i++) {
+          c.doc.getArray('chat').push([`${name} ${i}`]);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const writers = Promise.all([write(onA, 'a'), write(onB, 'b')]);
+      await new Promise((r) => setTimeout(r, 500));
+      await apps.redis.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 500));
+      await apps.redis.restart();
+      await new Promise((r) => setTimeout(r, 500));
+      writing = false;
+      await writers;
+      const lines = (c: WebsocketProvider) => JSON.stringify([...c.doc.getArray('chat').toArray()].sort());
+      // Both clients end with every line either wrote: what crossed through Redis, and what each process stored.
+      await until(() => lines(onA) === lines(onB), 'the two clients converge after the restart', 20_000);
+      const written = onA.doc.getArray('chat').length;
+      expect(written).toBeGreaterThan(50);
+      // A fresh client on either process loads all of it from the store.
+      for (const app of apps) {
+        const fresh = provider(app.url, 'open/restart', token);
+        await until(() => fresh.synced && lines(fresh) === lines(onA), `a fresh client at ${app.url}`);
+      }
+      // Edits and intents still cross and get sequenced, with no process restarted.
+      onB.doc.getMap('tokens').set('after', { x: 1, y: 1 });
+      await until(() => onA.doc.getMap('tokens').has('after'), 'an edit after the restart crosses');
+      for (const app of apps) expect((await submit(app.url, sessionId, token, [createIntent('chat:message', { text: app.url })])).body[0]).toMatchObject({ success: true });
     },
     120_000,
   );
