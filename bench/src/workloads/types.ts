@@ -1,6 +1,6 @@
 import type { TargetName, TargetSpec } from '../targets/registry.ts';
 
-export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents';
+export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents' | 'scaleout-fanout' | 'scaleout-intents';
 
 export interface MetricSpec {
   readonly key: string;
