@@ -1,4 +1,7 @@
-import { startJongodb } from '@dungeon-lab/testing/jongodb';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { jongodbBinary, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { pinToServerCore } from '../host/affinity.ts';
 import { ResourceMeter } from '../host/resource-meter.ts';
@@ -94,3 +97,23 @@ export const asDeployment = (servers: Servers): Pick<Deployment, 'process' | 'sp
   servers instanceof Deployment
     ? servers
     : { processes: [servers], spec: servers.spec, process: () => servers, meter: () => new ResourceMeter(servers.pid) };
+
+/** What a deployment of the shared backends runs on, for the report: redis-server's, jongodb's and the drivers' versions. */
+export function serviceVersions(): string {
+  const require = createRequire(import.meta.url);
+  const packageVersion = (name: string): string => {
+    try {
+      return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  let redis = 'unknown';
+  try {
+    redis = /v=(\S+)/.exec(execFileSync(process.env.REDIS_SERVER ?? '/usr/bin/redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? redis;
+  } catch {
+    // reported as unknown
+  }
+  const jongodb = jongodbBinary() === null ? 'not installed' : packageVersion(`@jongodb/memory-server-bin-linux-x64-gnu`);
+  return `redis-server ${redis}, mongo-wire (jongodb) ${jongodb}, node-redis ${packageVersion('redis')}, MongoDB Node driver ${packageVersion('mongodb')}`;
+}

@@ -11,6 +11,9 @@ export const SPLIT_ADDED_P99_TARGET_MS = 5;
 export const SHARED_STORE = 'mongo-wire (jongodb)';
 const SPLIT_PROCESSES = 3;
 
+/** The workloads of this module: docs/benchmarks.md shows them in a section of their own (render-docs.ts). */
+export const isScaleout = (name: string): boolean => name.startsWith('scaleout-');
+
 interface Layout {
   readonly key: 'embedded' | 'single' | 'split';
   readonly label: string;
