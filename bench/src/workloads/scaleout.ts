@@ -36,7 +36,14 @@ const FULL_CLIENTS = [100, 250];
 const QUICK_CLIENTS = [30];
 
 const fanoutScenario = (clients: number, layout: Layout): string => `${clients} clients · ${layout.label}`;
-const intentsScenario = (quick: boolean, layout: Layout): string => `${intentScenario(intentSizes(quick).players, 1)} · ${layout.label}`;
+/**
+ * The issue's rate (1×), and a tenth of it: on this machine the shared store (jongodb) cannot keep up with
+ * 1× (it answers about 28 intents/s), so the tenth shows what forwarding through the Redis inbox adds
+ * while nothing is saturated.
+ */
+const INTENT_MULTIPLIERS = [1, 0.1] as const;
+const intentsScenario = (quick: boolean, multiplier: number, layout: Layout): string =>
+  `${intentScenario(intentSizes(quick).players, multiplier)} · ${layout.label}`;
 
 /** The added-latency rows: split over single (the split alone), and single over embedded (the Redis hop). */
 const ADDED_METRICS: readonly MetricSpec[] = [
@@ -80,8 +87,8 @@ function withAddedP99(byLayout: ReadonlyMap<Layout['key'], Measurement>, targetM
     const added = { addedBySplit: layout.key === 'split' ? split : null, addedByRedis: layout.key === 'single' ? redis : null };
     const notes = [...m.notes];
     if (layout.key === 'split' && split !== null && targetMs !== undefined) {
-      const verdict = split < targetMs ? 'meets' : `misses it by ${(split - targetMs).toFixed(2)} ms`;
-      notes.push(`the split adds ${split.toFixed(2)} ms to p99: ${verdict} the < ${targetMs} ms target`);
+      const verdict = split < targetMs ? `meets the < ${targetMs} ms target` : `misses the < ${targetMs} ms target by ${(split - targetMs).toFixed(2)} ms`;
+      notes.push(`the split adds ${split.toFixed(2)} ms to p99: ${verdict}`);
     }
     return [{ ...m, metrics: { ...m.metrics, ...added }, notes }];
   });
@@ -129,24 +136,28 @@ export const scaleoutIntents: Workload = {
   name: 'scaleout-intents',
   title: `Scale-out intents: 10,000 intents/min from players spread over ${SPLIT_PROCESSES} processes against all on one`,
   description:
-    `The \`intents\` workload at its 1× rate (100 players, 100 intents a minute each) with player i on process i mod ` +
+    `The \`intents\` workload at its 1× rate (100 players, 100 intents a minute each), and at a tenth of it, with player i on process i mod ` +
     `${SPLIT_PROCESSES}: the GM creates the session and places the tokens on the first; one process holds the session's ` +
     'lease and sequences, the others forward their players\' intents to it through the Redis holder inbox and relay the acks. ' +
     `Against all players on one process with the same Redis and store, and on one embedded process. Target: p99 ack ` +
     `under ${INTENT_P99_TARGET_MS} ms, as on one process. ${LOOPBACK}`,
   metrics: [...INTENT_METRICS, SERVICE_CPU('Intent'), ...ADDED_METRICS],
   appliesTo: { targets: ['ours'], otherwise: 'only Dungeon Lab runs as several processes on a shared bus' },
-  scenarios: (quick) => LAYOUTS.map((layout) => intentsScenario(quick, layout)),
+  scenarios: (quick) => INTENT_MULTIPLIERS.flatMap((m) => LAYOUTS.map((layout) => intentsScenario(quick, m, layout))),
   async run(_spec, context) {
     const s = intentSizes(context.quick);
-    const byLayout = await eachLayout(context, `scale-out intents ${s.players} players`, async (layout, deployment) => {
-      const table = await SessionTable.open(deployment, s.players);
-      try {
-        return await measureIntents(deployment, table, 1, s, intentsScenario(context.quick, layout));
-      } finally {
-        await table.close();
-      }
-    });
-    return withAddedP99(byLayout, undefined);
+    const out: Measurement[] = [];
+    for (const multiplier of INTENT_MULTIPLIERS) {
+      const byLayout = await eachLayout(context, `scale-out intents ${s.players} players ${multiplier}×`, async (layout, deployment) => {
+        const table = await SessionTable.open(deployment, s.players);
+        try {
+          return await measureIntents(deployment, table, multiplier, s, intentsScenario(context.quick, multiplier, layout));
+        } finally {
+          await table.close();
+        }
+      });
+      out.push(...withAddedP99(byLayout, undefined));
+    }
+    return out;
   },
 };
