@@ -38,6 +38,8 @@ export function renderScaleoutSection(run: RunResults, resultsFile: string): str
     '',
     renderTargets(judgeScaleout(run)),
     '',
+    'Why these verdicts and what they do not show: [performance.md](performance.md#scale-out-the-split-adds--5-ms-to-p99-intents-p99--50-ms-across-processes--not-measurable-here).',
+    '',
     ...results.flatMap((result) => [`### ${result.title}`, '', result.description, '', renderMarkdown(result), '']),
     SCALEOUT_SECTION.end,
   ].join('\n');
