@@ -17,6 +17,8 @@ export interface MeterReading {
   readonly serverCpuMs: number;
   /** CPU of the services the target's processes share (redis-server, the store), summed; 0 when there are none. */
   readonly serviceCpuMs: number;
+  /** The same per service, by the name the deployment gave it (`redis`, `store`). */
+  readonly serviceCpuMsByName: Readonly<Record<string, number>>;
   readonly serverRssPeakKb: number;
   readonly serverRssEndKb: number;
   readonly loadgenCpuMs: number;
@@ -44,7 +46,7 @@ export class ResourceMeter {
   private readonly startWall = performance.now();
   private readonly pids: readonly number[];
   private readonly startServerCpu: number;
-  private readonly startServiceCpu: number;
+  private readonly startServiceCpu: number[];
   private readonly startLoadgen = process.cpuUsage();
   private readonly pinned = pinLoadGenerator().pinned;
   private readonly startServerCore = cpuBusyMs(SERVER_CPU) ?? Number.NaN;
@@ -54,11 +56,11 @@ export class ResourceMeter {
 
   constructor(
     pid: number | readonly number[],
-    private readonly servicePids: readonly number[] = [],
+    private readonly services: ReadonlyArray<{ readonly name: string; readonly pid: number }> = [],
   ) {
     this.pids = typeof pid === 'number' ? [pid] : pid;
     this.startServerCpu = sumOver(this.pids, processCpuMs);
-    this.startServiceCpu = sumOver(servicePids, processCpuMs);
+    this.startServiceCpu = services.map((service) => processCpuMs(service.pid) ?? Number.NaN);
     this.sampleRss();
     this.sampler = setInterval(() => this.sampleRss(), RSS_SAMPLE_MS);
   }
@@ -77,13 +79,17 @@ export class ResourceMeter {
     const loadgenCpuMs = (loadgen.user + loadgen.system) / 1000;
     const loadgenCpuShare = wallMs > 0 ? loadgenCpuMs / wallMs : 0;
     const serverCpuMs = sumOver(this.pids, processCpuMs) - this.startServerCpu;
-    const serviceCpuMs = sumOver(this.servicePids, processCpuMs) - this.startServiceCpu;
+    const serviceCpuMsByName = Object.fromEntries(
+      this.services.map((service, i) => [service.name, (processCpuMs(service.pid) ?? Number.NaN) - this.startServiceCpu[i]!]),
+    );
+    const serviceCpuMs = Object.values(serviceCpuMsByName).reduce((total, ms) => total + ms, 0);
     const foreign = (busyNow: number | undefined, busyBefore: number, own: number): number =>
       this.pinned && wallMs >= MIN_FLAGGED_WINDOW_MS ? Math.max(0, ((busyNow ?? Number.NaN) - busyBefore - own) / wallMs) : Number.NaN;
     return {
       wallMs,
       serverCpuMs,
       serviceCpuMs,
+      serviceCpuMsByName,
       serverRssPeakKb: this.rssPeakKb,
       serverRssEndKb,
       loadgenCpuMs,

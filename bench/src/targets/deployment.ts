@@ -22,6 +22,8 @@ export interface DeploymentPlan {
 }
 
 interface Service {
+  /** How meters name it: `redis`, `store`. */
+  readonly name: string;
   readonly pid: number | undefined;
   stop(): Promise<void>;
 }
@@ -45,9 +47,9 @@ export class Deployment {
       let env: Record<string, string> = {};
       if (plan.backends === 'redis+mongo-wire') {
         const redis = await startRedis();
-        services.push(redis);
+        services.push({ name: 'redis', pid: redis.pid, stop: () => redis.stop() });
         const store = await startJongodb();
-        services.push(store);
+        services.push({ name: 'store', pid: store.pid, stop: () => store.stop() });
         env = { REDIS_URL: redis.url, MONGO_URL: store.url };
       }
       for (const service of services) if (service.pid !== undefined) pinToServerCore(service.pid);
@@ -69,10 +71,10 @@ export class Deployment {
   }
 
   meter(): ResourceMeter {
-    const servicePids = this.services.flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+    const services = this.services.flatMap(({ name, pid }) => (pid === undefined ? [] : [{ name, pid }]));
     return new ResourceMeter(
       this.processes.map((p) => p.pid),
-      servicePids,
+      services,
     );
   }
 

@@ -2,7 +2,7 @@ import { type Servers, asDeployment } from '../targets/deployment.ts';
 import type { TargetSpec } from '../targets/registry.ts';
 import { RoomFleet } from './room-fleet.ts';
 import type { Measurement, MetricSpec, RunContext, Workload } from './types.ts';
-import { meterFields } from './meter-fields.ts';
+import { meterFields, serviceCpuPer } from './meter-fields.ts';
 import { mb, withTarget } from './with-target.ts';
 
 const FULL_CLIENTS = [10, 50, 100, 250, 500];
@@ -47,7 +47,7 @@ export const fanout: Workload = {
 /**
  * One table of `clients` on `servers` (over several processes, the clients connect to them in turn), 20
  * writers at 100 moves/s in all, one window. Also gives the shared services' CPU per delivery
- * (`serviceCpuPerDelivery`, 0 without any), which only the scale-out workload shows.
+ * (`serviceCpuPer`), which only the scale-out workload shows.
  */
 export async function measureFanout(servers: Servers, clients: number, label: string, context: RunContext): Promise<Measurement> {
   const durationMs = context.quick ? 3_000 : 15_000;
@@ -71,7 +71,7 @@ export async function measureFanout(servers: Servers, clients: number, label: st
         p99: w.latency.p99,
         max: w.latency.max,
         cpuPerDelivery: w.serverCpuUsPerDelivery,
-        serviceCpuPerDelivery: w.serviceCpuUsPerDelivery,
+        ...serviceCpuPer(w.meter, 'Delivery', w.deliveries),
         rssPeak: mb(w.meter.serverRssPeakKb),
       },
       ...meterFields(w.meter),

@@ -4,7 +4,7 @@ import { pace } from '../clients/pacer.ts';
 import { summarize } from '../report/stats.ts';
 import type { TargetSpec } from '../targets/registry.ts';
 import { type Servers, asDeployment } from '../targets/deployment.ts';
-import { meterFields } from './meter-fields.ts';
+import { meterFields, serviceCpuPer } from './meter-fields.ts';
 import { SessionTable } from './session-table.ts';
 import type { Measurement, MetricSpec, RunContext, Workload } from './types.ts';
 import { mb, withTarget } from './with-target.ts';
@@ -133,7 +133,7 @@ export async function measureIntents(
       rejected,
       unanswered: counts.sent - counts.acked,
       cpuPerIntent: answered > 0 ? (reading.serverCpuMs * 1000) / answered : Number.NaN,
-      serviceCpuPerIntent: answered > 0 ? (reading.serviceCpuMs * 1000) / answered : Number.NaN,
+      ...serviceCpuPer(reading, 'Intent', answered),
       serverCpu: (reading.serverCpuMs / reading.wallMs) * 100,
       framesPerIntent: counts.sent > 0 ? (table.framesIn() - framesBefore) / counts.sent : Number.NaN,
       rssPeak: mb(reading.serverRssPeakKb),

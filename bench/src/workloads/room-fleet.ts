@@ -51,8 +51,8 @@ export interface WindowResult {
   readonly bytesInPerSecond: number;
   readonly unexpectedCloses: number;
   readonly serverCpuUsPerDelivery: number;
-  /** The same for the services the target's processes share (none: 0). */
-  readonly serviceCpuUsPerDelivery: number;
+  /** Moves delivered in the window: sent × connected clients × (1 − loss). */
+  readonly deliveries: number;
   /** Server CPU as a share of one core over the window. */
   readonly serverCpuShare: number;
   readonly meter: MeterReading;
@@ -213,7 +213,7 @@ export class RoomFleet {
       bytesInPerSecond: (sum((c) => c.bytesIn) - bytesBefore) / seconds,
       unexpectedCloses: sum((c) => c.unexpectedCloses) - closesBefore,
       serverCpuUsPerDelivery: deliveries > 0 ? (reading.serverCpuMs * 1000) / deliveries : Number.NaN,
-      serviceCpuUsPerDelivery: deliveries > 0 ? (reading.serviceCpuMs * 1000) / deliveries : Number.NaN,
+      deliveries,
       serverCpuShare: reading.serverCpuMs / reading.wallMs,
       meter: reading,
     };

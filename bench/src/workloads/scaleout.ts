@@ -50,13 +50,13 @@ const ADDED_METRICS: readonly MetricSpec[] = [
   { key: 'addedBySplit', label: `p99 added by the split (${SPLIT_PROCESSES} processes − 1, same Redis and store)`, unit: 'ms', better: 'lower', digits: 2 },
   { key: 'addedByRedis', label: 'p99 added by Redis and the shared store (1 process on them − embedded)', unit: 'ms', better: 'lower', digits: 2 },
 ];
-const SERVICE_CPU = (per: string): MetricSpec => ({
-  key: `serviceCpuPer${per}`,
-  label: `redis-server + ${SHARED_STORE} CPU per ${per.toLowerCase()}`,
-  unit: 'µs',
-  better: 'lower',
-  digits: 2,
-});
+/** The shared services' CPU per unit of work, together and each (see serviceCpuPer). */
+const SERVICE_CPU = (per: string): MetricSpec[] =>
+  [
+    ['service', `redis-server + ${SHARED_STORE}`],
+    ['redis', 'of which redis-server'],
+    ['store', `of which ${SHARED_STORE}`],
+  ].map(([name, label]) => ({ key: `${name}CpuPer${per}`, label: `${label} CPU per ${per.toLowerCase()}`, unit: 'µs', better: 'lower', digits: 2 }));
 
 const LOOPBACK =
   'All on this machine and its loopback: every server process, redis-server (AOF fsynced always, as the tests run it) and the ' +
@@ -117,7 +117,7 @@ export const scaleoutFanout: Workload = {
     'cross processes), against the same clients on one process with the same Redis and store, and on one embedded process. ' +
     `Latency is the sender's move → each sampled receiver has it. Target: the split adds < ${SPLIT_ADDED_P99_TARGET_MS} ms to ` +
     `p99. ${LOOPBACK}`,
-  metrics: [...FANOUT_METRICS, SERVICE_CPU('Delivery'), ...ADDED_METRICS],
+  metrics: [...FANOUT_METRICS, ...SERVICE_CPU('Delivery'), ...ADDED_METRICS],
   appliesTo: { targets: ['ours'], otherwise: 'only Dungeon Lab runs as several processes on a shared bus' },
   scenarios: (quick) => (quick ? QUICK_CLIENTS : FULL_CLIENTS).flatMap((clients) => LAYOUTS.map((layout) => fanoutScenario(clients, layout))),
   async run(_spec, context) {
@@ -141,7 +141,7 @@ export const scaleoutIntents: Workload = {
     'lease and sequences, the others forward their players\' intents to it through the Redis holder inbox and relay the acks. ' +
     `Against all players on one process with the same Redis and store, and on one embedded process. Target: p99 ack ` +
     `under ${INTENT_P99_TARGET_MS} ms, as on one process. ${LOOPBACK}`,
-  metrics: [...INTENT_METRICS, SERVICE_CPU('Intent'), ...ADDED_METRICS],
+  metrics: [...INTENT_METRICS, ...SERVICE_CPU('Intent'), ...ADDED_METRICS],
   appliesTo: { targets: ['ours'], otherwise: 'only Dungeon Lab runs as several processes on a shared bus' },
   scenarios: (quick) => INTENT_MULTIPLIERS.flatMap((m) => LAYOUTS.map((layout) => intentsScenario(quick, m, layout))),
   async run(_spec, context) {
