@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderReport } from './report/markdown-report.ts';
+import { SCALEOUT_SECTION, renderReport, renderScaleoutSection } from './report/markdown-report.ts';
+import { sectionOf, withSection } from './report/sections.ts';
+import { isScaleout } from './workloads/scaleout.ts';
 import { renderP99Chart } from './report/p99-chart.ts';
 import { LATEST, readResults } from './report/results-file.ts';
 import { webSectionOf, withWebSection } from './web/web-report.ts';
@@ -24,16 +26,27 @@ function main(): void {
   }
   const results = readResults(input);
   mkdirSync(outDir, { recursive: true });
+  const target = join(outDir, 'benchmarks.md');
+  const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
+  const resultsFile = `bench/results/${basename(input)}`;
+  // The scale-out workloads have a section of their own, kept when a run has none of them.
+  const scaleout = results.results.some((r) => isScaleout(r.workload)) ? renderScaleoutSection(results, resultsFile) : sectionOf(current, SCALEOUT_SECTION);
+  if (results.results.every((r) => isScaleout(r.workload))) {
+    // A scale-out run alone: only its section changes.
+    writeFileSync(target, `${withSection(current, SCALEOUT_SECTION, scaleout!).trimEnd()}\n`);
+    console.log(`wrote the scale-out section of ${relative(process.cwd(), target)}`);
+    return;
+  }
   const fanout = results.results.find((r) => r.workload === 'fanout');
   if (fanout) writeFileSync(join(outDir, CHART), `${renderP99Chart(fanout)}\n`);
   const markdown = renderReport(results, {
-    resultsFile: `bench/results/${basename(input)}`,
+    resultsFile,
     chartFile: fanout ? CHART : undefined,
   });
   // The browser app's section is bench/src/web/run-web.ts's: kept as it is.
-  const target = join(outDir, 'benchmarks.md');
-  const web = existsSync(target) ? webSectionOf(readFileSync(target, 'utf8')) : null;
-  writeFileSync(target, web === null ? markdown : withWebSection(markdown, web));
+  const web = webSectionOf(current);
+  const withScaleout = scaleout === null ? markdown : withSection(markdown, SCALEOUT_SECTION, scaleout);
+  writeFileSync(target, web === null ? withScaleout : withWebSection(withScaleout, web));
   console.log(`wrote ${relative(process.cwd(), join(outDir, 'benchmarks.md'))}${fanout ? ` and ${CHART}` : ''}`);
 }
 

@@ -6,7 +6,9 @@ import { USAGE, parseCli } from './cli.ts';
 import { writeResults } from './report/results-file.ts';
 import { renderText } from './report/table.ts';
 import { TARGETS, type TargetName } from './targets/registry.ts';
+import { serviceVersions } from './targets/deployment.ts';
 import { TargetProcess } from './targets/target-process.ts';
+import { isScaleout } from './workloads/scaleout.ts';
 import type { Measurement, RunMeta, WorkloadResult } from './workloads/types.ts';
 
 function git(args: string[]): string | undefined {
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     pinning: pinning.note,
     loadAverageAtStart,
     command: ['npx tsx bench/src/run.ts', ...process.argv.slice(2)].join(' '),
+    ...(options.workloads.some((w) => isScaleout(w.name)) ? { services: serviceVersions() } : {}),
     gitCommit: git(['rev-parse', '--short', 'HEAD']),
     gitDirty: (() => {
       const status = git(['status', '--porcelain']);

@@ -42,3 +42,8 @@ export function pinLoadGenerator(): PinningStatus {
 export function serverPinPrefix(): string[] {
   return pinLoadGenerator().pinned ? ['taskset', '-c', String(SERVER_CPU)] : [];
 }
+
+/** Moves every thread of an already running process (a service the runner spawned, which inherited its core) onto the server core. */
+export function pinToServerCore(pid: number): void {
+  if (pinLoadGenerator().pinned) execFileSync('taskset', ['-a', '-c', '-p', String(SERVER_CPU), String(pid)], { stdio: 'ignore' });
+}

@@ -13,7 +13,12 @@ const RSS_SAMPLE_MS = 100;
 
 export interface MeterReading {
   readonly wallMs: number;
+  /** Summed over the target's processes. */
   readonly serverCpuMs: number;
+  /** CPU of the services the target's processes share (redis-server, the store), summed; 0 when there are none. */
+  readonly serviceCpuMs: number;
+  /** The same per service, by the name the deployment gave it (`redis`, `store`). */
+  readonly serviceCpuMsByName: Readonly<Record<string, number>>;
   readonly serverRssPeakKb: number;
   readonly serverRssEndKb: number;
   readonly loadgenCpuMs: number;
@@ -27,14 +32,21 @@ export interface MeterReading {
   readonly foreignLoad: { readonly serverCore: number; readonly loadgenCore: number };
 }
 
+const sumOver = (pids: readonly number[], read: (pid: number) => number | undefined): number =>
+  pids.reduce((total, pid) => total + (read(pid) ?? Number.NaN), 0);
+
 /**
  * Measures one window: target CPU from /proc/<pid>/stat, target RSS sampled
  * for its peak, and this process's own CPU to tell whether the load
- * generator kept up.
+ * generator kept up. A target of several processes is measured as their sum
+ * (RSS: the peak of the summed samples); the services they share are
+ * metered apart and are not counted as other processes on the server core.
  */
 export class ResourceMeter {
   private readonly startWall = performance.now();
+  private readonly pids: readonly number[];
   private readonly startServerCpu: number;
+  private readonly startServiceCpu: number[];
   private readonly startLoadgen = process.cpuUsage();
   private readonly pinned = pinLoadGenerator().pinned;
   private readonly startServerCore = cpuBusyMs(SERVER_CPU) ?? Number.NaN;
@@ -42,14 +54,19 @@ export class ResourceMeter {
   private rssPeakKb = 0;
   private readonly sampler: NodeJS.Timeout;
 
-  constructor(private readonly pid: number) {
-    this.startServerCpu = processCpuMs(pid) ?? Number.NaN;
+  constructor(
+    pid: number | readonly number[],
+    private readonly services: ReadonlyArray<{ readonly name: string; readonly pid: number }> = [],
+  ) {
+    this.pids = typeof pid === 'number' ? [pid] : pid;
+    this.startServerCpu = sumOver(this.pids, processCpuMs);
+    this.startServiceCpu = services.map((service) => processCpuMs(service.pid) ?? Number.NaN);
     this.sampleRss();
     this.sampler = setInterval(() => this.sampleRss(), RSS_SAMPLE_MS);
   }
 
   private sampleRss(): number {
-    const rss = processRssKb(this.pid) ?? 0;
+    const rss = this.pids.reduce((total, pid) => total + (processRssKb(pid) ?? 0), 0);
     if (rss > this.rssPeakKb) this.rssPeakKb = rss;
     return rss;
   }
@@ -61,19 +78,25 @@ export class ResourceMeter {
     const loadgen = process.cpuUsage(this.startLoadgen);
     const loadgenCpuMs = (loadgen.user + loadgen.system) / 1000;
     const loadgenCpuShare = wallMs > 0 ? loadgenCpuMs / wallMs : 0;
-    const serverCpuMs = (processCpuMs(this.pid) ?? Number.NaN) - this.startServerCpu;
+    const serverCpuMs = sumOver(this.pids, processCpuMs) - this.startServerCpu;
+    const serviceCpuMsByName = Object.fromEntries(
+      this.services.map((service, i) => [service.name, (processCpuMs(service.pid) ?? Number.NaN) - this.startServiceCpu[i]!]),
+    );
+    const serviceCpuMs = Object.values(serviceCpuMsByName).reduce((total, ms) => total + ms, 0);
     const foreign = (busyNow: number | undefined, busyBefore: number, own: number): number =>
       this.pinned && wallMs >= MIN_FLAGGED_WINDOW_MS ? Math.max(0, ((busyNow ?? Number.NaN) - busyBefore - own) / wallMs) : Number.NaN;
     return {
       wallMs,
       serverCpuMs,
+      serviceCpuMs,
+      serviceCpuMsByName,
       serverRssPeakKb: this.rssPeakKb,
       serverRssEndKb,
       loadgenCpuMs,
       loadgenCpuShare,
       unreliable: wallMs >= MIN_FLAGGED_WINDOW_MS && loadgenCpuShare > UNRELIABLE_LOADGEN_CPU,
       foreignLoad: {
-        serverCore: foreign(cpuBusyMs(SERVER_CPU), this.startServerCore, serverCpuMs),
+        serverCore: foreign(cpuBusyMs(SERVER_CPU), this.startServerCore, serverCpuMs + serviceCpuMs),
         loadgenCore: foreign(cpuBusyMs(LOADGEN_CPU), this.startLoadgenCore, loadgenCpuMs),
       },
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetName } from '../targets/registry.ts';
 import type { Measurement, RunMeta, RunResults, WorkloadName, WorkloadResult } from '../workloads/types.ts';
-import { judgeTargets } from './targets.ts';
+import { judgeScaleout, judgeTargets } from './targets.ts';
 
 const measurement = (target: TargetName, scenario: string, metrics: Record<string, number | null>, unreliable = false): Measurement => ({
   target,
@@ -70,5 +70,28 @@ describe('judgeTargets', () => {
 
   it('leaves out what the run did not measure', () => {
     expect(judgeTargets(run())).toEqual([]);
+  });
+});
+
+describe('judgeScaleout', () => {
+  it('judges what the split adds to p99 per client count, and the intents p99 across processes', () => {
+    const verdicts = judgeScaleout(
+      run(
+        workload('scaleout-fanout', [
+          measurement('ours', '100 clients · 1 process, Redis', { p99: 4.0, addedBySplit: null }),
+          measurement('ours', '100 clients · 3 processes, Redis', { p99: 7.5, addedBySplit: 3.5 }),
+          measurement('ours', '250 clients · 3 processes, Redis', { p99: 20, addedBySplit: 6.25 }),
+        ]),
+        workload('scaleout-intents', [
+          measurement('ours', '10,000/min (1×) · 1 process', { p99: 20, addedBySplit: null }),
+          measurement('ours', '10,000/min (1×) · 3 processes', { p99: 61, addedBySplit: 41 }),
+        ]),
+      ),
+    );
+    expect(verdicts.map((v) => [v.target.split(':')[0], v.ours, v.met])).toEqual([
+      ['table fan-out, 100 clients split over the processes', '3.50 ms (p99 7.50 ms)', true],
+      ['table fan-out, 250 clients split over the processes', '6.25 ms (p99 20.00 ms)', false],
+      ['intents from players on every process', '61.00 ms', false],
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import type { TargetName } from '../targets/registry.ts';
 import type { Measurement, RunResults, WorkloadName, WorkloadResult } from '../workloads/types.ts';
+import { INTENT_P99_TARGET_MS } from '../workloads/intents.ts';
+import { SPLIT_ADDED_P99_TARGET_MS } from '../workloads/scaleout.ts';
 import { formatNumber } from './format.ts';
 
 /** One of the issue's targets, judged from one run's figures. */
@@ -168,4 +170,37 @@ export function renderTargets(verdicts: readonly TargetVerdict[]): string {
     return `| ${v.target} | ${v.ours} | ${v.bound} | ${status}${v.note ? ` (${v.note})` : ''} |`;
   });
   return ['| target | ours | bound | status |', '| --- | ---: | ---: | --- |', ...rows].join('\n');
+}
+
+/**
+ * The scale-out targets: per client count, what splitting the table over the processes adds to a move's
+ * p99 (< 5 ms), and the p99 ack of intents sent to every process (< 50 ms, as on one).
+ */
+export function judgeScaleout({ results }: RunResults): TargetVerdict[] {
+  const out: TargetVerdict[] = [];
+  const fanout = results.find((r) => r.workload === 'scaleout-fanout');
+  for (const m of fanout?.measurements ?? []) {
+    const added = m.metrics.addedBySplit;
+    if (added === null || added === undefined) continue;
+    const clients = m.scenario.split(' · ')[0]!;
+    out.push({
+      target: `table fan-out, ${clients} split over the processes: p99 added over one process on the same Redis and store < ${SPLIT_ADDED_P99_TARGET_MS} ms`,
+      ours: `${n(added, 2, ' ms')} (p99 ${n(m.metrics.p99 ?? undefined, 2, ' ms')})`,
+      bound: `${SPLIT_ADDED_P99_TARGET_MS} ms`,
+      met: Number.isNaN(added) ? undefined : added < SPLIT_ADDED_P99_TARGET_MS,
+      ...(m.unreliable ? { note: 'load generator saturated' } : {}),
+    });
+  }
+  const intents = results.find((r) => r.workload === 'scaleout-intents');
+  const split = intents?.measurements.find((m) => m.metrics.addedBySplit !== null && m.metrics.addedBySplit !== undefined);
+  if (split) {
+    const p99 = split.metrics.p99 ?? undefined;
+    out.push({
+      target: `intents from players on every process: p99 ack < ${INTENT_P99_TARGET_MS} ms at ${split.scenario.split(' · ')[0]}`,
+      ours: n(p99, 2, ' ms'),
+      bound: `${INTENT_P99_TARGET_MS} ms`,
+      met: p99 === undefined || Number.isNaN(p99) ? undefined : p99 < INTENT_P99_TARGET_MS,
+    });
+  }
+  return out;
 }

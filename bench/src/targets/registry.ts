@@ -25,6 +25,14 @@ export interface TargetSpec {
   readonly leasedIdWire: WireProtocol | undefined;
   /** Environment the target runs with, beyond the runner's own: what its production start sets. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * How the entry is run: `harness` (default) — a bench entry (`servers/`) taking `--port` and friends and
+   * printing `BENCH_READY`; `app` — apps/server's `main.ts`, configured by its environment (`PORT`,
+   * `DATA_DIR`, `REDIS_URL`, `MONGO_URL`, …) and ready when it prints `listening on <url>`.
+   */
+  readonly kind?: 'harness' | 'app';
+  /** Where the entry's bundle is written; default `bench/.build/<name>.mjs`. */
+  readonly bundle?: string;
 }
 
 /** Kept equal to the assignments in apps/server's `start` script by registry.test.ts. */
@@ -66,6 +74,36 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     durableAckWire: undefined,
     leasedIdWire: undefined,
     env: {},
+  },
+};
+
+/**
+ * The server `npm start` runs: apps/server's `main.ts` bundled into `apps/server/dist/main.mjs` (as its
+ * `bundle` script does) on plain Node, with its start script's allocator setting. Its backends come from
+ * the environment a workload adds per start (`REDIS_URL`, `MONGO_URL`; else the embedded LevelDB store in
+ * `DATA_DIR`). Configured as `ours` is: open rooms, per-connection and per-address limits off (every load
+ * client is one user from one address), the per-user intent limit at its default; logs at `warn`.
+ */
+export const OURS_APP: TargetSpec = {
+  ...TARGETS.ours,
+  label: 'Dungeon Lab (npm start bundle)',
+  entry: fileURLToPath(new URL('../../../apps/server/src/main.ts', import.meta.url)),
+  bundle: fileURLToPath(new URL('../../../apps/server/dist/main.mjs', import.meta.url)),
+  kind: 'app',
+  env: {
+    ...OURS_START_ENV,
+    LOG_LEVEL: 'warn',
+    OPEN_ROOMS: 'true',
+    MAX_CONNECTIONS_PER_USER: 'off',
+    MAX_CONNECTIONS_PER_IP: 'off',
+    UPGRADES_PER_SECOND_PER_USER: 'off',
+    UPGRADES_PER_SECOND_PER_IP: 'off',
+    MESSAGES_PER_SECOND: 'off',
+    MESSAGE_BYTES_PER_SECOND: 'off',
+    AWARENESS_PER_SECOND: 'off',
+    AWARENESS_BYTES_PER_SECOND: 'off',
+    SYNC_REQUESTS_PER_SECOND: 'off',
+    AUDIT_DENIALS_PER_SECOND: 'off',
   },
 };
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { bundleNodeEntry } from '../../../apps/server/scripts/bundle.mjs';
+import { devLogin } from '../clients/session-api.ts';
 import { serverPinPrefix } from '../host/affinity.ts';
 import { READY_PREFIX, type ReadyLine, STATS_PREFIX, type ServerStats } from './servers/harness.ts';
 import type { TargetSpec } from './registry.ts';
@@ -19,7 +21,14 @@ const STDERR_TAIL_LINES = 40;
 export interface TargetOptions {
   /** For targets that evict idle rooms after a delay. */
   readonly evictAfterMs?: number;
+  /** Environment added to this start's (after the spec's own), e.g. the shared services of several processes. */
+  readonly env?: Readonly<Record<string, string>>;
 }
+
+/** The line apps/server's main prints once it listens. */
+const APP_LISTENING = /^listening on (http:\/\/\S+)$/;
+/** The user the shared workloads' clients connect as (bench/src/targets/servers/ours.ts logs in the same). */
+const BENCH_USER = 'bench';
 
 /** Every child still alive, so that no target outlives the runner however it exits. */
 const live = new Set<ChildProcess>();
@@ -179,13 +188,38 @@ const bundles = new Map<string, Promise<string>>();
  * third-party imports resolve from the bench's node_modules.
  */
 function targetBundle(spec: TargetSpec): Promise<string> {
-  let bundle = bundles.get(spec.entry);
+  const outfile = spec.bundle ?? join(BENCH_DIR, '.build', `${spec.name}.mjs`);
+  let bundle = bundles.get(outfile);
   if (bundle === undefined) {
-    const outfile = join(BENCH_DIR, '.build', `${spec.name}.mjs`);
     bundle = bundleNodeEntry(spec.entry, outfile).then(() => outfile);
-    bundles.set(spec.entry, bundle);
+    bundles.set(outfile, bundle);
   }
   return bundle;
+}
+
+/** How a target is told where to listen, its data directory and eviction delay: flags, or the app's environment. */
+function placement(spec: TargetSpec, options: TargetOptions, dataDir: string | undefined, port: number): { args: string[]; env: Record<string, string> } {
+  if (spec.kind === 'app') {
+    const env: Record<string, string> = { HOST, PORT: String(port) };
+    if (dataDir) env.DATA_DIR = dataDir;
+    if (options.evictAfterMs !== undefined) env.EVICT_AFTER_MS = String(options.evictAfterMs);
+    return { args: [], env };
+  }
+  const args = ['--host', HOST, '--port', String(port)];
+  if (dataDir) args.push('--data-dir', dataDir);
+  if (options.evictAfterMs !== undefined) args.push('--evict-ms', String(options.evictAfterMs));
+  return { args, env: {} };
+}
+
+/**
+ * The app prints its URL, not a ready line: the runner logs in for the token
+ * itself, as ours' harness does inside its process (so `listeningForMs` is
+ * the login's time here too).
+ */
+async function appReady(url: string, pid: number): Promise<ReadyLine> {
+  const listening = performance.now();
+  const { token } = await devLogin(url, BENCH_USER);
+  return { port: Number(new URL(url).port), pid, token, listeningForMs: performance.now() - listening };
 }
 
 /** `NAME=value NAME2=value2`, as in a shell command's prefix: for trying a setting, e.g. BENCH_TARGET_ENV="MALLOC_ARENA_MAX=2". */
@@ -200,6 +234,7 @@ export function envAssignments(text: string): Record<string, string> {
 }
 
 async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string | undefined, port: number): Promise<Child> {
+  const where = placement(spec, options, dataDir, port);
   const args = [
     ...serverPinPrefix(),
     process.execPath,
@@ -208,17 +243,12 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
     // For profiling a target, e.g. BENCH_TARGET_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
     ...(process.env.BENCH_TARGET_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
     await targetBundle(spec),
-    '--host',
-    HOST,
-    '--port',
-    String(port),
-    ...(dataDir ? ['--data-dir', dataDir] : []),
-    ...(options.evictAfterMs === undefined ? [] : ['--evict-ms', String(options.evictAfterMs)]),
+    ...where.args,
   ];
   const [command, ...rest] = args;
   const proc = spawn(command as string, rest, {
     cwd: BENCH_DIR,
-    env: { ...process.env, ...spec.env, ...envAssignments(process.env.BENCH_TARGET_ENV ?? '') },
+    env: { ...process.env, ...where.env, ...spec.env, ...options.env, ...envAssignments(process.env.BENCH_TARGET_ENV ?? '') },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(proc);
@@ -246,7 +276,11 @@ async function launch(spec: TargetSpec, options: TargetOptions, dataDir: string 
       fail(`exited with ${code ?? signal}`);
     });
     createInterface({ input: proc.stdout! }).on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) {
+      const listening = spec.kind === 'app' ? APP_LISTENING.exec(line) : null;
+      if (listening) {
+        clearTimeout(timer);
+        appReady(listening[1]!, proc.pid!).then(resolve, (error: unknown) => fail(`login failed: ${(error as Error).message}`));
+      } else if (line.startsWith(READY_PREFIX)) {
         clearTimeout(timer);
         resolve(JSON.parse(line.slice(READY_PREFIX.length)) as ReadyLine);
       } else if (line.startsWith(STATS_PREFIX)) {

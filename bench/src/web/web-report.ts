@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markedSection, sectionOf, withSection } from '../report/sections.ts';
 import { REPO } from './app-under-test.ts';
 
 export interface WebResults {
@@ -27,13 +28,12 @@ export const WEB_TARGETS: readonly WebTarget[] = [
   { what: 'initial JavaScript, gzipped', bound: '≤ 250 KB', value: (r) => `${(r.initialJsGzipBytes / 1024).toFixed(1)} KB`, met: (r) => r.initialJsGzipBytes <= 250 * 1024 },
 ];
 
-export const WEB_BEGIN = '<!-- web-bench:begin -->';
-export const WEB_END = '<!-- web-bench:end -->';
+export const WEB_SECTION = markedSection('web-bench');
 
 export function renderWebSection(r: WebResults): string {
   const rows = WEB_TARGETS.map((t) => `| ${t.what} | ${t.value(r)} | ${t.bound} | ${t.met(r) ? 'met' : '**missed**'} |`);
   return [
-    WEB_BEGIN,
+    WEB_SECTION.begin,
     '## The browser app',
     '',
     `Headless Chromium ${r.meta.chromium} on this machine, Node ${r.meta.node}, ${r.meta.startedAt}; a table of ${r.meta.tokens} tokens served by the bundle \`npm start\` runs.`,
@@ -44,7 +44,7 @@ export function renderWebSection(r: WebResults): string {
     ...rows,
     '',
     `Initial JavaScript: ${r.initialJsFiles.map((f) => `\`${f}\``).join(', ')}. Table shown per run: ${r.tableShownMs.all.map((v) => v.toFixed(0)).join(', ')} ms.`,
-    WEB_END,
+    WEB_SECTION.end,
   ].join('\n');
 }
 
@@ -56,16 +56,7 @@ export function writeWebSection(r: WebResults, path = join(REPO, 'docs/benchmark
 }
 
 /** `markdown` with its web section replaced by `section` (appended when it has none). */
-export function withWebSection(markdown: string, section: string): string {
-  const start = markdown.indexOf(WEB_BEGIN);
-  const end = markdown.indexOf(WEB_END);
-  if (start === -1 || end === -1) return `${markdown.trimEnd()}\n\n${section}\n`;
-  return `${markdown.slice(0, start)}${section}${markdown.slice(end + WEB_END.length)}`;
-}
+export const withWebSection = (markdown: string, section: string): string => withSection(markdown, WEB_SECTION, section);
 
 /** The web section of an existing benchmarks.md, so a server-only re-render keeps it. */
-export function webSectionOf(markdown: string): string | null {
-  const start = markdown.indexOf(WEB_BEGIN);
-  const end = markdown.indexOf(WEB_END);
-  return start === -1 || end === -1 ? null : markdown.slice(start, end + WEB_END.length);
-}
+export const webSectionOf = (markdown: string): string | null => sectionOf(markdown, WEB_SECTION);

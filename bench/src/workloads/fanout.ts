@@ -1,7 +1,8 @@
+import { type Servers, asDeployment } from '../targets/deployment.ts';
 import type { TargetSpec } from '../targets/registry.ts';
 import { RoomFleet } from './room-fleet.ts';
 import type { Measurement, MetricSpec, RunContext, Workload } from './types.ts';
-import { meterFields } from './meter-fields.ts';
+import { meterFields, serviceCpuPer } from './meter-fields.ts';
 import { mb, withTarget } from './with-target.ts';
 
 const FULL_CLIENTS = [10, 50, 100, 250, 500];
@@ -12,7 +13,7 @@ const SAMPLES = 20;
 
 const scenario = (clients: number): string => `${clients} clients`;
 
-const metrics: readonly MetricSpec[] = [
+export const FANOUT_METRICS: readonly MetricSpec[] = [
   { key: 'delivered', label: 'delivered', unit: 'moves/s', better: 'higher', digits: 0 },
   { key: 'loss', label: 'loss', unit: '%', better: 'lower', digits: 2 },
   { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower', digits: 2 },
@@ -31,46 +32,52 @@ export const fanout: Workload = {
     'every client, the mover included, receives every move. Up to 20 receivers decode into a Y.Doc and measure ' +
     'latency from the send time written into the token and loss from its sequence number; the others only count ' +
     'frames. Each N runs on a freshly started target.',
-  metrics,
+  metrics: FANOUT_METRICS,
   scenarios: (quick) => (quick ? QUICK_CLIENTS : FULL_CLIENTS).map(scenario),
   async run(spec: TargetSpec, context: RunContext): Promise<Measurement[]> {
     const out: Measurement[] = [];
-    const durationMs = context.quick ? 3_000 : 15_000;
     for (const clients of context.quick ? QUICK_CLIENTS : FULL_CLIENTS) {
       context.log(`fanout ${spec.name} ${clients} clients`);
-      out.push(
-        await withTarget(spec, async (target) => {
-          const fleet = await RoomFleet.open(target, [{ room: 'table', clients, writers: WRITERS, samples: SAMPLES }]);
-          try {
-            const w = await fleet.runWindow({
-              ratePerSecond: RATE,
-              durationMs,
-              warmupMs: context.quick ? 500 : 2_000,
-              drainMs: context.quick ? 2_000 : 5_000,
-            });
-            const notes = w.unexpectedCloses > 0 ? [`${w.unexpectedCloses} clients were disconnected by the server`] : [];
-            return {
-              target: spec.name,
-              scenario: scenario(clients),
-              metrics: {
-                delivered: w.deliveredPerSecond,
-                loss: w.loss * 100,
-                p50: w.latency.p50,
-                p95: w.latency.p95,
-                p99: w.latency.p99,
-                max: w.latency.max,
-                cpuPerDelivery: w.serverCpuUsPerDelivery,
-                rssPeak: mb(w.meter.serverRssPeakKb),
-              },
-              ...meterFields(w.meter),
-              notes,
-            };
-          } finally {
-            await fleet.close();
-          }
-        }),
-      );
+      out.push(await withTarget(spec, (target) => measureFanout(target, clients, scenario(clients), context)));
     }
     return out;
   },
 };
+
+/**
+ * One table of `clients` on `servers` (over several processes, the clients connect to them in turn), 20
+ * writers at 100 moves/s in all, one window. Also gives the shared services' CPU per delivery
+ * (`serviceCpuPer`), which only the scale-out workload shows.
+ */
+export async function measureFanout(servers: Servers, clients: number, label: string, context: RunContext): Promise<Measurement> {
+  const durationMs = context.quick ? 3_000 : 15_000;
+  const fleet = await RoomFleet.open(servers, [{ room: 'table', clients, writers: WRITERS, samples: SAMPLES }]);
+  try {
+    const w = await fleet.runWindow({
+      ratePerSecond: RATE,
+      durationMs,
+      warmupMs: context.quick ? 500 : 2_000,
+      drainMs: context.quick ? 2_000 : 5_000,
+    });
+    const notes = w.unexpectedCloses > 0 ? [`${w.unexpectedCloses} clients were disconnected by the server`] : [];
+    return {
+      target: asDeployment(servers).spec.name,
+      scenario: label,
+      metrics: {
+        delivered: w.deliveredPerSecond,
+        loss: w.loss * 100,
+        p50: w.latency.p50,
+        p95: w.latency.p95,
+        p99: w.latency.p99,
+        max: w.latency.max,
+        cpuPerDelivery: w.serverCpuUsPerDelivery,
+        ...serviceCpuPer(w.meter, 'Delivery', w.deliveries),
+        rssPeak: mb(w.meter.serverRssPeakKb),
+      },
+      ...meterFields(w.meter),
+      notes,
+    };
+  } finally {
+    await fleet.close();
+  }
+}

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { MIX_SHARES } from '../clients/intent-mix.ts';
 import { pace } from '../clients/pacer.ts';
-import { ResourceMeter } from '../host/resource-meter.ts';
 import { summarize } from '../report/stats.ts';
 import type { TargetSpec } from '../targets/registry.ts';
-import type { TargetProcess } from '../targets/target-process.ts';
-import { meterFields } from './meter-fields.ts';
+import { type Servers, asDeployment } from '../targets/deployment.ts';
+import { meterFields, serviceCpuPer } from './meter-fields.ts';
 import { SessionTable } from './session-table.ts';
 import type { Measurement, MetricSpec, RunContext, Workload } from './types.ts';
 import { mb, withTarget } from './with-target.ts';
@@ -19,25 +18,25 @@ import { mb, withTarget } from './with-target.ts';
  */
 const PER_PLAYER_PER_MINUTE = 100;
 const MULTIPLIERS = [1, 2, 4] as const;
-const P99_TARGET_MS = 50;
+export const INTENT_P99_TARGET_MS = 50;
 /** Acks below this share of the offered rate mean the server fell behind, not that pacing jittered. */
 const SUSTAINED_SHARE = 0.97;
 
-interface Sizes {
+export interface IntentSizes {
   readonly players: number;
   readonly warmupMs: number;
   readonly windowMs: number;
   readonly drainMs: number;
 }
-const FULL: Sizes = { players: 100, warmupMs: 5_000, windowMs: 30_000, drainMs: 5_000 };
-const QUICK: Sizes = { players: 20, warmupMs: 1_000, windowMs: 3_000, drainMs: 3_000 };
+const FULL: IntentSizes = { players: 100, warmupMs: 5_000, windowMs: 30_000, drainMs: 5_000 };
+const QUICK: IntentSizes = { players: 20, warmupMs: 1_000, windowMs: 3_000, drainMs: 3_000 };
 
-const sizes = (quick: boolean): Sizes => (quick ? QUICK : FULL);
+export const intentSizes = (quick: boolean): IntentSizes => (quick ? QUICK : FULL);
 const perMinute = (players: number, multiplier: number): number => PER_PLAYER_PER_MINUTE * players * multiplier;
-const scenario = (players: number, multiplier: number): string =>
+export const intentScenario = (players: number, multiplier: number): string =>
   `${perMinute(players, multiplier).toLocaleString('en-US')}/min (${multiplier}×)`;
 
-const metrics: readonly MetricSpec[] = [
+export const INTENT_METRICS: readonly MetricSpec[] = [
   { key: 'offered', label: 'intents sent', unit: '/s', better: 'none', digits: 1 },
   { key: 'acks', label: 'acks', unit: '/s', better: 'higher', digits: 1 },
   { key: 'p50', label: 'ack latency p50', unit: 'ms', better: 'lower', digits: 2 },
@@ -56,7 +55,18 @@ const percent = (share: number): string => `${Math.round(share * 100)} %`;
 const describeCounts = (counts: ReadonlyMap<string, number>): string =>
   [...counts].map(([reason, n]) => `${reason} ${n}`).join(', ');
 
-async function measure(target: TargetProcess, table: SessionTable, multiplier: number, s: Sizes): Promise<Measurement> {
+/**
+ * One window of `table`'s players submitting at `multiplier` × the base rate. `servers` may be several
+ * processes (the table's players spread over them): CPU and RSS are their sums, the shared services' CPU
+ * per intent is `serviceCpuPerIntent`.
+ */
+export async function measureIntents(
+  servers: Servers,
+  table: SessionTable,
+  multiplier: number,
+  s: IntentSizes,
+  label = intentScenario(s.players, multiplier),
+): Promise<Measurement> {
   const ratePerSecond = perMinute(s.players, multiplier) / 60;
   // Round-robin over the players: each submits at an even interval, never in bursts.
   const send = (i: number): void => table.submitNext(i % s.players);
@@ -71,7 +81,7 @@ async function measure(target: TargetProcess, table: SessionTable, multiplier: n
   const closesBefore = table.unexpectedCloses();
   const notSentBefore = table.notSent;
   const answeredBefore = tracker.answeredTotal;
-  const meter = new ResourceMeter(target.pid);
+  const meter = asDeployment(servers).meter();
   const start = performance.now();
   const sent = await window(s.windowMs);
   const sendMs = performance.now() - start;
@@ -107,12 +117,12 @@ async function measure(target: TargetProcess, table: SessionTable, multiplier: n
   if (tracker.strayAcks > 0) notes.push(`${tracker.strayAcks} acks for intents never sent`);
   if (multiplier === 1) {
     notes.push(
-      `p99 ack ${latency.p99.toFixed(1)} ms: ${latency.p99 < P99_TARGET_MS ? 'meets' : 'misses'} the ${P99_TARGET_MS} ms target`,
+      `p99 ack ${latency.p99.toFixed(1)} ms: ${latency.p99 < INTENT_P99_TARGET_MS ? 'meets' : 'misses'} the ${INTENT_P99_TARGET_MS} ms target`,
     );
   }
   return {
-    target: target.spec.name,
-    scenario: scenario(s.players, multiplier),
+    target: asDeployment(servers).spec.name,
+    scenario: label,
     metrics: {
       offered,
       acks,
@@ -123,6 +133,7 @@ async function measure(target: TargetProcess, table: SessionTable, multiplier: n
       rejected,
       unanswered: counts.sent - counts.acked,
       cpuPerIntent: answered > 0 ? (reading.serverCpuMs * 1000) / answered : Number.NaN,
+      ...serviceCpuPer(reading, 'Intent', answered),
       serverCpu: (reading.serverCpuMs / reading.wallMs) * 100,
       framesPerIntent: counts.sent > 0 ? (table.framesIn() - framesBefore) / counts.sent : Number.NaN,
       rssPeak: mb(reading.serverRssPeakKb),
@@ -146,21 +157,21 @@ export const intents: Workload = {
     'sent in the window is timed from send to its `intent-ack`; rejections are counted by reason (there should be ' +
     'none: the rate stays under the per-user limit), and server CPU is divided by the intents answered. Every ' +
     'intent also reaches every other player (`event-applied` plus the Yjs update of its effect), which is part of ' +
-    `its cost. Target: p99 ack under ${P99_TARGET_MS} ms at 10,000/min on loopback. Quick mode seats ` +
+    `its cost. Target: p99 ack under ${INTENT_P99_TARGET_MS} ms at 10,000/min on loopback. Quick mode seats ` +
     `${QUICK.players} players at the same rate per player.`,
-  metrics,
+  metrics: INTENT_METRICS,
   appliesTo: { targets: ['ours'], otherwise: 'no event log: intents, acks and sequencing exist only in Dungeon Lab' },
-  scenarios: (quick) => MULTIPLIERS.map((m) => scenario(sizes(quick).players, m)),
+  scenarios: (quick) => MULTIPLIERS.map((m) => intentScenario(intentSizes(quick).players, m)),
   async run(spec: TargetSpec, context: RunContext): Promise<Measurement[]> {
-    const s = sizes(context.quick);
+    const s = intentSizes(context.quick);
     const out: Measurement[] = [];
     for (const multiplier of MULTIPLIERS) {
-      context.log(`intents ${spec.name} ${scenario(s.players, multiplier)}, ${s.players} players`);
+      context.log(`intents ${spec.name} ${intentScenario(s.players, multiplier)}, ${s.players} players`);
       out.push(
         await withTarget(spec, async (target) => {
           const table = await SessionTable.open(target, s.players);
           try {
-            return await measure(target, table, multiplier, s);
+            return await measureIntents(target, table, multiplier, s);
           } finally {
             await table.close();
           }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as Y from 'yjs';
-import { type MeterReading, ResourceMeter } from '../host/resource-meter.ts';
+import type { MeterReading } from '../host/resource-meter.ts';
 import { BatchedReads } from '../clients/batched-reads.ts';
 import { closeAll, connectAll, keepAlive } from '../clients/client-pool.ts';
 import { DeliveryTracker, LatencyRecorder } from '../clients/delivery-tracker.ts';
@@ -10,7 +10,7 @@ import { pace } from '../clients/pacer.ts';
 import { SendLog } from '../clients/send-log.ts';
 import { TokenWriter } from '../clients/token-writer.ts';
 import { type LatencySummary, summarize } from '../report/stats.ts';
-import type { TargetProcess } from '../targets/target-process.ts';
+import { type Servers, asDeployment } from '../targets/deployment.ts';
 
 /** How late a counting receiver may read: long enough to batch a server's writes, short next to any window. */
 const LEAN_READ_EVERY_MS = 25;
@@ -51,6 +51,8 @@ export interface WindowResult {
   readonly bytesInPerSecond: number;
   readonly unexpectedCloses: number;
   readonly serverCpuUsPerDelivery: number;
+  /** Moves delivered in the window: sent × connected clients × (1 − loss). */
+  readonly deliveries: number;
   /** Server CPU as a share of one core over the window. */
   readonly serverCpuShare: number;
   readonly meter: MeterReading;
@@ -78,9 +80,14 @@ export class RoomFleet {
   private stopKeepalive: () => void = () => {};
   private readonly batchedReads = new BatchedReads(LEAN_READ_EVERY_MS);
 
-  private constructor(private readonly target: TargetProcess) {}
+  private readonly target: ReturnType<typeof asDeployment>;
 
-  static async open(target: TargetProcess, plans: readonly RoomPlan[], concurrency = 64): Promise<RoomFleet> {
+  /** Over several processes, each room's clients connect to them in turn (writers and sampled receivers alike). */
+  private constructor(servers: Servers) {
+    this.target = asDeployment(servers);
+  }
+
+  static async open(target: Servers, plans: readonly RoomPlan[], concurrency = 64): Promise<RoomFleet> {
     const fleet = new RoomFleet(target);
     for (const plan of plans) fleet.rooms.push(fleet.build(plan));
     await fleet.join(concurrency);
@@ -96,6 +103,7 @@ export class RoomFleet {
     for (let i = plan.clients - 1; i >= 0 && sampled.size < plan.samples; i--) sampled.add(i);
     for (let i = 0; i < plan.clients; i++) {
       const writer = writers[i];
+      const server = this.target.process(i);
       let doc: Y.Doc | undefined;
       if (sampled.has(i)) {
         doc = writer?.doc ?? new Y.Doc();
@@ -104,7 +112,7 @@ export class RoomFleet {
       }
       const client = new LoadClient({
         wire: this.target.spec.wire,
-        baseUrl: () => this.target.url,
+        baseUrl: () => server.url,
         room: plan.room,
         ...(doc ? { doc } : {}),
         ...(plan.lean ? { lean: true, batchedReads: this.batchedReads } : {}),
@@ -162,7 +170,7 @@ export class RoomFleet {
     const framesBefore = sum((c) => c.updatesIn);
     const bytesBefore = sum((c) => c.bytesIn);
     const closesBefore = sum((c) => c.unexpectedCloses);
-    const meter = new ResourceMeter(this.target.pid);
+    const meter = this.target.meter();
 
     const sent =
       senders.length === 0
@@ -205,6 +213,7 @@ export class RoomFleet {
       bytesInPerSecond: (sum((c) => c.bytesIn) - bytesBefore) / seconds,
       unexpectedCloses: sum((c) => c.unexpectedCloses) - closesBefore,
       serverCpuUsPerDelivery: deliveries > 0 ? (reading.serverCpuMs * 1000) / deliveries : Number.NaN,
+      deliveries,
       serverCpuShare: reading.serverCpuMs / reading.wallMs,
       meter: reading,
     };

@@ -8,6 +8,7 @@ import { BOARD_SIZE, buildIntent, playerTokenId } from '../clients/intent-mix.ts
 import { LoadClient } from '../clients/load-client.ts';
 import { type CreatedSession, type DevUser, createSession, devLogin, forEachLimited, joinSession, tableRoom } from '../clients/session-api.ts';
 import { TOKENS_MAP } from '../clients/token-writer.ts';
+import { type Servers, asDeployment } from '../targets/deployment.ts';
 import type { TargetProcess } from '../targets/target-process.ts';
 import { dungeonLabEventLogWire } from '../wire/dungeon-lab-event-log.ts';
 import { yWebsocketWire } from '../wire/y-websocket.ts';
@@ -46,28 +47,33 @@ export class SessionTable {
     this.submitted = users.map(() => 0);
   }
 
-  static async open(target: TargetProcess, players: number): Promise<SessionTable> {
-    const http = target.httpUrl;
+  /**
+   * Over several processes, player `i` logs in, joins and plays on process `i mod n`; the GM (player 0)
+   * creates the session and places the tokens on the first.
+   */
+  static async open(servers: Servers, players: number): Promise<SessionTable> {
+    const deployment = asDeployment(servers);
+    const http = (player: number): string => deployment.process(player).httpUrl;
     const users: DevUser[] = new Array<DevUser>(players);
     await forEachLimited(
       Array.from({ length: players }, (_, i) => `bench-player-${i}`),
       HTTP_CONCURRENCY,
       async (name, i) => {
-        users[i] = await devLogin(http, name);
+        users[i] = await devLogin(http(i), name);
       },
     );
     const gm = users[0]!;
-    const session = await createSession(http, gm, 'Bench table');
-    await forEachLimited(users.slice(1), HTTP_CONCURRENCY, (user) => joinSession(http, user, session));
+    const session = await createSession(http(0), gm, 'Bench table');
+    await forEachLimited(users.slice(1), HTTP_CONCURRENCY, (user, i) => joinSession(http(i + 1), user, session));
 
-    await placeTokens(target, gm, session, players);
+    await placeTokens(deployment.process(0), gm, session, players);
 
     const tracker = new AckTracker();
     const clients = users.map(
-      (user) =>
+      (user, i) =>
         new LoadClient({
           wire: dungeonLabEventLogWire,
-          baseUrl: () => target.urlWithToken(user.token),
+          baseUrl: () => deployment.process(i).urlWithToken(user.token),
           room: tableRoom(session),
           onIntentAcks: (acks) => tracker.onAcks(acks),
         }),

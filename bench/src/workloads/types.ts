@@ -1,6 +1,6 @@
 import type { TargetName, TargetSpec } from '../targets/registry.ts';
 
-export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents';
+export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents' | 'scaleout-fanout' | 'scaleout-intents';
 
 export interface MetricSpec {
   readonly key: string;
@@ -71,6 +71,8 @@ export interface RunMeta {
   readonly loadAverageAtStart: string;
   /** The command line that produced the run, for reproducing it. */
   readonly command?: string;
+  /** Versions of the services a scale-out workload started (redis-server, jongodb, drivers), when one ran. */
+  readonly services?: string;
   readonly gitCommit: string | undefined;
   readonly gitDirty: boolean | undefined;
 }

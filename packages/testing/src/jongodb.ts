@@ -38,6 +38,8 @@ export function jongodbBinary(): string | null {
 export interface Jongodb {
   /** A connection string for the official driver: `mongodb://127.0.0.1:<port>/test?replicaSet=rs0&serverMonitoringMode=poll`. */
   readonly url: string;
+  /** The server's process id. */
+  readonly pid: number;
   /** Ends the server (SIGKILL: it holds nothing worth a graceful stop) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -76,7 +78,7 @@ export async function startJongodb(options: { standalone?: boolean } = {}): Prom
   });
   // jongodb breaks the driver's streaming server monitoring ("Server ended moreToCome unexpectedly",
   // which clears the connection pool under every operation in flight); polling works.
-  return { url: `${url}${url.includes('?') ? '&' : '?'}serverMonitoringMode=poll`, stop: () => stop(child) };
+  return { url: `${url}${url.includes('?') ? '&' : '?'}serverMonitoringMode=poll`, pid: child.pid!, stop: () => stop(child) };
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -30,6 +30,8 @@ export interface RedisServer {
   readonly port: number;
   /** The data directory (AOF): kept by `restart`, removed by `stop`. */
   readonly dir: string;
+  /** The running redis-server's process id (a restart changes it), or undefined while it is down. */
+  readonly pid: number | undefined;
   /** Sends `signal` (SIGKILL: a crash) and waits for the exit; the data directory stays. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /**
@@ -149,6 +151,9 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    get pid() {
+      return current?.child.pid;
+    },
     async kill(sig: NodeJS.Signals = 'SIGKILL') {
       if (current !== null) await signal(current, sig);
       current = null;
