@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
+import { createMongoStore } from '@dungeon-lab/store-mongo';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
@@ -98,16 +99,49 @@ async function gmSession(url: string): Promise<{ token: string; sessionId: strin
   return { token: login.body.token, sessionId: session.body.id };
 }
 
-/** `count` bundled processes on one redis-server and one mongo-wire store (jongodb) of their own. */
-async function sharedProcesses(count: number, db: string): Promise<App[] & { redis: RedisServer }> {
-  const mongo = await startJongodb();
-  cleanups.push(() => mongo.stop());
+/**
+ * Where the multi-process tests keep their shared store: real MongoDB when
+ * MONGO_URL names one (reported skipped otherwise), and always the mongo-wire
+ * lane, jongodb — which is not MongoDB. `open` answers a connection string.
+ */
+interface MongoLane {
+  readonly label: string;
+  /** Why the lane cannot run here; null: it runs. */
+  readonly skip: string | null;
+  open(): Promise<string>;
+}
+
+const MONGO_LANES: readonly MongoLane[] = [
+  {
+    label: 'MongoDB',
+    skip: process.env.MONGO_URL ? null : 'MONGO_URL is not set',
+    open: async () => process.env.MONGO_URL!,
+  },
+  {
+    label: 'mongo-wire (jongodb)',
+    skip: jongodbMissing(),
+    async open() {
+      const server = await startJongodb();
+      cleanups.push(() => server.stop());
+      return server.url;
+    },
+  },
+];
+
+/** A database of this run alone: a real MongoDB outlives the test run. */
+function databaseName(name: string): string {
+  return `${name}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/** `count` bundled processes on one redis-server of their own and one database on `lane`. */
+async function sharedProcesses(lane: MongoLane, count: number, db: string): Promise<App[] & { redis: RedisServer; mongo: { url: string; db: string } }> {
+  const mongo = { url: await lane.open(), db: databaseName(db) };
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
-  const env = { MONGO_URL: mongo.url, MONGO_DB: db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
+  const env = { MONGO_URL: mongo.url, MONGO_DB: mongo.db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
   const apps: App[] = [];
   for (let i = 0; i < count; i++) apps.push(await startApp(env));
-  return Object.assign(apps, { redis });
+  return Object.assign(apps, { redis, mongo });
 }
 
 /**
@@ -275,220 +309,278 @@ describe('apps/server', () => {
     expect(await b.stop('SIGTERM')).toBe(0);
   });
 
-  const jongodb = jongodbMissing();
-  it.skipIf(jongodb !== null)(
-    `[MP3] mongo-wire (jongodb): with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
-    async () => {
-      const server = await startJongodb();
-      cleanups.push(() => server.stop());
-      const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
-      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: server.url, MONGO_DB: 'app-test', DATA_DIR: dataDir }, 20);
-      // Nothing went to the embedded store.
-      expect(await readdir(dataDir)).toEqual([]);
-      const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
-      expect(JSON.stringify(await sessions.json())).toContain(sessionId);
-    },
-    120_000,
-  );
-
-  it.skipIf(jongodb !== null)(
-    `[MP1][IN1][EL1] mongo-wire (jongodb) + Redis: three processes — stock y-websocket clients spread over them converge on random concurrent edits, and intents sent to all three get one gap-free order, each applied once${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
-    async () => {
-      const apps = await sharedProcesses(3, 'three-processes');
-      const { token, sessionId } = await gmSession(apps[0]!.url);
-
-      // Free edits: two clients on each process, each making 40 random changes at random moments.
-      const seed = 20261206;
-      const rand = seededRandom(seed);
-      const clients = apps.flatMap((app) => [provider(app.url, 'open/three', token), provider(app.url, 'open/three', token)]);
-      await until(() => clients.every((c) => c.synced), 'every client synced');
-      await Promise.all(
-        clients.map(async (c, n) => {
-          for (let i = 0; i < 40; i++) {
-            await new Promise((r) => setTimeout(r, Math.floor(rand() * 15)));
-            const tokens = c.doc.getMap('tokens');
-            const pick = rand();
-            if (pick < 0.5) tokens.set(`t${Math.floor(rand() * 12)}`, { x: Math.floor(rand() * 30), y: Math.floor(rand() * 20), by: n });
-            else if (pick < 0.65) tokens.delete(`t${Math.floor(rand() * 12)}`);
-            else c.doc.getArray('chat').push([`${n}:${i}`]);
-          }
-        }),
-      );
-      // Keys in one order: a map's entries come out in the order each client learnt of them.
-      const content = (c: WebsocketProvider) => JSON.stringify({ tokens: Object.entries(c.doc.getMap('tokens').toJSON()).sort(([a], [b]) => a.localeCompare(b)), chat: c.doc.getArray('chat').toJSON() });
-      await until(() => clients.every((c) => content(c) === content(clients[0]!)), `all six clients converge (seed ${seed})`, 20_000);
-      expect(clients[0]!.doc.getArray('chat').length).toBeGreaterThan(0);
-      // A late joiner on each process loads the same document.
-      for (const app of apps) {
-        const late = provider(app.url, 'open/three', token);
-        await until(() => late.synced && content(late) === content(clients[0]!), `a late joiner at ${app.url}`);
-      }
-
-      // Intents: 30 from each process at once; the lease holder orders them all.
-      const batches = apps.map((app, p) => ({ app, intents: Array.from({ length: 30 }, (_, i) => createIntent('chat:message', { text: `p${p} #${i}` })) }));
-      const answers = await Promise.all(batches.map(async ({ app, intents }) => {
-        const acks: Ack[] = [];
-        for (let i = 0; i < intents.length; i += 5) acks.push(...(await submit(app.url, sessionId, token, intents.slice(i, i + 5))).body);
-        return acks;
-      }));
-      const acks = answers.flat();
-      expect(acks.every((a) => a.success)).toBe(true);
-      const sequences = acks.map((a) => a.sequence!).sort((a, b) => a - b);
-      expect(sequences).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
-      // A resend through another process is answered from the log, not applied again.
-      const again = await submit(apps[2]!.url, sessionId, token, [batches[0]!.intents[0]]);
-      expect(again.body).toEqual([expect.objectContaining({ success: true, sequence: answers[0]![0]!.sequence })]);
-      // Every process reads the same log: 90 entries, each intent once.
-      for (const app of apps) {
-        const res = await fetch(`${app.url}/api/sessions/${sessionId}/events?from=1&limit=200`, { headers: { authorization: `Bearer ${token}` } });
-        const page = (await res.json()) as { events: Array<{ id: string; sequence: number }> };
-        expect(page.events.map((e) => e.sequence)).toEqual(sequences);
-        expect(new Set(page.events.map((e) => e.id)).size).toBe(90);
-      }
-      // And every table has the 90 lines once each.
-      const table = provider(apps[1]!.url, `sessions/${sessionId}/table`, token);
-      await until(() => table.synced && table.doc.getArray('chat').length === 90, 'the 90 chat lines in the table');
-      for (const app of apps) expect(await app.stop('SIGTERM')).toBe(0);
-    },
-    120_000,
-  );
-
-  it.skipIf(jongodb !== null)(
-    `[EL19][IN2][RS7] mongo-wire (jongodb) + Redis: the lease holder SIGKILLed in the middle of a stream of intents from three processes — another takes over, and every intent is applied exactly once in one gap-free order${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
-    async () => {
-      const apps = await sharedProcesses(3, 'holder-killed');
-      const { token, sessionId } = await gmSession(apps[0]!.url);
-      // A holds the session's lease from the first intent on.
-      expect((await submit(apps[0]!.url, sessionId, token, [createIntent('chat:message', { text: 'start' })])).body[0]).toMatchObject({ sequence: 1 });
-      const acked = new Map<string, number>();
-      const ackTimes: number[] = [];
-      /** One client per process: intents one by one, each resent (same id) until acked, as SessionClient does. */
-      const stream = async (app: App, p: number, count: number, onProgress?: (n: number) => void) => {
-        const others = apps.filter((x) => x !== app && x !== apps[0]);
-        for (let i = 0; i < count; i++) {
-          const intent = createIntent('chat:message', { text: `p${p} #${i}` });
-          for (let target = app; ; ) {
-            const answer = await submit(target.url, sessionId, token, [intent]).catch(() => null);
-            if (answer?.status === 200) {
-              expect(answer.body[0]).toMatchObject({ id: intent.id, success: true });
-              acked.set(intent.id, answer.body[0]!.sequence!);
-              ackTimes.push(Date.now());
-              break;
-            }
-            // The process this client was on died: it reconnects to another, as a load balancer would send it.
-            if (answer === null) target = others[0]!;
-            await new Promise((r) => setTimeout(r, 50));
-          }
-          onProgress?.(i);
-        }
-      };
-      let killedAt = 0;
-      await Promise.all([
-        stream(apps[0]!, 0, 20, (n) => {
-          if (n === 9) {
-            killedAt = Date.now();
-            void apps[0]!.stop('SIGKILL');
-          }
-        }),
-        stream(apps[1]!, 1, 40),
-        stream(apps[2]!, 2, 40),
-      ]);
-      // The longest time without any ack, from the kill on: how long the session went unsequenced.
-      const after = [killedAt, ...ackTimes.filter((t) => t >= killedAt).sort((a, b) => a - b)];
-      const stall = Math.max(...after.slice(1).map((t, i) => t - after[i]!));
-      console.log(`holder SIGKILLed mid-stream: no ack for ${stall} ms at most, the last one ${Math.max(...ackTimes) - killedAt} ms after the kill`);
-      expect(stall).toBeLessThan(5_000);
-      // Every acknowledged intent is in the log once; the log has no gaps and nothing else.
-      const res = await fetch(`${apps[1]!.url}/api/sessions/${sessionId}/events?from=1&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
-      const events = ((await res.json()) as { events: Array<{ id: string; sequence: number }> }).events;
-      expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
-      expect(acked.size).toBe(100);
-      for (const [id, sequence] of acked) expect(events.find((e) => e.id === id)?.sequence).toBe(sequence);
-      // The table holds each line once.
-      const table = provider(apps[2]!.url, `sessions/${sessionId}/table`, token);
-      await until(() => table.synced && table.doc.getArray('chat').length === 101, 'every line once in the table');
-    },
-    120_000,
-  );
-
-  it.skipIf(jongodb !== null)(
-    `[RS6][MP1] mongo-wire (jongodb) + Redis: Redis killed and restarted (AOF) while clients on two processes write — nothing they wrote is lost, and the processes carry on without a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
-    async () => {
-      const apps = await sharedProcesses(2, 'redis-restart');
-      const { token, sessionId } = await gmSession(apps[0]!.url);
-      const [onA, onB] = [provider(apps[0]!.url, 'open/restart', token), provider(apps[1]!.url, 'open/restart', token)];
-      await until(() => onA.synced && onB.synced, 'both synced');
-      let writing = true;
-      const write = async (c: WebsocketProvider, name: string) => {
-        for (let i = 0; writing; i++) {
-          c.doc.getArray('chat').push([`${name} ${i}`]);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      };
-      const writers = Promise.all([write(onA, 'a'), write(onB, 'b')]);
-      await new Promise((r) => setTimeout(r, 500));
-      await apps.redis.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 500));
-      await apps.redis.restart();
-      await new Promise((r) => setTimeout(r, 500));
-      writing = false;
-      await writers;
-      const lines = (c: WebsocketProvider) => JSON.stringify([...c.doc.getArray('chat').toArray()].sort());
-      // Both clients end with every line either wrote: what crossed through Redis, and what each process stored.
-      await until(() => lines(onA) === lines(onB), 'the two clients converge after the restart', 20_000);
-      const written = onA.doc.getArray('chat').length;
-      expect(written).toBeGreaterThan(50);
-      // A fresh client on either process loads all of it from the store.
-      for (const app of apps) {
-        const fresh = provider(app.url, 'open/restart', token);
-        await until(() => fresh.synced && lines(fresh) === lines(onA), `a fresh client at ${app.url}`);
-      }
-      // Edits and intents still cross and get sequenced, with no process restarted.
-      onB.doc.getMap('tokens').set('after', { x: 1, y: 1 });
-      await until(() => onA.doc.getMap('tokens').has('after'), 'an edit after the restart crosses');
-      for (const app of apps) expect((await submit(app.url, sessionId, token, [createIntent('chat:message', { text: app.url })])).body[0]).toMatchObject({ success: true });
-    },
-    120_000,
-  );
-
-  it.skipIf(jongodb !== null)(
-    `[MP3][IN1][RS7] mongo-wire (jongodb) + Redis: two processes share a session — an intent sent to the one without the lease is sequenced by the holder; after the holder's SIGKILL the other takes over${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
-    async () => {
-      const mongo = await startJongodb();
-      cleanups.push(() => mongo.stop());
-      const redis = await startRedis();
-      cleanups.push(() => redis.stop());
-      const env = { MONGO_URL: mongo.url, MONGO_DB: 'two-processes', REDIS_URL: redis.url };
-      const a = await startApp(env);
-      const b = await startApp(env);
-      const { token, sessionId } = await gmSession(a.url);
-      const chat = (text: string) => createIntent('chat:message', { text });
-      // A sequences the session from its first intent on.
-      expect((await submit(a.url, sessionId, token, [chat('one')])).body).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
-      // B has no lease: the intent goes to A through Redis and A's ack comes back.
-      expect((await submit(b.url, sessionId, token, [chat('two')])).body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
-      const onB = provider(b.url, `sessions/${sessionId}/table`, token);
-      await until(() => onB.synced && onB.doc.getArray('chat').length === 2, 'both lines at B');
-      // The holder dies without releasing its lease: B takes over once it expires (3 s), the client retrying meanwhile.
-      await a.stop('SIGKILL');
-      const killedAt = Date.now();
-      let taken: Ack[] | null = null;
-      const three = chat('three');
-      while (taken === null && Date.now() - killedAt < 20_000) {
-        const answer = await submit(b.url, sessionId, token, [three]);
-        if (answer.status === 200) taken = answer.body;
-      }
-      const takeoverMs = Date.now() - killedAt;
-      console.log(`takeover after the holder's SIGKILL: ${takeoverMs} ms`);
-      expect(taken).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
-      // The forward waits out the lease's ttl (3 s), then B takes the session over and answers it: within 5 s.
-      expect(takeoverMs).toBeLessThan(5_000);
-      await until(() => onB.doc.getArray('chat').length === 3, 'the third line at B');
-    },
-    120_000,
-  );
 });
+
+/** The multi-process suites, on each store lane ([MP3]). */
+for (const lane of MONGO_LANES) {
+  describe(`apps/server on ${lane.label}`, () => {
+    it.skipIf(lane.skip !== null)(
+      `[MP3] ${lane.label}: with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const mongoUrl = await lane.open();
+        const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
+        cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+        const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: mongoUrl, MONGO_DB: databaseName('app-test'), DATA_DIR: dataDir }, 20);
+        // Nothing went to the embedded store.
+        expect(await readdir(dataDir)).toEqual([]);
+        const sessions = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${token}` } });
+        expect(JSON.stringify(await sessions.json())).toContain(sessionId);
+      },
+      120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[MP1][IN1][EL1] ${lane.label} + Redis: three processes — stock y-websocket clients spread over them converge on random concurrent edits, and intents sent to all three get one gap-free order, each applied once${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const apps = await sharedProcesses(lane, 3, 'three-processes');
+        const { token, sessionId } = await gmSession(apps[0]!.url);
+
+        // Free edits: two clients on each process, each making 40 random changes at random moments.
+        const seed = 20261206;
+        const rand = seededRandom(seed);
+        const clients = apps.flatMap((app) => [provider(app.url, 'open/three', token), provider(app.url, 'open/three', token)]);
+        await until(() => clients.every((c) => c.synced), 'every client synced');
+        await Promise.all(
+          clients.map(async (c, n) => {
+            for (let i = 0; i < 40; i++) {
+              await new Promise((r) => setTimeout(r, Math.floor(rand() * 15)));
+              const tokens = c.doc.getMap('tokens');
+              const pick = rand();
+              if (pick < 0.5) tokens.set(`t${Math.floor(rand() * 12)}`, { x: Math.floor(rand() * 30), y: Math.floor(rand() * 20), by: n });
+              else if (pick < 0.65) tokens.delete(`t${Math.floor(rand() * 12)}`);
+              else c.doc.getArray('chat').push([`${n}:${i}`]);
+            }
+          }),
+        );
+        // Keys in one order: a map's entries come out in the order each client learnt of them.
+        const content = (c: WebsocketProvider) => JSON.stringify({ tokens: Object.entries(c.doc.getMap('tokens').toJSON()).sort(([a], [b]) => a.localeCompare(b)), chat: c.doc.getArray('chat').toJSON() });
+        await until(() => clients.every((c) => content(c) === content(clients[0]!)), `all six clients converge (seed ${seed})`, 20_000);
+        expect(clients[0]!.doc.getArray('chat').length).toBeGreaterThan(0);
+        // A late joiner on each process loads the same document.
+        for (const app of apps) {
+          const late = provider(app.url, 'open/three', token);
+          await until(() => late.synced && content(late) === content(clients[0]!), `a late joiner at ${app.url}`);
+        }
+
+        // Intents: 30 from each process at once; the lease holder orders them all.
+        const batches = apps.map((app, p) => ({ app, intents: Array.from({ length: 30 }, (_, i) => createIntent('chat:message', { text: `p${p} #${i}` })) }));
+        const answers = await Promise.all(batches.map(async ({ app, intents }) => {
+          const acks: Ack[] = [];
+          for (let i = 0; i < intents.length; i += 5) acks.push(...(await submit(app.url, sessionId, token, intents.slice(i, i + 5))).body);
+          return acks;
+        }));
+        const acks = answers.flat();
+        expect(acks.every((a) => a.success)).toBe(true);
+        const sequences = acks.map((a) => a.sequence!).sort((a, b) => a - b);
+        expect(sequences).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+        // A resend through another process is answered from the log, not applied again.
+        const again = await submit(apps[2]!.url, sessionId, token, [batches[0]!.intents[0]]);
+        expect(again.body).toEqual([expect.objectContaining({ success: true, sequence: answers[0]![0]!.sequence })]);
+        // Every process reads the same log: 90 entries, each intent once.
+        for (const app of apps) {
+          const res = await fetch(`${app.url}/api/sessions/${sessionId}/events?from=1&limit=200`, { headers: { authorization: `Bearer ${token}` } });
+          const page = (await res.json()) as { events: Array<{ id: string; sequence: number }> };
+          expect(page.events.map((e) => e.sequence)).toEqual(sequences);
+          expect(new Set(page.events.map((e) => e.id)).size).toBe(90);
+        }
+        // And every table has the 90 lines once each.
+        const table = provider(apps[1]!.url, `sessions/${sessionId}/table`, token);
+        await until(() => table.synced && table.doc.getArray('chat').length === 90, 'the 90 chat lines in the table');
+        for (const app of apps) expect(await app.stop('SIGTERM')).toBe(0);
+      },
+      120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[EL19][IN2][RS7] ${lane.label} + Redis: the lease holder SIGKILLed in the middle of a stream of intents from three processes — another takes over, and every intent is applied exactly once in one gap-free order${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const apps = await sharedProcesses(lane, 3, 'holder-killed');
+        const { token, sessionId } = await gmSession(apps[0]!.url);
+        // A holds the session's lease from the first intent on.
+        expect((await submit(apps[0]!.url, sessionId, token, [createIntent('chat:message', { text: 'start' })])).body[0]).toMatchObject({ sequence: 1 });
+        const acked = new Map<string, number>();
+        const ackTimes: number[] = [];
+        /** One client per process: intents one by one, each resent (same id) until acked, as SessionClient does. */
+        const stream = async (app: App, p: number, count: number, onProgress?: (n: number) => void) => {
+          const others = apps.filter((x) => x !== app && x !== apps[0]);
+          for (let i = 0; i < count; i++) {
+            const intent = createIntent('chat:message', { text: `p${p} #${i}` });
+            for (let target = app; ; ) {
+              const answer = await submit(target.url, sessionId, token, [intent]).catch(() => null);
+              if (answer?.status === 200) {
+                expect(answer.body[0]).toMatchObject({ id: intent.id, success: true });
+                acked.set(intent.id, answer.body[0]!.sequence!);
+                ackTimes.push(Date.now());
+                break;
+              }
+              // The process this client was on died: it reconnects to another, as a load balancer would send it.
+              if (answer === null) target = others[0]!;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            onProgress?.(i);
+          }
+        };
+        let killedAt = 0;
+        await Promise.all([
+          stream(apps[0]!, 0, 20, (n) => {
+            if (n === 9) {
+              killedAt = Date.now();
+              void apps[0]!.stop('SIGKILL');
+            }
+          }),
+          stream(apps[1]!, 1, 40),
+          stream(apps[2]!, 2, 40),
+        ]);
+        // The longest time without any ack, from the kill on: how long the session went unsequenced.
+        const after = [killedAt, ...ackTimes.filter((t) => t >= killedAt).sort((a, b) => a - b)];
+        const stall = Math.max(...after.slice(1).map((t, i) => t - after[i]!));
+        console.log(`holder SIGKILLed mid-stream: no ack for ${stall} ms at most, the last one ${Math.max(...ackTimes) - killedAt} ms after the kill`);
+        expect(stall).toBeLessThan(5_000);
+        // Every acknowledged intent is in the log once; the log has no gaps and nothing else.
+        const res = await fetch(`${apps[1]!.url}/api/sessions/${sessionId}/events?from=1&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+        const events = ((await res.json()) as { events: Array<{ id: string; sequence: number }> }).events;
+        expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+        expect(acked.size).toBe(100);
+        for (const [id, sequence] of acked) expect(events.find((e) => e.id === id)?.sequence).toBe(sequence);
+        // The table holds each line once.
+        const table = provider(apps[2]!.url, `sessions/${sessionId}/table`, token);
+        await until(() => table.synced && table.doc.getArray('chat').length === 101, 'every line once in the table');
+      },
+      120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[RS6][MP1] ${lane.label} + Redis: Redis killed and restarted (AOF) while clients on two processes write — nothing they wrote is lost, and the processes carry on without a restart${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const apps = await sharedProcesses(lane, 2, 'redis-restart');
+        const { token, sessionId } = await gmSession(apps[0]!.url);
+        const [onA, onB] = [provider(apps[0]!.url, 'open/restart', token), provider(apps[1]!.url, 'open/restart', token)];
+        await until(() => onA.synced && onB.synced, 'both synced');
+        let writing = true;
+        const write = async (c: WebsocketProvider, name: string) => {
+          for (let i = 0; writing; i++) {
+            c.doc.getArray('chat').push([`${name} ${i}`]);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        };
+        const writers = Promise.all([write(onA, 'a'), write(onB, 'b')]);
+        await new Promise((r) => setTimeout(r, 500));
+        await apps.redis.kill('SIGKILL');
+        await new Promise((r) => setTimeout(r, 500));
+        await apps.redis.restart();
+        await new Promise((r) => setTimeout(r, 500));
+        writing = false;
+        await writers;
+        const lines = (c: WebsocketProvider) => JSON.stringify([...c.doc.getArray('chat').toArray()].sort());
+        // Both clients end with every line either wrote: what crossed through Redis, and what each process stored.
+        await until(() => lines(onA) === lines(onB), 'the two clients converge after the restart', 20_000);
+        const written = onA.doc.getArray('chat').length;
+        expect(written).toBeGreaterThan(50);
+        // A fresh client on either process loads all of it from the store.
+        for (const app of apps) {
+          const fresh = provider(app.url, 'open/restart', token);
+          await until(() => fresh.synced && lines(fresh) === lines(onA), `a fresh client at ${app.url}`);
+        }
+        // Edits and intents still cross and get sequenced, with no process restarted.
+        onB.doc.getMap('tokens').set('after', { x: 1, y: 1 });
+        await until(() => onA.doc.getMap('tokens').has('after'), 'an edit after the restart crosses');
+        for (const app of apps) expect((await submit(app.url, sessionId, token, [createIntent('chat:message', { text: app.url })])).body[0]).toMatchObject({ success: true });
+      },
+      120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[OR3][MP1] ${lane.label} + Redis: a process SIGKILLed while it writes a document — every edit any client made ends in the store exactly once, the unstored ones stored by the process that survived${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const apps = await sharedProcesses(lane, 2, 'killed-writing');
+        const [a, b] = [apps[0]!, apps[1]!];
+        const { token } = await gmSession(a.url);
+        const room = 'open/killed-writing';
+        const watcher = provider(b.url, room, token);
+        const writers = [provider(a.url, room, token), provider(a.url, room, token)];
+        await until(() => watcher.synced && writers.every((w) => w.synced), 'all synced');
+        // Two clients on A push moves without pause, so A always has a write published to B and not yet stored.
+        let writing = true;
+        const pushed = [0, 0];
+        const write = async (w: WebsocketProvider, n: number) => {
+          while (writing) {
+            w.doc.getArray('moves').push([`${n}:${pushed[n]!++}`]);
+            await new Promise((r) => setTimeout(r, 3));
+          }
+        };
+        const writing$ = Promise.all(writers.map(write));
+        await until(() => watcher.doc.getArray('moves').length > 200, 'moves flowing to B');
+        await a.stop('SIGKILL');
+        writing = false;
+        await writing$;
+        // The writers reconnect to B, as a load balancer would send them: their docs carry every move they made.
+        const moved = writers.map((w) => {
+          w.destroy();
+          return provider(b.url, room, token);
+        });
+        for (const [n, w] of moved.entries()) Y.applyUpdate(w.doc, Y.encodeStateAsUpdate(writers[n]!.doc));
+        const all = pushed[0]! + pushed[1]!;
+        await until(() => [watcher, ...moved].every((c) => c.doc.getArray('moves').length === all), `every client with all ${all} moves`, 20_000);
+        // The store ends with every move once: what A stored, what the writers resent to B, and what B adopted ([OR3]).
+        const store = await createMongoStore({ url: apps.mongo.url, dbName: apps.mongo.db });
+        cleanups.push(() => store.close());
+        const stored = async () => {
+          const doc = new Y.Doc();
+          for (const row of (await store.loadDoc(room)).rows) Y.applyUpdate(doc, row.data);
+          return doc.getArray<string>('moves').toArray();
+        };
+        const startedWaiting = Date.now();
+        let moves = await stored();
+        while (moves.length < all && Date.now() - startedWaiting < 15_000) {
+          await new Promise((r) => setTimeout(r, 200));
+          moves = await stored();
+        }
+        console.log(`SIGKILL while writing: ${all} moves; the store had ${moves.length} of them ${Date.now() - startedWaiting} ms after every client had them all`);
+        expect(moves).toHaveLength(all);
+        expect(new Set(moves).size).toBe(all);
+        const kept = new Set(moves);
+        for (const n of [0, 1]) for (let i = 0; i < pushed[n]!; i++) expect(kept.has(`${n}:${i}`)).toBe(true);
+      },
+      120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[MP3][IN1][RS7] ${lane.label} + Redis: two processes share a session — an intent sent to the one without the lease is sequenced by the holder; after the holder's SIGKILL the other takes over${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const mongoUrl = await lane.open();
+        const redis = await startRedis();
+        cleanups.push(() => redis.stop());
+        const env = { MONGO_URL: mongoUrl, MONGO_DB: databaseName('two-processes'), REDIS_URL: redis.url };
+        const a = await startApp(env);
+        const b = await startApp(env);
+        const { token, sessionId } = await gmSession(a.url);
+        const chat = (text: string) => createIntent('chat:message', { text });
+        // A sequences the session from its first intent on.
+        expect((await submit(a.url, sessionId, token, [chat('one')])).body).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
+        // B has no lease: the intent goes to A through Redis and A's ack comes back.
+        expect((await submit(b.url, sessionId, token, [chat('two')])).body).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+        const onB = provider(b.url, `sessions/${sessionId}/table`, token);
+        await until(() => onB.synced && onB.doc.getArray('chat').length === 2, 'both lines at B');
+        // The holder dies without releasing its lease: B takes over once it expires (3 s), the client retrying meanwhile.
+        await a.stop('SIGKILL');
+        const killedAt = Date.now();
+        let taken: Ack[] | null = null;
+        const three = chat('three');
+        while (taken === null && Date.now() - killedAt < 20_000) {
+          const answer = await submit(b.url, sessionId, token, [three]);
+          if (answer.status === 200) taken = answer.body;
+        }
+        const takeoverMs = Date.now() - killedAt;
+        console.log(`takeover after the holder's SIGKILL: ${takeoverMs} ms`);
+        expect(taken).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
+        // The forward waits out the lease's ttl (3 s), then B takes the session over and answers it: within 5 s.
+        expect(takeoverMs).toBeLessThan(5_000);
+        await until(() => onB.doc.getArray('chat').length === 3, 'the third line at B');
+      },
+      120_000,
+    );
+  });
+}
 
 interface Ack {
   id: string;

@@ -4,7 +4,7 @@
  * reader takes from Redis is checked before it is believed, so an entry some
  * other writer left is reported, never delivered half-read.
  */
-import type { BusChannel, BusMessage, EventLogNotice, MembershipChange } from '@dungeon-lab/server';
+import type { BusChannel, BusMessage, EventLogNotice, MembershipChange, WriteTicket } from '@dungeon-lab/server';
 
 /** A stream id, `<ms>-<seq>`, as numbers that compare. */
 export interface StreamId {
@@ -47,6 +47,8 @@ const F = {
   stateVector: 'v',
   deleteSet: 'd',
   json: 'j',
+  writer: 'w',
+  seq: 's',
 } as const;
 
 /** What an entry says besides the message: who published it, and its number among that process's messages on the channel. */
@@ -60,14 +62,18 @@ export function encodeEntry(message: Exclude<BusMessage, { kind: 'awareness' }>,
   const head = { [F.process]: envelope.process, [F.number]: String(envelope.number), [F.kind]: message.kind };
   switch (message.kind) {
     case 'doc-update':
-      return { ...head, [F.update]: bytes(message.update) };
+      return { ...head, [F.update]: bytes(message.update), ...ticketFields(message.ticket) };
     case 'saved':
-      return { ...head, [F.stateVector]: bytes(message.stateVector), [F.deleteSet]: bytes(message.deleteSet) };
+      return { ...head, [F.stateVector]: bytes(message.stateVector), [F.deleteSet]: bytes(message.deleteSet), ...ticketFields(message.through) };
     case 'event-log':
       return { ...head, [F.json]: JSON.stringify(message.notice) };
     case 'membership':
       return { ...head, [F.json]: JSON.stringify(message.change) };
   }
+}
+
+function ticketFields(ticket: WriteTicket): Record<string, string> {
+  return { [F.writer]: String(ticket.writer), [F.seq]: String(ticket.seq) };
 }
 
 /** A view of the bytes, no copy. */
@@ -97,9 +103,12 @@ export function decodeEntry(channel: BusChannel, fields: unknown): { envelope: E
   const kind = field(F.kind).toString('utf8');
   if (channel.kind === 'room') {
     const { room } = channel;
-    if (kind === 'doc-update') return { envelope, message: { kind, room, update: new Uint8Array(field(F.update)) } };
+    if (kind === 'doc-update') return { envelope, message: { kind, room, update: new Uint8Array(field(F.update)), ticket: decodeTicket(field) } };
     if (kind === 'saved') {
-      return { envelope, message: { kind, room, stateVector: new Uint8Array(field(F.stateVector)), deleteSet: new Uint8Array(field(F.deleteSet)) } };
+      return {
+        envelope,
+        message: { kind, room, stateVector: new Uint8Array(field(F.stateVector)), deleteSet: new Uint8Array(field(F.deleteSet)), through: decodeTicket(field) },
+      };
     }
   } else {
     const { sessionId } = channel;
@@ -107,6 +116,15 @@ export function decodeEntry(channel: BusChannel, fields: unknown): { envelope: E
     if (kind === 'membership') return { envelope, message: { kind, change: parseChange(sessionId, field(F.json)) } };
   }
   throw new DecodeError(`kind ${JSON.stringify(kind)} does not belong on a ${channel.kind} channel`);
+}
+
+function decodeTicket(field: (name: string) => Buffer): WriteTicket {
+  const count = (name: string): number => {
+    const text = field(name).toString('utf8');
+    if (!/^\d{1,15}$/.test(text)) throw new DecodeError(`bad ticket field ${name}: ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  return { writer: count(F.writer), seq: count(F.seq) };
 }
 
 function decodeEnvelope(process: string, number: string): Envelope {

@@ -12,7 +12,7 @@ import { type TestProcess, redisPerFile, until } from './redis-bus.test-kit.ts';
 const redis = redisPerFile(false);
 
 function update(n: number): BusMessage {
-  return { kind: 'doc-update', room: 'r', update: new Uint8Array([n]) };
+  return { kind: 'doc-update', room: 'r', update: new Uint8Array([n]), ticket: { writer: 1, seq: n } };
 }
 
 function listen(p: TestProcess, room = 'r'): number[] {
@@ -31,7 +31,7 @@ describe('RedisBus', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const second = listen(b!, 'second');
     const start = Date.now();
-    await a!.bus.publish({ kind: 'doc-update', room: 'second', update: new Uint8Array([7]) });
+    await a!.bus.publish({ kind: 'doc-update', room: 'second', update: new Uint8Array([7]), ticket: { writer: 1, seq: 1 } });
     await until(() => second.length === 1, 'the new channel');
     // BLOCK is 2 s: delivered well before it would have ended.
     expect(Date.now() - start).toBeLessThan(500);
@@ -53,6 +53,8 @@ describe('RedisBus', () => {
     await raw.xAdd(`${a!.prefix}:room:r`, '*', { p: 'someone', n: '1', k: 'membership', j: '{}' });
     await raw.xAdd(`${a!.prefix}:session:s`, '*', { p: 'someone', n: '1', k: 'membership', j: 'not json' });
     await raw.xAdd(`${a!.prefix}:room:r`, '*', { p: 'someone', n: 'x', k: 'doc-update', u: 'a' });
+    // A write ticket that is no count ([OR3]).
+    await raw.xAdd(`${a!.prefix}:room:r`, '*', { p: 'someone', n: '2', k: 'doc-update', u: 'a', w: '1', s: '-1' });
     await raw.publish(`${a!.prefix}:aw:r`, 'short');
     await a!.bus.publish(update(2));
     await a!.bus.publish({ kind: 'awareness', room: 'r', update: new Uint8Array([9, 9]) });
@@ -60,7 +62,7 @@ describe('RedisBus', () => {
     await until(() => seen.length === 2 && presence.length === 1 && onSession.length === 1, 'the good messages');
     expect(seen).toEqual([1, 2]);
     expect(presence).toEqual([new Uint8Array([9, 9])]);
-    await until(() => b!.errors.length === 5, 'five reports');
+    await until(() => b!.errors.length === 6, 'six reports');
     expect(b!.errors.every(({ err }) => err instanceof MalformedEntryError)).toBe(true);
   });
 

@@ -2,11 +2,34 @@ import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
+import type { WriteTicket } from './bus/room-bus.ts';
 import type { CompactionOptions } from './options.ts';
-import type { LocalOrigin } from './room-origin.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+
+/** What a queued update will be announced as in `saved` once durable ([P6]): the clocks it reached and what it deleted. */
+export interface Announcement {
+  readonly clocks: ReadonlyMap<number, number>;
+  readonly deletes: DeleteSet;
+}
+
+/** What a transaction changed: the clients whose clocks it moved, to where, and its deletions. */
+export function announcementOfTransaction(transaction: Y.Transaction): Announcement {
+  const clocks = new Map<number, number>();
+  transaction.afterState.forEach((clock, client) => {
+    if (transaction.beforeState.get(client) !== clock) clocks.set(client, clock);
+  });
+  return { clocks, deletes: transaction.deleteSet };
+}
+
+/** What an update holds, read from its bytes: the end clock of each client in it, and its deletions. */
+export function announcementOfUpdate(update: Uint8Array): Announcement {
+  return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds };
+}
+
+/** Tells apart the writers of one process: each loading of a room gets the next number ([OR3]). */
+let writersMade = 0;
 
 export interface DocWriterOptions {
   readonly name: string;
@@ -18,9 +41,10 @@ export interface DocWriterOptions {
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
   /**
    * Called after each durable write with the clocks it made durable (only the
-   * clients that changed) and the deletions it made durable.
+   * clients that changed), the deletions it made durable, and the ticket of
+   * the last update it covered ([OR3]).
    */
-  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet) => void;
+  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket) => void;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -56,6 +80,10 @@ export class DocWriter {
   private retryMs: number;
   private compactionCooldownUntil = 0;
   private stopped = false;
+  /** This writer's number in its process, for its tickets ([OR3]). */
+  readonly writer = ++writersMade;
+  /** Updates queued so far: the last ticket's `seq`. */
+  private queued = 0;
   /** Clocks durably stored per client. */
   readonly durable = new Map<number, number>();
 
@@ -103,29 +131,27 @@ export class DocWriter {
   }
 
   /**
-   * Queues an update applied to the doc; `transaction` tells which clients'
-   * clocks it advanced. Only this process's changes come here: a peer
-   * process stored its own ([OR2]).
+   * Queues an update applied to the doc, to be announced in `saved` as
+   * `announce` says once durable (null: not announced — the server's own
+   * writes, which clients do not track). Answers its ticket ([OR3]).
    */
-  enqueue(update: Uint8Array, transaction: Y.Transaction, origin: LocalOrigin): void {
+  enqueue(update: Uint8Array, announce: Announcement | null): WriteTicket {
     this.pending.push(update);
     // Clients track only their own edits, so the server's writes (intent effects) are
     // stored like everything else but never announced in `saved`: that would be one
     // useless frame per member per intent.
-    if (origin.kind === 'member') {
-      if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
-      transaction.afterState.forEach((clock, client) => {
-        if (transaction.beforeState.get(client) !== clock) {
-          const known = this.dirtyClocks.get(client) ?? 0;
-          if (clock > known) this.dirtyClocks.set(client, clock);
-        }
-      });
+    if (announce !== null) {
+      if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
+      for (const [client, clock] of announce.clocks) {
+        if (clock > (this.dirtyClocks.get(client) ?? 0)) this.dirtyClocks.set(client, clock);
+      }
     }
     if (this.draining === null) {
       this.draining = this.drain().finally(() => {
         this.draining = null;
       });
     }
+    return { writer: this.writer, seq: ++this.queued };
   }
 
   private async drain(): Promise<void> {
@@ -135,6 +161,8 @@ export class DocWriter {
       const batch = this.pending;
       const clocks = this.dirtyClocks;
       const deletes = this.dirtyDeletes;
+      // Everything queued so far is in this batch or in an earlier one already durable.
+      const through: WriteTicket = { writer: this.writer, seq: this.queued };
       this.pending = [];
       this.dirtyClocks = new Map();
       this.dirtyDeletes = [];
@@ -157,7 +185,7 @@ export class DocWriter {
           // every batch's set, where merged they shrink to about one range per client.
           if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
         }
-        this.opts.onSaved(clocks, deleted);
+        this.opts.onSaved(clocks, deleted, through);
         this.maybeCompact();
       } catch (err) {
         // Keep the batch (and its clocks) in front of anything newer and retry; clients

@@ -9,6 +9,7 @@ export {
   type SessionMessage,
   type SubscribeOptions,
   type Unsubscribe,
+  type WriteTicket,
   channelKey,
   channelOf,
   roomChannel,

@@ -76,6 +76,13 @@ export interface ServerOptions {
   readonly compaction?: Partial<CompactionOptions>;
   /** Delay before a failed store write is retried (doubles up to 30 s). */
   readonly writeRetryMs?: number;
+  /**
+   * How long a room waits for a peer process to say it stored an update it
+   * published before storing it itself ([OR3]): well past a group commit, so
+   * a live peer is almost never doubled, short enough that members of a
+   * process that died mid-write stop waiting for `saved` soon.
+   */
+  readonly adoptPeerWritesAfterMs?: number;
   /** Grace period for a closing handshake before the socket is destroyed. */
   readonly closeGraceMs?: number;
   /**
@@ -132,6 +139,7 @@ export interface ResolvedOptions {
   readonly checksumIntervalMs: number;
   readonly compaction: CompactionOptions;
   readonly writeRetryMs: number;
+  readonly adoptPeerWritesAfterMs: number;
   readonly closeGraceMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
   readonly eventLog: EventLogOptions;
@@ -150,6 +158,7 @@ export const DEFAULT_OPTIONS = {
   checksumIntervalMs: 10_000,
   compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 },
   writeRetryMs: 250,
+  adoptPeerWritesAfterMs: 5_000,
   closeGraceMs: 2_000,
   eventLog: {
     rateLimit: { burst: 30, perSecond: 10 },
@@ -179,6 +188,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     checksumIntervalMs: options.checksumIntervalMs ?? DEFAULT_OPTIONS.checksumIntervalMs,
     compaction: { ...DEFAULT_OPTIONS.compaction, ...options.compaction },
     writeRetryMs: options.writeRetryMs ?? DEFAULT_OPTIONS.writeRetryMs,
+    adoptPeerWritesAfterMs: options.adoptPeerWritesAfterMs ?? DEFAULT_OPTIONS.adoptPeerWritesAfterMs,
     closeGraceMs: options.closeGraceMs ?? DEFAULT_OPTIONS.closeGraceMs,
     onCompactionSnapshotWritten: options.onCompactionSnapshotWritten,
     eventLog: { ...DEFAULT_OPTIONS.eventLog, ...options.eventLog },

@@ -12,9 +12,19 @@ import type { StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { ConnectionError, protocolError } from './connection-error.ts';
 import { guarded } from './boundary.ts';
-import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type SubscribeOptions, type Unsubscribe, roomChannel } from './bus/room-bus.ts';
+import {
+  type BusChannel,
+  type BusHandler,
+  type BusMessage,
+  type RoomBus,
+  type SubscribeOptions,
+  type Unsubscribe,
+  type WriteTicket,
+  roomChannel,
+} from './bus/room-bus.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
-import { type DeleteSet, DocWriter } from './doc-writer.ts';
+import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate } from './doc-writer.ts';
+import { PeerWrites } from './peer-writes.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
@@ -27,6 +37,8 @@ export type { RoomMember, RoomPeer } from './room-member.ts';
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+/** An encoded delete set of no client: its count, 0, alone (as a state vector of none). */
+const EMPTY_DELETE_SET_LENGTH = 1;
 /** A sync step 2 message up to its update's length prefix. */
 const SYNC_STEP2_PREFIX = ((message: Uint8Array) => message.subarray(0, message.byteLength - 1))(
   encodeMessage({ type: 'sync-step2', update: new Uint8Array(0) }),
@@ -68,6 +80,9 @@ export class Room {
   /** Per-path write rules on client updates (docs/security.md, [W…]); null: members write freely. */
   private writeGuard: WriteGuard | null = null;
   private readonly resyncedAt = new WeakMap<RoomMember, number>();
+  /** Peers' updates applied here that their writers have not yet said they stored ([OR3]). */
+  private readonly peerWrites = new PeerWrites();
+  private adoptTimer: ReturnType<typeof setTimeout> | null = null;
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -92,7 +107,7 @@ export class Room {
         compaction: opts.compaction,
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
-        onSaved: (delta, deletes) => this.publishSaved(delta, deletes),
+        onSaved: (delta, deletes, through) => this.publishSaved(delta, deletes, through),
       },
       rows,
     );
@@ -114,10 +129,10 @@ export class Room {
     this.changeVersion++;
     this.fullState = null;
     const origin = roomOriginOf(tr.origin);
-    // A peer's change is in the store already, written by the process that published it ([OR2]).
+    // A peer's change is stored by the process that published it ([OR2]); onBusMessage watches that it is ([OR3]).
     if (origin.kind === 'peer') return;
-    this.writer.enqueue(update, tr, origin);
-    void this.bus.publish({ kind: 'doc-update', room: this.name, update });
+    const ticket = this.writer.enqueue(update, origin.kind === 'member' ? announcementOfTransaction(tr) : null);
+    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
   };
 
   private readonly onAwarenessUpdate = (
@@ -149,7 +164,11 @@ export class Room {
     const fromPeer = from !== this.bus.process;
     switch (message.kind) {
       case 'doc-update':
-        if (fromPeer) this.applyPeer(from, 'update', () => Y.applyUpdate(this.doc, message.update, peerOrigin(from)));
+        if (fromPeer) {
+          this.applyPeer(from, 'update', () => Y.applyUpdate(this.doc, message.update, peerOrigin(from)));
+          this.peerWrites.record(from, message.ticket, message.update, Date.now());
+          this.scheduleAdoption();
+        }
         this.broadcast(encodeMessage({ type: 'sync-update', update: message.update }));
         return;
       case 'awareness':
@@ -157,10 +176,40 @@ export class Room {
         this.broadcast(encodeMessage({ type: 'awareness', update: message.update }));
         return;
       case 'saved':
+        if (fromPeer) this.peerWrites.confirm(from, message.through);
         this.broadcastSaved(message);
         return;
     }
   };
+
+  /** Checks for peer updates gone unconfirmed when the oldest waiting one falls due ([OR3]). */
+  private scheduleAdoption(): void {
+    if (this.adoptTimer !== null) return;
+    const oldest = this.peerWrites.oldest();
+    if (oldest === null) return;
+    const dueIn = Math.max(0, oldest + this.opts.adoptPeerWritesAfterMs - Date.now());
+    this.adoptTimer = setTimeout(() => {
+      this.adoptTimer = null;
+      this.adoptOverdue();
+      this.scheduleAdoption();
+    }, dueIn);
+    this.adoptTimer.unref();
+  }
+
+  /**
+   * Stores the peer updates whose writers never said they stored them: that
+   * process died or lost its store between publishing and storing, and the
+   * copies in this room and in members' docs are all there is. Announced in
+   * `saved` like a member's own, so the members who made them stop waiting.
+   * Should the writer be merely slow, the update is stored twice, which a
+   * load merges away.
+   */
+  private adoptOverdue(): void {
+    const overdue = this.peerWrites.takeArrivedBy(Date.now() - this.opts.adoptPeerWritesAfterMs);
+    if (overdue.length === 0) return;
+    this.opts.logger.warn({ room: this.name, updates: overdue.length }, 'storing peer updates their process never said it stored');
+    for (const { update } of overdue) this.writer.enqueue(update, announcementOfUpdate(update));
+  }
 
   /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */
   private applyPeer(from: string, what: string, apply: () => void): void {
@@ -381,12 +430,14 @@ export class Room {
     store.pendingDs = null;
   }
 
-  private publishSaved(delta: Map<number, number>, deletes: DeleteSet): void {
-    if (delta.size === 0 && deletes.clients.size === 0) return;
-    void this.bus.publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) });
+  /** Published after every durable write, even one of the server's writes alone: peers watch `through` ([OR3]). */
+  private publishSaved(delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket): void {
+    void this.bus.publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients), through });
   }
 
   private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
+    // Members track their own clocks and deletions only; a write of the server's alone tells them nothing.
+    if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH && deleteSet.byteLength === EMPTY_DELETE_SET_LENGTH) return;
     let anyone = false;
     for (const m of this.members) if (m.peer.features & Feature.Saved) anyone = true;
     if (anyone) this.broadcast(encodeMessage({ type: 'saved', stateVector, deleteSet }), Feature.Saved);
@@ -443,6 +494,7 @@ export class Room {
 
   destroy(): void {
     for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
+    if (this.adoptTimer !== null) clearTimeout(this.adoptTimer);
     this.writer.stop();
     if (this.checksumTimer !== null) clearInterval(this.checksumTimer);
     this.awareness.off('update', this.onAwarenessUpdate);

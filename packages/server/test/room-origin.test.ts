@@ -29,10 +29,14 @@ interface WithPeer {
   appended(room: string): number;
 }
 
+/** How long the room under test waits for the peer's `saved` before storing a peer update itself ([OR3]). */
+const ADOPT_AFTER_MS = 300;
+
 async function serverWithPeer(): Promise<WithPeer> {
   const hub = new InProcessHub();
   let counted: ReturnType<typeof withAppendCounts> | undefined;
   const running = await startServer({
+    adoptPeerWritesAfterMs: ADOPT_AFTER_MS,
     bus: new InProcessBus({ hub, process: 'this' }),
     wrapStore: (store) => (counted = withAppendCounts(store)),
   });
@@ -69,11 +73,15 @@ describe('room origins', () => {
     await synced(local);
     const before = appended(room);
 
-    // The peer process stored this update; it arrives here over the bus only.
+    // The peer process stores this update and says so; it arrives here over the bus only.
     const elsewhere = new Y.Doc();
     elsewhere.getMap('scene').set('from', 'peer');
-    await peer.publish({ kind: 'doc-update', room, update: Y.encodeStateAsUpdate(elsewhere) });
+    const ticket = { writer: 1, seq: 1 };
+    await peer.publish({ kind: 'doc-update', room, update: Y.encodeStateAsUpdate(elsewhere), ticket });
     await waitFor(() => local.doc.getMap('scene').get('from') === 'peer', 5_000, 'the peer update at the local socket');
+    await peer.publish({ kind: 'saved', room, stateVector: Y.encodeStateVector(elsewhere), deleteSet: new Uint8Array([0]), through: ticket });
+    // Well past the wait for the peer's word ([OR3]): said stored, it is not adopted.
+    await new Promise((resolve) => setTimeout(resolve, ADOPT_AFTER_MS * 3));
 
     // A member's own edit afterwards is stored: the room writes, just not what a peer wrote.
     local.doc.getMap('scene').set('mine', 'member');
@@ -148,5 +156,61 @@ describe('room origins', () => {
     local.destroy();
     await waitFor(() => !seenByPeer().has(local.awareness.clientID), 5_000, 'removal published');
     elsewhere.destroy();
+  });
+
+  it('[OR3] a peer update its process never says it stored is stored here after the wait, and announced in saved to the member who made it', async () => {
+    const { running, peer, appended } = await serverWithPeer();
+    const room = 'open/orphan';
+    const watcher = connectProvider(running.wsUrl, room, new Y.Doc());
+    cleanups.push(() => watcher.destroy());
+    await synced(watcher);
+    // A member edited through the peer process, which published the edit and died before its store write landed.
+    const doc = new Y.Doc();
+    doc.getMap('scene').set('moved', 'through the peer');
+    const before = appended(room);
+    await peer.publish({ kind: 'doc-update', room, update: Y.encodeStateAsUpdate(doc), ticket: { writer: 4, seq: 1 } });
+    await waitFor(() => watcher.doc.getMap('scene').get('moved') !== undefined, 5_000, 'the peer update at the room');
+
+    // The member reconnects here: the room already has the edit, so its sync step 2 carries nothing to store.
+    const member = connectProvider(running.wsUrl, room, doc, { sidecar: true });
+    cleanups.push(() => member.destroy());
+    await synced(member);
+    const own = doc.clientID;
+    const savedOwn = () => (member.saved.get(own) ?? 0) >= Y.getState(doc.store, own);
+    expect(savedOwn()).toBe(false);
+    await waitFor(savedOwn, 5_000, 'the orphaned edit announced saved');
+    expect(appended(room) - before).toBe(1);
+    await running.server.close();
+    expect((await storedDoc(running, room)).getMap('scene').toJSON()).toEqual({ moved: 'through the peer' });
+  });
+
+  it('[OR3] a peer update is stored here only if its own writer\'s saved never covers it: later tickets, other writers and replays count right', async () => {
+    const { running, peer, appended } = await serverWithPeer();
+    const room = 'open/tickets';
+    const local = connectProvider(running.wsUrl, room, new Y.Doc());
+    cleanups.push(() => local.destroy());
+    await synced(local);
+    const before = appended(room);
+    const edit = (key: string) => {
+      const d = new Y.Doc();
+      d.getMap('scene').set(key, key);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const saved = (writer: number, seq: number) =>
+      peer.publish({ kind: 'saved', room, stateVector: new Uint8Array([0]), deleteSet: new Uint8Array([0]), through: { writer, seq } });
+    // Writer 1 saves through 2, covering 1 and 2 but not 3; its replayed ticket 2 is the same write.
+    await peer.publish({ kind: 'doc-update', room, update: edit('a'), ticket: { writer: 1, seq: 1 } });
+    await peer.publish({ kind: 'doc-update', room, update: edit('b'), ticket: { writer: 1, seq: 2 } });
+    await peer.publish({ kind: 'doc-update', room, update: edit('b'), ticket: { writer: 1, seq: 2 } });
+    await peer.publish({ kind: 'doc-update', room, update: edit('c'), ticket: { writer: 1, seq: 3 } });
+    // Writer 2 (the room loaded again on the peer) numbers from 1 again; writer 1's saved says nothing of it.
+    await peer.publish({ kind: 'doc-update', room, update: edit('d'), ticket: { writer: 2, seq: 1 } });
+    await saved(1, 2);
+    await waitFor(() => local.doc.getMap('scene').size === 4, 5_000, 'the peer updates at the local socket');
+    await waitFor(() => appended(room) - before >= 2, 5_000, 'the unconfirmed ones stored here');
+    await new Promise((resolve) => setTimeout(resolve, ADOPT_AFTER_MS * 2));
+    expect(appended(room) - before).toBe(2);
+    await running.server.close();
+    expect(Object.keys((await storedDoc(running, room)).getMap('scene').toJSON()).sort()).toEqual(['c', 'd']);
   });
 });

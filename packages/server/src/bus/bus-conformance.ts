@@ -33,6 +33,9 @@ const ENTRY: LogEntry = {
   audience: 'gm',
 };
 
+/** A write ticket for messages whose ticket the test does not look at. */
+const TICKET = { writer: 1, seq: 1 } as const;
+
 function update(n: number, size = 4): Uint8Array {
   return new Uint8Array(size).fill(n % 256);
 }
@@ -58,7 +61,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       const otherRoom = listen(c!, roomChannel('r2'));
       // A session and a room of the same name are different channels.
       const sameNamedSession = listen(c!, sessionChannel('r'));
-      const message: BusMessage = { kind: 'doc-update', room: 'r', update: update(1) };
+      const message: BusMessage = { kind: 'doc-update', room: 'r', update: update(1), ticket: TICKET };
       await a!.publish(message);
       await eventually(() => onB.length === 1 && onBTwice.length === 1);
       expect(onA.map((r) => r.message)).toEqual([message]);
@@ -74,7 +77,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       const [a, b] = await open(2);
       const local = listen(a!);
       const remote = listen(b!);
-      const sent = Array.from({ length: 200 }, (_, i) => ({ kind: 'doc-update', room: 'r', update: update(i, 1 + (i % 7)) }) as const);
+      const sent = Array.from({ length: 200 }, (_, i) => ({ kind: 'doc-update', room: 'r', update: update(i, 1 + (i % 7)), ticket: { writer: 1, seq: i + 1 } }) as const);
       await Promise.all(sent.map((m) => a!.publish(m)));
       await eventually(() => remote.length === sent.length);
       expect(local.map((r) => r.message)).toEqual(sent);
@@ -102,12 +105,12 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       const first = b!.subscribe(roomChannel('r'), handler);
       b!.subscribe(roomChannel('r'), handler);
       const marker = listen(b!);
-      await a!.publish({ kind: 'doc-update', room: 'r', update: update(1) });
+      await a!.publish({ kind: 'doc-update', room: 'r', update: update(1), ticket: TICKET });
       await eventually(() => marker.length === 1);
       expect(seen).toEqual(['1', '1']);
       first();
       first();
-      await a!.publish({ kind: 'doc-update', room: 'r', update: update(2) });
+      await a!.publish({ kind: 'doc-update', room: 'r', update: update(2), ticket: TICKET });
       await eventually(() => marker.length === 2);
       expect(seen).toEqual(['1', '1', '2']);
     });
@@ -122,7 +125,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       }
       const onA = listen(a!);
       const onB = listen(b!);
-      for (let i = 0; i < 3; i++) await expect(a!.publish({ kind: 'doc-update', room: 'r', update: update(i) })).resolves.toBeUndefined();
+      for (let i = 0; i < 3; i++) await expect(a!.publish({ kind: 'doc-update', room: 'r', update: update(i), ticket: TICKET })).resolves.toBeUndefined();
       await eventually(() => onB.length === 3);
       expect(onA).toHaveLength(3);
     });
@@ -131,10 +134,10 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       const [a, b] = await open(2);
       const big = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) % 251);
       const messages: BusMessage[] = [
-        { kind: 'doc-update', room: 'r', update: big },
-        { kind: 'doc-update', room: 'r', update: new Uint8Array(0) },
+        { kind: 'doc-update', room: 'r', update: big, ticket: { writer: 7, seq: 2 ** 40 } },
+        { kind: 'doc-update', room: 'r', update: new Uint8Array(0), ticket: TICKET },
         { kind: 'awareness', room: 'r', update: update(9, 33) },
-        { kind: 'saved', room: 'r', stateVector: update(3, 5), deleteSet: update(4, 2) },
+        { kind: 'saved', room: 'r', stateVector: update(3, 5), deleteSet: update(4, 2), through: { writer: 7, seq: 2 ** 40 } },
       ];
       const sessionMessages: BusMessage[] = [
         { kind: 'event-log', sessionId: 's1', notice: { kind: 'applied', entry: ENTRY, sender: { process: a!.process, socket: 12 } } },
@@ -174,7 +177,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
         await new Promise((resolve) => setTimeout(resolve, 30));
         steps.push('handled');
       });
-      await a!.publish({ kind: 'saved', room: 'r', stateVector: update(1), deleteSet: update(0, 1) });
+      await a!.publish({ kind: 'saved', room: 'r', stateVector: update(1), deleteSet: update(0, 1), through: TICKET });
       steps.push('published');
       expect(steps).toEqual(['handled', 'published']);
     });
@@ -184,7 +187,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
       const onB = listen(b!);
       const onC = listen(c!);
       await b!.close();
-      await a!.publish({ kind: 'doc-update', room: 'r', update: update(1) });
+      await a!.publish({ kind: 'doc-update', room: 'r', update: update(1), ticket: TICKET });
       await eventually(() => onC.length === 1);
       expect(onB).toEqual([]);
     });

@@ -8,13 +8,28 @@ import type { MembershipChange } from '../sessions/membership.ts';
  */
 export type BusMessage = RoomMessage | SessionMessage;
 
+/**
+ * One room writer's running number of an update it queued for the store
+ * ([OR3]). `writer` tells the writers of one process apart (each loading of
+ * a room makes a new one); `seq` counts from 1 in queue order.
+ */
+export interface WriteTicket {
+  readonly writer: number;
+  readonly seq: number;
+}
+
 export type RoomMessage =
-  /** A change to the room's document, as a Yjs update, stored by the process that publishes it. */
-  | { readonly kind: 'doc-update'; readonly room: string; readonly update: Uint8Array }
+  /** A change to the room's document, as a Yjs update, queued for the store by the process that publishes it under `ticket`. */
+  | { readonly kind: 'doc-update'; readonly room: string; readonly update: Uint8Array; readonly ticket: WriteTicket }
   /** Presence changes, as a y-protocols awareness update. */
   | { readonly kind: 'awareness'; readonly room: string; readonly update: Uint8Array }
-  /** What a durable write covered ([P6]): a Yjs state vector and delete set, encoded. */
-  | { readonly kind: 'saved'; readonly room: string; readonly stateVector: Uint8Array; readonly deleteSet: Uint8Array };
+  /**
+   * What a durable write covered ([P6]): a Yjs state vector and delete set,
+   * encoded (both empty when it held only the server's writes), and the
+   * writer's last update it made durable: every ticket of that writer up to
+   * `through.seq` is stored ([OR3]).
+   */
+  | { readonly kind: 'saved'; readonly room: string; readonly stateVector: Uint8Array; readonly deleteSet: Uint8Array; readonly through: WriteTicket };
 
 export type SessionMessage =
   /** Something the session's event-log sockets are told ([EL2], [EL13], [EL14]). */
