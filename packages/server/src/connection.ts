@@ -61,6 +61,8 @@ export class Connection implements RoomPeer {
   private primary: { room: Room; member: RoomMember } | null = null;
   private closed = false;
   private readonly outbox: Outbox;
+  /** Bytes of replies the peer asked for, allowed on top of `maxBufferedBytes` until they drain ([P12]). */
+  private replyAllowance = 0;
   private readonly onClosed: (conn: Connection) => void;
 
   private readonly eventLog: EventLogService;
@@ -203,12 +205,29 @@ export class Connection implements RoomPeer {
 
   sendFrame(frame: WsFrame): void {
     if (this.closed) return;
-    if (this.outbox.stalledBytes > this.opts.maxBufferedBytes) {
+    const stalled = this.outbox.stalledBytes;
+    // The replies it asked for have gone out, all but what the limit allows anyway.
+    if (stalled <= this.opts.maxBufferedBytes && this.outbox.queuedBytes === 0) this.replyAllowance = 0;
+    if (stalled > this.opts.maxBufferedBytes + this.replyAllowance) {
       // A peer that does not read must not grow our memory; it resyncs when it reconnects.
       this.close(CloseCode.SlowConsumer);
       return;
     }
     this.outbox.push(frame);
+  }
+
+  /**
+   * Sends a frame the peer asked for — the state it is missing, in answer to
+   * its sync step 1 — which may take longer than the backpressure limit
+   * allows to get through a slow link ([P12]): a 50 MB document at 2.5 MB/s
+   * takes 20 s, and the room's traffic meanwhile must not close the socket,
+   * or the joiner would reconnect and ask again for ever. Its bytes are
+   * allowed on top of the limit until they have drained.
+   */
+  sendReply(frame: WsFrame): void {
+    if (this.closed) return;
+    this.sendFrame(frame);
+    if (!this.closed) this.replyAllowance += frame.byteLength;
   }
 
   /** Closes with a code from the table; the socket is destroyed if the peer does not finish the handshake. */

@@ -11,6 +11,8 @@ export interface RoomPeer {
   send(message: Uint8Array): void;
   /** Sends a frame built once for many sockets. */
   sendFrame(frame: WsFrame): void;
+  /** Sends a frame the peer asked for (the state it lacks), which may exceed the backpressure limit while it drains ([P12]). */
+  sendReply(frame: WsFrame): void;
   /** Takes one room away: closes the socket if it is its URL room, otherwise leaves the multiplexed room. */
   revokeRoom(room: string, code: CloseCode): void;
 }

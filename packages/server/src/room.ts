@@ -25,7 +25,8 @@ import {
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate } from './doc-writer.ts';
 import { PeerWrites } from './peer-writes.ts';
-import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
+import { encodeIntegratedState, encodeIntegratedStateSized, writeIntegratedState } from './integrated-state.ts';
+import { splitUpdate } from './update-pieces.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -62,6 +63,22 @@ const RESYNC_AFTER_DENIAL_MS = 1_000;
  */
 const REPLAY_AFTER_LOAD_MS = 60_000;
 
+/** Larger states go to a joiner in pieces of about this size ([P16]). */
+const SYNC_PIECE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What answers a sync step 1 ([P16]): the update in one sync step 2 or, when
+ * it is larger than a piece, its pieces as sync updates and then its
+ * deletions as the sync step 2 — so no single message takes longer than a
+ * piece to cross a slow link (y-websocket reconnects after 30 s without a
+ * complete message) and the client counts itself synced only after them all.
+ */
+function syncMessages(update: Uint8Array): Uint8Array[] {
+  if (update.byteLength <= SYNC_PIECE_BYTES) return [encodeMessage({ type: 'sync-step2', update })];
+  const { pieces, deletions } = splitUpdate(update, SYNC_PIECE_BYTES);
+  return [...pieces.map((piece) => encodeMessage({ type: 'sync-update', update: piece })), encodeMessage({ type: 'sync-step2', update: deletions })];
+}
+
 export class Room {
   readonly name: string;
   readonly doc: Y.Doc;
@@ -74,8 +91,8 @@ export class Room {
   private readonly subscriptions: Unsubscribe[] = [];
   private changeVersion = 0;
   private checksumFrame: { version: number; frame: Uint8Array } | null = null;
-  /** The full state as a framed sync step 2, shared by every fresh joiner until the doc changes. */
-  private fullState: WsFrame | null = null;
+  /** The full state as framed sync messages ([P16]), shared by every fresh joiner until the doc changes. */
+  private fullState: WsFrame[] | null = null;
   private checksumTimer: ReturnType<typeof setInterval> | null = null;
   /** Per-path write rules on client updates (docs/security.md, [W…]); null: members write freely. */
   private writeGuard: WriteGuard | null = null;
@@ -349,19 +366,25 @@ export class Room {
       throw protocolError('malformed state vector');
     }
     if (stateVector.size > 0 || encodedStateVector.byteLength !== EMPTY_STATE_VECTOR_LENGTH) {
-      this.sendTo(member, encodeMessage({ type: 'sync-step2', update: encodeIntegratedState(this.doc, encodedStateVector) }));
+      for (const message of syncMessages(encodeIntegratedState(this.doc, encodedStateVector))) this.replyTo(member, message);
       return;
     }
     // Fresh joiners all need the same bytes: encode and frame the state once (until the doc
     // changes), so twenty joiners of a large document share one buffer.
-    if (this.fullState === null) {
-      // Written straight into the frame: a 10 MB document costs one buffer, not four copies.
-      const builder = new WsFrameBuilder(SYNC_STEP2_PREFIX, this.writer.stateSizeHint);
-      writeIntegratedState(this.doc, builder.encoder);
-      this.fullState = builder.finish();
+    this.fullState ??= this.frameFullState();
+    for (const frame of this.fullState) {
+      if (member.enveloped) this.replyTo(member, wsFramePayload(frame));
+      else member.peer.sendReply(frame);
     }
-    if (member.enveloped) this.sendTo(member, wsFramePayload(this.fullState));
-    else member.peer.sendFrame(this.fullState);
+  }
+
+  private frameFullState(): WsFrame[] {
+    const sizeHint = this.writer.stateSizeHint;
+    if (sizeHint > SYNC_PIECE_BYTES) return syncMessages(encodeIntegratedStateSized(this.doc, sizeHint)).map(encodeWsFrame);
+    // Written straight into the frame: a few MB of document cost one buffer, not four copies.
+    const builder = new WsFrameBuilder(SYNC_STEP2_PREFIX, sizeHint);
+    writeIntegratedState(this.doc, builder.encoder);
+    return [builder.finish()];
   }
 
   private applyClientUpdate(member: RoomMember, update: Uint8Array, step2: boolean): void {
@@ -480,6 +503,11 @@ export class Room {
 
   sendTo(member: RoomMember, frame: Uint8Array): void {
     member.peer.send(member.enveloped ? encodeRoomEnvelope(this.name, frame) : frame);
+  }
+
+  /** Sends what the member asked for, the state it lacks ([P12]). */
+  private replyTo(member: RoomMember, message: Uint8Array): void {
+    member.peer.sendReply(encodeWsFrame(member.enveloped ? encodeRoomEnvelope(this.name, message) : message));
   }
 
   /** Resolves once every update applied so far is durable. */

@@ -36,6 +36,11 @@ export class Outbox {
     return this.stream.writableLength;
   }
 
+  /** Bytes queued this turn, not yet offered to the stream. */
+  get queuedBytes(): number {
+    return this.bytes;
+  }
+
   push(frame: WsFrame): void {
     this.frames.push(frame);
     this.bytes += frame.byteLength;
