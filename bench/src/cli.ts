@@ -17,7 +17,7 @@ function list(value: string | undefined, flag: string): string[] {
 }
 
 export function parseCli(argv: readonly string[]): CliOptions {
-  let workloads: readonly Workload[] = WORKLOADS;
+  let workloads: readonly Workload[] = WORKLOADS.filter((w) => w.onlyWhenNamed !== true);
   let targets: readonly TargetName[] = TARGET_NAMES;
   let quick = false;
   for (let i = 0; i < argv.length; i++) {

@@ -58,6 +58,8 @@ export class DeliveryTracker {
       if (!(event instanceof Y.YMapEvent) || !event.keysChanged.has('seq')) continue;
       const token = event.target as Y.Map<unknown>;
       const writer = token.get('w') as number;
+      // A token of an earlier visit to the room, whose writer had the same index.
+      if (token.get('c') !== this.log.clientOf(writer)) continue;
       const seq = token.get('seq') as number;
       const previous = this.lastSeen[writer] ?? 0;
       if (seq <= previous) continue;

@@ -7,11 +7,19 @@
 export class SendLog {
   private readonly times: Float64Array[] = [];
   private readonly counts: number[] = [];
+  private readonly clients: number[] = [];
 
-  addWriter(): number {
+  /** Registers a writer by its Yjs client id; answers its index. */
+  addWriter(client: number): number {
     this.times.push(new Float64Array(1024));
     this.counts.push(0);
+    this.clients.push(client);
     return this.times.length - 1;
+  }
+
+  /** The Yjs client id of writer `w`: its token carries it. */
+  clientOf(w: number): number | undefined {
+    return this.clients[w];
   }
 
   get writers(): number {

@@ -9,11 +9,16 @@ export const TOKENS_MAP = 'tokens';
  * A player dragging one token: every move sets x, y, the send time t (epoch
  * ms, so that a receiver can read its latency straight from the document) and
  * a sequence number on the token's Y.Map. Each writer owns its token, so moves
- * never conflict and a receiver can tell exactly which moves reached it.
+ * never conflict and a receiver can tell exactly which moves reached it. The
+ * token is keyed by the writer's Yjs client id and carries it (`c`): a room
+ * visited again holds the tokens of earlier writers with the same log index
+ * (`w`), which must neither take the key nor count as this writer's moves.
  */
 export class TokenWriter {
   readonly doc = new Y.Doc();
   readonly id: number;
+  /** The token's key in the tokens map. */
+  readonly key: string;
   private readonly token = new Y.Map<unknown>();
   private lastUpdate: Uint8Array | undefined;
   private seq = 0;
@@ -21,13 +26,15 @@ export class TokenWriter {
   private readonly clockAfter: number[] = [0];
 
   constructor(private readonly log: SendLog) {
-    this.id = log.addWriter();
+    this.id = log.addWriter(this.doc.clientID);
+    this.key = `token-${this.doc.clientID}`;
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.lastUpdate = update;
     });
     this.doc.transact(() => {
-      this.doc.getMap(TOKENS_MAP).set(`token-${this.id}`, this.token);
+      this.doc.getMap(TOKENS_MAP).set(this.key, this.token);
       this.token.set('w', this.id);
+      this.token.set('c', this.doc.clientID);
       this.token.set('name', `Token ${this.id}`);
       this.token.set('x', 0);
       this.token.set('y', 0);
@@ -92,7 +99,7 @@ export class TokenWriter {
 }
 
 /** The move a document holds for `writer`'s token (0 if the token is absent). */
-export function seqInDoc(doc: Y.Doc, writer: number): number {
-  const token = doc.getMap(TOKENS_MAP).get(`token-${writer}`);
+export function seqInDoc(doc: Y.Doc, writer: TokenWriter): number {
+  const token = doc.getMap(TOKENS_MAP).get(writer.key);
   return token instanceof Y.Map ? ((token.get('seq') as number | undefined) ?? 0) : 0;
 }

@@ -165,7 +165,7 @@ export const reconnectStorm: Workload = {
           }
           const doc = new Y.Doc();
           Y.applyUpdate(doc, step2);
-          const kept = seqInDoc(doc, state.writer.id);
+          const kept = seqInDoc(doc, state.writer);
           lost += Math.max(0, state.acked - kept);
           savedLost += Math.max(0, state.saved - kept);
           doc.destroy();

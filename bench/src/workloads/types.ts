@@ -1,6 +1,6 @@
 import type { TargetName, TargetSpec } from '../targets/registry.ts';
 
-export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents' | 'scaleout-fanout' | 'scaleout-intents';
+export type WorkloadName = 'fanout' | 'knee' | 'rooms' | 'memory' | 'bigdoc' | 'storm' | 'wire' | 'intents' | 'scaleout-fanout' | 'scaleout-intents' | 'soak';
 
 export interface MetricSpec {
   readonly key: string;
@@ -41,6 +41,8 @@ export interface Workload {
    * do not (e.g. no event log); absent: every target.
    */
   readonly appliesTo?: { readonly targets: readonly TargetName[]; readonly otherwise: string };
+  /** Runs only when `--workload` names it, never in the default set (a soak takes half an hour per target). */
+  readonly onlyWhenNamed?: boolean;
   /** Scenario labels in display order (they may depend on --quick). */
   scenarios(quick: boolean): readonly string[];
   run(target: TargetSpec, context: RunContext): Promise<Measurement[]>;

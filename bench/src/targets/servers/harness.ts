@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
 /*
@@ -45,7 +45,13 @@ export interface ServerStats {
   readonly heapUsedKb: number;
   readonly externalKb: number;
   readonly rooms: number | undefined;
+  /** The event loop's delay since the previous `stats` (or the start), 99th percentile, ms. */
+  readonly eventLoopDelayP99Ms: number;
 }
+
+/** Watches the loop from the start; each `stats` reads and restarts it, so a figure covers the time since the last one. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 function parseArgs(argv: readonly string[]): ServerArgs {
   const value = (name: string): string | undefined => {
@@ -62,6 +68,8 @@ function parseArgs(argv: readonly string[]): ServerArgs {
 }
 
 function stats(server: RunningServer): ServerStats {
+  const eventLoopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  loopDelay.reset();
   // Collected on request only, so that the heap figure is what the target retains, not garbage.
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
@@ -74,6 +82,7 @@ function stats(server: RunningServer): ServerStats {
     heapUsedKb: Math.round(mem.heapUsed / 1024),
     externalKb: Math.round(mem.external / 1024),
     rooms: server.rooms(),
+    eventLoopDelayP99Ms,
   };
 }
 
