@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { HAPROXY } from '@dungeon-lab/testing/haproxy';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configFromEnv } from '../src/config.ts';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const HAPROXY = process.env.HAPROXY ?? '/usr/sbin/haproxy';
 
 interface Service {
   image?: string;
