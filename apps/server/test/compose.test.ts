@@ -81,11 +81,12 @@ describe('[OPS6] docker-compose.yml', () => {
     for (const [name, service] of replicas) expect(service.healthcheck!.test.join(' '), name).toMatch(/\/readyz/);
   });
 
-  it('keeps Redis\'s AOF fsynced on every write, and the data of Redis and MongoDB in volumes', () => {
+  it('keeps Redis\'s AOF fsynced on every write, evicts nothing, and the data of Redis and MongoDB in volumes', () => {
     const redis = compose.services.redis!;
     const args = redis.command!.join(' ');
     expect(args).toMatch(/--appendonly yes/);
     expect(args).toMatch(/--appendfsync always/);
+    expect(args).toMatch(/--maxmemory-policy noeviction/);
     expect(redis.volumes).toContain('redis-data:/data');
     expect(compose.services.mongo!.volumes).toContain('mongo-data:/data/db');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['redis-data', 'mongo-data']));

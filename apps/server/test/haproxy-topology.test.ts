@@ -93,7 +93,7 @@ function reconnectTimes(p: WebsocketProvider): number[] {
   return times;
 }
 
-/** Submits `intent` through the proxy until it is acknowledged: a lost answer is retried with the same id, which the log dedupes ([EL]). */
+/** Submits `intent` through the proxy until it is acknowledged: a lost answer is retried with the same id, which the log dedupes ([EL3]). */
 async function submitUntilAcked(url: string, sessionId: string, token: string, intent: ReturnType<typeof createIntent>): Promise<Ack> {
   for (;;) {
     const answer = await submit(url, sessionId, token, [intent]).catch(() => null);
