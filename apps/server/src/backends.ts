@@ -1,5 +1,14 @@
-import { connectRedis, RedisBus, RedisInbox, RedisLease } from '@dungeon-lab/redis';
-import { InProcessBus, InProcessInbox, InProcessLease, type HolderInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import { connectRedis, RedisBus, RedisInbox, RedisLease, type RedisConnection } from '@dungeon-lab/redis';
+import {
+  InProcessBus,
+  InProcessInbox,
+  InProcessLease,
+  type HolderInbox,
+  type ReadinessCheck,
+  type RoomBus,
+  type ServerOptions,
+  type SessionLease,
+} from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -10,14 +19,20 @@ export interface Backends {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   readonly inbox: HolderInbox;
+  /** What `/readyz` asks of them ([OPS2]): `store` or `mongo`, and `redis` when configured. */
+  readonly readiness: readonly ReadinessCheck[];
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
+
+/** A backend's state while the process starts ([OPS4]): `connecting`, why it cannot be reached, or `ok`. */
+export type StartupReport = (service: 'store' | 'mongo' | 'redis', state: string) => void;
 
 interface Coordination {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   readonly inbox: HolderInbox;
+  readonly readiness: readonly ReadinessCheck[];
   close(): Promise<void>;
 }
 
@@ -26,11 +41,18 @@ interface Coordination {
  * fail), then the lease (it releases through its connection before the bus
  * leaves), then `after`.
  */
-function coordination(bus: RoomBus, lease: SessionLease, inbox: HolderInbox, after: () => Promise<void> = async () => {}): Coordination {
+function coordination(
+  bus: RoomBus,
+  lease: SessionLease,
+  inbox: HolderInbox,
+  readiness: readonly ReadinessCheck[] = [],
+  after: () => Promise<void> = async () => {},
+): Coordination {
   return {
     bus,
     lease,
     inbox,
+    readiness,
     async close() {
       await inbox.close();
       await lease.close();
@@ -48,9 +70,36 @@ function inProcess(logger: Logger): Coordination {
   return coordination(bus, new InProcessLease(), new InProcessInbox());
 }
 
-/** Several processes on one Redis (`REDIS_URL`): the Redis bus, lease and inbox on one client of this process. */
-async function onRedis(url: string, logger: Logger): Promise<Coordination> {
-  const client = await connectRedis(url, { name: 'dl-server', onError: (err) => logger.error({ err: String(err) }, 'redis connection error') });
+/**
+ * Redis answers: the client is connected (while it reconnects, commands
+ * would wait in its offline queue rather than fail) and PING comes back.
+ */
+function redisReadiness(client: RedisConnection): ReadinessCheck {
+  return {
+    name: 'redis',
+    async probe() {
+      if (!client.isReady) throw new Error('disconnected; reconnecting');
+      await client.ping();
+    },
+  };
+}
+
+/**
+ * Several processes on one Redis (`REDIS_URL`): the Redis bus, lease and
+ * inbox on one client of this process. An unreachable Redis is waited for:
+ * the client retries every second at most, and each failure is logged.
+ */
+async function onRedis(url: string, logger: Logger, report: StartupReport): Promise<Coordination> {
+  let connected = false;
+  report('redis', 'connecting');
+  const client = await connectRedis(url, {
+    name: 'dl-server',
+    onError: (err) => {
+      if (!connected) report('redis', `unreachable: ${err.message}`);
+      logger.error({ err: String(err) }, connected ? 'redis connection error' : 'redis unreachable at start: retrying');
+    },
+  });
+  connected = true;
   const bus = await RedisBus.connect({
     client,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
@@ -59,7 +108,8 @@ async function onRedis(url: string, logger: Logger): Promise<Coordination> {
   // A forward waits no longer than a dead holder's lease lasts: then this process takes the session over itself ([EL19]).
   const inbox = await RedisInbox.connect({ client, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
   logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
-  return coordination(bus, lease, inbox, () => client.close());
+  report('redis', 'ok');
+  return coordination(bus, lease, inbox, [redisReadiness(client)], () => client.close());
 }
 
 /**
@@ -72,16 +122,45 @@ async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<S
   return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
 }
 
+/** Between attempts to open a store that could not be reached: from half a second, doubling, to at most 5 s. */
+function retryDelay(attempt: number): number {
+  return Math.min(500 * 2 ** attempt, 5000);
+}
+
+/**
+ * Opens the store, trying again until it opens ([OPS4]): a replica whose
+ * MongoDB is not up yet waits for it (unready) instead of exiting into a
+ * crash loop. Each failure is one log line.
+ */
+async function openStore(config: AppConfig, logger: Logger, report: StartupReport, stopped: () => boolean): Promise<ServerOptions['store']> {
+  const service = config.mongo === null ? 'store' : 'mongo';
+  for (let attempt = 0; ; attempt++) {
+    report(service, 'connecting');
+    try {
+      const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
+      report(service, 'ok');
+      return store;
+    } catch (err) {
+      if (stopped()) throw err;
+      const delayMs = retryDelay(attempt);
+      report(service, `unreachable: ${(err as Error).message}`);
+      logger.error({ service, err: String(err), retryInMs: delayMs }, `${service} cannot be opened at start: retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 /**
  * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
  * the embedded LevelDB store; the Redis bus, lease and inbox when
- * `REDIS_URL` is set, else the in-process ones.
+ * `REDIS_URL` is set, else the in-process ones. Resolves only once all are
+ * open, waiting for the unreachable ones; `report` hears how each is doing.
  */
-export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
+export async function openBackends(config: AppConfig, logger: Logger, report: StartupReport, stopped: () => boolean = () => false): Promise<Backends> {
+  const store = await openStore(config, logger, report, stopped);
   let parts: Coordination;
   try {
-    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);
+    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger, report);
   } catch (err) {
     await store.close();
     throw err;
@@ -91,6 +170,7 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
     bus: parts.bus,
     lease: parts.lease,
     inbox: parts.inbox,
+    readiness: [{ name: config.mongo === null ? 'store' : 'mongo', probe: () => store.ping() }, ...parts.readiness],
     async close() {
       await parts.close();
       await store.close();

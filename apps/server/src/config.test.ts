@@ -145,6 +145,28 @@ describe('MONGO_URL, MONGO_DB, REDIS_URL', () => {
     expect(configFromEnv({ REDIS_URL: 'rediss://user:pw@cache.example:6380/2' }).redisUrl).toBe('rediss://user:pw@cache.example:6380/2');
     expect(() => configFromEnv({ REDIS_URL: '127.0.0.1:6379' })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
   });
+
+  it('[OPS5] a REDIS_URL or MONGO_URL the client would only fail on when connecting is refused at start, naming the variable', () => {
+    for (const url of ['redis://127.0.0.1:65536', 'redis://:pw@', 'redis://[::1', 'redis://127.0.0.1:6379/db']) {
+      expect(() => configFromEnv({ REDIS_URL: url }), url).toThrow(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    }
+    expect(configFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379/' }).redisUrl).toBe('redis://127.0.0.1:6379/');
+    for (const url of ['mongodb://', 'mongodb://user:p@ss@host', 'mongodb://h:70000', 'mongodb+srv://a:1/x']) {
+      expect(() => configFromEnv({ MONGO_URL: url }), url).toThrow(/^MONGO_URL must be a (MongoDB )?connection string/);
+    }
+    // Several hosts, options: what the driver takes, this takes.
+    expect(configFromEnv({ MONGO_URL: 'mongodb://a:27017,b:27018/?replicaSet=rs0' }).mongo?.url).toBe('mongodb://a:27017,b:27018/?replicaSet=rs0');
+    // The message never repeats the URL: it may carry a password.
+    expect(() => configFromEnv({ MONGO_URL: 'mongodb://user:s3cret@h:70000' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+  });
+});
+
+describe('SHUTDOWN_DRAIN_MS', () => {
+  it('[OPS3] defaults to 0 (a lone process has no balancer to wait for), takes milliseconds, refuses anything else', () => {
+    expect(configFromEnv({}).shutdownDrainMs).toBe(0);
+    expect(configFromEnv({ SHUTDOWN_DRAIN_MS: '3000' }).shutdownDrainMs).toBe(3000);
+    for (const raw of ['-1', '1.5', 'soon']) expect(() => configFromEnv({ SHUTDOWN_DRAIN_MS: raw }), raw).toThrow(/^SHUTDOWN_DRAIN_MS must be an integer ≥ 0/);
+  });
 });
 
 describe('DATA_DIR', () => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { dnd5ePlugin } from '@dungeon-lab/plugin-dnd5e';
+import { ConnectionString } from 'mongodb-connection-string-url';
 import {
   type AssetLimits,
   type AuthOptions,
@@ -65,6 +66,13 @@ export interface AppConfig {
   readonly assets: AssetLimits;
   /** `DICE_FIXED`: the draws every die takes in turn, for tests that need known rolls; null: real dice. */
   readonly diceFixed: readonly number[] | null;
+  /**
+   * `SHUTDOWN_DRAIN_MS`: how long a replica told to stop answers `/readyz`
+   * with 503 while still serving, before it closes ([OPS3] in
+   * docs/operations.md): long enough for the load balancer's health check to
+   * take it out. 0 (the default): a single process has no balancer to wait for.
+   */
+  readonly shutdownDrainMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -185,7 +193,17 @@ function gameSystemsFromEnv(env: NodeJS.ProcessEnv): GameSystemPlugin[] {
 function redisUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
   const raw = env.REDIS_URL;
   if (raw === undefined || raw === '') return null;
-  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got "${raw}"`);
+  const refuse = (why: string) => new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])${why}`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw refuse(`, got "${raw}"`);
+  // What the client would fail on only once connecting (a port out of range, no host, a db that is no number), refused now.
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse(': it does not parse as a URL');
+  }
+  if (url.hostname === '') throw refuse(': it names no host');
+  if (!/^(\/\d*)?$/.test(url.pathname)) throw refuse(': the path must be a database number');
   return raw;
 }
 
@@ -197,6 +215,18 @@ function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig | null {
   const url = env.MONGO_URL;
   if (url === undefined || url === '') return null;
   if (!/^mongodb(\+srv)?:\/\/\S+$/.test(url)) throw new ConfigError('MONGO_URL must be a connection string starting with mongodb:// or mongodb+srv://');
+  // The driver's own parser: what it would refuse at connect time is refused here. Its message never repeats the URL (a password).
+  const refuse = (why: string) => new ConfigError(`MONGO_URL must be a MongoDB connection string (mongodb://host[:port][,host…]/[?options]): ${why}`);
+  let hosts: string[];
+  try {
+    hosts = new ConnectionString(url).hosts;
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+  for (const host of hosts) {
+    const port = /:(\d+)$/.exec(host)?.[1];
+    if (port !== undefined && Number(port) > 65535) throw refuse(`port ${port} is over 65535`);
+  }
   const dbName = env.MONGO_DB === undefined || env.MONGO_DB === '' ? 'dungeon-lab' : env.MONGO_DB;
   if (MONGO_DB_FORBIDDEN.test(dbName) || Buffer.byteLength(dbName) > MONGO_DB_MAX_BYTES) {
     throw new ConfigError(`MONGO_DB must be a MongoDB database name (at most ${MONGO_DB_MAX_BYTES} bytes, none of / \\ . " $ * < > : | ? or NUL), got ${JSON.stringify(dbName)}`);
@@ -255,5 +285,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSessionBytes: int(env, 'MAX_SESSION_ASSET_BYTES', DEFAULT_OPTIONS.assets.maxSessionBytes),
     },
     diceFixed: diceFromEnv(env, auth),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 0),
   };
 }

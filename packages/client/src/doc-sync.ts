@@ -1,4 +1,4 @@
-import { closeInfo, decodeDeleteSet } from '@dungeon-lab/protocol';
+import { CloseCode, closeInfo, decodeDeleteSet } from '@dungeon-lab/protocol';
 import * as Y from 'yjs';
 import type { Refusal } from './access-probe.ts';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
@@ -320,8 +320,21 @@ export class DocSync {
       this.#probeThenRetry(this.#opts.probe);
       return;
     }
+    // A replica restarting on purpose: another serves the room now ([OPS3] in docs/operations.md). Only the
+    // first drop after a sync goes at once, so a server that keeps closing with it still meets the backoff.
+    if (close?.code === CloseCode.ServiceRestart && opened && this.#attempt === 0) {
+      this.#reconnectAtOnce();
+      return;
+    }
     this.#scheduleReconnect();
   };
+
+  #reconnectAtOnce(): void {
+    this.#clearReconnectTimer();
+    this.#attempt = 1;
+    this.events.emit('reconnect', { attempt: this.#attempt, delayMs: 0 });
+    this.#openSocket();
+  }
 
   #refuse(refusal: Refusal): void {
     this.#wantOnline = false;

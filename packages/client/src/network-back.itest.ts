@@ -17,8 +17,12 @@ describe('the network coming back', () => {
     const client = testClient(server.url, { sessionId: session.id, token: session.gm.token, networkEvents: network, backoff: { initialDelayMs: 20_000, maxDelayMs: 20_000, jitter: 0 } });
     cleanups.push(() => client.destroy());
     await client.whenSynced();
+    const reconnects: Array<{ delayMs: number }> = [];
+    client.on('reconnect', (e) => reconnects.push(e));
 
     await server.stop();
+    // The server closed with ServiceRestart ([OPS3]): the first attempt went at once and found it gone; now the long backoff.
+    await waitFor(() => reconnects.some((e) => e.delayMs >= 20_000), 'waiting out the backoff');
     await waitFor(() => client.syncState.get() === SyncState.OFFLINE, 'offline');
     await server.start();
     await new Promise((r) => setTimeout(r, 300));

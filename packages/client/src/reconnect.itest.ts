@@ -15,7 +15,7 @@ afterEach(async () => {
 const backoff = { initialDelayMs: 50, maxDelayMs: 400 };
 
 describe('reconnect', () => {
-  it('after a server restart on the same port, clients come back with jittered backoff and resync', async () => {
+  it('after a server restart on the same port, clients try at once (ServiceRestart), then come back with jittered backoff and resync', async () => {
     const server = await startTestServer();
     cleanups.push(() => server.dispose());
     const sess = await createTestSession(server.url, ['gm']);
@@ -43,15 +43,17 @@ describe('reconnect', () => {
 
     const options = resolveBackoff(backoff);
     for (const log of reconnects) {
-      // Attempts count up while the server is away, and every delay is within its window.
+      // Attempts count up while the server is away; the first went at once (the server closed with ServiceRestart,
+      // [OPS3]), and every later delay is within its window.
       expect(log.map((e) => e.attempt)).toEqual(log.map((_, i) => i + 1));
-      for (const { attempt, delayMs } of log) {
+      expect(log[0]!.delayMs).toBe(0);
+      for (const { attempt, delayMs } of log.slice(1)) {
         expect(delayMs).toBeGreaterThan(0);
         expect(delayMs).toBeLessThanOrEqual(backoffCeiling(attempt, options));
       }
     }
     // Not in lockstep: the clients drew different delays for the same attempt.
-    const firstDelays = reconnects.map((log) => log[0]!.delayMs);
+    const firstDelays = reconnects.map((log) => log[1]!.delayMs);
     expect(new Set(firstDelays).size).toBe(firstDelays.length);
 
     // A successful sync resets the schedule: the next drop starts again at attempt 1.
@@ -138,12 +140,32 @@ describe('reconnect', () => {
     expect(server.requests.every((u) => !new URL(u, 'http://x').searchParams.has('token'))).toBe(true);
   });
 
+  it('[OPS3] after ServiceRestart (1012) reconnects at once, without backoff; a second drop in a row meets the backoff again', async () => {
+    for (const [code, first] of [
+      [CloseCode.ServiceRestart, 0],
+      [CloseCode.GoingAway, null],
+    ] as const) {
+      const server = await closingServer(code);
+      const c = testClient(server.url, { sessionId: 'restart', token: 'any', userId: 'u1', persistence: memoryPersistence(), backoff, random: () => 0.5 });
+      cleanups.push(() => c.destroy());
+      const log: Array<{ attempt: number; delayMs: number }> = [];
+      c.on('reconnect', (e) => log.push(e));
+      await waitFor(() => log.length >= 2, 'two reconnects');
+      if (first === null) expect(log[0]!.delayMs).toBeGreaterThan(0);
+      else expect(log[0]).toMatchObject({ attempt: 1, delayMs: first });
+      // The socket it opened at once closed again: that one waits out the backoff.
+      expect(log[1]!.attempt).toBe(2);
+      expect(log[1]!.delayMs).toBeGreaterThan(0);
+    }
+  });
+
   for (const [code, retry] of [
     [CloseCode.Forbidden, false],
     [CloseCode.UnsupportedVersion, false],
     [CloseCode.Normal, false],
     [CloseCode.SlowConsumer, true],
     [CloseCode.GoingAway, true],
+    [CloseCode.ServiceRestart, true],
   ] as const) {
     it(`${retry ? 'retries' : 'gives up'} after close code ${code}`, async () => {
       const server = await closingServer(code);

@@ -11,6 +11,7 @@ export const CloseCode = {
   UnsupportedData: 1003,
   MessageTooBig: 1009,
   InternalError: 1011,
+  ServiceRestart: 1012,
   TryAgainLater: 1013,
   CorruptUpdate: 4001,
   RoomLimit: 4002,
@@ -39,6 +40,8 @@ export const CLOSE_CODES: Readonly<Record<CloseCode, CloseCodeInfo>> = {
   1003: { name: 'UnsupportedData', reason: 'text frames are not accepted', retry: true },
   1009: { name: 'MessageTooBig', reason: 'message exceeds the size limit', retry: true },
   1011: { name: 'InternalError', reason: 'internal server error', retry: true },
+  // A replica shutting down on purpose (a rolling restart): the others serve the room already, so no backoff ([OPS3]).
+  1012: { name: 'ServiceRestart', reason: 'server restarting; reconnect now', retry: true },
   1013: { name: 'TryAgainLater', reason: 'room could not be loaded; try again later', retry: true },
   4001: { name: 'CorruptUpdate', reason: 'update could not be decoded or applied', retry: true },
   4002: { name: 'RoomLimit', reason: 'too many rooms on one connection', retry: true },

@@ -235,7 +235,7 @@ export class Connection implements RoomPeer {
     if (this.closed) return;
     this.closed = true;
     const reason = (detail ?? closeInfo(code)?.reason ?? '').slice(0, 120);
-    if (code !== CloseCode.Normal && code !== CloseCode.GoingAway) {
+    if (code !== CloseCode.Normal && code !== CloseCode.ServiceRestart) {
       this.opts.logger.info({ conn: this.id, code, reason }, 'closing connection');
     }
     // What was sent before the close (an error, a refusal) goes out ahead of the close frame.

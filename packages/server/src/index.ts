@@ -1,4 +1,6 @@
 export { createServer, type DungeonLabServer, type ServerMetrics } from './server.ts';
+export type { ReadinessCheck } from './health/readiness-check.ts';
+export { evaluateReadiness, type ReadinessReport } from './health/readiness.ts';
 export { type ServerOptions, type CompactionOptions, type EventLogOptions, DEFAULT_OPTIONS } from './options.ts';
 export {
   type BusChannel,

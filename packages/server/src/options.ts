@@ -7,6 +7,7 @@ import { InProcessBus } from './bus/in-process-bus.ts';
 import type { RoomBus } from './bus/room-bus.ts';
 import { InProcessInbox } from './inbox/in-process-inbox.ts';
 import type { HolderInbox } from './inbox/holder-inbox.ts';
+import type { ReadinessCheck } from './health/readiness-check.ts';
 import { InProcessLease } from './lease/in-process-lease.ts';
 import type { SessionLease } from './lease/session-lease.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
@@ -52,6 +53,12 @@ export interface ServerOptions {
   /** How intents reach the lease holder from the other processes ([IN1]..[IN7]); an in-process inbox by default. */
   readonly inbox?: HolderInbox;
   readonly logger?: Logger;
+  /**
+   * What `/readyz` asks of the backends ([OPS2]): by default the store's
+   * ping as `store`; a deployment names its own (`mongo`, `redis`). The
+   * server adds `leases` and `accepting` itself.
+   */
+  readonly readiness?: readonly ReadinessCheck[];
   /** Largest accepted WebSocket message; larger ones close the socket with MessageTooBig. */
   readonly maxMessageBytes?: number;
   /**

@@ -26,6 +26,8 @@ import { answerAndClose, rawErrorResponse } from './http/raw-response.ts';
 import { parseRequestTarget } from './http/request-target.ts';
 import { handshakeProblem } from './http/websocket-handshake.ts';
 import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
+import { healthRoutes } from './health/health-routes.ts';
+import type { ReadinessCheck } from './health/readiness-check.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
 import { type Admission, type Slot, UpgradeLimiter } from './limits/upgrade-limiter.ts';
@@ -51,7 +53,16 @@ export interface ServerMetrics {
 export interface DungeonLabServer {
   /** Starts listening; port 0 picks a free port. Resolves once bound. */
   listen(port?: number, host?: string): Promise<void>;
-  /** Closes every socket (GoingAway), flushes every room to the store, stops listening. */
+  /**
+   * Turns `/readyz` to 503 while everything else keeps serving, so a load
+   * balancer stops sending new clients before `close()` ([OPS3]).
+   */
+  drain(): void;
+  /**
+   * Stops listening, closes every socket with ServiceRestart (clients
+   * reconnect at once, elsewhere), flushes every room to the store, then
+   * gives up this process's session leases ([OPS3]).
+   */
   close(): Promise<void>;
   /** `http://host:port` once listening. */
   readonly url: string;
@@ -149,11 +160,29 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   });
   let url = '';
   let closing = false;
+  let draining = false;
+  const readiness: ReadinessCheck[] = [
+    ...(options.readiness ?? [{ name: 'store', probe: () => opts.store.ping() }]),
+    {
+      name: 'leases',
+      probe: async () => {
+        const problem = eventLog.leaseLoopProblem();
+        if (problem !== null) throw new Error(problem);
+      },
+    },
+    {
+      name: 'accepting',
+      probe: async () => {
+        if (draining || closing) throw new Error('shutting down');
+      },
+    },
+  ];
 
   // One route table, one dispatcher (http/dispatcher.ts): first match wins, so the catch-alls go last.
   const dispatch = createDispatcher({
     routes: [
-      ...opsRoutes({ ping: () => opts.store.ping(), metrics, logger: opts.logger }),
+      ...healthRoutes(() => readiness, opts.logger),
+      ...opsRoutes({ metrics }),
       ...devLoginRoutes(auth),
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
@@ -328,11 +357,14 @@ export function createServer(options: ServerOptions): DungeonLabServer {
         });
       });
     },
+    drain() {
+      draining = true;
+    },
     async close() {
       if (closing) return;
       closing = true;
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      for (const conn of connections) conn.close(CloseCode.GoingAway);
+      for (const conn of connections) conn.close(CloseCode.ServiceRestart);
       upgrades.close();
       const { unsaved } = await registry.closeAll(SHUTDOWN_FLUSH_DEADLINE_MS);
       opts.logger.info({ unsaved }, 'rooms flushed');

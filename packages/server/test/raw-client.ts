@@ -87,9 +87,9 @@ export async function closeCodeOf(client: RawClient, timeoutMs = 10_000): Promis
   }
 }
 
-/** GET /healthz status: 200 while the process is up and its store answers. */
+/** GET /readyz status: 200 while the process is up, its store answers and it is not shutting down ([OPS2]). */
 export async function healthStatus(httpUrl: string): Promise<number> {
-  const res = await fetch(`${httpUrl}/healthz`);
+  const res = await fetch(`${httpUrl}/readyz`);
   await res.arrayBuffer();
   return res.status;
 }

@@ -46,15 +46,16 @@ export interface Jongodb {
 
 /**
  * Starts a jongodb server on 127.0.0.1 and a free port (the server picks it:
- * `--port=0`), answering as a single-node replica set `rs0` so the driver
- * runs transactions on it — or, with `standalone`, as a standalone server.
- * Resolves once it prints its URI.
+ * `--port=0`) or `port` (a server started again where clients look for it;
+ * it starts empty: jongodb keeps nothing), answering as a single-node
+ * replica set `rs0` so the driver runs transactions on it — or, with
+ * `standalone`, as a standalone server. Resolves once it prints its URI.
  */
-export async function startJongodb(options: { standalone?: boolean } = {}): Promise<Jongodb> {
+export async function startJongodb(options: { standalone?: boolean; port?: number } = {}): Promise<Jongodb> {
   const binary = jongodbBinary();
   if (binary === null) throw new Error(jongodbMissing() ?? 'jongodb missing');
   const topology = options.standalone === true ? ['--topology-profile=standalone'] : ['--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'];
-  const child = spawn(binary, ['--host=127.0.0.1', '--port=0', ...topology], {
+  const child = spawn(binary, ['--host=127.0.0.1', `--port=${options.port ?? 0}`, ...topology], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

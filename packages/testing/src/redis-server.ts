@@ -9,9 +9,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 /** The binary Debian's `redis-server` package installs; `REDIS_SERVER` points at another. */
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -42,19 +43,6 @@ export interface RedisServer {
   restart(options?: { readonly empty?: boolean }): Promise<void>;
   /** Stops it (SIGTERM: Redis fsyncs and exits) and removes its data directory. */
   stop(): Promise<void>;
-}
-
-/** A port the OS says is free right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
-  });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new RedisServerError('probe socket has no port');
-  return address.port;
 }
 
 /** True once the server at `port` answers PING with PONG. */

@@ -378,6 +378,11 @@ export class EventLogService {
     }
   }
 
+  /** Why the lease renewal loop is not running, or null when it is ([OPS2]). */
+  leaseLoopProblem(): string | null {
+    return this.#held.renewalProblem();
+  }
+
   /** Stops sweeping and gives up every lease: call once the session rooms are flushed, so a next holder recovers from complete documents. */
   async close(): Promise<void> {
     clearInterval(this.#sweepTimer);

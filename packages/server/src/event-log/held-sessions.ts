@@ -37,6 +37,8 @@ export class HeldSessions {
   readonly #starting = new Map<string, Promise<SessionSequencer | null>>();
   readonly #renewTimer: ReturnType<typeof setInterval> | null;
   readonly #stopListening: () => void;
+  /** When the renewal loop last finished a pass; null once closed. */
+  #lastRenewal: number | null = Date.now();
 
   constructor(opts: HeldSessionsOptions) {
     this.#opts = opts;
@@ -63,6 +65,18 @@ export class HeldSessions {
     return starting;
   }
 
+  /**
+   * Why the renewal loop is not keeping this process's leases alive, or null
+   * when it is ([OPS2]): closed, or no pass completed within a ttl — past
+   * that, every grant it holds may have expired.
+   */
+  renewalProblem(now = Date.now()): string | null {
+    if (this.#lastRenewal === null) return 'lease loop stopped';
+    const { ttlMs } = this.#opts.lease;
+    if (Number.isFinite(ttlMs) && now - this.#lastRenewal > ttlMs) return `no lease renewal for ${now - this.#lastRenewal} ms`;
+    return null;
+  }
+
   /** Sessions held, for sweeping the idle ones. */
   sessions(): string[] {
     return Array.from(this.#held.keys());
@@ -80,6 +94,7 @@ export class HeldSessions {
 
   async close(): Promise<void> {
     if (this.#renewTimer !== null) clearInterval(this.#renewTimer);
+    this.#lastRenewal = null;
     this.#stopListening();
     for (const sessionId of this.sessions()) await this.release(sessionId);
   }
@@ -117,5 +132,6 @@ export class HeldSessions {
   async #renewAll(): Promise<void> {
     // A false answer has already been reported through onLost.
     await Promise.all(Array.from(this.#held.values(), ({ grant }) => this.#opts.lease.renew(grant)));
+    if (this.#lastRenewal !== null) this.#lastRenewal = Date.now();
   }
 }
