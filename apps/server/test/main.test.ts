@@ -158,7 +158,7 @@ describe('apps/server', () => {
       await until(() => p.synced, 'sync');
       // Four 3 MB edits: their frames, their stored rows and the snapshots that merge them die once stored.
       for (let i = 0; i < 4; i++) p.doc.getText('log').insert(0, String(i).repeat(3 * MB));
-      const metrics = async () => (await (await fetch(`${app.url}/metrics`)).json()) as { unsavedUpdates: number; memory: { arrayBuffers: number } };
+      const metrics = async () => (await (await fetch(`${app.url}/metrics.json`)).json()) as { unsavedUpdates: number; memory: { arrayBuffers: number } };
       await until(() => p.ws?.bufferedAmount === 0, 'push sent', 30_000);
       for (let stored = 0; stored < 3; ) {
         await new Promise((r) => setTimeout(r, 100));

@@ -2,6 +2,7 @@ import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
+import type { Telemetry } from './metrics/telemetry.ts';
 import type { CompactionOptions } from './options.ts';
 import type { LocalOrigin } from './room-origin.ts';
 
@@ -16,11 +17,13 @@ export interface DocWriterOptions {
   readonly compaction: CompactionOptions;
   readonly writeRetryMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
+  readonly telemetry: Pick<Telemetry, 'docUpdatesStored'>;
   /**
    * Called after each durable write with the clocks it made durable (only the
-   * clients that changed) and the deletions it made durable.
+   * clients that changed), the deletions it made durable, and when the
+   * client updates it stored arrived (`performance.now()`).
    */
-  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet) => void;
+  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet, arrivals: readonly number[]) => void;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -40,6 +43,8 @@ const ROW_LIMIT_STRETCH = 20;
 export class DocWriter {
   private readonly opts: DocWriterOptions;
   private pending: Uint8Array[] = [];
+  /** When the members' updates among `pending` arrived on their sockets. */
+  private arrivals: number[] = [];
   /** Highest clock per client among updates queued since the last batch was taken. */
   private dirtyClocks = new Map<number, number>();
   /** Deletions among updates queued since the last batch was taken. */
@@ -113,6 +118,7 @@ export class DocWriter {
     // stored like everything else but never announced in `saved`: that would be one
     // useless frame per member per intent.
     if (origin.kind === 'member') {
+      this.arrivals.push(origin.member.peer.arrivedAt);
       if (transaction.deleteSet.clients.size > 0) this.dirtyDeletes.push(transaction.deleteSet);
       transaction.afterState.forEach((clock, client) => {
         if (transaction.beforeState.get(client) !== clock) {
@@ -133,20 +139,25 @@ export class DocWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
+      const arrivals = this.arrivals;
       const clocks = this.dirtyClocks;
       const deletes = this.dirtyDeletes;
       this.pending = [];
+      this.arrivals = [];
       this.dirtyClocks = new Map();
       this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
         this.retryMs = this.opts.writeRetryMs;
+        let stored = 0;
         ids.forEach((id, i) => {
           const bytes = batch[i]?.byteLength ?? 0;
           this.rowIds.push(id);
           this.updateRowBytes.set(id, bytes);
           this.bytesSinceSnapshot += bytes;
+          stored += bytes;
         });
+        this.opts.telemetry.docUpdatesStored(stored);
         for (const [client, clock] of clocks) {
           if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
         }
@@ -157,12 +168,13 @@ export class DocWriter {
           // every batch's set, where merged they shrink to about one range per client.
           if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
         }
-        this.opts.onSaved(clocks, deleted);
+        this.opts.onSaved(clocks, deleted, arrivals);
         this.maybeCompact();
       } catch (err) {
         // Keep the batch (and its clocks) in front of anything newer and retry; clients
         // keep showing these changes as unsaved until a write succeeds.
         this.pending = batch.concat(this.pending);
+        this.arrivals = arrivals.concat(this.arrivals);
         this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
         for (const [client, clock] of this.dirtyClocks) {
           if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);

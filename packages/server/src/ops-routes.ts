@@ -4,11 +4,10 @@ import { notFoundRoute, type Route } from './http/route.ts';
 
 export interface OpsContext {
   readonly ping: () => Promise<void>;
-  readonly metrics: () => object;
   readonly logger: Logger;
 }
 
-/** `GET /healthz` and `GET /metrics`: no token, for load balancers and monitoring. */
+/** `GET /healthz`: no token, for load balancers. */
 export function opsRoutes(ctx: OpsContext): Route[] {
   return [
     {
@@ -25,7 +24,6 @@ export function opsRoutes(ctx: OpsContext): Route[] {
         }
       },
     },
-    { method: 'GET', path: '/metrics', access: 'public', handle: () => json(200, ctx.metrics()) },
   ];
 }
 

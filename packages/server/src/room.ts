@@ -16,6 +16,7 @@ import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type S
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter } from './doc-writer.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
+import { afterFlush } from './outbound/outbox.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -68,6 +69,8 @@ export class Room {
   /** Per-path write rules on client updates (docs/security.md, [W…]); null: members write freely. */
   private writeGuard: WriteGuard | null = null;
   private readonly resyncedAt = new WeakMap<RoomMember, number>();
+  /** Members whose first sync step 1 was answered: another one from a checksum client is its drift detector's resync. */
+  private readonly stepOneAnswered = new WeakSet<RoomMember>();
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -92,7 +95,8 @@ export class Room {
         compaction: opts.compaction,
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
-        onSaved: (delta, deletes) => this.publishSaved(delta, deletes),
+        telemetry: opts.telemetry,
+        onSaved: (delta, deletes, arrivals) => this.publishSaved(delta, deletes, arrivals),
       },
       rows,
     );
@@ -117,7 +121,12 @@ export class Room {
     // A peer's change is in the store already, written by the process that published it ([OR2]).
     if (origin.kind === 'peer') return;
     this.writer.enqueue(update, tr, origin);
-    void this.bus.publish({ kind: 'doc-update', room: this.name, update });
+    const fannedOut = this.bus.publish({ kind: 'doc-update', room: this.name, update });
+    if (origin.kind === 'member') {
+      // Members hear the update when the bus hands it back to this room; the frames leave at the end of that turn.
+      const { arrivedAt } = origin.member.peer;
+      void fannedOut.then(() => afterFlush(() => this.opts.telemetry.syncLatency('fanout', arrivedAt)));
+    }
   };
 
   private readonly onAwarenessUpdate = (
@@ -167,6 +176,8 @@ export class Room {
     try {
       apply();
     } catch (err) {
+      // The peer stored it: this process's copy of the room now differs from the store's.
+      if (what === 'update') this.opts.telemetry.driftIncident('peer-update-failed');
       this.opts.logger.error({ room: this.name, from, err: String(err) }, `peer ${what} failed to apply`);
     }
   }
@@ -244,7 +255,7 @@ export class Room {
   handle(member: RoomMember, msg: RoomScopedMessage): void {
     switch (msg.type) {
       case 'sync-step1':
-        this.sendSyncStep2(member, msg.stateVector);
+        this.answerStepOne(member, msg.stateVector);
         return;
       case 'sync-step2':
       case 'sync-update':
@@ -289,6 +300,24 @@ export class Room {
       case 'client-id':
         // Answered by the connection before it reaches the room.
         throw protocolError('client-id needs the client-ids feature');
+    }
+  }
+
+  /**
+   * A member's first step 1 starts its sync: one that arrives holding part of
+   * the document is a client coming back (reconnect, reload), and how long it
+   * took from its upgrade to our answer is its recovery time. A later step 1
+   * from a client with the checksum feature is its drift detector asking to
+   * resync ([P7]): our client sends one for nothing else.
+   */
+  private answerStepOne(member: RoomMember, encodedStateVector: Uint8Array): void {
+    const first = !this.stepOneAnswered.has(member);
+    this.stepOneAnswered.add(member);
+    if (!first && (member.peer.features & Feature.Checksum) !== 0) this.opts.telemetry.driftIncident('client-resync');
+    this.sendSyncStep2(member, encodedStateVector);
+    if (first && !member.enveloped && encodedStateVector.byteLength > EMPTY_STATE_VECTOR_LENGTH) {
+      const { upgradeAt } = member.peer;
+      afterFlush(() => this.opts.telemetry.reconnectRecovered(upgradeAt));
     }
   }
 
@@ -381,9 +410,15 @@ export class Room {
     store.pendingDs = null;
   }
 
-  private publishSaved(delta: Map<number, number>, deletes: DeleteSet): void {
+  private publishSaved(delta: Map<number, number>, deletes: DeleteSet, arrivals: readonly number[]): void {
     if (delta.size === 0 && deletes.clients.size === 0) return;
-    void this.bus.publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) });
+    void this.bus
+      .publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients) })
+      .then(() =>
+        afterFlush(() => {
+          for (const arrivedAt of arrivals) this.opts.telemetry.syncLatency('saved', arrivedAt);
+        }),
+      );
   }
 
   private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {

@@ -5,6 +5,7 @@ import { createIntentRegistry } from '@dungeon-lab/events';
 import { assertValidPlugin } from '@dungeon-lab/plugin-api';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { StoreUnavailableError } from '@dungeon-lab/store';
+import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
@@ -26,6 +27,10 @@ import { answerAndClose, rawErrorResponse } from './http/raw-response.ts';
 import { parseRequestTarget } from './http/request-target.ts';
 import { handshakeProblem } from './http/websocket-handshake.ts';
 import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
+import { metricsRoutes } from './metrics/metrics-routes.ts';
+import { PrometheusTelemetry } from './metrics/prometheus-telemetry.ts';
+import { registerProcessMetrics } from './metrics/process-metrics.ts';
+import type { RateLimitName } from './metrics/telemetry.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
 import { type Admission, type Slot, UpgradeLimiter } from './limits/upgrade-limiter.ts';
@@ -87,11 +92,26 @@ function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds
   answerAndClose(socket, rawErrorResponse(status, error, headers));
 }
 
+/** The limit an upgrade refusal stands for, by what was counted and why it was refused. */
+function upgradeLimit(key: 'ip' | 'user', reason: Extract<Admission, { ok: false }>['reason']): RateLimitName {
+  if (reason === 'too many connections') return key === 'ip' ? 'connections-per-ip' : 'connections-per-user';
+  return key === 'ip' ? 'upgrades-per-ip' : 'upgrades-per-user';
+}
+
 export function createServer(options: ServerOptions): DungeonLabServer {
-  // Every refused write is audited ([A…] in docs/security.md), then handed to the embedder's hook.
+  // One registry per server, never prom-client's global one: several servers may share a process.
+  const metricsRegistry = options.metrics?.registry ?? new Registry();
+  if (options.metrics?.processMetrics !== false) registerProcessMetrics(metricsRegistry);
+  const telemetry = new PrometheusTelemetry(
+    metricsRegistry,
+    { connections: () => connections.size, rooms: () => registry.size, unsavedUpdates: () => metrics().unsavedUpdates },
+    options.metrics?.backends ?? [{ name: 'store', ping: () => options.store.ping() }],
+  );
+  // Every refused write is counted and audited ([A…] in docs/security.md), then handed to the embedder's hook.
   const opts: ResolvedOptions = resolveOptions({
     ...options,
     onDenied: (denial) => {
+      telemetry.writeRefused(denial.ruleId);
       audit.record(denial.sessionId, {
         actor: denial.userId,
         action: AuditAction.WriteRefused,
@@ -102,7 +122,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       });
       options.onDenied?.(denial);
     },
-  });
+  }, telemetry);
   const registry = new RoomRegistry(opts);
   const plugins = new Map((options.plugins ?? []).map((p) => [p.id, p] as const));
   for (const plugin of plugins.values()) assertValidPlugin(plugin);
@@ -121,6 +141,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   const eventLog = new EventLogService({
     store: opts.store,
     logger: opts.logger,
+    telemetry,
     options: opts.eventLog,
     registry,
     intents,
@@ -153,7 +174,8 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   // One route table, one dispatcher (http/dispatcher.ts): first match wins, so the catch-alls go last.
   const dispatch = createDispatcher({
     routes: [
-      ...opsRoutes({ ping: () => opts.store.ping(), metrics, logger: opts.logger }),
+      ...opsRoutes({ ping: () => opts.store.ping(), logger: opts.logger }),
+      ...metricsRoutes(metricsRegistry, metrics),
       ...devLoginRoutes(auth),
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
@@ -213,6 +235,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const upgradeAt = performance.now();
     if (closing) return refuse(socket, 503, 'server shutting down');
     const ip = ipOf(req);
     // Slots are held from here until the socket closes, refused or not, so a
@@ -222,18 +245,19 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       for (const slot of slots.splice(0)) slot.release();
     };
     socket.once('close', releaseSlots);
-    const admitted = (admission: Admission, who: object): boolean => {
+    const admitted = (admission: Admission, key: 'ip' | 'user', who: object): boolean => {
       if (admission.ok) {
         slots.push(admission.slot);
         return true;
       }
+      telemetry.rateLimited(upgradeLimit(key, admission.reason));
       opts.logger.info({ ip, ...who, reason: admission.reason }, 'upgrade refused: limit');
       releaseSlots();
       refuse(socket, 429, admission.reason, admission.retryAfterSeconds);
       return false;
     };
     // Per address before anything else, the token included: refusing costs no signature check ([F2]).
-    if (!admitted(upgrades.admitIp(ip), {})) return;
+    if (!admitted(upgrades.admitIp(ip), 'ip', {})) return;
     const malformed = handshakeProblem(req);
     if (malformed !== null) return refuse(socket, malformed.status, malformed.error);
     const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
@@ -251,7 +275,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     const verified = await auth.verify(credential.kind === 'token' ? credential.token : null);
     if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401, verified.detail);
     const userId = verified.principal.userId;
-    if (socket.destroyed || !admitted(upgrades.admitUser(userId), { userId })) return;
+    if (socket.destroyed || !admitted(upgrades.admitUser(userId), 'user', { userId })) return;
     let room;
     for (;;) {
       const generation = gate.generation;
@@ -285,7 +309,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       if (gate.generation === generation) break;
       registry.release(room);
     }
-    const identity = { userId, features, ip };
+    const identity = { userId, features, ip, upgradeAt };
     wss.handleUpgrade(req, socket, pending.take(), (ws) => {
       const conn = new Connection(ws, opts, registry, eventLog, gate, identity, audit, (c) => connections.delete(c));
       connections.add(conn);
