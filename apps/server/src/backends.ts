@@ -1,5 +1,16 @@
 import { connectRedis, RedisBus, RedisInbox, RedisLease } from '@dungeon-lab/redis';
-import { InProcessBus, InProcessInbox, InProcessLease, type HolderInbox, type RoomBus, type ServerOptions, type SessionLease } from '@dungeon-lab/server';
+import {
+  type BackendProbe,
+  commandTimer,
+  InProcessBus,
+  InProcessInbox,
+  InProcessLease,
+  type HolderInbox,
+  type Registry,
+  type RoomBus,
+  type ServerOptions,
+  type SessionLease,
+} from '@dungeon-lab/server';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
@@ -10,6 +21,8 @@ export interface Backends {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   readonly inbox: HolderInbox;
+  /** What `dungeonlab_backend_up` reports on: the store (`mongo` or `level`), and `redis` when there is one. */
+  readonly probes: readonly BackendProbe[];
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
 }
@@ -18,6 +31,7 @@ interface Coordination {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   readonly inbox: HolderInbox;
+  readonly probes: readonly BackendProbe[];
   close(): Promise<void>;
 }
 
@@ -26,11 +40,12 @@ interface Coordination {
  * fail), then the lease (it releases through its connection before the bus
  * leaves), then `after`.
  */
-function coordination(bus: RoomBus, lease: SessionLease, inbox: HolderInbox, after: () => Promise<void> = async () => {}): Coordination {
+function coordination(bus: RoomBus, lease: SessionLease, inbox: HolderInbox, probes: readonly BackendProbe[] = [], after: () => Promise<void> = async () => {}): Coordination {
   return {
     bus,
     lease,
     inbox,
+    probes,
     async close() {
       await inbox.close();
       await lease.close();
@@ -48,18 +63,21 @@ function inProcess(logger: Logger): Coordination {
   return coordination(bus, new InProcessLease(), new InProcessInbox());
 }
 
-/** Several processes on one Redis (`REDIS_URL`): the Redis bus, lease and inbox on one client of this process. */
-async function onRedis(url: string, logger: Logger): Promise<Coordination> {
+/** Several processes on one Redis (`REDIS_URL`): the Redis bus, lease and inbox on one client of this process, their commands timed into `registry`. */
+async function onRedis(url: string, logger: Logger, registry: Registry): Promise<Coordination> {
+  const timer = commandTimer(registry, 'redis');
   const client = await connectRedis(url, { name: 'dl-server', onError: (err) => logger.error({ err: String(err) }, 'redis connection error') });
   const bus = await RedisBus.connect({
     client,
+    timer,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  const lease = new RedisLease({ client });
+  const lease = new RedisLease({ client, timer });
   // A forward waits no longer than a dead holder's lease lasts: then this process takes the session over itself ([EL19]).
-  const inbox = await RedisInbox.connect({ client, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
+  const inbox = await RedisInbox.connect({ client, timer, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
   logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
-  return coordination(bus, lease, inbox, () => client.close());
+  const redis: BackendProbe = { name: 'redis', ping: async () => void (await client.ping()) };
+  return coordination(bus, lease, inbox, [redis], () => client.close());
 }
 
 /**
@@ -67,9 +85,9 @@ async function onRedis(url: string, logger: Logger): Promise<Coordination> {
  * buffer the moment it is imported, which a server on the embedded store
  * should not carry.
  */
-async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<ServerOptions['store']> {
+async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>, registry: Registry): Promise<ServerOptions['store']> {
   const { createMongoStore } = await import('@dungeon-lab/store-mongo');
-  return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
+  return createMongoStore({ url: mongo.url, dbName: mongo.dbName, timer: commandTimer(registry, 'mongo') });
 }
 
 /**
@@ -77,11 +95,11 @@ async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<S
  * the embedded LevelDB store; the Redis bus, lease and inbox when
  * `REDIS_URL` is set, else the in-process ones.
  */
-export async function openBackends(config: AppConfig, logger: Logger): Promise<Backends> {
-  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
+export async function openBackends(config: AppConfig, logger: Logger, registry: Registry): Promise<Backends> {
+  const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo, registry);
   let parts: Coordination;
   try {
-    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger);
+    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger, registry);
   } catch (err) {
     await store.close();
     throw err;
@@ -91,6 +109,7 @@ export async function openBackends(config: AppConfig, logger: Logger): Promise<B
     bus: parts.bus,
     lease: parts.lease,
     inbox: parts.inbox,
+    probes: [{ name: config.mongo === null ? 'level' : 'mongo', ping: () => store.ping() }, ...parts.probes],
     async close() {
       await parts.close();
       await store.close();

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { AuthConfigError, LimitConfigError, createServer, startMemoryReclaimer } from '@dungeon-lab/server';
+import { AuthConfigError, LimitConfigError, Registry, createServer, startMemoryReclaimer } from '@dungeon-lab/server';
 import { pino } from 'pino';
 import { openBackends } from './backends.ts';
 import { ConfigError, configFromEnv } from './config.ts';
@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   // A server without a built app (the app not built yet, a deployment that serves it elsewhere) still runs: the API alone.
   const webFound = statSync(config.webRoot, { throwIfNoEntry: false })?.isDirectory() === true;
   if (!webFound) logger.warn({ webRoot: config.webRoot }, 'web app not found: serving the API only (build apps/web or set WEB_ROOT)');
-  const backends = await openBackends(config, logger);
+  // Created first: the backends time their commands into it, and the server serves it at /metrics.
+  const metricsRegistry = new Registry();
+  const backends = await openBackends(config, logger, metricsRegistry);
   let server;
   try {
     server = createServer({
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       plugins: config.gameSystems,
       eventLog: { rateLimit: config.intentRate },
       assets: config.assets,
+      metrics: { registry: metricsRegistry, backends: backends.probes },
       ...(config.diceFixed === null ? {} : { random: cycle(config.diceFixed) }),
       ...(webFound ? { web: { root: config.webRoot } } : {}),
     });

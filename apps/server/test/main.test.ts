@@ -8,6 +8,7 @@ import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/ev
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
+import { scrapeMetrics } from '@dungeon-lab/testing/prometheus-text';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
@@ -276,6 +277,28 @@ describe('apps/server', () => {
   });
 
   const jongodb = jongodbMissing();
+  it.skipIf(jongodb !== null)(
+    `[OM11] mongo-wire (jongodb) and REDIS_URL: /metrics reports both backends up and times their commands; a Redis gone is down at the next scrape${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
+    async () => {
+      const apps = await sharedProcesses(1, 'dl-metrics');
+      const url = apps[0]!.url;
+      const { token, sessionId } = await gmSession(url);
+      expect((await submit(url, sessionId, token, [createIntent('chat:message', { text: 'timed' })])).body[0]).toMatchObject({ success: true });
+      let s = await scrapeMetrics(`${url}/metrics`);
+      expect(s.value('dungeonlab_backend_up', { backend: 'mongo' })).toBe(1);
+      expect(s.value('dungeonlab_backend_up', { backend: 'redis' })).toBe(1);
+      const timed = (backend: string) => s.all('dungeonlab_backend_command_duration_seconds_count', { backend, outcome: 'ok' }).reduce((n, x) => n + x.value, 0);
+      expect(timed('mongo')).toBeGreaterThan(0);
+      // The intent took the session's lease: an EVAL.
+      expect(s.value('dungeonlab_backend_command_duration_seconds_count', { backend: 'redis', command: 'EVAL', outcome: 'ok' })).toBeGreaterThan(0);
+      expect(s.value('dungeonlab_session_leases_held')).toBe(1);
+      await apps.redis.stop();
+      s = await scrapeMetrics(`${url}/metrics`);
+      expect(s.value('dungeonlab_backend_up', { backend: 'redis' })).toBe(0);
+      expect(s.value('dungeonlab_backend_up', { backend: 'mongo' })).toBe(1);
+    },
+  );
+
   it.skipIf(jongodb !== null)(
     `[MP3] mongo-wire (jongodb): with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${jongodb === null ? '' : ` (skipped: ${jongodb})`}`,
     async () => {

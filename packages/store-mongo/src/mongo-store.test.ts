@@ -46,7 +46,7 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
     const succeeded = new Set(observed.filter((o) => o.ok).map((o) => o.command));
     for (const command of ['hello', 'ping', 'find']) expect(succeeded, command).toContain(command);
     expect(observed.every((o) => o.seconds >= 0 && o.seconds < 60)).toBe(true);
-    // jongodb has no `create` (the store goes on without it, [MO8]): a failed command is reported as one.
+    // jongodb has no `create` (the store goes on without it): a failed command is reported as one.
     expect(new Set(observed.filter((o) => !o.ok).map((o) => o.command))).toEqual(new Set(['create']));
   });
 
