@@ -31,7 +31,7 @@ export interface Telemetry {
 export type DropReason =
   /** The socket was closed, or closing, before the frame was written. */
   | 'closed'
-  /** The socket was cut off as a slow consumer ([F…] in docs/security.md). */
+  /** The socket was cut off as a slow consumer ([P12] in docs/protocol.md). */
   | 'slow-consumer';
 
 export type SyncStage = 'fanout' | 'saved';
