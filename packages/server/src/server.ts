@@ -104,7 +104,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   if (options.metrics?.processMetrics !== false) registerProcessMetrics(metricsRegistry);
   const telemetry = new PrometheusTelemetry(
     metricsRegistry,
-    { connections: () => connections.size, rooms: () => registry.size, unsavedUpdates: () => metrics().unsavedUpdates },
+    { connections: () => connections.size, rooms: () => registry.size, unsavedUpdates },
     options.metrics?.backends ?? [{ name: 'store', ping: () => options.store.ping() }],
   );
   // Every refused write is counted and audited ([A…] in docs/security.md), then handed to the embedder's hook.
@@ -328,10 +328,14 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     });
   }
 
+  function unsavedUpdates(): number {
+    let unsaved = 0;
+    for (const room of registry.rooms()) unsaved += room.unsavedUpdates;
+    return unsaved;
+  }
+
   function metrics(): ServerMetrics {
-    let unsavedUpdates = 0;
-    for (const room of registry.rooms()) unsavedUpdates += room.unsavedUpdates;
-    return { rooms: registry.size, connections: connections.size, unsavedUpdates, memory: process.memoryUsage() };
+    return { rooms: registry.size, connections: connections.size, unsavedUpdates: unsavedUpdates(), memory: process.memoryUsage() };
   }
 
   return {
