@@ -30,7 +30,7 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,webp,woff2}'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/sessions\//, /^\/healthz$/, /^\/metrics$/],
+        navigateFallbackDenylist: [/^\/api\//, /^\/sessions\//, /^\/healthz$/, /^\/metrics(\.json)?$/],
         // The first visit is controlled at once, so a player who loses the network before ever reloading can reload.
         clientsClaim: true,
         skipWaiting: false,

@@ -1,10 +1,12 @@
 import { connectRedis, RedisBus, RedisInbox, RedisLease, type RedisConnection } from '@dungeon-lab/redis';
 import {
+  commandTimer,
   InProcessBus,
   InProcessInbox,
   InProcessLease,
   type HolderInbox,
   type ReadinessCheck,
+  type Registry,
   type RoomBus,
   type ServerOptions,
   type SessionLease,
@@ -19,7 +21,7 @@ export interface Backends {
   readonly bus: RoomBus;
   readonly lease: SessionLease;
   readonly inbox: HolderInbox;
-  /** What `/readyz` asks of them ([OPS2]): `store` or `mongo`, and `redis` when configured. */
+  /** What `/readyz` asks of them ([OPS2]), and what `dungeonlab_backend_up` reports on: `store` or `mongo`, and `redis` when configured. */
   readonly readiness: readonly ReadinessCheck[];
   /** Closes them all; after the server has closed. */
   close(): Promise<void>;
@@ -89,7 +91,8 @@ function redisReadiness(client: RedisConnection): ReadinessCheck {
  * inbox on one client of this process. An unreachable Redis is waited for:
  * the client retries every second at most, and each failure is logged.
  */
-async function onRedis(url: string, logger: Logger, report: StartupReport): Promise<Coordination> {
+async function onRedis(url: string, logger: Logger, report: StartupReport, registry: Registry): Promise<Coordination> {
+  const timer = commandTimer(registry, 'redis');
   let connected = false;
   report('redis', 'connecting');
   const client = await connectRedis(url, {
@@ -102,11 +105,12 @@ async function onRedis(url: string, logger: Logger, report: StartupReport): Prom
   connected = true;
   const bus = await RedisBus.connect({
     client,
+    timer,
     onError: (err, message) => logger.error({ kind: message?.kind ?? null, err: String(err), cause: String((err as Error | null)?.cause ?? '') }, 'room bus failure'),
   });
-  const lease = new RedisLease({ client });
+  const lease = new RedisLease({ client, timer });
   // A forward waits no longer than a dead holder's lease lasts: then this process takes the session over itself ([EL19]).
-  const inbox = await RedisInbox.connect({ client, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
+  const inbox = await RedisInbox.connect({ client, timer, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
   logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
   report('redis', 'ok');
   return coordination(bus, lease, inbox, [redisReadiness(client)], () => client.close());
@@ -117,9 +121,9 @@ async function onRedis(url: string, logger: Logger, report: StartupReport): Prom
  * buffer the moment it is imported, which a server on the embedded store
  * should not carry.
  */
-async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>): Promise<ServerOptions['store']> {
+async function openMongoStore(mongo: NonNullable<AppConfig['mongo']>, registry: Registry): Promise<ServerOptions['store']> {
   const { createMongoStore } = await import('@dungeon-lab/store-mongo');
-  return createMongoStore({ url: mongo.url, dbName: mongo.dbName });
+  return createMongoStore({ url: mongo.url, dbName: mongo.dbName, timer: commandTimer(registry, 'mongo') });
 }
 
 /** Between attempts to open a store that could not be reached: from half a second, doubling, to at most 5 s. */
@@ -132,12 +136,12 @@ function retryDelay(attempt: number): number {
  * MongoDB is not up yet waits for it (unready) instead of exiting into a
  * crash loop. Each failure is one log line.
  */
-async function openStore(config: AppConfig, logger: Logger, report: StartupReport, stopped: () => boolean): Promise<ServerOptions['store']> {
+async function openStore(config: AppConfig, logger: Logger, report: StartupReport, registry: Registry, stopped: () => boolean): Promise<ServerOptions['store']> {
   const service = config.mongo === null ? 'store' : 'mongo';
   for (let attempt = 0; ; attempt++) {
     report(service, 'connecting');
     try {
-      const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo);
+      const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo, registry);
       report(service, 'ok');
       return store;
     } catch (err) {
@@ -153,14 +157,21 @@ async function openStore(config: AppConfig, logger: Logger, report: StartupRepor
 /**
  * The backends of a process: the MongoDB store when `MONGO_URL` is set, else
  * the embedded LevelDB store; the Redis bus, lease and inbox when
- * `REDIS_URL` is set, else the in-process ones. Resolves only once all are
- * open, waiting for the unreachable ones; `report` hears how each is doing.
+ * `REDIS_URL` is set, else the in-process ones, their commands timed into
+ * `registry`. Resolves only once all are open, waiting for the unreachable
+ * ones; `report` hears how each is doing.
  */
-export async function openBackends(config: AppConfig, logger: Logger, report: StartupReport, stopped: () => boolean = () => false): Promise<Backends> {
-  const store = await openStore(config, logger, report, stopped);
+export async function openBackends(
+  config: AppConfig,
+  logger: Logger,
+  report: StartupReport,
+  registry: Registry,
+  stopped: () => boolean = () => false,
+): Promise<Backends> {
+  const store = await openStore(config, logger, report, registry, stopped);
   let parts: Coordination;
   try {
-    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger, report);
+    parts = config.redisUrl === null ? inProcess(logger) : await onRedis(config.redisUrl, logger, report, registry);
   } catch (err) {
     await store.close();
     throw err;

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { AuthConfigError, LimitConfigError, createServer, startMemoryReclaimer, type DungeonLabServer, type ReadinessCheck } from '@dungeon-lab/server';
+import { AuthConfigError, LimitConfigError, Registry, createServer, startMemoryReclaimer, type DungeonLabServer, type ReadinessCheck } from '@dungeon-lab/server';
 import { pino } from 'pino';
 import { openBackends, type Backends } from './backends.ts';
 import { ConfigError, configFromEnv } from './config.ts';
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
+  // Created first: the backends time their commands into it, and the server serves it at /metrics.
+  const metricsRegistry = new Registry();
   const backends = await openBackends(
     config,
     logger,
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       if (state === 'ok' && startup.get(service) !== 'ok') logger.info({ service }, `${service} reachable`);
       startup.set(service, state);
     },
+    metricsRegistry,
     () => stopping,
   );
   if (stopping) {
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
       eventLog: { rateLimit: config.intentRate },
       assets: config.assets,
       readiness: backends.readiness,
+      metrics: { registry: metricsRegistry, backends: backends.readiness },
       ...(config.diceFixed === null ? {} : { random: cycle(config.diceFixed) }),
       ...(webFound ? { web: { root: config.webRoot } } : {}),
     });

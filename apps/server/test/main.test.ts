@@ -6,6 +6,7 @@ import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/ev
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { createMongoStore } from '@dungeon-lab/store-mongo';
+import { scrapeMetrics } from '@dungeon-lab/testing/prometheus-text';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe('apps/server', () => {
       await until(() => p.synced, 'sync');
       // Four 3 MB edits: their frames, their stored rows and the snapshots that merge them die once stored.
       for (let i = 0; i < 4; i++) p.doc.getText('log').insert(0, String(i).repeat(3 * MB));
-      const metrics = async () => (await (await fetch(`${app.url}/metrics`)).json()) as { unsavedUpdates: number; memory: { arrayBuffers: number } };
+      const metrics = async () => (await (await fetch(`${app.url}/metrics.json`)).json()) as { unsavedUpdates: number; memory: { arrayBuffers: number } };
       await until(() => p.ws?.bufferedAmount === 0, 'push sent', 30_000);
       for (let stored = 0; stored < 3; ) {
         await new Promise((r) => setTimeout(r, 100));
@@ -431,6 +432,28 @@ for (const lane of MONGO_LANES) {
         for (const n of [0, 1]) for (let i = 0; i < pushed[n]!; i++) expect(kept.has(`${n}:${i}`)).toBe(true);
       },
       120_000,
+    );
+
+    it.skipIf(lane.skip !== null)(
+      `[OM11] ${lane.label} and REDIS_URL: /metrics reports both backends up and times their commands; a Redis gone is down at the next scrape${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
+      async () => {
+        const apps = await sharedProcesses(lane, 1, 'dl-metrics');
+        const url = apps[0]!.url;
+        const { token, sessionId } = await gmSession(url);
+        expect((await submit(url, sessionId, token, [createIntent('chat:message', { text: 'timed' })])).body[0]).toMatchObject({ success: true });
+        let s = await scrapeMetrics(`${url}/metrics`);
+        expect(s.value('dungeonlab_backend_up', { backend: 'mongo' })).toBe(1);
+        expect(s.value('dungeonlab_backend_up', { backend: 'redis' })).toBe(1);
+        const timed = (backend: string) => s.all('dungeonlab_backend_command_duration_seconds_count', { backend, outcome: 'ok' }).reduce((n, x) => n + x.value, 0);
+        expect(timed('mongo')).toBeGreaterThan(0);
+        // The intent took the session's lease: an EVAL.
+        expect(s.value('dungeonlab_backend_command_duration_seconds_count', { backend: 'redis', command: 'EVAL', outcome: 'ok' })).toBeGreaterThan(0);
+        expect(s.value('dungeonlab_session_leases_held')).toBe(1);
+        await apps.redis.stop();
+        s = await scrapeMetrics(`${url}/metrics`);
+        expect(s.value('dungeonlab_backend_up', { backend: 'redis' })).toBe(0);
+        expect(s.value('dungeonlab_backend_up', { backend: 'mongo' })).toBe(1);
+      },
     );
 
     it.skipIf(lane.skip !== null)(

@@ -3,6 +3,7 @@ import {
   type BusChannel,
   type BusHandler,
   type BusMessage,
+  type CommandTimer,
   type RoomBus,
   type SubscribeOptions,
   type Unsubscribe,
@@ -27,6 +28,7 @@ import {
 } from './bus-codec.ts';
 import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { MalformedEntryError, RedisBusError } from './errors.ts';
+import { timed } from './timed.ts';
 
 /** Reports a failure: a handler's (with the message it was given) or the bus's own (null). */
 export type RedisBusErrorReporter = (err: unknown, message: BusMessage | null) => void;
@@ -56,6 +58,8 @@ export interface RedisBusOptions {
    * for an entry trimmed before it was read. Default 10 s.
    */
   readonly echoTimeoutMs?: number;
+  /** Hears how long each command took (the server's `commandTimer(registry, 'redis')`); none by default. */
+  readonly timer?: CommandTimer;
 }
 
 /** Entries one XREAD returns per stream, at most: a busy room cannot starve the others for long. */
@@ -132,6 +136,7 @@ export class RedisBus implements RoomBus {
   readonly #clockSkewMs: number;
   readonly #holdMs: number;
   readonly #echoTimeoutMs: number;
+  readonly #timer: CommandTimer | undefined;
   /** Subscribed channels by channel key. */
   readonly #channels = new Map<string, Channel>();
   /** By stream key, for the reader's replies. */
@@ -162,6 +167,7 @@ export class RedisBus implements RoomBus {
     this.#clockSkewMs = options.clockSkewMs ?? 1000;
     this.#holdMs = options.awarenessHoldMs ?? 5_000;
     this.#echoTimeoutMs = options.echoTimeoutMs ?? 10_000;
+    this.#timer = options.timer;
     // A reconnected reader is another client to CLIENT UNBLOCK.
     reader.on('ready', () => (this.#readerId = null));
     this.#loop = this.#read();
@@ -190,7 +196,7 @@ export class RedisBus implements RoomBus {
       const { streamNumber, acked } = published;
       const frame = encodeAwareness(message.update, { process: this.process, number, after: streamNumber, afterId: acked?.number === streamNumber ? acked.id : null });
       // At most once, like pub/sub itself ([RS5]): presence is renewed every 15 s anyway.
-      this.#client.publish(this.#awarenessChannel(message.room), frame).catch((err: unknown) => this.#lost(message, key, local, number, err));
+      timed(this.#timer, 'PUBLISH', () => this.#client.publish(this.#awarenessChannel(message.room), frame)).catch((err: unknown) => this.#lost(message, key, local, number, err));
     } else {
       published.streamNumber = number;
       this.#append(message, channel, number, Date.now(), local, published);
@@ -208,8 +214,11 @@ export class RedisBus implements RoomBus {
    */
   #append(message: Exclude<BusMessage, { kind: 'awareness' }>, channel: BusChannel, number: number, since: number, local: Channel | undefined, published: Published): void {
     const key = channelKey(channel);
-    this.#client
-      .xAdd(this.#streamKey(channel), '*', encodeEntry(message, { process: this.process, number }), { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxLen } })
+    timed(this.#timer, 'XADD', () =>
+      this.#client.xAdd(this.#streamKey(channel), '*', encodeEntry(message, { process: this.process, number }), {
+        TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxLen },
+      }),
+    )
       .then((reply) => {
         const id = parseStreamId(reply);
         if (id !== null && number > (published.acked?.number ?? 0)) published.acked = { number, id };

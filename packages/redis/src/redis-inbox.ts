@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { type HolderAnswer, type HolderHandler, type HolderInbox, type HolderRequest, LogUnavailableError } from '@dungeon-lab/server';
+import { type CommandTimer, type HolderAnswer, type HolderHandler, type HolderInbox, type HolderRequest, LogUnavailableError } from '@dungeon-lab/server';
 import { RESP_TYPES } from 'redis';
 import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { RedisBusError } from './errors.ts';
+import { timed } from './timed.ts';
 
 export interface RedisInboxOptions {
   /** A connected client; the inbox makes its reader and subscriber connections from it, and the caller closes it after the inbox. */
@@ -15,6 +16,8 @@ export interface RedisInboxOptions {
   /** How long a forward waits for an answer ([IN3]). Default 5 s. */
   readonly timeoutMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** Hears how long each command took (the server's `commandTimer(registry, 'redis')`); none by default. */
+  readonly timer?: CommandTimer;
 }
 
 /** The consumer group every process's serving side joins: one holder reads a session's inbox at a time (the lease says who). */
@@ -44,6 +47,7 @@ type Reply = { readonly q: string; readonly answer: unknown } | { readonly q: st
 export class RedisInbox implements HolderInbox {
   readonly process: string;
   readonly #client: RedisConnection;
+  readonly #timer: CommandTimer | undefined;
   readonly #reader: RedisConnection;
   readonly #subscriber: RedisConnection;
   readonly #prefix: string;
@@ -60,6 +64,7 @@ export class RedisInbox implements HolderInbox {
 
   private constructor(options: RedisInboxOptions, reader: RedisConnection, subscriber: RedisConnection) {
     this.#client = options.client;
+    this.#timer = options.timer;
     this.#reader = reader;
     this.#subscriber = subscriber;
     this.process = options.process ?? randomUUID();
@@ -97,7 +102,7 @@ export class RedisInbox implements HolderInbox {
       // The answer is the one the serving process's handler gave for this very request.
       this.#waiting.set(q, { resolve: (answer) => resolve(answer as HolderAnswer<R>), reject, timer });
       void this.#group(request.sessionId)
-        .then(() => this.#client.xAdd(this.#stream(request.sessionId), '*', { q, r: this.#replyChannel, b: serialize(request) }))
+        .then(() => timed(this.#timer, 'XADD', () => this.#client.xAdd(this.#stream(request.sessionId), '*', { q, r: this.#replyChannel, b: serialize(request) })))
         .catch((err: unknown) => this.#settle(q, new LogUnavailableError(`forwarding to session ${request.sessionId} failed: ${String(err)}`)));
     });
   }
@@ -211,8 +216,8 @@ export class RedisInbox implements HolderInbox {
       } catch (err) {
         reply = { q, error: String(err) };
       }
-      await this.#client.publish(replyTo, serialize(reply));
-      await this.#client.xAck(this.#stream(sessionId), GROUP, id);
+      await timed(this.#timer, 'PUBLISH', () => this.#client.publish(replyTo, serialize(reply)));
+      await timed(this.#timer, 'XACK', () => this.#client.xAck(this.#stream(sessionId), GROUP, id));
     }
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseGrant, SessionLease } from '@dungeon-lab/server';
+import type { CommandTimer, LeaseGrant, SessionLease } from '@dungeon-lab/server';
 import type { RedisConnection } from './connection.ts';
 import { RedisLeaseError } from './errors.ts';
+import { timed } from './timed.ts';
 
 export interface RedisLeaseOptions {
   /** A connected client; the caller closes it after the lease. */
@@ -12,6 +13,8 @@ export interface RedisLeaseOptions {
   readonly ttlMs?: number;
   /** This process's id in the lease's value; a random UUID by default. */
   readonly holder?: string;
+  /** Hears how long each command took (the server's `commandTimer(registry, 'redis')`); none by default. */
+  readonly timer?: CommandTimer;
 }
 
 /**
@@ -57,12 +60,14 @@ export class RedisLease implements SessionLease {
   /** The epoch this process believes it holds, per session, and when Redis last confirmed it: a loss is reported once. */
   readonly #held = new Map<string, { readonly epoch: number; confirmedAt: number }>();
   readonly #listeners = new Set<(grant: LeaseGrant) => void>();
+  readonly #timer: CommandTimer | undefined;
 
   constructor(options: RedisLeaseOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'dl';
     this.ttlMs = options.ttlMs ?? 3_000;
     this.holder = options.holder ?? randomUUID();
+    this.#timer = options.timer;
     if (this.holder.includes(':')) throw new RedisLeaseError(`a holder id may not contain ":" (${this.holder})`);
   }
 
@@ -144,7 +149,9 @@ export class RedisLease implements SessionLease {
    * in time that it can no longer renew ([RL3]).
    */
   #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args], { timeout: Math.max(1, Math.floor(this.ttlMs / 2)) });
+    return timed(this.#timer, 'EVAL', () =>
+      this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args], { timeout: Math.max(1, Math.floor(this.ttlMs / 2)) }),
+    );
   }
 }
 

@@ -54,6 +54,8 @@ export class Connection implements RoomPeer {
   readonly userId: string;
   /** The client address this socket is counted against ([F7]). */
   readonly ip: string;
+  readonly upgradeAt: number;
+  arrivedAt = 0;
   private readonly ws: WebSocket;
   private readonly opts: ResolvedOptions;
   private readonly registry: RoomRegistry;
@@ -68,7 +70,7 @@ export class Connection implements RoomPeer {
   private readonly eventLog: EventLogService;
   private readonly access: RoomAccess;
   private readonly audit: Audit;
-  private readonly inbound: InboundThrottle<{ data: Buffer; isBinary: boolean }>;
+  private readonly inbound: InboundThrottle<{ data: Buffer; isBinary: boolean; at: number }>;
   private readonly awareness: CoalescingThrottle<Room>;
   private readonly syncRequests: CoalescingThrottle<Room>;
 
@@ -78,7 +80,7 @@ export class Connection implements RoomPeer {
     registry: RoomRegistry,
     eventLog: EventLogService,
     access: RoomAccess,
-    identity: { userId: string; features: number; ip: string },
+    identity: { userId: string; features: number; ip: string; upgradeAt: number },
     audit: Audit,
     onClosed: (conn: Connection) => void,
   ) {
@@ -87,6 +89,7 @@ export class Connection implements RoomPeer {
     this.audit = audit;
     this.userId = identity.userId;
     this.ip = identity.ip;
+    this.upgradeAt = identity.upgradeAt;
     this.ws = ws;
     this.opts = opts;
     this.registry = registry;
@@ -96,17 +99,21 @@ export class Connection implements RoomPeer {
     // ws.send. Safe with ws as configured: no permessage-deflate and no Blobs, so ws never holds
     // frames of its own back and its writes (pongs, the close frame) interleave in call order.
     const stream = (ws as unknown as { _socket: FrameStream })._socket;
-    this.outbox = new Outbox(stream, () => ws.readyState === ws.OPEN);
+    this.outbox = new Outbox(stream, () => ws.readyState === ws.OPEN, opts.telemetry);
     const { limits } = opts;
     this.inbound = new InboundThrottle(
       { messages: limits.messagesPerConnection, bytes: limits.bytesPerConnection, graceMs: limits.rateLimitGraceMs },
       ws,
-      ({ data, isBinary }) => this.onMessage(data, isBinary),
-      () => this.close(CloseCode.RateLimited, `over ${limits.messagesPerConnection.perSecond} messages per second`),
+      ({ data, isBinary, at }) => this.onMessage(data, isBinary, at),
+      () => {
+        opts.telemetry.rateLimited('socket-messages');
+        this.close(CloseCode.RateLimited, `over ${limits.messagesPerConnection.perSecond} messages per second`);
+      },
     );
     this.awareness = new CoalescingThrottle({ messages: limits.awarenessPerConnection, bytes: limits.awarenessBytesPerConnection });
     this.syncRequests = new CoalescingThrottle({ messages: limits.syncRequestsPerConnection, bytes: NO_LIMIT });
-    ws.on('message', (data, isBinary) => this.inbound.push({ data: data as Buffer, isBinary }, (data as Buffer).byteLength));
+    // Stamped on arrival: a message held back by the rate limit has been waiting since ([F3]), and sync latency counts that.
+    ws.on('message', (data, isBinary) => this.inbound.push({ data: data as Buffer, isBinary, at: performance.now() }, (data as Buffer).byteLength));
     ws.on('close', () => this.cleanup());
     ws.on('error', (err) => {
       this.opts.logger.debug({ conn: this.id, err: String(err) }, 'socket error');
@@ -204,12 +211,18 @@ export class Connection implements RoomPeer {
   }
 
   sendFrame(frame: WsFrame): void {
-    if (this.closed) return;
+    const { telemetry } = this.opts;
+    telemetry.framesAttempted(1);
+    if (this.closed) {
+      telemetry.framesDropped('closed', 1);
+      return;
+    }
     const stalled = this.outbox.stalledBytes;
     // The replies it asked for have gone out, all but what the limit allows anyway.
     if (stalled <= this.opts.maxBufferedBytes && this.outbox.queuedBytes === 0) this.replyAllowance = 0;
     if (stalled > this.opts.maxBufferedBytes + this.replyAllowance) {
       // A peer that does not read must not grow our memory; it resyncs when it reconnects.
+      telemetry.framesDropped('slow-consumer', 1);
       this.close(CloseCode.SlowConsumer);
       return;
     }
@@ -225,7 +238,6 @@ export class Connection implements RoomPeer {
    * allowed on top of the limit until they have drained.
    */
   sendReply(frame: WsFrame): void {
-    if (this.closed) return;
     this.sendFrame(frame);
     if (!this.closed) this.replyAllowance += frame.byteLength;
   }
@@ -240,7 +252,7 @@ export class Connection implements RoomPeer {
     }
     // What was sent before the close (an error, a refusal) goes out ahead of the close frame.
     if (code !== CloseCode.SlowConsumer) this.outbox.flush();
-    this.outbox.discard();
+    this.outbox.discard(code === CloseCode.SlowConsumer ? 'slow-consumer' : 'closed');
     try {
       this.ws.close(code, reason);
     } catch {
@@ -252,7 +264,7 @@ export class Connection implements RoomPeer {
 
   private cleanup(): void {
     this.closed = true;
-    this.outbox.discard();
+    this.outbox.discard('closed');
     this.inbound.stop();
     this.awareness.stop();
     this.syncRequests.stop();
@@ -279,9 +291,10 @@ export class Connection implements RoomPeer {
     }
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onMessage(data: Buffer, isBinary: boolean, arrivedAt: number): void {
     flushIfHeldTooLong();
     if (this.closed) return;
+    this.arrivedAt = arrivedAt;
     if (!isBinary) {
       this.close(CloseCode.UnsupportedData);
       return;

@@ -3,29 +3,36 @@ import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
 import type { Logger } from './logger.ts';
 import type { WriteTicket } from './bus/room-bus.ts';
+import type { Telemetry } from './metrics/telemetry.ts';
 import type { CompactionOptions } from './options.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
 
-/** What a queued update will be announced as in `saved` once durable ([P6]): the clocks it reached and what it deleted. */
+/**
+ * What a queued update will be announced as in `saved` once durable ([P6]):
+ * the clocks it reached and what it deleted, and when it arrived from a
+ * client (`performance.now()`, for the saved latency; null: not from a
+ * client's socket here).
+ */
 export interface Announcement {
   readonly clocks: ReadonlyMap<number, number>;
   readonly deletes: DeleteSet;
+  readonly arrivedAt: number | null;
 }
 
-/** What a transaction changed: the clients whose clocks it moved, to where, and its deletions. */
-export function announcementOfTransaction(transaction: Y.Transaction): Announcement {
+/** What a member's transaction changed: the clients whose clocks it moved, to where, and its deletions. */
+export function announcementOfTransaction(transaction: Y.Transaction, arrivedAt: number): Announcement {
   const clocks = new Map<number, number>();
   transaction.afterState.forEach((clock, client) => {
     if (transaction.beforeState.get(client) !== clock) clocks.set(client, clock);
   });
-  return { clocks, deletes: transaction.deleteSet };
+  return { clocks, deletes: transaction.deleteSet, arrivedAt };
 }
 
 /** What an update holds, read from its bytes: the end clock of each client in it, and its deletions. */
 export function announcementOfUpdate(update: Uint8Array): Announcement {
-  return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds };
+  return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
 }
 
 /** Tells apart the writers of one process: each loading of a room gets the next number ([OR3]). */
@@ -39,12 +46,14 @@ export interface DocWriterOptions {
   readonly compaction: CompactionOptions;
   readonly writeRetryMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
+  readonly telemetry: Pick<Telemetry, 'docUpdatesStored'>;
   /**
    * Called after each durable write with the clocks it made durable (only the
-   * clients that changed), the deletions it made durable, and the ticket of
-   * the last update it covered ([OR3]).
+   * clients that changed), the deletions it made durable, the ticket of the
+   * last update it covered ([OR3]), and when the client updates it stored
+   * arrived (`performance.now()`).
    */
-  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket) => void;
+  readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket, arrivals: readonly number[]) => void;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -64,6 +73,8 @@ const ROW_LIMIT_STRETCH = 20;
 export class DocWriter {
   private readonly opts: DocWriterOptions;
   private pending: Uint8Array[] = [];
+  /** When the members' updates among `pending` arrived on their sockets. */
+  private arrivals: number[] = [];
   /** Highest clock per client among updates queued since the last batch was taken. */
   private dirtyClocks = new Map<number, number>();
   /** Deletions among updates queued since the last batch was taken. */
@@ -141,6 +152,7 @@ export class DocWriter {
     // stored like everything else but never announced in `saved`: that would be one
     // useless frame per member per intent.
     if (announce !== null) {
+      if (announce.arrivedAt !== null) this.arrivals.push(announce.arrivedAt);
       if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
       for (const [client, clock] of announce.clocks) {
         if (clock > (this.dirtyClocks.get(client) ?? 0)) this.dirtyClocks.set(client, clock);
@@ -159,22 +171,27 @@ export class DocWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
+      const arrivals = this.arrivals;
       const clocks = this.dirtyClocks;
       const deletes = this.dirtyDeletes;
       // Everything queued so far is in this batch or in an earlier one already durable.
       const through: WriteTicket = { writer: this.writer, seq: this.queued };
       this.pending = [];
+      this.arrivals = [];
       this.dirtyClocks = new Map();
       this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
         this.retryMs = this.opts.writeRetryMs;
+        let stored = 0;
         ids.forEach((id, i) => {
           const bytes = batch[i]?.byteLength ?? 0;
           this.rowIds.push(id);
           this.updateRowBytes.set(id, bytes);
           this.bytesSinceSnapshot += bytes;
+          stored += bytes;
         });
+        this.opts.telemetry.docUpdatesStored(stored);
         for (const [client, clock] of clocks) {
           if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
         }
@@ -185,12 +202,13 @@ export class DocWriter {
           // every batch's set, where merged they shrink to about one range per client.
           if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
         }
-        this.opts.onSaved(clocks, deleted, through);
+        this.opts.onSaved(clocks, deleted, through, arrivals);
         this.maybeCompact();
       } catch (err) {
         // Keep the batch (and its clocks) in front of anything newer and retry; clients
         // keep showing these changes as unsaved until a write succeeds.
         this.pending = batch.concat(this.pending);
+        this.arrivals = arrivals.concat(this.arrivals);
         this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
         for (const [client, clock] of this.dirtyClocks) {
           if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);

@@ -52,3 +52,10 @@ export { DEV_LOGIN_PATH } from './auth/dev-login-route.ts';
 export { DEV_ISSUER, DEV_AUDIENCE } from './auth/dev-tokens.ts';
 export { type MemoryReclaimer, startMemoryReclaimer } from './memory/memory-reclaimer.ts';
 export { type MemoryReclaimOptions, DEFAULT_MEMORY_RECLAIM } from './memory/reclaim-policy.ts';
+export { type MetricsOptions } from './metrics/metrics-options.ts';
+export { commandTimer } from './metrics/command-latency.ts';
+export { LATENCY_BUCKETS } from './metrics/buckets.ts';
+export { METRICS_PATH, METRICS_JSON_PATH } from './metrics/metrics-routes.ts';
+export type { CommandTimer } from '@dungeon-lab/store';
+/** The registry type `metrics.registry` takes: prom-client's, re-exported so an embedder needs no copy of its own. */
+export { Registry } from 'prom-client';

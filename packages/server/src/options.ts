@@ -13,6 +13,8 @@ import type { SessionLease } from './lease/session-lease.ts';
 import { type LimitOptions, resolveLimits } from './limits/limit-options.ts';
 import type { RateLimit } from './limits/token-bucket.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { MetricsOptions } from './metrics/metrics-options.ts';
+import type { Telemetry } from './metrics/telemetry.ts';
 import type { WebAppOptions } from './web/web-app.ts';
 import type { WriteDenial } from './write-rules/write-guard.ts';
 
@@ -129,6 +131,8 @@ export interface ServerOptions {
   readonly web?: WebAppOptions;
   /** Sizes of uploaded images, one and per session ([API11]); unset fields keep their defaults. */
   readonly assets?: Partial<AssetLimits>;
+  /** The registry `GET /metrics` serves and what it probes (docs/operations.md, "Metrics and alerts"). */
+  readonly metrics?: MetricsOptions;
 }
 
 export interface ResolvedOptions {
@@ -154,6 +158,8 @@ export interface ResolvedOptions {
   readonly openRooms: boolean;
   readonly onDenied: ((denial: WriteDenial) => void) | undefined;
   readonly assets: AssetLimits;
+  /** Where every module reports what the metrics count. */
+  readonly telemetry: Telemetry;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -178,7 +184,7 @@ export const DEFAULT_OPTIONS = {
   assets: { maxBytes: 20 * 1024 * 1024, maxSessionBytes: 500 * 1024 * 1024 },
 } as const;
 
-export function resolveOptions(options: ServerOptions): ResolvedOptions {
+export function resolveOptions(options: ServerOptions, telemetry: Telemetry): ResolvedOptions {
   const logger = options.logger ?? silentLogger;
   return {
     store: options.store,
@@ -203,5 +209,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     openRooms: options.openRooms ?? false,
     onDenied: options.onDenied,
     assets: { ...DEFAULT_OPTIONS.assets, ...options.assets },
+    telemetry,
   };
 }

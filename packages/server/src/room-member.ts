@@ -7,6 +7,10 @@ export interface RoomPeer {
   readonly features: number;
   /** Who is on this socket. */
   readonly userId: string;
+  /** When its upgrade request arrived (`performance.now()`). */
+  readonly upgradeAt: number;
+  /** When the message being handled arrived on the socket (`performance.now()`). */
+  readonly arrivedAt: number;
   /** Sends one protocol message. */
   send(message: Uint8Array): void;
   /** Sends a frame built once for many sockets. */

@@ -26,6 +26,7 @@ import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate } from './doc-writer.ts';
 import { PeerWrites } from './peer-writes.ts';
 import { encodeIntegratedState, encodeIntegratedStateSized, writeIntegratedState } from './integrated-state.ts';
+import { afterFlush } from './outbound/outbox.ts';
 import { splitUpdate } from './update-pieces.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
@@ -100,6 +101,8 @@ export class Room {
   /** Peers' updates applied here that their writers have not yet said they stored ([OR3]). */
   private readonly peerWrites = new PeerWrites();
   private adoptTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Members whose first sync step 1 was answered: another one from a checksum client is its drift detector's resync. */
+  private readonly stepOneAnswered = new WeakSet<RoomMember>();
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -124,7 +127,8 @@ export class Room {
         compaction: opts.compaction,
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
-        onSaved: (delta, deletes, through) => this.publishSaved(delta, deletes, through),
+        telemetry: opts.telemetry,
+        onSaved: (delta, deletes, through, arrivals) => this.publishSaved(delta, deletes, through, arrivals),
       },
       rows,
     );
@@ -148,8 +152,13 @@ export class Room {
     const origin = roomOriginOf(tr.origin);
     // A peer's change is stored by the process that published it ([OR2]); onBusMessage watches that it is ([OR3]).
     if (origin.kind === 'peer') return;
-    const ticket = this.writer.enqueue(update, origin.kind === 'member' ? announcementOfTransaction(tr) : null);
-    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+    const ticket = this.writer.enqueue(update, origin.kind === 'member' ? announcementOfTransaction(tr, origin.member.peer.arrivedAt) : null);
+    const fannedOut = this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+    if (origin.kind === 'member') {
+      // Members hear the update when the bus hands it back to this room; the frames leave at the end of that turn.
+      const { arrivedAt } = origin.member.peer;
+      void fannedOut.then(() => afterFlush(() => this.opts.telemetry.syncLatency('fanout', arrivedAt)));
+    }
   };
 
   private readonly onAwarenessUpdate = (
@@ -233,6 +242,8 @@ export class Room {
     try {
       apply();
     } catch (err) {
+      // The peer stored it: this process's copy of the room now differs from the store's.
+      if (what === 'update') this.opts.telemetry.driftIncident('peer-update-failed');
       this.opts.logger.error({ room: this.name, from, err: String(err) }, `peer ${what} failed to apply`);
     }
   }
@@ -310,7 +321,7 @@ export class Room {
   handle(member: RoomMember, msg: RoomScopedMessage): void {
     switch (msg.type) {
       case 'sync-step1':
-        this.sendSyncStep2(member, msg.stateVector);
+        this.answerStepOne(member, msg.stateVector);
         return;
       case 'sync-step2':
       case 'sync-update':
@@ -355,6 +366,24 @@ export class Room {
       case 'client-id':
         // Answered by the connection before it reaches the room.
         throw protocolError('client-id needs the client-ids feature');
+    }
+  }
+
+  /**
+   * A member's first step 1 starts its sync: one that arrives holding part of
+   * the document is a client coming back (reconnect, reload), and how long it
+   * took from its upgrade to our answer is its recovery time. A later step 1
+   * from a client with the checksum feature is its drift detector asking to
+   * resync ([P7]): our client sends one for nothing else.
+   */
+  private answerStepOne(member: RoomMember, encodedStateVector: Uint8Array): void {
+    const first = !this.stepOneAnswered.has(member);
+    this.stepOneAnswered.add(member);
+    if (!first && (member.peer.features & Feature.Checksum) !== 0) this.opts.telemetry.driftIncident('client-resync');
+    this.sendSyncStep2(member, encodedStateVector);
+    if (first && !member.enveloped && encodedStateVector.byteLength > EMPTY_STATE_VECTOR_LENGTH) {
+      const { upgradeAt } = member.peer;
+      afterFlush(() => this.opts.telemetry.reconnectRecovered(upgradeAt));
     }
   }
 
@@ -454,8 +483,14 @@ export class Room {
   }
 
   /** Published after every durable write, even one of the server's writes alone: peers watch `through` ([OR3]). */
-  private publishSaved(delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket): void {
-    void this.bus.publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients), through });
+  private publishSaved(delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket, arrivals: readonly number[]): void {
+    void this.bus
+      .publish({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(delta), deleteSet: encodeDeleteSet(deletes.clients), through })
+      .then(() =>
+        afterFlush(() => {
+          for (const arrivedAt of arrivals) this.opts.telemetry.syncLatency('saved', arrivedAt);
+        }),
+      );
   }
 
   private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {

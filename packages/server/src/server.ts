@@ -5,6 +5,7 @@ import { createIntentRegistry } from '@dungeon-lab/events';
 import { assertValidPlugin } from '@dungeon-lab/plugin-api';
 import { ALL_FEATURES, CloseCode, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { StoreUnavailableError } from '@dungeon-lab/store';
+import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { Connection } from './connection.ts';
 import { Checkpoints } from './event-log/checkpoints.ts';
@@ -25,9 +26,13 @@ import { NON_NEGATIVE, safeInteger } from './http/query-params.ts';
 import { answerAndClose, rawErrorResponse } from './http/raw-response.ts';
 import { parseRequestTarget } from './http/request-target.ts';
 import { handshakeProblem } from './http/websocket-handshake.ts';
-import { opsRoutes, UNKNOWN_API_PATH } from './ops-routes.ts';
+import { UNKNOWN_API_PATH } from './ops-routes.ts';
 import { healthRoutes } from './health/health-routes.ts';
 import type { ReadinessCheck } from './health/readiness-check.ts';
+import { metricsRoutes } from './metrics/metrics-routes.ts';
+import { PrometheusTelemetry } from './metrics/prometheus-telemetry.ts';
+import { registerProcessMetrics } from './metrics/process-metrics.ts';
+import type { RateLimitName } from './metrics/telemetry.ts';
 import { clientAddress } from './limits/client-address.ts';
 import { holdPendingUpgrade } from './limits/pending-upgrade.ts';
 import { type Admission, type Slot, UpgradeLimiter } from './limits/upgrade-limiter.ts';
@@ -98,11 +103,26 @@ function refuse(socket: Duplex, status: number, error: string, retryAfterSeconds
   answerAndClose(socket, rawErrorResponse(status, error, headers));
 }
 
+/** The limit an upgrade refusal stands for, by what was counted and why it was refused. */
+function upgradeLimit(key: 'ip' | 'user', reason: Extract<Admission, { ok: false }>['reason']): RateLimitName {
+  if (reason === 'too many connections') return key === 'ip' ? 'connections-per-ip' : 'connections-per-user';
+  return key === 'ip' ? 'upgrades-per-ip' : 'upgrades-per-user';
+}
+
 export function createServer(options: ServerOptions): DungeonLabServer {
-  // Every refused write is audited ([A…] in docs/security.md), then handed to the embedder's hook.
+  // One registry per server, never prom-client's global one: several servers may share a process.
+  const metricsRegistry = options.metrics?.registry ?? new Registry();
+  if (options.metrics?.processMetrics !== false) registerProcessMetrics(metricsRegistry);
+  const telemetry = new PrometheusTelemetry(
+    metricsRegistry,
+    { connections: () => connections.size, rooms: () => registry.size, unsavedUpdates },
+    options.metrics?.backends ?? [{ name: 'store', probe: () => options.store.ping() }],
+  );
+  // Every refused write is counted and audited ([A…] in docs/security.md), then handed to the embedder's hook.
   const opts: ResolvedOptions = resolveOptions({
     ...options,
     onDenied: (denial) => {
+      telemetry.writeRefused(denial.ruleId);
       audit.record(denial.sessionId, {
         actor: denial.userId,
         action: AuditAction.WriteRefused,
@@ -113,7 +133,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       });
       options.onDenied?.(denial);
     },
-  });
+  }, telemetry);
   const registry = new RoomRegistry(opts);
   const plugins = new Map((options.plugins ?? []).map((p) => [p.id, p] as const));
   for (const plugin of plugins.values()) assertValidPlugin(plugin);
@@ -132,6 +152,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   const eventLog = new EventLogService({
     store: opts.store,
     logger: opts.logger,
+    telemetry,
     options: opts.eventLog,
     registry,
     intents,
@@ -182,7 +203,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   const dispatch = createDispatcher({
     routes: [
       ...healthRoutes(() => readiness, opts.logger),
-      ...opsRoutes({ metrics }),
+      ...metricsRoutes(metricsRegistry, metrics),
       ...devLoginRoutes(auth),
       ...sessionRoutes({ membership, audit }),
       ...eventLogRoutes({ service: eventLog, checkpoints, audit }),
@@ -242,6 +263,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const upgradeAt = performance.now();
     if (closing) return refuse(socket, 503, 'server shutting down');
     const ip = ipOf(req);
     // Slots are held from here until the socket closes, refused or not, so a
@@ -251,18 +273,19 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       for (const slot of slots.splice(0)) slot.release();
     };
     socket.once('close', releaseSlots);
-    const admitted = (admission: Admission, who: object): boolean => {
+    const admitted = (admission: Admission, key: 'ip' | 'user', who: object): boolean => {
       if (admission.ok) {
         slots.push(admission.slot);
         return true;
       }
+      telemetry.rateLimited(upgradeLimit(key, admission.reason));
       opts.logger.info({ ip, ...who, reason: admission.reason }, 'upgrade refused: limit');
       releaseSlots();
       refuse(socket, 429, admission.reason, admission.retryAfterSeconds);
       return false;
     };
     // Per address before anything else, the token included: refusing costs no signature check ([F2]).
-    if (!admitted(upgrades.admitIp(ip), {})) return;
+    if (!admitted(upgrades.admitIp(ip), 'ip', {})) return;
     const malformed = handshakeProblem(req);
     if (malformed !== null) return refuse(socket, malformed.status, malformed.error);
     const pending = holdPendingUpgrade(socket, head, opts.limits.maxPendingUpgradeBytes, () => {
@@ -280,7 +303,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     const verified = await auth.verify(credential.kind === 'token' ? credential.token : null);
     if (!verified.ok) return refuse(socket, verified.failure === 'unavailable' ? 503 : 401, verified.detail);
     const userId = verified.principal.userId;
-    if (socket.destroyed || !admitted(upgrades.admitUser(userId), { userId })) return;
+    if (socket.destroyed || !admitted(upgrades.admitUser(userId), 'user', { userId })) return;
     let room;
     for (;;) {
       const generation = gate.generation;
@@ -314,7 +337,7 @@ export function createServer(options: ServerOptions): DungeonLabServer {
       if (gate.generation === generation) break;
       registry.release(room);
     }
-    const identity = { userId, features, ip };
+    const identity = { userId, features, ip, upgradeAt };
     wss.handleUpgrade(req, socket, pending.take(), (ws) => {
       const conn = new Connection(ws, opts, registry, eventLog, gate, identity, audit, (c) => connections.delete(c));
       connections.add(conn);
@@ -333,10 +356,14 @@ export function createServer(options: ServerOptions): DungeonLabServer {
     });
   }
 
+  function unsavedUpdates(): number {
+    let unsaved = 0;
+    for (const room of registry.rooms()) unsaved += room.unsavedUpdates;
+    return unsaved;
+  }
+
   function metrics(): ServerMetrics {
-    let unsavedUpdates = 0;
-    for (const room of registry.rooms()) unsavedUpdates += room.unsavedUpdates;
-    return { rooms: registry.size, connections: connections.size, unsavedUpdates, memory: process.memoryUsage() };
+    return { rooms: registry.size, connections: connections.size, unsavedUpdates: unsavedUpdates(), memory: process.memoryUsage() };
   }
 
   return {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type LogEntry, payloadChecksum } from '@dungeon-lab/events';
+import { scrapeMetrics } from '@dungeon-lab/testing/prometheus-text';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeLogEntry } from '../src/event-log/log-codec.ts';
 import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
@@ -31,7 +32,7 @@ function loggedElsewhere(sequence: number, text: string): LogEntry {
 }
 
 describe('sequencing lease', () => {
-  it('[EL19] a process sequences a session only while it holds the lease: lost, it refuses intents; taken again, it starts from the store and recovers the loaded table', async () => {
+  it('[EL19][OM6][OM9] a process sequences a session only while it holds the lease: lost, it refuses intents; taken again, it starts from the store and recovers the loaded table; /metrics counts the loss and the replay', async () => {
     const leases = new LeaseTable();
     const running = await startServer({ lease: new InProcessLease({ table: leases, ttlMs: 1_000 }) });
     cleanups.push(() => running.dispose());
@@ -65,5 +66,14 @@ describe('sequencing lease', () => {
     expect(body.version).toBe(4);
     expect(body.state.chat.map((c) => c.text)).toEqual(['one', 'still held', 'from the other holder', 'four']);
     await waitFor(() => viewer.doc.getArray('chat').length === 4, 5_000, 'the recovered entry at the socket');
+
+    const scraped = await scrapeMetrics(`${running.url}/metrics`);
+    const changes = (change: string) => scraped.value('dungeonlab_session_lease_changes_total', { change });
+    expect([changes('acquired'), changes('lost'), changes('released'), changes('takeover')]).toEqual([2, 1, 0, 0]);
+    expect(scraped.value('dungeonlab_session_leases_held')).toBe(1);
+    // The table lacked the other holder's entry: one replay.
+    expect(scraped.value('dungeonlab_drift_incidents_total', { kind: 'log-replay' })).toBe(1);
+    // The session's series went with the lost lease and started again with the new one: only "four" since.
+    expect(scraped.value('dungeonlab_intents_total', { session: 's1', outcome: 'accepted' })).toBe(1);
   });
 });

@@ -20,7 +20,7 @@ interface Metrics {
 }
 
 async function metrics(proc: ServerProcess): Promise<Metrics> {
-  const res = await fetch(`${proc.url}/metrics`);
+  const res = await fetch(`${proc.url}/metrics.json`);
   return (await res.json()) as Metrics;
 }
 

@@ -51,7 +51,7 @@ async function memoryAfterGc(proc: ServerProcess): Promise<NodeJS.MemoryUsage> {
 }
 
 async function metrics(proc: ServerProcess): Promise<{ rooms: number; connections: number }> {
-  return (await (await fetch(`${proc.url}/metrics`)).json()) as { rooms: number; connections: number };
+  return (await (await fetch(`${proc.url}/metrics.json`)).json()) as { rooms: number; connections: number };
 }
 
 async function settle(proc: ServerProcess, connections: number, rooms: number): Promise<void> {

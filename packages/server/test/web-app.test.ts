@@ -102,7 +102,7 @@ describe('web app', () => {
     expect(changed.headers.get('etag')).not.toBe(before);
   });
 
-  it('[WEB3] an app route gets index.html (no-cache); a missing file with an extension is 404; /api, /healthz, /metrics stay the API', async () => {
+  it('[WEB3] an app route gets index.html (no-cache); a missing file with an extension is 404; /api, /healthz, /metrics, /metrics.json stay the API', async () => {
     const url = await start();
     for (const path of ['/sessions/abc', '/sessions/abc/table', '/join', '/assets']) {
       const res = await fetch(`${url}${path}`);
@@ -123,7 +123,10 @@ describe('web app', () => {
       expect(res.status, path).not.toBe(200);
     }
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
-    expect(((await (await fetch(`${url}/metrics`)).json()) as { rooms: number }).rooms).toBe(0);
+    expect(((await (await fetch(`${url}/metrics.json`)).json()) as { rooms: number }).rooms).toBe(0);
+    const scraped = await fetch(`${url}/metrics`);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await scraped.text()).toMatch(/^dungeonlab_rooms_loaded 0$/m);
     const post = await fetch(`${url}/`, { method: 'POST' });
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
   });

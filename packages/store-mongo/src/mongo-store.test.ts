@@ -35,6 +35,21 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
     return { store, dbName };
   };
 
+  it('[OM11] with a timer, every command the store sends is timed: its name, its duration, its outcome', async () => {
+    const observed: Array<{ command: string; seconds: number; ok: boolean }> = [];
+    const timer = { observe: (command: string, seconds: number, ok: boolean) => void observed.push({ command, seconds, ok }) };
+    const store = await createMongoStore({ url: server.url, dbName: `dl-test-${randomUUID().slice(0, 13)}`, timer });
+    stores.push(store);
+    await store.ping();
+    await store.appendUpdates('timed', [Uint8Array.of(1)]);
+    expect((await store.loadDoc('timed')).rows).toHaveLength(1);
+    const succeeded = new Set(observed.filter((o) => o.ok).map((o) => o.command));
+    for (const command of ['hello', 'ping', 'find']) expect(succeeded, command).toContain(command);
+    expect(observed.every((o) => o.seconds >= 0 && o.seconds < 60)).toBe(true);
+    // jongodb has no `create` (the store goes on without it): a failed command is reported as one.
+    expect(new Set(observed.filter((o) => !o.ok).map((o) => o.command))).toEqual(new Set(['create']));
+  });
+
   it('[MO2] a 20 MiB snapshot is stored as parts of at most 8 MiB, loads byte-exact, and goes whole on delete', async () => {
     const { store, dbName } = await open();
     const snapshot = new Uint8Array(randomBytes(20 * MiB));

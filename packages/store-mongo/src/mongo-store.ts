@@ -4,7 +4,7 @@
  * processes may share it. Schema and guarantees are in docs/storage.md
  * ([MO1]..[MO8]).
  */
-import type { Store } from '@dungeon-lab/store';
+import type { CommandTimer, Store } from '@dungeon-lab/store';
 import { checkName } from '@dungeon-lab/store/input';
 import { type Db, MongoClient } from 'mongodb';
 import { MongoAssets } from './mongo-assets.ts';
@@ -32,6 +32,12 @@ export type MongoStoreOptions = (
   readonly dbName: string;
   /** How long a call waits for a reachable server before it rejects as unavailable (default 5000). */
   readonly serverSelectionTimeoutMS?: number;
+  /**
+   * Hears how long each command took (the server's `commandTimer(registry, 'mongo')`), from the driver's
+   * command monitoring: on a client the store opens it is switched on; a caller's own client must have
+   * `monitorCommands: true`. Heartbeats are not commands and are not timed.
+   */
+  readonly timer?: CommandTimer;
 };
 
 /** The server is no replica set: transactions, and so several rules, cannot hold there ([MO8]). */
@@ -51,7 +57,9 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       retryWrites: true,
       retryReads: true,
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
+      monitorCommands: options.timer !== undefined,
     });
+  if (options.timer !== undefined) timeCommands(client, options.timer);
   try {
     // Every call goes through this Db, so the durable write concern holds on a client the caller owns too ([MO3]).
     const db = client.db(dbName, { writeConcern: DURABLE, readConcern: COMMITTED });
@@ -64,6 +72,12 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     if (owned) await client.close();
     throw storeError(err);
   }
+}
+
+function timeCommands(client: MongoClient, timer: CommandTimer): void {
+  // The driver reports durations in milliseconds.
+  client.on('commandSucceeded', (e) => timer.observe(e.commandName, e.duration / 1000, true));
+  client.on('commandFailed', (e) => timer.observe(e.commandName, e.duration / 1000, false));
 }
 
 async function requireReplicaSet(db: Db): Promise<void> {

@@ -29,3 +29,4 @@ export type {
   Store,
 } from './store.ts';
 export { DuplicateEventError, StoreUnavailableError } from './store.ts';
+export type { CommandTimer } from './command-timer.ts';

@@ -20,6 +20,7 @@ import type { HolderAnswer, HolderAnswers, HolderHandler, HolderInbox, HolderReq
 import type { SessionLease } from '../lease/session-lease.ts';
 import { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
+import type { Telemetry } from '../metrics/telemetry.ts';
 import type { EventLogOptions } from '../options.ts';
 import type { Room, RoomMember } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
@@ -59,6 +60,7 @@ export interface EventPage {
 export interface EventLogServiceOptions {
   readonly store: EventLogStore;
   readonly logger: Logger;
+  readonly telemetry: Telemetry;
   readonly options: EventLogOptions;
   readonly registry: RoomRegistry;
   readonly intents: IntentRegistry;
@@ -96,6 +98,7 @@ export class EventLogService {
       lease: opts.lease,
       inbox: opts.inbox,
       logger: opts.logger,
+      telemetry: opts.telemetry,
       start: (sessionId) => this.#start(sessionId),
       serve: (sequencer) => ((request) => this.#answer(sequencer, request)) as HolderHandler,
       onLost: (sessionId) => this.#hotLogs.delete(sessionId),
@@ -120,6 +123,7 @@ export class EventLogService {
       rate: this.#rate,
       hot: this.#hotLog(sessionId),
       logger: opts.logger,
+      telemetry: opts.telemetry,
       random: opts.random,
       now: Date.now,
       maxQueued: opts.options.maxQueuedPerSession,
@@ -317,6 +321,7 @@ export class EventLogService {
       if (!(err instanceof LogUnavailableError)) throw err;
       const taken = await this.#held.acquire(request.sessionId);
       if (taken === null) throw err;
+      this.#opts.telemetry.lease('takeover', request.sessionId);
       return this.#answer(taken, request) as Promise<HolderAnswer<R>>;
     }
   }

@@ -19,6 +19,8 @@ function held(lease: InProcessLease): HeldSessions {
   return new HeldSessions({
     lease,
     logger: silentLogger,
+    // Lease changes are counted elsewhere ([OM*] in metrics.test.ts); here only the loop matters.
+    telemetry: { lease: () => {} },
     inbox: new InProcessInbox(),
     start: async () => ({ stop() {}, idle: true }) as unknown as SessionSequencer,
     serve: () => async () => ({ kind: 'unavailable' }) as never,

@@ -2,11 +2,13 @@ import { guarded } from '../boundary.ts';
 import type { HolderHandler, HolderInbox } from '../inbox/holder-inbox.ts';
 import type { LeaseGrant, SessionLease } from '../lease/session-lease.ts';
 import type { Logger } from '../logger.ts';
+import type { Telemetry } from '../metrics/telemetry.ts';
 import type { SessionSequencer } from './session-sequencer.ts';
 
 export interface HeldSessionsOptions {
   readonly lease: SessionLease;
   readonly logger: Logger;
+  readonly telemetry: Pick<Telemetry, 'lease'>;
   /** Where the other processes' intents for the sessions held here arrive ([IN1]). */
   readonly inbox: HolderInbox;
   /** Builds (and recovers) the sequencer of a session whose lease this process has just taken. */
@@ -89,6 +91,7 @@ export class HeldSessions {
     this.#held.delete(sessionId);
     held.stopServing();
     held.sequencer.stop();
+    this.#opts.telemetry.lease('released', sessionId);
     await this.#opts.lease.release(held.grant);
   }
 
@@ -116,6 +119,7 @@ export class HeldSessions {
     }
     const stopServing = this.#opts.inbox.serve(sessionId, this.#opts.serve(sequencer));
     this.#held.set(sessionId, { grant, sequencer, stopServing });
+    this.#opts.telemetry.lease('acquired', sessionId);
     return sequencer;
   }
 
@@ -125,6 +129,7 @@ export class HeldSessions {
     this.#held.delete(grant.sessionId);
     held.stopServing();
     held.sequencer.stop();
+    this.#opts.telemetry.lease('lost', grant.sessionId);
     this.#opts.onLost(grant.sessionId);
     this.#opts.logger.warn({ sessionId: grant.sessionId, epoch: grant.epoch }, 'lost the session lease: its sequencer stopped');
   }

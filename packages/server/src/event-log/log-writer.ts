@@ -1,6 +1,7 @@
 import type { JsonPatchOp, LogAudience, LogEntry, StateEvent } from '@dungeon-lab/events';
 import { DuplicateEventError, type EventLogStore } from '@dungeon-lab/store';
 import { LogUnavailableError } from './acks.ts';
+import type { Telemetry } from '../metrics/telemetry.ts';
 import type { HotLog } from './hot-log.ts';
 import { encodeLogEntry } from './log-codec.ts';
 
@@ -19,6 +20,7 @@ export interface LogWriterOptions {
   readonly sessionId: string;
   readonly store: EventLogStore;
   readonly hot: HotLog;
+  readonly telemetry: Pick<Telemetry, 'eventLogAppended'>;
 }
 
 /**
@@ -48,9 +50,10 @@ export class LogWriter {
 
   /** Logs an entry durably under the next sequence, then advances it. */
   async append(entry: LogEntry): Promise<void> {
-    const { sessionId, store, hot } = this.#opts;
+    const { sessionId, store, hot, telemetry } = this.#opts;
+    const data = encodeLogEntry(entry);
     try {
-      await store.appendEvents(sessionId, [{ sequence: entry.event.sequence, id: entry.event.id, data: encodeLogEntry(entry) }]);
+      await store.appendEvents(sessionId, [{ sequence: entry.event.sequence, id: entry.event.id, data }]);
     } catch (err) {
       if (err instanceof DuplicateEventError) {
         // Someone else advanced the log (another process, or state we had not read); re-read and let the client retry.
@@ -59,6 +62,7 @@ export class LogWriter {
       throw new LogUnavailableError(`event log write failed: ${String(err)}`);
     }
     this.#lastSequence = entry.event.sequence;
+    telemetry.eventLogAppended('entry', data.byteLength);
     hot.push(entry);
   }
 

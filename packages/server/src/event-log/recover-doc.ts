@@ -1,6 +1,7 @@
 import type { LogEntry } from '@dungeon-lab/events';
 import type { EventLogStore } from '@dungeon-lab/store';
 import type { Logger } from '../logger.ts';
+import type { Telemetry } from '../metrics/telemetry.ts';
 import { decodeLogEntry } from './log-codec.ts';
 import type { SessionDoc } from './session-doc.ts';
 
@@ -10,6 +11,7 @@ export interface RecoveryOptions {
   readonly sessionId: string;
   readonly store: EventLogStore;
   readonly logger: Logger;
+  readonly telemetry: Pick<Telemetry, 'driftIncident'>;
   readonly doc: SessionDoc;
   /** Which of the session's documents, for the logs. */
   readonly label: 'table' | 'GM';
@@ -49,6 +51,10 @@ export async function recoverDoc(opts: RecoveryOptions): Promise<number> {
     }
   }
   if (opts.recordChecked) doc.markChecked(checked, 'recovery');
-  if (replayed > 0) logger.warn({ sessionId, replayed }, `recovered event effects missing from the ${label} doc`);
+  if (replayed > 0) {
+    // The document and its log disagreed: one incident, however many entries it took to mend.
+    opts.telemetry.driftIncident('log-replay');
+    logger.warn({ sessionId, replayed }, `recovered event effects missing from the ${label} doc`);
+  }
   return replayed;
 }

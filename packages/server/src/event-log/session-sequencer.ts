@@ -20,6 +20,7 @@ import type { EventLogStore } from '@dungeon-lab/store';
 import { detach } from '../boundary.ts';
 import type { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
+import type { IntentOutcome, Telemetry } from '../metrics/telemetry.ts';
 import { LogUnavailableError, type Rejection, ackFor, idOf, rejection } from './acks.ts';
 import { applyEventEffects, applyGmEffects, applySessionEffects, hasGmEffects } from './apply-effects.ts';
 import { ApprovalDesk, type DecisionDocs, type ResolvedApproval } from './approval-desk.ts';
@@ -49,6 +50,7 @@ export interface SequencerOptions {
   readonly rate: KeyedBuckets;
   readonly hot: HotLog;
   readonly logger: Logger;
+  readonly telemetry: Telemetry;
   readonly random: () => number;
   readonly now: () => number;
   /** Intents waiting in the session's queue beyond which new ones are turned away. */
@@ -98,7 +100,7 @@ export class SessionSequencer {
 
   constructor(opts: SequencerOptions) {
     this.#opts = opts;
-    this.#writer = new LogWriter({ sessionId: opts.sessionId, store: opts.store, hot: opts.hot });
+    this.#writer = new LogWriter({ sessionId: opts.sessionId, store: opts.store, hot: opts.hot, telemetry: opts.telemetry });
     this.desk = new ApprovalDesk({
       sessionId: opts.sessionId,
       store: opts.store,
@@ -168,9 +170,11 @@ export class SessionSequencer {
     const recent = this.#opts.hot.byEventId(idOf(raw));
     if (recent !== undefined) return Promise.resolve(ackFor(recent));
     if (this.#opts.rate.take(userId) !== 0) {
+      this.#opts.telemetry.rateLimited('intents-per-user');
       return Promise.resolve(rejection(idOf(raw), RejectReason.RateLimited, 'too many intents; retry later'));
     }
     if (this.#queue.length >= this.#opts.maxQueued) {
+      this.#opts.telemetry.rateLimited('session-queue');
       return Promise.resolve(rejection(idOf(raw), RejectReason.RateLimited, 'session is busy; retry later'));
     }
     return this.run((table) => this.#process(raw, userId, table, sender));
@@ -193,8 +197,9 @@ export class SessionSequencer {
 
   async #process(raw: unknown, userId: string, table: SessionDoc, sender: SocketRef | undefined): Promise<Ack> {
     const checked = validateIntent(raw, this.#opts.intents);
-    if (!checked.ok) return rejection(idOf(raw), checked.reason, checked.detail);
+    if (!checked.ok) return this.#judged(rejection(idOf(raw), checked.reason, checked.detail));
 
+    // A resend gets its first answer and is not judged again: the conflict rate counts intents, not attempts.
     const prior = await this.#priorAck(checked.intent.id);
     if (prior !== null) return prior;
 
@@ -202,10 +207,17 @@ export class SessionSequencer {
     // Only a GM's rules may read the GM document ([EL16]); a player's intent never depends on hidden state.
     const gm = role === 'gm' ? await this.#openGm() : null;
     try {
-      return await this.#sequenceIntent(checked, role, userId, { table, gm: gm?.doc ?? null }, sender);
+      return this.#judged(await this.#sequenceIntent(checked, role, userId, { table, gm: gm?.doc ?? null }, sender));
     } finally {
       gm?.release();
     }
+  }
+
+  /** Counts an intent's outcome for the conflict rate (docs/operations.md). */
+  #judged(ack: Ack): Ack {
+    const outcome: IntentOutcome = ack.success ? 'accepted' : ack.reason === RejectReason.Conflict ? 'conflict' : 'refused';
+    this.#opts.telemetry.intentJudged(this.#opts.sessionId, outcome);
+    return ack;
   }
 
   async #openGm(): Promise<OpenedDoc> {
@@ -375,11 +387,13 @@ export class SessionSequencer {
   /** State-dependent rejections are stored so that a resend cannot succeed later ([EL3]). */
   async #remember(ack: Rejection, userId: string, type: string): Promise<Ack> {
     const record: RejectionRecord = { ack, userId, type, at: this.#opts.now() };
+    const data = encodeRejection(record);
     try {
-      await this.#opts.store.putRejection(this.#opts.sessionId, { id: ack.id, data: encodeRejection(record) });
+      await this.#opts.store.putRejection(this.#opts.sessionId, { id: ack.id, data });
     } catch (err) {
       throw new LogUnavailableError(`could not record rejection: ${String(err)}`);
     }
+    this.#opts.telemetry.eventLogAppended('rejection', data.byteLength);
     return ack;
   }
 
@@ -425,7 +439,7 @@ export class SessionSequencer {
   }
 
   #recoveryBase() {
-    const { sessionId, store, logger } = this.#opts;
-    return { sessionId, store, logger };
+    const { sessionId, store, logger, telemetry } = this.#opts;
+    return { sessionId, store, logger, telemetry };
   }
 }

@@ -8,7 +8,8 @@ export type ReadinessReport =
   | { readonly ready: true; readonly checks: Readonly<Record<string, string>> }
   | { readonly ready: false; readonly checks: Readonly<Record<string, string>>; readonly error: string };
 
-function withinTimeout(check: ReadinessCheck, timeoutMs: number): Promise<string> {
+/** `ok` when the check answers within `timeoutMs`, else why not. */
+export function withinTimeout(check: ReadinessCheck, timeoutMs: number): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);

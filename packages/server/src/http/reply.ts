@@ -7,6 +7,8 @@ export type Headers = Readonly<Record<string, string>>;
 /** What a route answers; the dispatcher writes it, so every answer goes out one way (HEAD included). */
 export type Reply =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Headers }
+  /** A text body of the given content type (the Prometheus exposition format). */
+  | { readonly kind: 'text'; readonly status: number; readonly body: string; readonly contentType: string; readonly headers?: Headers }
   /** A file streamed from disk; `size` is its Content-Length. */
   | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly headers: Headers }
   /** Bytes from memory (an image from the store), 200 with their Content-Length. */
@@ -16,6 +18,10 @@ export type Reply =
 
 export function json(status: number, body: unknown, headers?: Headers): Reply {
   return headers === undefined ? { kind: 'json', status, body } : { kind: 'json', status, body, headers };
+}
+
+export function text(status: number, body: string, contentType: string): Reply {
+  return { kind: 'text', status, body, contentType };
 }
 
 /**
@@ -31,6 +37,10 @@ export function sendReply(res: ServerResponse, reply: Reply, head: boolean, onSt
       res.end(head ? undefined : data);
       return;
     }
+    case 'text':
+      res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+      res.end(head ? undefined : reply.body);
+      return;
     case 'empty':
       res.writeHead(reply.status, reply.headers);
       res.end();

@@ -20,6 +20,9 @@ async function socketPair(): Promise<{ local: Socket; received: () => Buffer; cl
   };
 }
 
+/** Frames written and dropped, as the outbox reports them. */
+const tally = { framesDelivered: () => {}, framesDropped: () => {} };
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const until = async (ok: () => boolean) => {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -33,7 +36,7 @@ describe('Outbox', () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
     const write = vi.spyOn(pair.local, 'write');
-    const outbox = new Outbox(pair.local, () => true);
+    const outbox = new Outbox(pair.local, () => true, tally);
     const frames = [1, 2, 3].map((n) => encodeWsFrame(new Uint8Array([n, n])));
     for (const f of frames) outbox.push(f);
     expect(write).not.toHaveBeenCalled();
@@ -44,26 +47,36 @@ describe('Outbox', () => {
     expect(pair.received()).toEqual(expected);
   });
 
-  it('writes nothing once writing is no longer allowed, and nothing that was discarded', async () => {
+  it('writes nothing once writing is no longer allowed, and nothing that was discarded; reports both as dropped', async () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
     const write = vi.spyOn(pair.local, 'write');
+    const reported = { delivered: 0, dropped: [] as Array<[string, number]> };
+    const recording = {
+      framesDelivered: (n: number) => void (reported.delivered += n),
+      framesDropped: (reason: string, n: number) => void reported.dropped.push([reason, n]),
+    };
     let open = true;
-    const outbox = new Outbox(pair.local, () => open);
+    const outbox = new Outbox(pair.local, () => open, recording);
     outbox.push(encodeWsFrame(new Uint8Array([1])));
     open = false;
     await nextTurn();
     outbox.push(encodeWsFrame(new Uint8Array([2])));
-    outbox.discard();
+    outbox.push(encodeWsFrame(new Uint8Array([3])));
+    outbox.discard('slow-consumer');
     open = true;
     await nextTurn();
     expect(write).not.toHaveBeenCalled();
+    expect(reported).toEqual({ delivered: 0, dropped: [['closed', 1], ['slow-consumer', 2]] });
+    outbox.push(encodeWsFrame(new Uint8Array([4])));
+    await nextTurn();
+    expect(reported.delivered).toBe(1);
   });
 
   it('a flush ahead of time sends what is queued at once, and later frames still follow', async () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
-    const outbox = new Outbox(pair.local, () => true);
+    const outbox = new Outbox(pair.local, () => true, tally);
     const first = encodeWsFrame(new Uint8Array([7]));
     const second = encodeWsFrame(new Uint8Array([8]));
     outbox.push(first);
@@ -78,7 +91,7 @@ describe('Outbox', () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
     const write = vi.spyOn(pair.local, 'write');
-    const outbox = new Outbox(pair.local, () => true);
+    const outbox = new Outbox(pair.local, () => true, tally);
     outbox.push(encodeWsFrame(new Uint8Array([1])));
     flushIfHeldTooLong();
     expect(write).not.toHaveBeenCalled();
@@ -94,7 +107,7 @@ describe('Outbox', () => {
   it('counts as stalled only what the stream could not hand to the kernel', async () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
-    const outbox = new Outbox(pair.local, () => true);
+    const outbox = new Outbox(pair.local, () => true, tally);
     outbox.push(encodeWsFrame(new Uint8Array(1000)));
     expect(outbox.stalledBytes).toBe(0);
   });

@@ -1,3 +1,4 @@
+import type { DropReason, Telemetry } from '../metrics/telemetry.ts';
 import type { WsFrame } from './ws-frame.ts';
 
 /** The raw stream under a WebSocket, as far as the outbox writes to it. */
@@ -20,10 +21,13 @@ export class Outbox {
   private readonly stream: FrameStream;
   /** Checked at write time: frames queued before a close started must not follow the close frame. */
   private readonly mayWrite: () => boolean;
+  /** Hears how many frames were written and how many never were: the delivery rate's two sides. */
+  private readonly tally: Pick<Telemetry, 'framesDelivered' | 'framesDropped'>;
 
-  constructor(stream: FrameStream, mayWrite: () => boolean) {
+  constructor(stream: FrameStream, mayWrite: () => boolean, tally: Pick<Telemetry, 'framesDelivered' | 'framesDropped'>) {
     this.stream = stream;
     this.mayWrite = mayWrite;
+    this.tally = tally;
   }
 
   /**
@@ -53,12 +57,17 @@ export class Outbox {
     if (frames.length === 0) return;
     this.frames = [];
     this.bytes = 0;
-    if (this.stream.destroyed || !this.mayWrite()) return;
+    if (this.stream.destroyed || !this.mayWrite()) {
+      this.tally.framesDropped('closed', frames.length);
+      return;
+    }
     this.stream.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+    this.tally.framesDelivered(frames.length);
   }
 
-  /** Forgets what is queued (the socket is gone). */
-  discard(): void {
+  /** Forgets what is queued (the socket is gone, for `reason`). */
+  discard(reason: DropReason): void {
+    if (this.frames.length > 0) this.tally.framesDropped(reason, this.frames.length);
     this.frames = [];
     this.bytes = 0;
   }
@@ -103,6 +112,15 @@ class FlushQueue {
     this.scheduled = false;
     this.flushNow();
   };
+}
+
+/**
+ * Runs `fn` once the frames queued so far have been written: flushes run in
+ * a setImmediate scheduled when their first frame was queued, and
+ * setImmediate callbacks run in the order they were scheduled.
+ */
+export function afterFlush(fn: () => void): void {
+  setImmediate(fn);
 }
 
 /** Longest a frame waits for the rest of its turn's I/O before it is written anyway. */
