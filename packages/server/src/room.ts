@@ -2,6 +2,7 @@ import {
   CloseCode,
   Feature,
   docChecksum,
+  decodeDeleteSet,
   encodeDeleteSet,
   encodeMessage,
   encodeRoomEnvelope,
@@ -14,7 +15,7 @@ import { ConnectionError, protocolError } from './connection-error.ts';
 import { guarded } from './boundary.ts';
 import { type BusChannel, type BusHandler, type BusMessage, type RoomBus, type SubscribeOptions, type Unsubscribe, roomChannel } from './bus/room-bus.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
-import { type DeleteSet, DocWriter } from './doc-writer.ts';
+import { type DeleteSet, DocWriter, deleteSetOf } from './doc-writer.ts';
 import { encodeIntegratedState, writeIntegratedState } from './integrated-state.ts';
 import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './outbound/ws-frame.ts';
 import { checkUpdate } from './update-check.ts';
@@ -157,10 +158,16 @@ export class Room {
         this.broadcast(encodeMessage({ type: 'awareness', update: message.update }));
         return;
       case 'saved':
+        if (fromPeer) this.applyPeer(from, 'saved', () => this.notePeerSaved(message));
         this.broadcastSaved(message);
         return;
     }
   };
+
+  /** A peer's durable write is durable for this room's joiners too ([P6]). */
+  private notePeerSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
+    this.writer.noteDurableElsewhere(Y.decodeStateVector(stateVector), deleteSetOf(decodeDeleteSet(deleteSet)));
+  }
 
   /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */
   private applyPeer(from: string, what: string, apply: () => void): void {
