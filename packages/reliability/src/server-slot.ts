@@ -17,7 +17,8 @@ import type { SimNetwork } from './sim-network.ts';
 /** What the servers of one run share, as separate processes share Redis and the database. */
 export class SharedServices {
   readonly data = new MemoryData();
-  readonly hub = new InProcessHub();
+  /** Replays like the Redis bus ([BUS8]): a room loading on one server gets what another published meanwhile. */
+  readonly hub = new InProcessHub({ historyMs: 60_000 });
   readonly leases = new LeaseTable();
   readonly desk = new InboxDesk();
 }
