@@ -130,3 +130,19 @@ export function checkLog(acks: Acknowledgements, log: readonly LoggedEvent[], fa
   }
   return lost;
 }
+
+/**
+ * Applied exactly once, as the document shows it: every chat intent the log
+ * holds as applied is one entry of the table's chat (its id), no other entry
+ * is there, and none is there twice.
+ */
+export function checkChat(log: readonly LoggedEvent[], chat: ReadonlyArray<{ readonly id?: unknown }>, failures: string[]): void {
+  const logged = new Set(log.filter((e) => e.type === 'chat:message' && e.status === 'applied').map((e) => e.id));
+  const seen = new Map<unknown, number>();
+  for (const entry of chat) seen.set(entry.id, (seen.get(entry.id) ?? 0) + 1);
+  for (const [id, n] of seen) {
+    if (n > 1) failures.push(`table: chat entry ${String(id)} is there ${n} times`);
+    if (!logged.has(id as string)) failures.push(`table: chat entry ${String(id)} is not an applied entry of the log`);
+  }
+  for (const id of logged) if (!seen.has(id)) failures.push(`table: the log applied chat ${id}, the table does not show it`);
+}

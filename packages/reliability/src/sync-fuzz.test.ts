@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { type FuzzReport, runSyncFuzz } from './sync-fuzz.ts';
 
 const FILE = 'packages/reliability/src/sync-fuzz.test.ts';
+// Every y-websocket provider in Node listens for the process's exit; a run holds up to 6 clients × 2 docs plus an observer.
+process.setMaxListeners(64);
 /** The CI budget. */
 const CI_SEEDS = 24;
 

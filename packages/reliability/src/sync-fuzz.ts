@@ -2,7 +2,7 @@ import { type EventPage, GM_DOC, type LoggedEvent, SessionApi, SessionClient, Sy
 import { type DocSchema, GM_DOC_SCHEMA, TABLE_DOC_SCHEMA, applyPatchToDoc } from '@dungeon-lab/events';
 import { seededRandom } from '@dungeon-lab/testing';
 import * as Y from 'yjs';
-import { type DocState, checkLog, checkSaved, compareDocs, coversAndEquals, docState, storedDoc } from './checker.ts';
+import { type DocState, checkChat, checkLog, checkSaved, compareDocs, coversAndEquals, docState, storedDoc } from './checker.ts';
 import { type Acknowledgements, FuzzClient, type FuzzUser, LOAD_BALANCER, emptyAcknowledgements } from './fuzz-client.ts';
 import { fuzzSystem } from './fuzz-system.ts';
 import { ServerSlot, SharedServices } from './server-slot.ts';
@@ -473,7 +473,9 @@ export async function runSyncFuzz(options: FuzzOptions): Promise<FuzzReport> {
       world.checkClients(live.docs, failures);
       lostUpdates = checkSaved(world.acks, live.docs, failures);
       lostIntents = checkLog(world.acks, live.log, failures);
-      const metaSequence = (live.client.json(TABLE_DOC).get().meta as { sequence?: number } | undefined)?.sequence ?? 0;
+      const table = live.client.json(TABLE_DOC).get();
+      checkChat(live.log, (table.chat ?? []) as Array<{ id?: unknown }>, failures);
+      const metaSequence = (table.meta as { sequence?: number } | undefined)?.sequence ?? 0;
       if (metaSequence !== live.log.length) failures.push(`the table doc holds effects up to ${metaSequence}, the log has ${live.log.length} entries`);
       for (const a of world.acks.anomalies) failures.push(a);
 
