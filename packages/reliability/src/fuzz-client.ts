@@ -25,10 +25,12 @@ export interface Acknowledgements {
   readonly decided: Array<{ client: string; id: string; sequence: number; decision: string }>;
   /** Things a correct run never produces: refused writes (the workload writes only what its role may), closes for good. */
   readonly anomalies: string[];
+  /** The schedule step running now (0 in setup, steps + 1 in the final flush): anomalies say when they happened. */
+  step: number;
 }
 
 export function emptyAcknowledgements(): Acknowledgements {
-  return { saved: [], acked: [], rejected: [], decided: [], anomalies: [] };
+  return { saved: [], acked: [], rejected: [], decided: [], anomalies: [], step: 0 };
 }
 
 export interface FuzzUser {
@@ -106,8 +108,8 @@ export class FuzzClient {
     });
     const acks = this.#acks;
     client.on('saved', (e) => acks.saved.push({ client: name, doc: e.doc, stateVector: new Map(e.stateVector) }));
-    client.on('write-denied', (e) => acks.anomalies.push(`${name}: write to ${e.doc} denied: ${e.reason}`));
-    client.on('closed', (e) => acks.anomalies.push(`${name}: ${e.doc} closed for good: ${e.code} ${e.reason}`));
+    client.on('write-denied', (e) => acks.anomalies.push(`step ${acks.step}: ${name}: write to ${e.doc} denied: ${e.reason}`));
+    client.on('closed', (e) => acks.anomalies.push(`step ${acks.step}: ${name}: ${e.doc} closed for good: ${e.code} ${e.reason}`));
     client.intents.on('ack', (e) => {
       const decides = e.intent.type === APPROVAL_RESOLVE_TYPE ? (e.intent.payload as { sequence: number }).sequence : undefined;
       acks.acked.push({ client: name, id: e.id, type: e.intent.type, sequence: e.sequence, status: e.status, ...(decides === undefined ? {} : { decides }) });

@@ -453,12 +453,14 @@ export async function runSyncFuzz(options: FuzzOptions): Promise<FuzzReport> {
   try {
     await world.setUp(clients - 1, seed);
     for (let step = 1; step <= steps; step++) {
+      world.acks.step = step;
       const op = opAt(draws.rng());
       const stepDraws = { c: Math.floor(draws.rng() * clients), s: Math.floor(draws.rng() * servers), a: draws.rng(), b: draws.rng() };
       trace.push(`${step}: ${await world.step(op, stepDraws, step, draws.net)}`);
       await sleep(8);
     }
     trace.push('final: every server up, every link healed, every client connected');
+    world.acks.step = steps + 1;
     if (!(await world.converge(draws.final, options.convergeTimeoutMs ?? 30_000))) {
       failures.push(`no convergence: ${world.describe()}`, ...world.acks.anomalies);
       const late = await world.observe(world.slots[0]!.host).catch(() => null);
