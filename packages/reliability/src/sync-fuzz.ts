@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { type DocState, checkChat, checkLog, checkSaved, compareDocs, coversAndEquals, docState, storedDoc } from './checker.ts';
 import { type Acknowledgements, FuzzClient, type FuzzUser, LOAD_BALANCER, emptyAcknowledgements } from './fuzz-client.ts';
 import { fuzzSystem } from './fuzz-system.ts';
-import { ServerSlot, SharedServices } from './server-slot.ts';
+import { LEASE_TTL_MS, ServerSlot, SharedServices } from './server-slot.ts';
 import { SimNetwork } from './sim-network.ts';
 
 export interface FuzzOptions {
@@ -120,6 +120,8 @@ class World {
   clients: FuzzClient[] = [];
   sessionId = '';
   readonly counts = { serverCrashes: 0, reloads: 0, crashReloads: 0, decisions: 0 };
+  /** When a server last died: its leases hold until they expire. */
+  lastCrashAt = 0;
   /** Approval sequences the GM already decided, so the final flush does not decide one twice. */
   readonly decided = new Set<number>();
 
@@ -299,6 +301,7 @@ class World {
       case 'crash-server':
         if (!slot.up) return `${slot.host}: already down`;
         this.counts.serverCrashes++;
+        this.lastCrashAt = Date.now();
         slot.crash();
         return `${slot.host}: crashed`;
       case 'restart-server':
@@ -484,6 +487,10 @@ export async function runSyncFuzz(options: FuzzOptions): Promise<FuzzReport> {
       // The store reloads to the same state: every server stopped, a fresh one started on the same data — twice,
       // the second time with nothing to recover, so that one must come back exactly as the first left it.
       let before = live;
+      // A crashed server's leases outlive it by their TTL; until then a fresh server loading a room leaves its
+      // recovery to the holder ([EL9], [EL18]) and runs it when it takes the lease. Waiting them out makes the first
+      // restart recover, so the second must find nothing left to write.
+      await sleep(Math.max(0, world.lastCrashAt + LEASE_TTL_MS + 50 - Date.now()));
       for (const restart of [1, 2]) {
         await Promise.all(observers.map((o) => o.destroy()));
         observers.length = 0;
