@@ -20,7 +20,7 @@ function docWith(clientID: number, edits: Record<string, number>): Y.Doc {
 }
 
 describe('sync fuzz checker', () => {
-  it('[RL3] a gap, a repeated intent, an acked intent missing or moved, a rejected one logged, a decision misreported: each is a failure', () => {
+  it('[NL3] a gap, a repeated intent, an acked intent missing or moved, a rejected one logged, a decision misreported: each is a failure', () => {
     const acks = emptyAcknowledgements();
     acks.acked.push({ client: 'p1', id: 'a', type: 'chat:message', sequence: 1, status: 'applied' });
     acks.acked.push({ client: 'p1', id: 'lost', type: 'chat:message', sequence: 2, status: 'applied' });
@@ -42,7 +42,7 @@ describe('sync fuzz checker', () => {
     expect(clean).toEqual([]);
   });
 
-  it('[RL2] a `saved` the final document does not cover is a lost update', () => {
+  it('[NL2] a `saved` the final document does not cover is a lost update', () => {
     const acks = emptyAcknowledgements();
     acks.saved.push({ client: 'p1', doc: 'table', stateVector: new Map([[5, 3]]) });
     const server = docState(docWith(5, { a: 1, b: 2 }), SCHEMA);
@@ -51,7 +51,7 @@ describe('sync fuzz checker', () => {
     expect(failures[0]).toMatch(/saved up to 5:3, the server ends at 2/);
   });
 
-  it('[RL1][RL6] documents differing in state vector or content, or a reload missing updates, are failures', () => {
+  it('[NL1][NL6] documents differing in state vector or content, or a reload missing updates, are failures', () => {
     const a = docState(docWith(1, { k: 1 }), SCHEMA);
     const failures: string[] = [];
     compareDocs('x', a, docState(docWith(2, { k: 1 }), SCHEMA), failures);
@@ -63,7 +63,7 @@ describe('sync fuzz checker', () => {
     expect(failures[2]).toMatch(/^z: lost updates/);
   });
 
-  it('[RL3] a chat entry shown twice, one never logged, one logged but not shown: each is a failure', () => {
+  it('[NL3] a chat entry shown twice, one never logged, one logged but not shown: each is a failure', () => {
     const failures: string[] = [];
     checkChat([entry(1, 'a'), entry(2, 'b')], [{ id: 'a' }, { id: 'a' }, { id: 'ghost' }], failures);
     expect(failures).toEqual([

@@ -1,5 +1,5 @@
 /**
- * The seeded sync fuzz ([RL1]..[RL6] in docs/reliability.md). CI runs a fixed
+ * The seeded sync fuzz ([NL1]..[NL6] in docs/reliability.md). CI runs a fixed
  * budget of seeds; `FUZZ_SEEDS=N` runs N seeds (from `FUZZ_SEED_FROM`, default
  * 1), `FUZZ_SEED=x` replays one (`FUZZ_STEPS=k` cuts its schedule to the first
  * k steps). A failing seed prints its one-line reproduction, after shortening
@@ -45,7 +45,7 @@ async function minimise(failed: FuzzReport): Promise<FuzzReport> {
 }
 
 describe('seeded sync fuzz', () => {
-  it('[RL1][RL2][RL3][RL4][RL5][RL6] every client converges on the server, no acknowledged update or intent is lost, the store reloads to the same state', async () => {
+  it('[NL1][NL2][NL3][NL4][NL5][NL6] every client converges on the server, no acknowledged update or intent is lost, the store reloads to the same state', async () => {
     const steps = process.env.FUZZ_STEPS === undefined ? undefined : Number(process.env.FUZZ_STEPS);
     const seeds = seedsToRun(process.env);
     const totals = { seeds: 0, failures: 0, ackedIntents: 0, awaitedApproval: 0, savedAcks: 0, lostUpdates: 0, lostIntents: 0, serverCrashes: 0, reloads: 0, crashReloads: 0, cuts: 0, decisions: 0 };
