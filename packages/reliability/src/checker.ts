@@ -42,7 +42,9 @@ export function storedDoc(storage: MemoryPersistenceStore, name: string): Y.Doc 
 
 /** `a` and `b` hold the same document: the same state vector and the same content. */
 export function compareDocs(what: string, a: DocState, b: DocState, failures: string[]): void {
-  if (svString(a.stateVector) !== svString(b.stateVector)) failures.push(`${what}: state vectors differ: ${svString(a.stateVector)} vs ${svString(b.stateVector)}`);
+  if (svString(a.stateVector) !== svString(b.stateVector)) {
+    failures.push(`${what}: state vectors differ: ${svString(a.stateVector)} vs ${svString(b.stateVector)}; content ${a.content.slice(0, 200)} vs ${b.content.slice(0, 200)}`);
+  }
   else if (a.content !== b.content) failures.push(`${what}: same state vector, different content: ${a.content.slice(0, 300)} vs ${b.content.slice(0, 300)}`);
 }
 
