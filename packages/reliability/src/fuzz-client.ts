@@ -1,5 +1,6 @@
 import { MemoryPersistenceStore, SessionClient, memoryPersistence } from '@dungeon-lab/client';
 import { APPROVAL_RESOLVE_TYPE } from '@dungeon-lab/events';
+import { decodeDeleteSet } from '@dungeon-lab/protocol';
 import { seededRandom } from '@dungeon-lab/testing';
 import { fuzzSystem } from './fuzz-system.ts';
 import type { SimNetwork } from './sim-network.ts';
@@ -25,12 +26,17 @@ export interface Acknowledgements {
   readonly decided: Array<{ client: string; id: string; sequence: number; decision: string }>;
   /** Things a correct run never produces: refused writes (the workload writes only what its role may), closes for good. */
   readonly anomalies: string[];
+  /**
+   * Deletions each client was told are durable, per document (`saved` delete sets, as ranges "client:clock+len"):
+   * a run that does not converge says which a waiting change still lacks.
+   */
+  readonly savedDeletes: Map<string, Set<string>>;
   /** The schedule step running now (0 in setup, steps + 1 in the final flush): anomalies say when they happened. */
   step: number;
 }
 
 export function emptyAcknowledgements(): Acknowledgements {
-  return { saved: [], acked: [], rejected: [], decided: [], anomalies: [], step: 0 };
+  return { saved: [], acked: [], rejected: [], decided: [], anomalies: [], savedDeletes: new Map(), step: 0 };
 }
 
 export interface FuzzUser {
@@ -108,6 +114,15 @@ export class FuzzClient {
     });
     const acks = this.#acks;
     client.on('saved', (e) => acks.saved.push({ client: name, doc: e.doc, stateVector: new Map(e.stateVector) }));
+    for (const doc of this.docs) {
+      // Read off the doc's channel (the diagnostics seam): the client's `saved` event carries no delete set.
+      client.channel(doc).on('saved', (msg) => {
+        const key = `${name} ${doc}`;
+        const seen = acks.savedDeletes.get(key) ?? new Set<string>();
+        for (const [owner, ranges] of decodeDeleteSet(msg.deleteSet)) for (const r of ranges) seen.add(`${owner}:${r.clock}+${r.len}`);
+        acks.savedDeletes.set(key, seen);
+      });
+    }
     client.on('write-denied', (e) => acks.anomalies.push(`step ${acks.step}: ${name}: write to ${e.doc} denied: ${e.reason}`));
     client.on('closed', (e) => acks.anomalies.push(`step ${acks.step}: ${name}: ${e.doc} closed for good: ${e.code} ${e.reason}`));
     client.intents.on('ack', (e) => {

@@ -344,7 +344,8 @@ class World {
             // What waits, as stored, against what the doc holds: enough to tell a lost update from a lost `saved`.
             const record = [...c.storage.records.entries()].find(([k]) => k.endsWith(`/${roomName(this.sessionId, d)}`))?.[1];
             const sv = JSON.stringify([...Y.decodeStateVector(Y.encodeStateVector(client.doc(d))).entries()]);
-            return `${d}:${client.docState(d).get()} waiting=${waiting} stored=${record?.meta.get('dl:pending') ?? '-'} sv=${sv}`;
+            const told = [...(this.acks.savedDeletes.get(`${c.name} ${d}`) ?? [])].slice(-20).join(',');
+            return `${d}:${client.docState(d).get()} waiting=${waiting} stored=${record?.meta.get('dl:pending') ?? '-'} sv=${sv} saved-deletes=${told || '-'}`;
           })
           .join(' ');
         return `${c.name}[${docs} seq=${client.intents.lastSequence.get()} pending=${pending.join(',') || '-'} approvals=${client.approvals.get().length}${this.network.isHeld(c.name) ? ' held' : ''}${c.disconnected ? ' disconnected' : ''}]`;
@@ -469,7 +470,11 @@ export async function runSyncFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const late = await world.observe(world.slots[0]!.host).catch(() => null);
       if (late !== null) {
         observers.push(late.client);
-        for (const [doc, state] of late.docs) failures.push(`the server's ${doc}: ${JSON.stringify([...state.stateVector.entries()])}`);
+        for (const [doc, state] of late.docs) {
+          const deleted = Y.createDeleteSetFromStructStore(late.client.doc(doc).store);
+          const ranges = [...deleted.clients.entries()].flatMap(([owner, items]) => items.map((i) => `${owner}:${i.clock}+${i.len}`));
+          failures.push(`the server's ${doc}: ${JSON.stringify([...state.stateVector.entries()])} deleted ${ranges.slice(0, 30).join(',') || '-'}`);
+        }
       }
     } else {
       const live = await world.observe(world.slots[0]!.host);
