@@ -76,6 +76,17 @@ describe('PendingChanges', () => {
     expect(pending.count).toBe(0);
   });
 
+  it('[P6] a deletion announced durable before a local change deletes it again is confirmed by that earlier announcement', () => {
+    // Another client's deletion of 3:0, stored; this client hears of it in a join's `saved` before the step 2
+    // that brings the deletion itself, and overwrites the same key meanwhile — deleting 3:0 again.
+    const pending = new PendingChanges();
+    pending.confirm(new Map([[3, 1]]), new Map([[3, [{ clock: 0, len: 1 }]]]));
+    pending.record(1, { clock: 15, adds: true, deletes: [[3, 0, 1]] });
+    // The batch that stores the change: nothing in it is newly deleted on the server, so no delete set comes again.
+    pending.confirm(new Map([[1, 15]]));
+    expect(pending.count).toBe(0);
+  });
+
   it('prunes entries whose operations the doc never stored', () => {
     const doc = new Y.Doc();
     doc.getMap('m').set('a', 1);

@@ -58,16 +58,18 @@ class IntervalSet {
   covers(client: number, start: number, end: number): boolean {
     return (this.#byClient.get(client) ?? []).some(([s, e]) => s <= start && end <= e);
   }
-
-  clear(): void {
-    this.#byClient.clear();
-  }
 }
 
 /** The list of local transactions not yet confirmed durable by the server. */
 export class PendingChanges {
   #entries: PendingEntry[];
-  /** Deletions the server has confirmed durable, kept only while some entry waits for deletes. */
+  /**
+   * Every deletion the server has confirmed durable. Kept for good, not only
+   * while an entry waits: a local change can delete again what another client
+   * already deleted durably — made before this client heard of that deletion,
+   * e.g. between a join's `saved` and the sync step 2 — and the server, which
+   * deleted nothing new, never announces it again.
+   */
   readonly #savedDeletes = new IntervalSet();
 
   constructor(entries: readonly PendingEntry[] = []) {
@@ -91,18 +93,14 @@ export class PendingChanges {
    * every entry fully covered; returns whether anything was dropped.
    */
   confirm(saved: StateVector, savedDeletes: DeleteRangesByClient = new Map()): boolean {
-    const waitsForDeletes = this.#entries.some((e) => e.deletes.length > 0);
-    if (waitsForDeletes) {
-      savedDeletes.forEach((items, client) => {
-        for (const { clock, len } of items) this.#savedDeletes.add(client, clock, clock + len);
-      });
-    }
+    savedDeletes.forEach((items, client) => {
+      for (const { clock, len } of items) this.#savedDeletes.add(client, clock, clock + len);
+    });
     const changed = this.#retain(
       (entry) =>
         (entry.adds && clockOf(saved, entry.client) < entry.clock) ||
         entry.deletes.some(([client, clock, len]) => !this.#savedDeletes.covers(client, clock, clock + len)),
     );
-    if (!this.#entries.some((e) => e.deletes.length > 0)) this.#savedDeletes.clear();
     return changed;
   }
 

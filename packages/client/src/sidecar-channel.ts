@@ -103,13 +103,24 @@ export class SidecarChannel {
   readonly #messages = new EventEmitter<MessageListeners>();
   readonly #status = createValue<ChannelStatus>('disconnected');
   #connection = 0;
+  /** Local updates made on an open socket before its handshake finished: sent once it has ([EQ30]). */
+  #held: Uint8Array[] = [];
 
   constructor(opts: SidecarChannelOptions) {
     const providerOptions: ProviderOptions = { connect: false, disableBc: true, params: sidecarParams({}) };
     if (opts.WebSocketPolyfill) providerOptions.WebSocketPolyfill = opts.WebSocketPolyfill as ProviderOptions['WebSocketPolyfill'];
     this.#provider = new WebsocketProvider(opts.serverUrl, opts.room, opts.doc, providerOptions);
     this.#installHandlers();
+    // Ours relays the doc's updates instead of the provider's (swapDoc and destroy use it by that name).
+    opts.doc.off('update', this.#provider._updateHandler);
+    this.#provider._updateHandler = this.#relay;
+    opts.doc.on('update', this.#relay);
+    this.#provider.on('sync', (synced: boolean) => {
+      if (synced) this.#sendHeld();
+    });
     this.#provider.on('status', ({ status }) => {
+      // A new socket's handshake carries everything the server lacks, what was held for the last one included.
+      if (status !== 'connected') this.#held = [];
       if (status === 'connecting') this.#connection++;
       if (status === 'disconnected') forgetAbsentPeers(this.#provider.awareness);
       // `disconnected` is ours to say, after the close: y-websocket says it only for sockets that had opened.
@@ -175,6 +186,29 @@ export class SidecarChannel {
   /** Listens to one message type of our protocol on this room; returns the unsubscribe function. */
   on<T extends ProtocolMessageType>(type: T, listener: (msg: MessageOf<T>) => void): () => void {
     return this.#messages.on(type, listener as MessageListeners[T]);
+  }
+
+  /**
+   * Relays a local update as y-websocket does — except on a socket whose
+   * handshake has not finished ([EQ30]): the client's sync step 2, which
+   * carries what the server lacks (offline edits), goes out only in answer
+   * to the server's step 1, and an update sent before it would depend on
+   * operations the server does not have yet, which it refuses ([W18]) — the
+   * client would start the document over and lose those edits ([W21]). Held
+   * until the server's step 2 (which follows its step 1) says the handshake
+   * is done; what the step 2 already carried is known to the server and
+   * changes nothing there.
+   */
+  readonly #relay = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this.#provider) return;
+    if (this.#provider.wsconnected && !this.#provider.synced) this.#held.push(update);
+    else this.send({ type: 'sync-update', update });
+  };
+
+  #sendHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const update of held) this.send({ type: 'sync-update', update });
   }
 
   /** Sends one message on the open socket; false (and nothing sent) without one. */

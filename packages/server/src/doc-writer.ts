@@ -8,6 +8,14 @@ import type { CompactionOptions } from './options.ts';
 
 /** Yjs does not export its DeleteSet class as a type. */
 export type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+type DeleteItem = DeleteSet['clients'] extends Map<number, Array<infer I>> ? I : never;
+
+/** A Yjs delete set of decoded ranges (Yjs reads its items as `{ clock, len }` and does not export their class). */
+export function deleteSetOf(ranges: ReadonlyMap<number, ReadonlyArray<{ readonly clock: number; readonly len: number }>>): DeleteSet {
+  const set = Y.createDeleteSet();
+  for (const [client, items] of ranges) set.clients.set(client, items.map(({ clock, len }) => ({ clock, len }) as DeleteItem));
+  return set;
+}
 
 /**
  * What a queued update will be announced as in `saved` once durable ([P6]):
@@ -116,7 +124,22 @@ export class DocWriter {
     this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
   }
 
-  /** Every deletion known to be durably stored. */
+  /**
+   * Clocks and deletions another process stored in the same store (its
+   * `saved` on the room bus): durable here too. Without them a socket joining
+   * this process after missing that `saved` is never told its change is
+   * durable — re-sent here it changes nothing, so no write announces it again.
+   */
+  noteDurableElsewhere(clocks: ReadonlyMap<number, number>, deletes: DeleteSet): void {
+    for (const [client, clock] of clocks) {
+      if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
+    }
+    if (deletes.clients.size === 0) return;
+    this.durableDeletes.push(deletes);
+    if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
+  }
+
+  /** Every deletion known to be durably stored, by this process or another on the same store. */
   durableDeleteSet(): DeleteSet {
     const merged = Y.mergeDeleteSets(this.durableDeletes);
     this.durableDeletes = [merged];

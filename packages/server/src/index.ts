@@ -17,7 +17,7 @@ export {
   roomChannel,
   sessionChannel,
 } from './bus/room-bus.ts';
-export { type BusErrorReporter, callHandlers, InProcessBus, type InProcessBusOptions, InProcessHub } from './bus/in-process-bus.ts';
+export { type BusErrorReporter, callHandlers, InProcessBus, type InProcessBusOptions, InProcessHub, type InProcessHubOptions } from './bus/in-process-bus.ts';
 export type { EventLogNotice, SocketRef } from './event-log/event-log-notice.ts';
 export type { MembershipChange } from './sessions/membership.ts';
 export type { LeaseGrant, SessionLease } from './lease/session-lease.ts';

@@ -2,6 +2,7 @@ import {
   CloseCode,
   Feature,
   docChecksum,
+  decodeDeleteSet,
   encodeDeleteSet,
   encodeMessage,
   encodeRoomEnvelope,
@@ -23,7 +24,7 @@ import {
   roomChannel,
 } from './bus/room-bus.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
-import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate } from './doc-writer.ts';
+import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate, deleteSetOf } from './doc-writer.ts';
 import { PeerWrites } from './peer-writes.ts';
 import { encodeIntegratedState, encodeIntegratedStateSized, writeIntegratedState } from './integrated-state.ts';
 import { afterFlush } from './outbound/outbox.ts';
@@ -202,7 +203,10 @@ export class Room {
         this.broadcast(encodeMessage({ type: 'awareness', update: message.update }));
         return;
       case 'saved':
-        if (fromPeer) this.peerWrites.confirm(from, message.through);
+        if (fromPeer) {
+          this.peerWrites.confirm(from, message.through);
+          this.applyPeer(from, 'saved', () => this.notePeerSaved(message));
+        }
         this.broadcastSaved(message);
         return;
     }
@@ -235,6 +239,11 @@ export class Room {
     if (overdue.length === 0) return;
     this.opts.logger.warn({ room: this.name, updates: overdue.length }, 'storing peer updates their process never said it stored');
     for (const { update } of overdue) this.writer.enqueue(update, announcementOfUpdate(update));
+  }
+
+  /** A peer's durable write is durable for this room's joiners too ([P6]). */
+  private notePeerSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
+    this.writer.noteDurableElsewhere(Y.decodeStateVector(stateVector), deleteSetOf(decodeDeleteSet(deleteSet)));
   }
 
   /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */

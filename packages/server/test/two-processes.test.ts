@@ -15,7 +15,7 @@ import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
 import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '../src/index.ts';
 import { closeOf, tryUpgrade } from './auth-fixture.ts';
 import { withAppendCounts } from './faulty-store.ts';
-import { connectProvider, synced, tempDir, waitFor } from './helpers.ts';
+import { allSaved, connectProvider, synced, tempDir, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
 import { TEST_AUTH, bearer, ensureMember, registerServerStore, testToken } from './test-identity.ts';
 import { testsys } from './testsys.ts';
@@ -89,6 +89,29 @@ describe('two processes', () => {
     await synced(late);
     expect(late.doc.getMap('scene').get('a')).toBe(1);
     expect(late.doc.getArray('chat').toJSON()).toEqual(['from b']);
+  });
+
+  it('[P6][MP1] a socket joining one process is told what another process stored: its join `saved` covers the peer\'s durable writes', async () => {
+    const [a, b] = await startProcesses(2);
+    const room = 'open/saved-elsewhere';
+    // The room is loaded on B before A stores anything, so B's own writes and load know nothing of A's.
+    const keeper = provider(b!, room, 'keeper');
+    const onA = connectProvider(a!.wsUrl, room, new Y.Doc(), { user: 'alice', sidecar: true });
+    cleanups.push(() => onA.destroy());
+    await Promise.all([synced(keeper), synced(onA)]);
+    onA.doc.getMap('scene').set('a', 1);
+    await waitFor(() => allSaved(onA), 5_000, 'stored by A');
+    await waitFor(() => keeper.doc.getMap('scene').get('a') === 1, 5_000, 'A\'s edit at B');
+
+    // Alice's client, having missed A's `saved` (a dropped socket), comes back through B with the same edit:
+    // it changes nothing there, so only B's join `saved` can tell it the edit is durable.
+    const again = new Y.Doc();
+    Y.applyUpdate(again, Y.encodeStateAsUpdate(onA.doc));
+    const onB = connectProvider(b!.wsUrl, room, again, { user: 'alice', sidecar: true });
+    cleanups.push(() => onB.destroy());
+    await synced(onB);
+    await waitFor(() => allSaved(onB), 2_000, 'B\'s join `saved` covering what A stored');
+    expect(onB.saved.get(onA.doc.clientID)).toBe(1);
   });
 
   it('[EL19][IN1][MP1] one process sequences a session: intents sent to the other are forwarded to it, every socket gets the log\'s notices and effects, and the other takes over once it is gone', async () => {

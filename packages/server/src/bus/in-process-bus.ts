@@ -12,6 +12,25 @@ export interface HubSubscription {
   readonly handler: BusHandler;
 }
 
+export interface InProcessHubOptions {
+  /**
+   * How long the hub keeps each channel's messages for subscribers asking
+   * for a replay ([BUS8]); 0 (the default) keeps none. One process needs
+   * none — it has one room per name, subscribed before anything is published
+   * to it. A hub standing for several processes needs it: a room loading on
+   * one misses what another published after the load read the store and
+   * before that process's own write landed.
+   */
+  readonly historyMs?: number;
+  readonly now?: () => number;
+}
+
+interface HeldMessage {
+  readonly at: number;
+  readonly message: BusMessage;
+  readonly from: string;
+}
+
 /**
  * The medium in-process buses share: the subscribers of every channel. One
  * server process has one; tests connect several buses to one hub to stand
@@ -19,6 +38,14 @@ export interface HubSubscription {
  */
 export class InProcessHub {
   readonly #channels = new Map<string, Set<HubSubscription>>();
+  readonly #history = new Map<string, HeldMessage[]>();
+  readonly #historyMs: number;
+  readonly #now: () => number;
+
+  constructor(options: InProcessHubOptions = {}) {
+    this.#historyMs = options.historyMs ?? 0;
+    this.#now = options.now ?? Date.now;
+  }
 
   add(subscription: HubSubscription): void {
     let subscriptions = this.#channels.get(subscription.key);
@@ -42,8 +69,31 @@ export class InProcessHub {
    */
   deliver(key: string, message: BusMessage, from: string, report: BusErrorReporter): Promise<void> {
     const subscriptions = this.#channels.get(key);
-    if (subscriptions === undefined) return RESOLVED;
-    return callHandlers(subscriptions, message, from, report);
+    const delivered = subscriptions === undefined ? RESOLVED : callHandlers(subscriptions, message, from, report);
+    // Held once every handler had it: a subscriber joining during the walk got it there, not again by replay.
+    if (this.#historyMs > 0) this.#hold(key, { at: this.#now(), message, from });
+    return delivered;
+  }
+
+  #hold(key: string, held: HeldMessage): void {
+    let messages = this.#history.get(key);
+    if (messages === undefined) {
+      messages = [];
+      this.#history.set(key, messages);
+    }
+    messages.push(held);
+    const horizon = held.at - this.#historyMs;
+    let old = 0;
+    while (old < messages.length && messages[old]!.at < horizon) old++;
+    if (old > 0) messages.splice(0, old);
+  }
+
+  /** Hands `subscription` the channel's held messages of the last `replayMs`, in publish order, in this turn ([BUS8]). */
+  replay(subscription: HubSubscription, replayMs: number, report: BusErrorReporter): Promise<void> {
+    const horizon = this.#now() - replayMs;
+    const messages = (this.#history.get(subscription.key) ?? []).filter((m) => m.at >= horizon);
+    const waiting = messages.map((m) => callHandlers([subscription], m.message, m.from, report));
+    return Promise.all(waiting).then(() => undefined);
   }
 }
 
@@ -96,11 +146,12 @@ export class InProcessBus implements RoomBus {
     return this.#hub.deliver(channelKey(channelOf(message)), message, this.process, this.#report);
   }
 
-  /** `replayMs` is ignored: publishing is delivering here, so nothing was ever in flight to replay ([BUS8]). */
-  subscribe(channel: BusChannel, handler: BusHandler, _options?: SubscribeOptions): Unsubscribe {
+  /** `replayMs` replays what the hub holds ([BUS8]), before any later message: see `InProcessHubOptions.historyMs`. */
+  subscribe(channel: BusChannel, handler: BusHandler, options?: SubscribeOptions): Unsubscribe {
     const subscription: HubSubscription = { key: channelKey(channel), handler };
     this.#hub.add(subscription);
     this.#subscriptions.add(subscription);
+    if ((options?.replayMs ?? 0) > 0) void this.#hub.replay(subscription, options!.replayMs!, this.#report);
     return () => {
       if (this.#subscriptions.delete(subscription)) this.#hub.remove(subscription);
     };

@@ -41,6 +41,7 @@ export class HeldSessions {
   readonly #stopListening: () => void;
   /** When the renewal loop last finished a pass; null once closed. */
   #lastRenewal: number | null = Date.now();
+  #closed = false;
 
   constructor(opts: HeldSessionsOptions) {
     this.#opts = opts;
@@ -57,6 +58,7 @@ export class HeldSessions {
 
   /** The session's sequencer, starting one if the lease is free; null while another process holds it. */
   acquire(sessionId: string): Promise<SessionSequencer | null> {
+    if (this.#closed) return Promise.resolve(null);
     const held = this.#held.get(sessionId);
     if (held !== undefined) return Promise.resolve(held.sequencer);
     let starting = this.#starting.get(sessionId);
@@ -96,9 +98,13 @@ export class HeldSessions {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#renewTimer !== null) clearInterval(this.#renewTimer);
     this.#lastRenewal = null;
     this.#stopListening();
+    // A lease still being taken is given up once taken: left, nobody would renew or release it, and the next
+    // process could not take the session (nor recover its documents) until it expired ([SL4]).
+    await Promise.allSettled(this.#starting.values());
     for (const sessionId of this.sessions()) await this.release(sessionId);
   }
 
