@@ -1,148 +1,38 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { TABLE_DOC_SCHEMA, applyPatchToDoc, createIntent } from '@dungeon-lab/events';
 import { goblin, thorin } from '@dungeon-lab/plugin-dnd5e/fixtures';
 import { isErrorBody, seededRandom, sendRaw, UPGRADE_HEADERS } from '@dungeon-lab/testing';
 import { createMongoStore } from '@dungeon-lab/store-mongo';
-import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
-import { watchProcess } from '@dungeon-lab/testing/process-watch';
-import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
+import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
+import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
-import { bundleNodeEntry } from '../scripts/bundle.mjs';
+import {
+  type Ack,
+  type App,
+  cleanups,
+  databaseName,
+  gmSession,
+  main,
+  MONGO_LANES,
+  post,
+  provider,
+  sharedProcesses,
+  startApp,
+  submit,
+  testRedis,
+  until,
+  useDeployment,
+} from './deployment.ts';
 
 // The tests run what `npm start` runs: the bundle of src/main.ts on plain Node.
-const main = fileURLToPath(new URL('../dist/main.mjs', import.meta.url));
-beforeAll(async () => {
-  await bundleNodeEntry(fileURLToPath(new URL('../src/main.ts', import.meta.url)), main);
-});
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-interface App {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  output: string[];
-  /** Sends `signal`; the exit that follows is expected. */
-  stop(signal: NodeJS.Signals): Promise<number | null>;
-}
-
-async function startApp(env: Record<string, string>): Promise<App> {
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const watched = watchProcess(child, () => `the bundle (${output.slice(-5).join(' | ')})`);
-  const stop = async (signal: NodeJS.Signals) => {
-    watched.expectExit();
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    return exited;
-  };
-  cleanups.push(() => stop('SIGKILL'));
-  createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      const m = /^listening on (http:\/\/\S+)$/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)));
-  });
-  return { child, url, exited, output, stop };
-}
-
-function provider(url: string, room: string, token: string): WebsocketProvider {
-  const p = new WebsocketProvider(url.replace('http', 'ws'), room, new Y.Doc(), {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-    params: { token },
-  });
-  cleanups.push(() => p.destroy());
-  return p;
-}
-
-async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-/** A dev-mode GM and a session of theirs. */
-async function gmSession(url: string): Promise<{ token: string; sessionId: string }> {
-  const login = await post<{ token: string }>(`${url}/api/dev/login`, { name: 'gm' });
-  const session = await post<{ id: string }>(`${url}/api/sessions`, { name: 'demo' }, login.body.token);
-  expect(session.status).toBe(201);
-  return { token: login.body.token, sessionId: session.body.id };
-}
-
-/**
- * Where the multi-process tests keep their shared store: real MongoDB when
- * MONGO_URL names one (reported skipped otherwise), and always the mongo-wire
- * lane, jongodb — which is not MongoDB. `open` answers a connection string.
- */
-interface MongoLane {
-  readonly label: string;
-  /** Why the lane cannot run here; null: it runs. */
-  readonly skip: string | null;
-  open(): Promise<string>;
-}
-
-const MONGO_LANES: readonly MongoLane[] = [
-  {
-    label: 'MongoDB',
-    skip: process.env.MONGO_URL ? null : 'MONGO_URL is not set',
-    open: async () => process.env.MONGO_URL!,
-  },
-  {
-    label: 'mongo-wire (jongodb)',
-    skip: jongodbMissing(),
-    async open() {
-      const server = await startJongodb();
-      cleanups.push(() => server.stop());
-      return server.url;
-    },
-  },
-];
-
-/** A database of this run alone: a real MongoDB outlives the test run. */
-function databaseName(name: string): string {
-  return `${name}-${process.pid}-${Date.now().toString(36)}`;
-}
-
-/** `count` bundled processes on one redis-server of their own and one database on `lane`. */
-async function sharedProcesses(lane: MongoLane, count: number, db: string): Promise<App[] & { redis: RedisServer; mongo: { url: string; db: string } }> {
-  const mongo = { url: await lane.open(), db: databaseName(db) };
-  const redis = await startRedis();
-  cleanups.push(() => redis.stop());
-  const env = { MONGO_URL: mongo.url, MONGO_DB: mongo.db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
-  const apps: App[] = [];
-  for (let i = 0; i < count; i++) apps.push(await startApp(env));
-  return Object.assign(apps, { redis, mongo });
-}
+useDeployment();
 
 /**
  * Starts the app on `env`, has a GM's session's table take `tokens` edits,
@@ -317,7 +207,7 @@ for (const lane of MONGO_LANES) {
     it.skipIf(lane.skip !== null)(
       `[MP3] ${lane.label}: with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
       async () => {
-        const mongoUrl = await lane.open();
+        const mongoUrl = (await lane.open()).url;
         const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
         cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
         const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: mongoUrl, MONGO_DB: databaseName('app-test'), DATA_DIR: dataDir }, 20);
@@ -547,9 +437,8 @@ for (const lane of MONGO_LANES) {
     it.skipIf(lane.skip !== null)(
       `[MP3][IN1][RS7] ${lane.label} + Redis: two processes share a session — an intent sent to the one without the lease is sequenced by the holder; after the holder's SIGKILL the other takes over${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
       async () => {
-        const mongoUrl = await lane.open();
-        const redis = await startRedis();
-        cleanups.push(() => redis.stop());
+        const mongoUrl = (await lane.open()).url;
+        const redis = await testRedis();
         const env = { MONGO_URL: mongoUrl, MONGO_DB: databaseName('two-processes'), REDIS_URL: redis.url };
         const a = await startApp(env);
         const b = await startApp(env);
@@ -582,13 +471,6 @@ for (const lane of MONGO_LANES) {
   });
 }
 
-interface Ack {
-  id: string;
-  success: boolean;
-  sequence?: number;
-  reason?: string;
-}
-
 /** A GM's session whose table holds a goblin and its token, laid out over a y-websocket client as the GM's UI would. */
 async function goblinTable(url: string): Promise<{ token: string; sessionId: string; table: WebsocketProvider }> {
   const { token, sessionId } = await gmSession(url);
@@ -608,10 +490,6 @@ async function goblinTable(url: string): Promise<{ token: string; sessionId: str
 
 function damage(targetId: string, amount: number) {
   return createIntent('plugin:dnd5e:damage', { targetId, amount, type: 'slashing' });
-}
-
-async function submit(url: string, sessionId: string, token: string, intents: unknown[]): Promise<{ status: number; body: Ack[] }> {
-  return post<Ack[]>(`${url}/api/sessions/${sessionId}/events`, intents, token);
 }
 
 const hpOf = (table: WebsocketProvider, actor: string) =>

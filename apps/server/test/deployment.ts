@@ -1,0 +1,180 @@
+/**
+ * What the multi-process tests deploy: the bundled server (what `npm start`
+ * runs) as child processes, stock y-websocket clients, a redis-server of
+ * their own and a shared store lane. Each test file calls
+ * `useDeployment()` once: it bundles src/main.ts before the file's tests and
+ * ends what each test started after it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
+import { watchProcess } from '@dungeon-lab/testing/process-watch';
+import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
+import { afterEach, beforeAll, expect } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+
+import { bundleNodeEntry } from '../scripts/bundle.mjs';
+
+export const main = fileURLToPath(new URL('../dist/main.mjs', import.meta.url));
+
+/** Run after the current test, last registered first. */
+export const cleanups: Array<() => Promise<unknown> | unknown> = [];
+
+export function useDeployment(): void {
+  beforeAll(async () => {
+    await bundleNodeEntry(fileURLToPath(new URL('../src/main.ts', import.meta.url)), main);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+}
+
+export interface App {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  output: string[];
+  /** Sends `signal`; the exit that follows is expected. */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startApp(env: Record<string, string>): Promise<App> {
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watched = watchProcess(child, () => `the bundle (${output.slice(-5).join(' | ')})`);
+  const stop = async (signal: NodeJS.Signals) => {
+    watched.expectExit();
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  cleanups.push(() => stop('SIGKILL'));
+  createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      const m = /^listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)));
+  });
+  return { child, url, exited, output, stop };
+}
+
+export function provider(url: string, room: string, token: string): WebsocketProvider {
+  const p = new WebsocketProvider(url.replace('http', 'ws'), room, new Y.Doc(), {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: { token },
+  });
+  cleanups.push(() => p.destroy());
+  return p;
+}
+
+export async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!pred()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function post<T>(url: string, body: unknown, token?: string, signal?: AbortSignal): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A dev-mode GM and a session of theirs. */
+export async function gmSession(url: string): Promise<{ token: string; sessionId: string }> {
+  const login = await post<{ token: string }>(`${url}/api/dev/login`, { name: 'gm' });
+  const session = await post<{ id: string }>(`${url}/api/sessions`, { name: 'demo' }, login.body.token);
+  expect(session.status).toBe(201);
+  return { token: login.body.token, sessionId: session.body.id };
+}
+
+export interface Ack {
+  id: string;
+  success: boolean;
+  sequence?: number;
+  reason?: string;
+}
+
+export async function submit(url: string, sessionId: string, token: string, intents: unknown[], signal?: AbortSignal): Promise<{ status: number; body: Ack[] }> {
+  return post<Ack[]>(`${url}/api/sessions/${sessionId}/events`, intents, token, signal);
+}
+
+/** A store a lane opened: its connection string, and — where the lane runs the server itself — a way to freeze it. */
+export interface MongoEndpoint {
+  readonly url: string;
+  /**
+   * SIGSTOP / SIGCONT of the store's process: every connection stays open
+   * and nothing answers — every process cut off from the store at once.
+   * Undefined for a store the tests do not run.
+   */
+  readonly freeze?: { pause(): void; resume(): void };
+}
+
+/**
+ * Where the multi-process tests keep their shared store: real MongoDB when
+ * MONGO_URL names one (reported skipped otherwise), and always the mongo-wire
+ * lane, jongodb — which is not MongoDB.
+ */
+export interface MongoLane {
+  readonly label: string;
+  /** Why the lane cannot run here; null: it runs. */
+  readonly skip: string | null;
+  open(): Promise<MongoEndpoint>;
+}
+
+export const MONGO_LANES: readonly MongoLane[] = [
+  {
+    label: 'MongoDB',
+    skip: process.env.MONGO_URL ? null : 'MONGO_URL is not set',
+    open: async () => ({ url: process.env.MONGO_URL! }),
+  },
+  {
+    label: 'mongo-wire (jongodb)',
+    skip: jongodbMissing(),
+    async open() {
+      const server = await startJongodb();
+      cleanups.push(() => server.stop());
+      return {
+        url: server.url,
+        freeze: { pause: () => process.kill(server.pid, 'SIGSTOP'), resume: () => process.kill(server.pid, 'SIGCONT') },
+      };
+    },
+  },
+];
+
+/** A database of this run alone: a real MongoDB outlives the test run. */
+export function databaseName(name: string): string {
+  return `${name}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/** A redis-server of the test's own, stopped after it. */
+export async function testRedis(): Promise<RedisServer> {
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  return redis;
+}
+
+/** `count` bundled processes on one redis-server of their own and one database on `lane`. */
+export async function sharedProcesses(lane: MongoLane, count: number, db: string): Promise<App[] & { redis: RedisServer; mongo: { url: string; db: string } }> {
+  const mongo = { url: (await lane.open()).url, db: databaseName(db) };
+  const redis = await testRedis();
+  const env = { MONGO_URL: mongo.url, MONGO_DB: mongo.db, REDIS_URL: redis.url, OPEN_ROOMS: 'true', INTENTS_PER_SECOND: 'off' };
+  const apps: App[] = [];
+  for (let i = 0; i < count; i++) apps.push(await startApp(env));
+  return Object.assign(apps, { redis, mongo });
+}
