@@ -28,6 +28,10 @@ export function announcementOfUpdate(update: Uint8Array): Announcement {
   return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds };
 }
 
+function hasPending(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+}
+
 /** Tells apart the writers of one process: each loading of a room gets the next number ([OR3]). */
 let writersMade = 0;
 
@@ -86,6 +90,14 @@ export class DocWriter {
   private queued = 0;
   /** Clocks durably stored per client. */
   readonly durable = new Map<number, number>();
+  /**
+   * The rows loaded held operations the doc could not integrate — their
+   * dependencies were not stored yet (another process's write still to
+   * come): a snapshot of the doc would lack them (a guarded room even drops
+   * them), so this writer never deletes rows ([P8]). A later load of the
+   * room, once the store is whole, compacts again.
+   */
+  private rowsAhead: boolean;
 
   constructor(opts: DocWriterOptions, loadedRows: readonly StoredRow[]) {
     this.opts = opts;
@@ -102,6 +114,7 @@ export class DocWriter {
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
       this.durable.set(client, clock);
     }
+    this.rowsAhead = hasPending(opts.doc);
     this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
   }
 
@@ -239,6 +252,12 @@ export class DocWriter {
   async compact(): Promise<void> {
     const replaced = this.rowIds.slice();
     if (replaced.length <= 1) return;
+    // The snapshot holds what the doc integrated; rows with anything else must stay.
+    if (this.rowsAhead || hasPending(this.opts.doc)) {
+      this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
+      this.opts.logger.warn({ room: this.opts.name, rows: replaced.length }, 'compaction postponed: stored operations wait for operations not stored yet');
+      return;
+    }
     try {
       const snapshot = encodeIntegratedStateSized(this.opts.doc, this.stateSizeHint);
       const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
