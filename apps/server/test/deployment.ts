@@ -8,7 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { FaultProxy } from '@dungeon-lab/testing/fault-proxy';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
+import { startMongoWireGate } from '@dungeon-lab/testing/mongo-wire-gate';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
 import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
 import { afterEach, beforeAll, expect } from 'vitest';
@@ -114,21 +116,23 @@ export async function submit(url: string, sessionId: string, token: string, inte
   return post<Ack[]>(`${url}/api/sessions/${sessionId}/events`, intents, token, signal);
 }
 
-/** A store a lane opened: its connection string, and — where the lane runs the server itself — a way to freeze it. */
+/** A store a lane opened: its connection string, and how to reach it through a proxy. */
 export interface MongoEndpoint {
   readonly url: string;
   /**
-   * SIGSTOP / SIGCONT of the store's process: every connection stays open
-   * and nothing answers — every process cut off from the store at once.
-   * Undefined for a store the tests do not run.
+   * Points `proxy` at the store and answers a connection string whose every
+   * connection goes through it — the driver otherwise learns the members'
+   * own addresses and goes around. Undefined when the lane cannot (a real
+   * MongoDB given as several hosts or as SRV).
    */
-  readonly freeze?: { pause(): void; resume(): void };
+  readonly via?: (proxy: FaultProxy) => Promise<string>;
 }
 
 /**
  * Where the multi-process tests keep their shared store: real MongoDB when
  * MONGO_URL names one (reported skipped otherwise), and always the mongo-wire
- * lane, jongodb — which is not MongoDB.
+ * lane, jongodb — which is not MongoDB — behind a gate that runs one
+ * transaction at a time (jongodb loses committed writes when they overlap).
  */
 export interface MongoLane {
   readonly label: string;
@@ -137,11 +141,38 @@ export interface MongoLane {
   open(): Promise<MongoEndpoint>;
 }
 
+function endpointOf(url: string): { host: string; port: number } {
+  const u = new URL(url.replace(/^mongodb:/, 'http:'));
+  return { host: u.hostname, port: Number(u.port || 27017) };
+}
+
+function withHost(url: string, address: string, params: Record<string, string> = {}): string {
+  const u = new URL(url);
+  u.host = address;
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
 export const MONGO_LANES: readonly MongoLane[] = [
   {
     label: 'MongoDB',
     skip: process.env.MONGO_URL ? null : 'MONGO_URL is not set',
-    open: async () => ({ url: process.env.MONGO_URL! }),
+    async open() {
+      const url = process.env.MONGO_URL!;
+      // One host: connect straight to it (no discovery), through the proxy.
+      const single = url.startsWith('mongodb://') && !/^mongodb:\/\/[^/]*,/.test(url);
+      return {
+        url,
+        ...(single
+          ? {
+              via: async (proxy: FaultProxy) => {
+                proxy.retarget(endpointOf(url));
+                return withHost(url, proxy.address, { directConnection: 'true' });
+              },
+            }
+          : {}),
+      };
+    },
   },
   {
     label: 'mongo-wire (jongodb)',
@@ -149,9 +180,16 @@ export const MONGO_LANES: readonly MongoLane[] = [
     async open() {
       const server = await startJongodb();
       cleanups.push(() => server.stop());
+      const gate = await startMongoWireGate({ target: endpointOf(server.url) });
+      cleanups.push(() => gate.close());
+      const front = await gate.front();
       return {
-        url: server.url,
-        freeze: { pause: () => process.kill(server.pid, 'SIGSTOP'), resume: () => process.kill(server.pid, 'SIGCONT') },
+        url: withHost(server.url, front.address),
+        via: async (proxy) => {
+          const advertised = await gate.front(proxy.address);
+          proxy.retarget({ host: '127.0.0.1', port: advertised.port });
+          return withHost(server.url, proxy.address);
+        },
       };
     },
   },
