@@ -88,8 +88,10 @@ export class DocWriter {
   readonly writer = ++writersMade;
   /** Updates queued so far: the last ticket's `seq`. */
   private queued = 0;
-  /** Clocks durably stored per client. */
+  /** Clocks durably stored per client: every operation below is stored. */
   readonly durable = new Map<number, number>();
+  /** Ranges `[from, end)` stored beyond a client's durable prefix, waiting for the gap to fill. */
+  private readonly ahead = new Map<number, Array<[number, number]>>();
   /**
    * The rows loaded held operations the doc could not integrate — their
    * dependencies were not stored yet (another process's write still to
@@ -116,6 +118,47 @@ export class DocWriter {
     }
     this.rowsAhead = hasPending(opts.doc);
     this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
+  }
+
+  /**
+   * `client`'s operations from `from` to `end` are stored. `durable` is a
+   * prefix — every operation below it stored — so a range beyond it waits in
+   * `ahead` until what lies between is stored too (by this process, or by a
+   * peer that says so): the operations a client sent to a process that died
+   * before storing them are not stored because a later one was ([P6]).
+   */
+  private stored(client: number, from: number, end: number): void {
+    const durable = this.durable.get(client) ?? 0;
+    if (from > durable) {
+      const ranges = this.ahead.get(client) ?? [];
+      ranges.push([from, end]);
+      this.ahead.set(client, ranges);
+      return;
+    }
+    let reached = Math.max(durable, end);
+    const ranges = this.ahead.get(client);
+    if (ranges !== undefined) {
+      ranges.sort((a, b) => a[0] - b[0]);
+      while (ranges.length > 0 && ranges[0]![0] <= reached) reached = Math.max(reached, ranges.shift()![1]);
+      if (ranges.length === 0) this.ahead.delete(client);
+    }
+    this.durable.set(client, reached);
+  }
+
+  /**
+   * A peer process stored every operation below these clocks in the store
+   * this room shares ([OR3]): its `saved`. Answers the clients whose prefix
+   * this made reach beyond what the peer said (ranges this writer stored
+   * ahead joined on), for the room's members to hear.
+   */
+  peerStored(stateVector: ReadonlyMap<number, number>): Map<number, number> {
+    const beyond = new Map<number, number>();
+    for (const [client, clock] of stateVector) {
+      this.stored(client, 0, clock);
+      const durable = this.durable.get(client) ?? 0;
+      if (durable > clock) beyond.set(client, durable);
+    }
+    return beyond;
   }
 
   /** Every deletion known to be durably stored. */
@@ -188,8 +231,16 @@ export class DocWriter {
           this.updateRowBytes.set(id, bytes);
           this.bytesSinceSnapshot += bytes;
         });
-        for (const [client, clock] of clocks) {
-          if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
+        const before = new Map(this.durable);
+        for (const update of batch) {
+          const { from, to } = Y.parseUpdateMeta(update);
+          for (const [client, end] of to) this.stored(client, from.get(client) ?? 0, end);
+        }
+        // Announced: the announced clients whose stored prefix grew — a write after a gap claims nothing below it ([P6]).
+        for (const client of [...clocks.keys()]) {
+          const durable = this.durable.get(client) ?? 0;
+          if (durable > (before.get(client) ?? 0)) clocks.set(client, durable);
+          else clocks.delete(client);
         }
         const deleted = Y.mergeDeleteSets(deletes);
         if (deleted.clients.size > 0) {

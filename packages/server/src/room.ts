@@ -193,7 +193,11 @@ export class Room {
         this.broadcast(encodeMessage({ type: 'awareness', update: message.update }));
         return;
       case 'saved':
-        if (fromPeer) this.peerWrites.confirm(from, message.through);
+        if (fromPeer) {
+          this.peerWrites.confirm(from, message.through);
+          const beyond = this.writer.peerStored(Y.decodeStateVector(message.stateVector));
+          if (beyond.size > 0) this.broadcastSaved({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(beyond), deleteSet: encodeDeleteSet(new Map()), through: message.through });
+        }
         this.broadcastSaved(message);
         return;
     }
