@@ -93,11 +93,13 @@ export class DocWriter {
   /** Ranges `[from, end)` stored beyond a client's durable prefix, waiting for the gap to fill. */
   private readonly ahead = new Map<number, Array<[number, number]>>();
   /**
-   * The rows loaded held operations the doc could not integrate — their
-   * dependencies were not stored yet (another process's write still to
-   * come): a snapshot of the doc would lack them (a guarded room even drops
-   * them), so this writer never deletes rows ([P8]). A later load of the
-   * room, once the store is whole, compacts again.
+   * Stored rows hold operations the doc could not integrate — loaded while
+   * their dependencies were not stored yet (another process's write still to
+   * come), or a peer's update adopted as it came ([OR3]): a snapshot of the
+   * doc would lack them (a guarded room even drops them), so this writer
+   * never deletes rows ([P8]). A later load of the room, once the store is
+   * whole, compacts again. (A member's operations that wait are never
+   * stored: its rows hold what the doc integrated.)
    */
   private rowsAhead: boolean;
 
@@ -304,7 +306,7 @@ export class DocWriter {
     const replaced = this.rowIds.slice();
     if (replaced.length <= 1) return;
     // The snapshot holds what the doc integrated; rows with anything else must stay.
-    if (this.rowsAhead || hasPending(this.opts.doc)) {
+    if (this.rowsAhead) {
       this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
       this.opts.logger.warn({ room: this.opts.name, rows: replaced.length }, 'compaction postponed: stored operations wait for operations not stored yet');
       return;
@@ -329,6 +331,15 @@ export class DocWriter {
       this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
       this.opts.logger.error({ room: this.opts.name, err: String(err) }, 'compaction failed');
     }
+  }
+
+  /**
+   * An update is being stored as it came (a peer's, adopted: [OR3]) while the
+   * doc holds operations it could not integrate, which the update may carry:
+   * its row must never be deleted by a compaction of this writer.
+   */
+  keepRows(): void {
+    this.rowsAhead = true;
   }
 
   /** Stops retrying writes; whatever is still queued stays unsaved (clients still hold it). */

@@ -229,6 +229,7 @@ export class Room {
     const overdue = this.peerWrites.takeArrivedBy(Date.now() - this.opts.adoptPeerWritesAfterMs);
     if (overdue.length === 0) return;
     this.opts.logger.warn({ room: this.name, updates: overdue.length }, 'storing peer updates their process never said it stored');
+    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) this.writer.keepRows();
     for (const { update } of overdue) this.writer.enqueue(update, announcementOfUpdate(update));
   }
 
