@@ -17,7 +17,9 @@ import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
-import { type Ack, type App, cleanups, gmSession, post, provider, startApp, submit, until } from './app-processes.ts';
+import { type Ack, type App, cleanups, gmSession, post, provider, startApp, submit, until, useDeployment } from './deployment.ts';
+
+useDeployment();
 
 const SHIPPED = readFileSync(fileURLToPath(new URL('../../../deploy/haproxy/haproxy.cfg', import.meta.url)), 'utf8');
 /** The replicas' drain, as in docker-compose.yml: longer than the proxy's 2 s to notice. */

@@ -13,21 +13,27 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+
 import {
   type Ack,
   type App,
-  MONGO_LANES,
   cleanups,
   databaseName,
   gmSession,
   main,
+  MONGO_LANES,
   post,
   provider,
   sharedProcesses,
   startApp,
   submit,
+  testRedis,
   until,
-} from './app-processes.ts';
+  useDeployment,
+} from './deployment.ts';
+
+// The tests run what `npm start` runs: the bundle of src/main.ts on plain Node.
+useDeployment();
 
 /**
  * Starts the app on `env`, has a GM's session's table take `tokens` edits,
@@ -207,7 +213,7 @@ for (const lane of MONGO_LANES) {
     it.skipIf(lane.skip !== null)(
       `[MP3] ${lane.label}: with MONGO_URL the app keeps sessions and rooms in that database, not in DATA_DIR, across a restart${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
       async () => {
-        const { url: mongoUrl } = await lane.open();
+        const mongoUrl = (await lane.open()).url;
         const dataDir = await mkdtemp(join(tmpdir(), 'dl-app-'));
         cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
         const { url, token, sessionId } = await tableSurvivesRestart({ MONGO_URL: mongoUrl, MONGO_DB: databaseName('app-test'), DATA_DIR: dataDir }, 20);
@@ -459,9 +465,8 @@ for (const lane of MONGO_LANES) {
     it.skipIf(lane.skip !== null)(
       `[MP3][IN1][RS7] ${lane.label} + Redis: two processes share a session — an intent sent to the one without the lease is sequenced by the holder; after the holder's SIGKILL the other takes over${lane.skip === null ? '' : ` (skipped: ${lane.skip})`}`,
       async () => {
-        const { url: mongoUrl } = await lane.open();
-        const redis = await startRedis();
-        cleanups.push(() => redis.stop());
+        const mongoUrl = (await lane.open()).url;
+        const redis = await testRedis();
         const env = { MONGO_URL: mongoUrl, MONGO_DB: databaseName('two-processes'), REDIS_URL: redis.url };
         const a = await startApp(env);
         const b = await startApp(env);

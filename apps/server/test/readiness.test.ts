@@ -12,7 +12,9 @@ import { connectRedis } from '@dungeon-lab/redis';
 import { jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { startRedis } from '@dungeon-lab/testing/redis-server';
 import { describe, expect, it } from 'vitest';
-import { type App, JONGODB_LANE, cleanups, gmSession, provider, sharedProcesses, startApp, submit, until } from './app-processes.ts';
+import { type App, JONGODB_LANE, cleanups, gmSession, provider, sharedProcesses, startApp, submit, until, useDeployment } from './deployment.ts';
+
+useDeployment();
 
 interface Readiness {
   ready: boolean;
@@ -94,7 +96,7 @@ describe.skipIf(jongodbMissing() !== null)('apps/server: a replica on Redis and 
     expect(down.error).toMatch(/^mongo: /);
     expect(await healthz(app)).toBe(200);
     // jongodb keeps nothing: the one started again is empty, but it is the same service on the same port.
-    const again = await startJongodb({ port: portOf(apps.mongo.url) });
+    const again = await startJongodb({ port: portOf(apps.mongo.jongodb!.url) });
     cleanups.push(() => again.stop());
     await untilReadyz(app, 200, 30_000);
     expect(app.child.exitCode).toBeNull();

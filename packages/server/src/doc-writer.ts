@@ -43,6 +43,10 @@ export function announcementOfUpdate(update: Uint8Array): Announcement {
   return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
 }
 
+function hasPending(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+}
+
 /** Tells apart the writers of one process: each loading of a room gets the next number ([OR3]). */
 let writersMade = 0;
 
@@ -103,8 +107,20 @@ export class DocWriter {
   readonly writer = ++writersMade;
   /** Updates queued so far: the last ticket's `seq`. */
   private queued = 0;
-  /** Clocks durably stored per client. */
+  /** Clocks durably stored per client: every operation below is stored. */
   readonly durable = new Map<number, number>();
+  /** Ranges `[from, end)` stored beyond a client's durable prefix, waiting for the gap to fill. */
+  private readonly ahead = new Map<number, Array<[number, number]>>();
+  /**
+   * Stored rows hold operations the doc could not integrate — loaded while
+   * their dependencies were not stored yet (another process's write still to
+   * come), or a peer's update adopted as it came ([OR3]): a snapshot of the
+   * doc would lack them (a guarded room even drops them), so this writer
+   * never deletes rows ([P8]). A later load of the room, once the store is
+   * whole, compacts again. (A member's operations that wait are never
+   * stored: its rows hold what the doc integrated.)
+   */
+  private rowsAhead: boolean;
 
   constructor(opts: DocWriterOptions, loadedRows: readonly StoredRow[]) {
     this.opts = opts;
@@ -121,22 +137,56 @@ export class DocWriter {
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
       this.durable.set(client, clock);
     }
+    this.rowsAhead = hasPending(opts.doc);
     this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
   }
 
   /**
-   * Clocks and deletions another process stored in the same store (its
-   * `saved` on the room bus): durable here too. Without them a socket joining
-   * this process after missing that `saved` is never told its change is
-   * durable — re-sent here it changes nothing, so no write announces it again.
+   * `client`'s operations from `from` to `end` are stored. `durable` is a
+   * prefix — every operation below it stored — so a range beyond it waits in
+   * `ahead` until what lies between is stored too (by this process, or by a
+   * peer that says so): the operations a client sent to a process that died
+   * before storing them are not stored because a later one was ([P6]).
    */
-  noteDurableElsewhere(clocks: ReadonlyMap<number, number>, deletes: DeleteSet): void {
-    for (const [client, clock] of clocks) {
-      if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
+  private stored(client: number, from: number, end: number): void {
+    const durable = this.durable.get(client) ?? 0;
+    if (from > durable) {
+      const ranges = this.ahead.get(client) ?? [];
+      ranges.push([from, end]);
+      this.ahead.set(client, ranges);
+      return;
     }
-    if (deletes.clients.size === 0) return;
-    this.durableDeletes.push(deletes);
-    if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
+    let reached = Math.max(durable, end);
+    const ranges = this.ahead.get(client);
+    if (ranges !== undefined) {
+      ranges.sort((a, b) => a[0] - b[0]);
+      while (ranges.length > 0 && ranges[0]![0] <= reached) reached = Math.max(reached, ranges.shift()![1]);
+      if (ranges.length === 0) this.ahead.delete(client);
+    }
+    this.durable.set(client, reached);
+  }
+
+  /**
+   * A peer process stored every operation below these clocks, and these
+   * deletions, in the store this room shares: its `saved` ([OR3]). Durable
+   * here too — without them a socket joining this process after missing that
+   * `saved` is never told its change is durable: re-sent here it changes
+   * nothing, so no write announces it again. Answers the clients whose
+   * prefix this made reach beyond what the peer said (ranges this writer
+   * stored ahead joined on), for the room's members to hear.
+   */
+  peerStored(stateVector: ReadonlyMap<number, number>, deletes: DeleteSet): Map<number, number> {
+    const beyond = new Map<number, number>();
+    for (const [client, clock] of stateVector) {
+      this.stored(client, 0, clock);
+      const durable = this.durable.get(client) ?? 0;
+      if (durable > clock) beyond.set(client, durable);
+    }
+    if (deletes.clients.size > 0) {
+      this.durableDeletes.push(deletes);
+      if (this.durableDeletes.length >= MERGE_DELETE_SETS_AT) this.durableDeleteSet();
+    }
+    return beyond;
   }
 
   /** Every deletion known to be durably stored, by this process or another on the same store. */
@@ -215,8 +265,16 @@ export class DocWriter {
           stored += bytes;
         });
         this.opts.telemetry.docUpdatesStored(stored);
-        for (const [client, clock] of clocks) {
-          if (clock > (this.durable.get(client) ?? 0)) this.durable.set(client, clock);
+        const before = new Map(this.durable);
+        for (const update of batch) {
+          const { from, to } = Y.parseUpdateMeta(update);
+          for (const [client, end] of to) this.stored(client, from.get(client) ?? 0, end);
+        }
+        // Announced: the announced clients whose stored prefix grew — a write after a gap claims nothing below it ([P6]).
+        for (const client of [...clocks.keys()]) {
+          const durable = this.durable.get(client) ?? 0;
+          if (durable > (before.get(client) ?? 0)) clocks.set(client, durable);
+          else clocks.delete(client);
         }
         const deleted = Y.mergeDeleteSets(deletes);
         if (deleted.clients.size > 0) {
@@ -280,6 +338,12 @@ export class DocWriter {
   async compact(): Promise<void> {
     const replaced = this.rowIds.slice();
     if (replaced.length <= 1) return;
+    // The snapshot holds what the doc integrated; rows with anything else must stay.
+    if (this.rowsAhead) {
+      this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
+      this.opts.logger.warn({ room: this.opts.name, rows: replaced.length }, 'compaction postponed: stored operations wait for operations not stored yet');
+      return;
+    }
     try {
       const snapshot = encodeIntegratedStateSized(this.opts.doc, this.stateSizeHint);
       const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
@@ -300,6 +364,15 @@ export class DocWriter {
       this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
       this.opts.logger.error({ room: this.opts.name, err: String(err) }, 'compaction failed');
     }
+  }
+
+  /**
+   * An update is being stored as it came (a peer's, adopted: [OR3]) while the
+   * doc holds operations it could not integrate, which the update may carry:
+   * its row must never be deleted by a compaction of this writer.
+   */
+  keepRows(): void {
+    this.rowsAhead = true;
   }
 
   /** Stops retrying writes; whatever is still queued stays unsaved (clients still hold it). */

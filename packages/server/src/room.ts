@@ -238,12 +238,18 @@ export class Room {
     const overdue = this.peerWrites.takeArrivedBy(Date.now() - this.opts.adoptPeerWritesAfterMs);
     if (overdue.length === 0) return;
     this.opts.logger.warn({ room: this.name, updates: overdue.length }, 'storing peer updates their process never said it stored');
+    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) this.writer.keepRows();
     for (const { update } of overdue) this.writer.enqueue(update, announcementOfUpdate(update));
   }
 
-  /** A peer's durable write is durable for this room's joiners too ([P6]). */
-  private notePeerSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
-    this.writer.noteDurableElsewhere(Y.decodeStateVector(stateVector), deleteSetOf(decodeDeleteSet(deleteSet)));
+  /**
+   * A peer's durable write is durable for this room's joiners too ([P6]);
+   * and where it joins a range this room stored ahead of a gap, the members
+   * hear how far their clients are now stored.
+   */
+  private notePeerSaved({ stateVector, deleteSet, through }: Extract<BusMessage, { kind: 'saved' }>): void {
+    const beyond = this.writer.peerStored(Y.decodeStateVector(stateVector), deleteSetOf(decodeDeleteSet(deleteSet)));
+    if (beyond.size > 0) this.broadcastSaved({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(beyond), deleteSet: encodeDeleteSet(new Map()), through });
   }
 
   /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { MessageType, PROTOCOL_VERSION, SIDECAR_QUERY_PARAM } from '@dungeon-lab/protocol';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Store } from '@dungeon-lab/store';
 import { watchProcess } from '@dungeon-lab/testing/process-watch';
-import * as decoding from 'lib0/decoding';
+import { allSaved as docSaved, recordSaved, SIDECAR_PARAMS } from '@dungeon-lab/testing/saved';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -92,20 +91,10 @@ export function connectProvider(
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: connect && seeding === null,
-    params: { token: testToken(user), ...(sidecar ? { [SIDECAR_QUERY_PARAM]: String(PROTOCOL_VERSION) } : {}) },
+    params: { token: testToken(user), ...(sidecar ? SIDECAR_PARAMS : {}) },
   }) as WebsocketProvider & { saved: Map<number, number> };
   if (seeding !== null && connect) void seeding.then(() => provider.connect());
-  provider.saved = new Map();
-  if (sidecar) {
-    provider.messageHandlers[MessageType.Saved] = (_enc, decoder) => {
-      const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
-      decoding.readVarUint8Array(decoder);
-      for (const [client, clock] of sv) {
-        if (clock > (provider.saved.get(client) ?? 0)) provider.saved.set(client, clock);
-      }
-    };
-    provider.messageHandlers[MessageType.Checksum] = () => {};
-  }
+  provider.saved = sidecar ? recordSaved(provider) : new Map();
   return provider;
 }
 
@@ -123,10 +112,7 @@ export function synced(provider: WebsocketProvider, timeoutMs = 10_000): Promise
 
 /** True when the durable state vector covers everything this doc holds. */
 export function allSaved(provider: { doc: Y.Doc; saved: Map<number, number> }): boolean {
-  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(provider.doc))) {
-    if ((provider.saved.get(client) ?? 0) < clock) return false;
-  }
-  return true;
+  return docSaved(provider.doc, provider.saved);
 }
 
 const fixture = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));

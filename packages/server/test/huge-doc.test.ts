@@ -4,7 +4,7 @@
  * 2.5 MB/s while the room stays busy, and survives a restart. A real server
  * on LevelDB, real sockets, a real TCP link proxy.
  */
-import { startLinkProxy } from '@dungeon-lab/testing/link-proxy';
+import { startFaultProxy } from '@dungeon-lab/testing/fault-proxy';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { allSaved, connectProvider, startServer, synced, waitFor } from './helpers.ts';
@@ -56,7 +56,8 @@ async function hugeDocJoin(totalMb: number): Promise<void> {
     }
   })();
 
-  const link = await startLinkProxy({ target: { host: '127.0.0.1', port: new URL(running.url).port === '' ? 80 : Number(new URL(running.url).port) }, bytesPerSecond: LINK_BYTES_PER_SECOND });
+  const cap = { bytesPerSecond: LINK_BYTES_PER_SECOND };
+  const link = await startFaultProxy({ target: { host: '127.0.0.1', port: new URL(running.url).port === '' ? 80 : Number(new URL(running.url).port) }, up: cap, down: cap });
   cleanups.push(() => link.close());
   const started = Date.now();
   let peakRss = process.memoryUsage().rss;

@@ -52,6 +52,15 @@ describe('startRedis', () => {
     expect(await command(server.port, 'GET', 'k')).toBe('$-1\r\n');
   });
 
+  it('get answers a key\'s string, null when it is absent or the server is down', async () => {
+    const server = await start();
+    await command(server.port, 'SET', 'lease', 'holder:7 ünïcode');
+    expect(await server.get('lease')).toBe('holder:7 ünïcode');
+    expect(await server.get('absent')).toBeNull();
+    await server.kill('SIGKILL');
+    expect(await server.get('lease')).toBeNull();
+  });
+
   it('stop ends the process and removes its data directory', async () => {
     const server = await startRedis();
     await server.stop();

@@ -43,6 +43,8 @@ export interface RedisServer {
   restart(options?: { readonly empty?: boolean }): Promise<void>;
   /** Stops it (SIGTERM: Redis fsyncs and exits) and removes its data directory. */
   stop(): Promise<void>;
+  /** The string at `key` (GET on a connection of its own), null when absent — or when the server does not answer within 1 s. */
+  get(key: string): Promise<string | null>;
 }
 
 /** True once the server at `port` answers PING with PONG. */
@@ -61,6 +63,32 @@ function answersPing(port: number): Promise<boolean> {
       answer += chunk.toString('latin1');
       // "-LOADING" while the AOF is replayed: not ready yet.
       if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
+  });
+}
+
+/** GET `key` in RESP: a bulk string, or null for a nil reply, an error or no answer within 1 s. */
+function getString(port: number, key: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = Buffer.alloc(0);
+    const done = (value: string | null) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(1000, () => done(null));
+    socket.once('error', () => done(null));
+    const keyBytes = Buffer.from(key);
+    socket.once('connect', () => socket.write(Buffer.concat([Buffer.from(`*2\r\n$3\r\nGET\r\n$${keyBytes.length}\r\n`), keyBytes, Buffer.from('\r\n')])));
+    socket.on('data', (chunk: Buffer) => {
+      answer = Buffer.concat([answer, chunk]);
+      const header = answer.indexOf('\r\n');
+      if (header < 0) return;
+      const first = answer.subarray(0, header).toString('latin1');
+      if (!first.startsWith('$')) return done(null);
+      const length = Number(first.slice(1));
+      if (length < 0) return done(null);
+      if (answer.length >= header + 2 + length + 2) done(answer.subarray(header + 2, header + 2 + length).toString());
     });
   });
 }
@@ -170,5 +198,6 @@ export async function startRedis(): Promise<RedisServer> {
       current = null;
       await rm(dir, { recursive: true, force: true });
     },
+    get: (key) => getString(port, key),
   };
 }

@@ -1,0 +1,50 @@
+import { createLevelStore } from '@dungeon-lab/store-level';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { DocWriter } from '../src/doc-writer.ts';
+import { silentLogger } from '../src/logger.ts';
+import { tempDir } from './helpers.ts';
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('[P6] saved claims a prefix', () => {
+  it('[P6] a client\'s later edit stored by one process does not make `saved` claim the earlier ones another process never stored; they count once stored, or once a peer says so', async () => {
+    // Found by the fault test (apps/server/test/faults.test.ts): a client's server was SIGKILLed before storing its last
+    // edits; the client reconnected elsewhere, its next edit was stored there, and `saved` covered the lost ones too.
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const store = await createLevelStore({ dataDir: dir.path });
+    cleanups.push(() => store.close());
+    const client = new Y.Doc();
+    const edits: Uint8Array[] = [];
+    client.on('update', (u: Uint8Array) => edits.push(u));
+    for (let i = 0; i < 3; i++) client.getArray('moves').push([`m${i}`]);
+    const [first, second, third] = edits as [Uint8Array, Uint8Array, Uint8Array];
+
+    const doc = new Y.Doc();
+    const saved: Array<Map<number, number>> = [];
+    const writer = new DocWriter(
+      { name: 'open/gaps', doc, store, logger: silentLogger, compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 }, writeRetryMs: 10, onCompactionSnapshotWritten: undefined, telemetry: { docUpdatesStored: () => {} }, onSaved: (delta) => saved.push(new Map(delta)) },
+      [],
+    );
+    const id = client.clientID;
+    // This process got the first edit and then (from a peer, never stored there) the second; only the third is its member's.
+    Y.applyUpdate(doc, first);
+    writer.enqueue(first, { clocks: new Map([[id, 1]]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    await writer.flush();
+    expect(writer.durable.get(id)).toBe(1);
+    Y.applyUpdate(doc, second);
+    Y.applyUpdate(doc, third);
+    writer.enqueue(third, { clocks: new Map([[id, 3]]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    await writer.flush();
+    // Stored: clocks 0 and 2. Claimed: below 1 still.
+    expect(writer.durable.get(id)).toBe(1);
+    expect(saved.every((delta) => (delta.get(id) ?? 0) <= 1)).toBe(true);
+    // The peer that had the second edit says it stored it: now everything below 3 is.
+    expect(writer.peerStored(new Map([[id, 2]]), Y.createDeleteSet())).toEqual(new Map([[id, 3]]));
+    expect(writer.durable.get(id)).toBe(3);
+  });
+});

@@ -1,0 +1,81 @@
+import { MongoClient } from 'mongodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaultProxy } from './fault-proxy.ts';
+import { jongodbMissing, startJongodb } from './jongodb.ts';
+import { startMongoWireGate } from './mongo-wire-gate.ts';
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const missing = jongodbMissing();
+
+async function jongodbWithGate() {
+  const server = await startJongodb();
+  cleanups.push(() => server.stop());
+  const u = new URL(server.url);
+  const gate = await startMongoWireGate({ target: { host: u.hostname, port: Number(u.port) } });
+  cleanups.push(() => gate.close());
+  const urlAt = (address: string) => {
+    const at = new URL(server.url);
+    at.host = address;
+    return at.toString();
+  };
+  return { server, gate, urlAt };
+}
+
+async function client(url: string): Promise<MongoClient> {
+  const c = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+  await c.connect();
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** Three clients at once, each alternating single inserts and two-row transactions: answers how many rows were acknowledged. */
+async function concurrentWrites(clients: MongoClient[]): Promise<number> {
+  let acknowledged = 0;
+  await Promise.all(
+    clients.map(async (c, n) => {
+      const rows = c.db('gate').collection('rows');
+      for (let i = 0; i < 60; i++) {
+        if (i % 2 === 0) {
+          await rows.insertOne({ row: `${n}-${i}` });
+          acknowledged++;
+          continue;
+        }
+        const session = c.startSession();
+        await session.withTransaction(async () => {
+          await rows.insertMany([{ row: `${n}-${i}a` }, { row: `${n}-${i}b` }], { session });
+        });
+        await session.endSession();
+        acknowledged += 2;
+      }
+    }),
+  );
+  return acknowledged;
+}
+
+describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  it('every row three clients wrote at once in overlapping transactions is kept', async () => {
+    const { gate, urlAt } = await jongodbWithGate();
+    const front = await gate.front();
+    const clients = [await client(urlAt(front.address)), await client(urlAt(front.address)), await client(urlAt(front.address))];
+    const acknowledged = await concurrentWrites(clients);
+    expect(await clients[0]!.db('gate').collection('rows').countDocuments()).toBe(acknowledged);
+  }, 60_000);
+
+  it('answers hello with the address a front advertises, so the driver stays on the proxy there', async () => {
+    const { gate, urlAt } = await jongodbWithGate();
+    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: 1 } });
+    cleanups.push(() => proxy.close());
+    const front = await gate.front(proxy.address);
+    proxy.retarget({ host: '127.0.0.1', port: front.port });
+    const c = await client(urlAt(proxy.address));
+    const hello = await c.db('admin').command({ hello: 1 });
+    expect(hello.me).toBe(proxy.address);
+    expect(hello.hosts).toEqual([proxy.address]);
+    await c.db('gate').collection('rows').insertOne({ row: 'through the proxy' });
+    expect(proxy.connections()).toBeGreaterThan(0);
+  }, 60_000);
+});
