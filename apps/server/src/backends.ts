@@ -1,4 +1,4 @@
-import { connectRedis, RedisBus, RedisInbox, RedisLease, type RedisConnection } from '@dungeon-lab/redis';
+import { closeRedis, connectRedis, RedisBus, RedisInbox, RedisLease, type RedisConnection } from '@dungeon-lab/redis';
 import {
   commandTimer,
   InProcessBus,
@@ -113,7 +113,7 @@ async function onRedis(url: string, logger: Logger, report: StartupReport, regis
   const inbox = await RedisInbox.connect({ client, timer, process: bus.process, timeoutMs: lease.ttlMs, onError: (err) => logger.error({ err: String(err) }, 'holder inbox failure') });
   logger.info({ process: bus.process }, 'room bus, session lease and holder inbox on Redis');
   report('redis', 'ok');
-  return coordination(bus, lease, inbox, [redisReadiness(client)], () => client.close());
+  return coordination(bus, lease, inbox, [redisReadiness(client)], () => closeRedis(client));
 }
 
 /**

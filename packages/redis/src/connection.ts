@@ -49,6 +49,29 @@ export async function openSibling(client: RedisConnection, name: string, report:
   return connection;
 }
 
+/** How long a close waits for replies still owed before it cuts the connection. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Closes `client`: its owed replies are waited for while it is connected,
+ * for at most `graceMs`. node-redis's own `close()` waits for them without
+ * end, so with Redis unreachable (reconnecting, commands queued) a shutdown
+ * would hang; then the connection is destroyed and what was queued rejects.
+ */
+export async function closeRedis(client: RedisConnection, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  if (!client.isOpen) return;
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const closed = client.close().then(() => true, () => false);
+  const graced = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+  const inTime = await Promise.race([closed, graced]);
+  clearTimeout(timer);
+  if (!inTime && client.isOpen) client.destroy();
+}
+
 /** Where a read loop with nothing to read waits until there is: `wait()` until the next `wake()`. */
 export class IdleLoop {
   #wake: (() => void) | null = null;

@@ -1,4 +1,4 @@
-export { type ConnectOptions, type RedisConnection, connectRedis } from './connection.ts';
+export { type ConnectOptions, type RedisConnection, closeRedis, connectRedis } from './connection.ts';
 export { RedisBus, type RedisBusErrorReporter, type RedisBusOptions } from './redis-bus.ts';
 export { MalformedEntryError, RedisBusError, RedisLeaseError } from './errors.ts';
 export { RedisLease, type RedisLeaseOptions } from './redis-lease.ts';

@@ -6,6 +6,7 @@
  */
 import { type BusMessage, roomChannel, sessionChannel } from '@dungeon-lab/server';
 import { describe, expect, it } from 'vitest';
+import { closeRedis } from './connection.ts';
 import { MalformedEntryError } from './errors.ts';
 import { type TestProcess, redisPerFile, until } from './redis-bus.test-kit.ts';
 
@@ -98,6 +99,22 @@ describe('RedisBus', () => {
     expect(a!.errors.map(({ err }) => String(err))).toEqual([expect.stringMatching(/did not come back from Redis within 200 ms/)]);
     // It still arrives once Redis takes writes again.
     await until(() => seen.length === 1, 'the message after the pause');
+  });
+
+  it('[RS8] closing while Redis is unreachable ends within the grace time: no wait for Redis to come back', async () => {
+    const [a] = await redis.open(1);
+    listen(a!);
+    await a!.bus.publish(update(1));
+    await redis.server().kill('SIGKILL');
+    // Owed a reply Redis will never send: the subscriber's and the reader's queues are not empty.
+    void a!.bus.publish(update(2));
+    a!.bus.subscribe(roomChannel('another'), () => {});
+    const start = Date.now();
+    await a!.bus.close();
+    await closeRedis(a!.client);
+    expect(Date.now() - start).toBeLessThan(1_500);
+    expect(a!.client.isOpen).toBe(false);
+    await redis.server().restart();
   });
 
   it('[RS5] awareness whose publisher\'s last stream message came before this process began reading is not held for it', async () => {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusMessage } from '@dungeon-lab/server';
 import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { type RedisConnection, connectRedis } from './connection.ts';
+import { type RedisConnection, closeRedis, connectRedis } from './connection.ts';
 import { RedisBus, type RedisBusOptions } from './redis-bus.ts';
 
 export interface TestProcess {
@@ -44,7 +44,7 @@ export function redisPerFile(shareable: boolean): {
   const url = () => (server === null ? external! : server.url);
   const connect = async () => {
     const client = await connectRedis(url(), { onError: () => {} });
-    cleanups.push(() => client.close().catch(() => client.destroy()));
+    cleanups.push(() => closeRedis(client));
     return client;
   };
   return {
@@ -98,7 +98,7 @@ export async function clusterOnRedis<T extends { close(): Promise<void> }>(
     processes: opened.map((p) => p.part),
     close: async () => {
       await Promise.all(opened.map((p) => p.part.close()));
-      await Promise.all(opened.map((p) => p.client.close()));
+      await Promise.all(opened.map((p) => closeRedis(p.client)));
     },
   };
 }

@@ -26,7 +26,7 @@ import {
   parseStreamId,
   streamIdAt,
 } from './bus-codec.ts';
-import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
+import { closeRedis, IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { MalformedEntryError, RedisBusError } from './errors.ts';
 import { timed } from './timed.ts';
 
@@ -302,7 +302,7 @@ export class RedisBus implements RoomBus {
     // The reader is blocked in XREAD: its connection is cut, not asked to quit.
     if (this.#reader.isOpen) this.#reader.destroy();
     await this.#loop;
-    await this.#subscriber.close().catch(() => this.#subscriber.destroy());
+    await closeRedis(this.#subscriber);
   }
 
   #streamKey(channel: BusChannel): string {

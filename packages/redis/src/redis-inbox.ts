@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type CommandTimer, type HolderAnswer, type HolderHandler, type HolderInbox, type HolderRequest, LogUnavailableError } from '@dungeon-lab/server';
 import { RESP_TYPES } from 'redis';
-import { IdleLoop, type RedisConnection, openSibling } from './connection.ts';
+import { closeRedis, IdleLoop, type RedisConnection, openSibling } from './connection.ts';
 import { RedisBusError } from './errors.ts';
 import { timed } from './timed.ts';
 
@@ -115,7 +115,7 @@ export class RedisInbox implements HolderInbox {
     for (const q of [...this.#waiting.keys()]) this.#settle(q, new LogUnavailableError('this process is shutting down'));
     if (this.#reader.isOpen) this.#reader.destroy();
     await this.#loop;
-    await this.#subscriber.close().catch(() => this.#subscriber.destroy());
+    await closeRedis(this.#subscriber);
   }
 
   #stream(sessionId: string): string {
