@@ -49,6 +49,7 @@ const F = {
   json: 'j',
   writer: 'w',
   seq: 's',
+  checksum: 'c',
 } as const;
 
 /** What an entry says besides the message: who published it, and its number among that process's messages on the channel. */
@@ -65,6 +66,8 @@ export function encodeEntry(message: Exclude<BusMessage, { kind: 'awareness' }>,
       return { ...head, [F.update]: bytes(message.update), ...ticketFields(message.ticket) };
     case 'saved':
       return { ...head, [F.stateVector]: bytes(message.stateVector), [F.deleteSet]: bytes(message.deleteSet), ...ticketFields(message.through) };
+    case 'digest':
+      return { ...head, [F.stateVector]: bytes(message.stateVector), [F.checksum]: message.checksum };
     case 'event-log':
       return { ...head, [F.json]: JSON.stringify(message.notice) };
     case 'membership':
@@ -110,6 +113,7 @@ export function decodeEntry(channel: BusChannel, fields: unknown): { envelope: E
         message: { kind, room, stateVector: new Uint8Array(field(F.stateVector)), deleteSet: new Uint8Array(field(F.deleteSet)), through: decodeTicket(field) },
       };
     }
+    if (kind === 'digest') return { envelope, message: { kind, room, stateVector: new Uint8Array(field(F.stateVector)), checksum: field(F.checksum).toString('utf8') } };
   } else {
     const { sessionId } = channel;
     if (kind === 'event-log') return { envelope, message: { kind, sessionId, notice: parseNotice(field(F.json)) } };

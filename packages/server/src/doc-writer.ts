@@ -103,6 +103,7 @@ export class DocWriter {
   private retryMs: number;
   private compactionCooldownUntil = 0;
   private stopped = false;
+  private lastWriteFailed = false;
   /** This writer's number in its process, for its tickets ([OR3]). */
   readonly writer = ++writersMade;
   /** Updates queued so far: the last ticket's `seq`. */
@@ -209,6 +210,11 @@ export class DocWriter {
     return this.rowIds.length;
   }
 
+  /** The last write failed and is being retried: the store is not answering. */
+  get failing(): boolean {
+    return this.lastWriteFailed;
+  }
+
   /** Updates accepted in memory but not yet durably stored. */
   get unsavedUpdates(): number {
     return this.pending.length;
@@ -256,6 +262,7 @@ export class DocWriter {
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
         this.retryMs = this.opts.writeRetryMs;
+        this.lastWriteFailed = false;
         let stored = 0;
         ids.forEach((id, i) => {
           const bytes = batch[i]?.byteLength ?? 0;
@@ -286,6 +293,7 @@ export class DocWriter {
         this.opts.onSaved(clocks, deleted, through, arrivals);
         this.maybeCompact();
       } catch (err) {
+        this.lastWriteFailed = true;
         // Keep the batch (and its clocks) in front of anything newer and retry; clients
         // keep showing these changes as unsaved until a write succeeds.
         this.pending = batch.concat(this.pending);

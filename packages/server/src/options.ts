@@ -92,6 +92,13 @@ export interface ServerOptions {
    * process that died mid-write stop waiting for `saved` soon.
    */
   readonly adoptPeerWritesAfterMs?: number;
+  /**
+   * Length of an anti-entropy round ([OR4], [OR5]): a room that changed
+   * lately publishes its digest this often, a peer behind a round later is
+   * sent what it lacks, and what no write stored two rounds on is stored.
+   * Longer than a bus delivery under load; 0 turns both off.
+   */
+  readonly antiEntropyMs?: number;
   /** Grace period for a closing handshake before the socket is destroyed. */
   readonly closeGraceMs?: number;
   /**
@@ -151,6 +158,7 @@ export interface ResolvedOptions {
   readonly compaction: CompactionOptions;
   readonly writeRetryMs: number;
   readonly adoptPeerWritesAfterMs: number;
+  readonly antiEntropyMs: number;
   readonly closeGraceMs: number;
   readonly onCompactionSnapshotWritten: ((room: string) => void | Promise<void>) | undefined;
   readonly eventLog: EventLogOptions;
@@ -172,6 +180,7 @@ export const DEFAULT_OPTIONS = {
   compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 },
   writeRetryMs: 250,
   adoptPeerWritesAfterMs: 5_000,
+  antiEntropyMs: 3_000,
   closeGraceMs: 2_000,
   eventLog: {
     rateLimit: { burst: 30, perSecond: 10 },
@@ -202,6 +211,7 @@ export function resolveOptions(options: ServerOptions, telemetry: Telemetry): Re
     compaction: { ...DEFAULT_OPTIONS.compaction, ...options.compaction },
     writeRetryMs: options.writeRetryMs ?? DEFAULT_OPTIONS.writeRetryMs,
     adoptPeerWritesAfterMs: options.adoptPeerWritesAfterMs ?? DEFAULT_OPTIONS.adoptPeerWritesAfterMs,
+    antiEntropyMs: options.antiEntropyMs ?? DEFAULT_OPTIONS.antiEntropyMs,
     closeGraceMs: options.closeGraceMs ?? DEFAULT_OPTIONS.closeGraceMs,
     onCompactionSnapshotWritten: options.onCompactionSnapshotWritten,
     eventLog: { ...DEFAULT_OPTIONS.eventLog, ...options.eventLog },

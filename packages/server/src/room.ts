@@ -23,6 +23,7 @@ import {
   type WriteTicket,
   roomChannel,
 } from './bus/room-bus.ts';
+import { AntiEntropy } from './anti-entropy.ts';
 import { ClientIdLeases } from './client-id-leases.ts';
 import { type DeleteSet, DocWriter, announcementOfTransaction, announcementOfUpdate, deleteSetOf } from './doc-writer.ts';
 import { PeerWrites } from './peer-writes.ts';
@@ -46,6 +47,12 @@ const EMPTY_DELETE_SET_LENGTH = 1;
 const SYNC_STEP2_PREFIX = ((message: Uint8Array) => message.subarray(0, message.byteLength - 1))(
   encodeMessage({ type: 'sync-step2', update: new Uint8Array(0) }),
 );
+/** Rounds a room publishes its digest in after a change ([OR4]): the last shows peers the settled state. */
+const DIGEST_ROUNDS_AFTER_CHANGE = 3;
+/** Rounds it goes on after a peer's digest differed: long enough for the peer to be seen behind twice. */
+const DIGEST_ROUNDS_WHILE_DIFFERENT = 2;
+/** How many rounds a change may wait for a write known to store it before the room stores it itself ([OR5]). */
+const RESTORE_AFTER_ROUNDS = 2;
 /** A member whose updates keep being refused is sent the room's state at most this often. */
 const RESYNC_AFTER_DENIAL_MS = 1_000;
 
@@ -93,6 +100,7 @@ export class Room {
   private readonly subscriptions: Unsubscribe[] = [];
   private changeVersion = 0;
   private checksumFrame: { version: number; frame: Uint8Array } | null = null;
+  private checksumOf: { version: number; checksum: string } | null = null;
   /** The full state as framed sync messages ([P16]), shared by every fresh joiner until the doc changes. */
   private fullState: WsFrame[] | null = null;
   private checksumTimer: ReturnType<typeof setInterval> | null = null;
@@ -104,6 +112,15 @@ export class Room {
   private adoptTimer: ReturnType<typeof setTimeout> | null = null;
   /** Members whose first sync step 1 was answered: another one from a checksum client is its drift detector's resync. */
   private readonly stepOneAnswered = new WeakSet<RoomMember>();
+  private readonly antiEntropy: AntiEntropy;
+  private antiEntropyTimer: ReturnType<typeof setInterval> | null = null;
+  /** Rounds this room still publishes its digest in ([OR4]): a few after each change, and while a peer's differs. */
+  private digestRounds = 0;
+  private digestVersion = 0;
+  /** The doc's state vector at the last rounds, newest last: what [OR5] expects stored by now. */
+  private readonly clocksAtRounds: Array<Map<number, number>> = [];
+  /** The ticket of an [OR5] write not yet durable: one at a time. */
+  private restoring: number | null = null;
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -129,7 +146,10 @@ export class Room {
         writeRetryMs: opts.writeRetryMs,
         onCompactionSnapshotWritten: opts.onCompactionSnapshotWritten,
         telemetry: opts.telemetry,
-        onSaved: (delta, deletes, through, arrivals) => this.publishSaved(delta, deletes, through, arrivals),
+        onSaved: (delta, deletes, through, arrivals) => {
+          if (this.restoring !== null && through.seq >= this.restoring) this.restoring = null;
+          this.publishSaved(delta, deletes, through, arrivals);
+        },
       },
       rows,
     );
@@ -141,6 +161,11 @@ export class Room {
     doc.on('update', this.onDocUpdate);
     // Subscribed after the load: what peers published meanwhile, or before their own store writes landed, comes again ([BUS8]).
     this.listen(roomChannel(name), this.onBusMessage, { replayMs: REPLAY_AFTER_LOAD_MS });
+    this.antiEntropy = new AntiEntropy(opts.antiEntropyMs);
+    if (opts.antiEntropyMs > 0) {
+      this.antiEntropyTimer = setInterval(guarded(opts.logger, 'anti-entropy round failed', () => this.antiEntropyRound()), opts.antiEntropyMs);
+      this.antiEntropyTimer.unref();
+    }
     if (opts.checksumIntervalMs > 0) {
       this.checksumTimer = setInterval(guarded(opts.logger, 'checksum broadcast failed', () => this.sendChecksums()), opts.checksumIntervalMs);
       this.checksumTimer.unref();
@@ -209,8 +234,75 @@ export class Room {
         }
         this.broadcastSaved(message);
         return;
+      case 'digest':
+        if (fromPeer) this.applyPeer(from, 'digest', () => this.compareDigest(from, message));
+        return;
     }
   };
+
+  /** This copy's digest ([OR4]). */
+  private digest(): { stateVector: Map<number, number>; checksum: string } {
+    if (this.checksumOf?.version !== this.changeVersion) this.checksumOf = { version: this.changeVersion, checksum: docChecksum(this.doc) };
+    return { stateVector: Y.decodeStateVector(Y.encodeStateVector(this.doc)), checksum: this.checksumOf.checksum };
+  }
+
+  /**
+   * Every round: publish the digest while the room changed lately or a peer
+   * differed ([OR4]), and store what the doc held two rounds ago and no
+   * write is known to have stored ([OR5]).
+   */
+  private antiEntropyRound(): void {
+    if (this.digestVersion !== this.changeVersion) {
+      this.digestVersion = this.changeVersion;
+      this.digestRounds = DIGEST_ROUNDS_AFTER_CHANGE;
+    }
+    if (this.digestRounds > 0) {
+      this.digestRounds--;
+      const { stateVector, checksum } = this.digest();
+      void this.bus.publish({ kind: 'digest', room: this.name, stateVector: Y.encodeStateVector(stateVector), checksum });
+    }
+    this.restoreUnstored();
+  }
+
+  private compareDigest(from: string, message: Extract<BusMessage, { kind: 'digest' }>): void {
+    const theirs = { stateVector: Y.decodeStateVector(message.stateVector), checksum: message.checksum };
+    const { repair, differs } = this.antiEntropy.compare(from, theirs, this.digest(), Date.now());
+    // Both sides keep publishing until they agree: the one behind must be seen behind twice to be sent anything.
+    if (differs) this.digestRounds = Math.max(this.digestRounds, DIGEST_ROUNDS_WHILE_DIFFERENT);
+    if (!repair) return;
+    const update = Y.encodeStateAsUpdate(this.doc, message.stateVector);
+    this.opts.logger.warn({ room: this.name, peer: from, bytes: update.byteLength }, 'a peer process still lacks what this one held a round ago: sending it again');
+    this.opts.telemetry.driftIncident('peer-behind');
+    // Stored again and published like any write here, so peers track it ([OR3]) and this room's members hear it too.
+    const ticket = this.writer.enqueue(update, announcementOfUpdate(update));
+    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+  }
+
+  /**
+   * A change this room holds that no write is known to have stored two
+   * rounds on — its process died between publishing and storing and the
+   * [OR3] adoption missed it (the room was not loaded here then, or the
+   * `saved` that ended the wait was lost) — would keep every client's
+   * `saved` short of it for good, since `saved` is a stored prefix ([P6]).
+   * The room stores it itself ([OR5]); should it be stored after all, a load
+   * merges the copy away.
+   */
+  private restoreUnstored(): void {
+    this.clocksAtRounds.push(Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+    if (this.clocksAtRounds.length <= RESTORE_AFTER_ROUNDS) return;
+    const expected = this.clocksAtRounds.shift()!;
+    if (this.restoring !== null || this.writer.failing) return;
+    const { durable } = this.writer;
+    let missing = false;
+    for (const [client, clock] of expected) if ((durable.get(client) ?? 0) < clock) missing = true;
+    if (!missing) return;
+    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(durable));
+    this.opts.logger.warn({ room: this.name, bytes: update.byteLength }, 'storing changes held here that no write is known to have stored');
+    this.opts.telemetry.driftIncident('unstored');
+    const ticket = this.writer.enqueue(update, announcementOfUpdate(update));
+    this.restoring = ticket.seq;
+    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+  }
 
   /** Checks for peer updates gone unconfirmed when the oldest waiting one falls due ([OR3]). */
   private scheduleAdoption(): void {
@@ -521,13 +613,10 @@ export class Room {
     for (const m of this.members) if (m.peer.features & Feature.Checksum) any = true;
     if (!any) return;
     if (this.checksumFrame?.version !== this.changeVersion) {
+      const { stateVector, checksum } = this.digest();
       this.checksumFrame = {
         version: this.changeVersion,
-        frame: encodeMessage({
-          type: 'checksum',
-          stateVector: Y.encodeStateVector(this.doc),
-          checksum: docChecksum(this.doc),
-        }),
+        frame: encodeMessage({ type: 'checksum', stateVector: Y.encodeStateVector(stateVector), checksum }),
       };
     }
     this.broadcast(this.checksumFrame.frame, Feature.Checksum);
@@ -575,6 +664,7 @@ export class Room {
     if (this.adoptTimer !== null) clearTimeout(this.adoptTimer);
     this.writer.stop();
     if (this.checksumTimer !== null) clearInterval(this.checksumTimer);
+    if (this.antiEntropyTimer !== null) clearInterval(this.antiEntropyTimer);
     this.awareness.off('update', this.onAwarenessUpdate);
     this.awareness.destroy();
     this.doc.off('update', this.onDocUpdate);

@@ -36,14 +36,18 @@ export function withFaults(store: Store, faults: Faults): Store & { loadCalls: n
 }
 
 /** The store, counting the update rows appended per document (compaction snapshots are not counted). */
-export function withAppendCounts(store: Store): Store & { appended(room: string): number } {
+export function withAppendCounts(store: Store): Store & { appended(room: string): number; appendsFail: boolean } {
   const counts = new Map<string, number>();
   const wrapped = withFaults(store, {});
-  return Object.assign(wrapped, {
+  const counted = Object.assign(wrapped, {
+    /** While true, appends reject without writing (a store out of reach). */
+    appendsFail: false,
     appendUpdates(room: string, updates: readonly Uint8Array[]) {
+      if (counted.appendsFail) return Promise.reject(new Error('injected append failure'));
       counts.set(room, (counts.get(room) ?? 0) + updates.length);
       return store.appendUpdates(room, updates);
     },
     appended: (room: string) => counts.get(room) ?? 0,
   });
+  return counted;
 }

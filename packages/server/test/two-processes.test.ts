@@ -5,61 +5,14 @@
  * the other's; each change is stored by the server that took it.
  */
 import { type ApprovalRequest, createIntent } from '@dungeon-lab/events';
-import { createLevelStore } from '@dungeon-lab/store-level';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { InProcessBus, InProcessHub } from '../src/bus/in-process-bus.ts';
-import { InboxDesk, InProcessInbox } from '../src/inbox/in-process-inbox.ts';
-import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
-import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '../src/index.ts';
 import { closeOf, tryUpgrade } from './auth-fixture.ts';
-import { withAppendCounts } from './faulty-store.ts';
-import { allSaved, connectProvider, synced, tempDir, waitFor } from './helpers.ts';
+import { allSaved, connectProvider, synced, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
-import { TEST_AUTH, bearer, ensureMember, registerServerStore, testToken } from './test-identity.ts';
-import { testsys } from './testsys.ts';
-
-interface Process {
-  readonly server: DungeonLabServer;
-  readonly url: string;
-  readonly wsUrl: string;
-  /** Update rows this process appended, per document. */
-  appended(room: string): number;
-}
-
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function startProcesses(count: number): Promise<Process[]> {
-  const dir = await tempDir();
-  cleanups.push(() => dir.remove());
-  const store = await createLevelStore({ dataDir: dir.path });
-  cleanups.push(() => store.close());
-  const hub = new InProcessHub();
-  const leases = new LeaseTable();
-  const desk = new InboxDesk();
-  const processes: Process[] = [];
-  for (let i = 0; i < count; i++) {
-    const counted = withAppendCounts(store);
-    const bus = new InProcessBus({ hub, process: `p${i}` });
-    const lease = new InProcessLease({ table: leases });
-    const inbox = new InProcessInbox({ desk });
-    const server = createServer({ auth: TEST_AUTH, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0, store: counted, bus, lease, inbox, plugins: [testsys] });
-    await server.listen(0, '127.0.0.1');
-    cleanups.push(registerServerStore(server.url, store));
-    cleanups.push(async () => {
-      await server.close();
-      await bus.close();
-      await lease.close();
-      await inbox.close();
-    });
-    processes.push({ server, url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), appended: (room) => counted.appended(room) });
-  }
-  return processes;
-}
+import { type Process, cleanups, startProcesses } from './processes.ts';
+import { bearer, ensureMember, testToken } from './test-identity.ts';
 
 function provider(p: Process, room: string, user: string) {
   const c = connectProvider(p.wsUrl, room, new Y.Doc(), { user });

@@ -138,6 +138,7 @@ export function runRoomBusConformance(busName: string, connect: (processes: numb
         { kind: 'doc-update', room: 'r', update: new Uint8Array(0), ticket: TICKET },
         { kind: 'awareness', room: 'r', update: update(9, 33) },
         { kind: 'saved', room: 'r', stateVector: update(3, 5), deleteSet: update(4, 2), through: { writer: 7, seq: 2 ** 40 } },
+        { kind: 'digest', room: 'r', stateVector: update(5, 7), checksum: 'aGFzaA+/=' },
       ];
       const sessionMessages: BusMessage[] = [
         { kind: 'event-log', sessionId: 's1', notice: { kind: 'applied', entry: ENTRY, sender: { process: a!.process, socket: 12 } } },

@@ -29,7 +29,13 @@ export type RoomMessage =
    * writer's last update it made durable: every ticket of that writer up to
    * `through.seq` is stored ([OR3]).
    */
-  | { readonly kind: 'saved'; readonly room: string; readonly stateVector: Uint8Array; readonly deleteSet: Uint8Array; readonly through: WriteTicket };
+  | { readonly kind: 'saved'; readonly room: string; readonly stateVector: Uint8Array; readonly deleteSet: Uint8Array; readonly through: WriteTicket }
+  /**
+   * What the publishing process's copy of the room holds ([OR4]): its Yjs
+   * state vector, encoded, and the [P7] checksum of its state vector and
+   * deletions. Peers that hold more send it what it lacks.
+   */
+  | { readonly kind: 'digest'; readonly room: string; readonly stateVector: Uint8Array; readonly checksum: string };
 
 export type SessionMessage =
   /** Something the session's event-log sockets are told ([EL2], [EL13], [EL14]). */
@@ -95,6 +101,7 @@ export function channelOf(message: BusMessage): BusChannel {
     case 'doc-update':
     case 'awareness':
     case 'saved':
+    case 'digest':
       return roomChannel(message.room);
     case 'event-log':
       return sessionChannel(message.sessionId);

@@ -26,7 +26,7 @@ const PROBE_TIMEOUT_MS = CHECK_TIMEOUT_MS;
 
 const DROP_REASONS: readonly DropReason[] = ['closed', 'slow-consumer'];
 const SYNC_STAGES: readonly SyncStage[] = ['fanout', 'saved'];
-const DRIFT_KINDS: readonly DriftKind[] = ['client-resync', 'log-replay', 'peer-update-failed'];
+const DRIFT_KINDS: readonly DriftKind[] = ['client-resync', 'log-replay', 'peer-update-failed', 'peer-behind', 'unstored'];
 const INTENT_OUTCOMES: readonly IntentOutcome[] = ['accepted', 'conflict', 'refused'];
 const LOG_RECORDS: readonly LogRecord[] = ['entry', 'rejection'];
 const LEASE_CHANGES: readonly LeaseChange[] = ['acquired', 'released', 'lost', 'takeover'];

@@ -42,7 +42,11 @@ export type DriftKind =
   /** A session document loaded without effects its event log holds, and they were replayed ([EL9], [EL18]). */
   | 'log-replay'
   /** A document update another process published failed to apply here. */
-  | 'peer-update-failed';
+  | 'peer-update-failed'
+  /** A peer process's copy of a room lacked, a round later still, what this process's held: sent again ([OR4]). */
+  | 'peer-behind'
+  /** A room held changes no write was known to have stored two rounds on: stored by this process ([OR5]). */
+  | 'unstored';
 
 export type IntentOutcome =
   /** Logged: applied, or waiting for the GM's approval. */
