@@ -19,28 +19,29 @@ export function deleteSetOf(ranges: ReadonlyMap<number, ReadonlyArray<{ readonly
 
 /**
  * What a queued update will be announced as in `saved` once durable ([P6]):
- * the clocks it reached and what it deleted, and when it arrived from a
- * client (`performance.now()`, for the saved latency; null: not from a
- * client's socket here).
+ * the clients whose operations it holds (announced with their stored prefix
+ * once the write has landed, which says how far it reaches) and what it
+ * deleted, and when it arrived from a client (`performance.now()`, for the
+ * saved latency; null: not from a client's socket here).
  */
 export interface Announcement {
-  readonly clocks: ReadonlyMap<number, number>;
+  readonly clients: ReadonlySet<number>;
   readonly deletes: DeleteSet;
   readonly arrivedAt: number | null;
 }
 
-/** What a member's transaction changed: the clients whose clocks it moved, to where, and its deletions. */
+/** What a member's transaction changed: the clients whose clocks it moved, and its deletions. */
 export function announcementOfTransaction(transaction: Y.Transaction, arrivedAt: number): Announcement {
-  const clocks = new Map<number, number>();
+  const clients = new Set<number>();
   transaction.afterState.forEach((clock, client) => {
-    if (transaction.beforeState.get(client) !== clock) clocks.set(client, clock);
+    if (transaction.beforeState.get(client) !== clock) clients.add(client);
   });
-  return { clocks, deletes: transaction.deleteSet, arrivedAt };
+  return { clients, deletes: transaction.deleteSet, arrivedAt };
 }
 
-/** What an update holds, read from its bytes: the end clock of each client in it, and its deletions. */
+/** What an update holds, read from its bytes: the clients with operations in it, and its deletions. */
 export function announcementOfUpdate(update: Uint8Array): Announcement {
-  return { clocks: Y.parseUpdateMeta(update).to, deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
+  return { clients: new Set(Y.parseUpdateMeta(update).to.keys()), deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
 }
 
 function hasPending(doc: Y.Doc): boolean {
@@ -87,8 +88,8 @@ export class DocWriter {
   private pending: Uint8Array[] = [];
   /** When the members' updates among `pending` arrived on their sockets. */
   private arrivals: number[] = [];
-  /** Highest clock per client among updates queued since the last batch was taken. */
-  private dirtyClocks = new Map<number, number>();
+  /** Clients to announce among updates queued since the last batch was taken. */
+  private dirtyClients = new Set<number>();
   /** Deletions among updates queued since the last batch was taken. */
   private dirtyDeletes: DeleteSet[] = [];
   /** Deletions durably stored, merged lazily (when someone joins, or once there are many). */
@@ -233,9 +234,7 @@ export class DocWriter {
     if (announce !== null) {
       if (announce.arrivedAt !== null) this.arrivals.push(announce.arrivedAt);
       if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
-      for (const [client, clock] of announce.clocks) {
-        if (clock > (this.dirtyClocks.get(client) ?? 0)) this.dirtyClocks.set(client, clock);
-      }
+      for (const client of announce.clients) this.dirtyClients.add(client);
     }
     if (this.draining === null) {
       this.draining = this.drain().finally(() => {
@@ -251,13 +250,13 @@ export class DocWriter {
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
       const arrivals = this.arrivals;
-      const clocks = this.dirtyClocks;
+      const clients = this.dirtyClients;
       const deletes = this.dirtyDeletes;
       // Everything queued so far is in this batch or in an earlier one already durable.
       const through: WriteTicket = { writer: this.writer, seq: this.queued };
       this.pending = [];
       this.arrivals = [];
-      this.dirtyClocks = new Map();
+      this.dirtyClients = new Set();
       this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
@@ -278,10 +277,10 @@ export class DocWriter {
           for (const [client, end] of to) this.stored(client, from.get(client) ?? 0, end);
         }
         // Announced: the announced clients whose stored prefix grew — a write after a gap claims nothing below it ([P6]).
-        for (const client of [...clocks.keys()]) {
+        const clocks = new Map<number, number>();
+        for (const client of clients) {
           const durable = this.durable.get(client) ?? 0;
           if (durable > (before.get(client) ?? 0)) clocks.set(client, durable);
-          else clocks.delete(client);
         }
         const deleted = Y.mergeDeleteSets(deletes);
         if (deleted.clients.size > 0) {
@@ -299,10 +298,8 @@ export class DocWriter {
         this.pending = batch.concat(this.pending);
         this.arrivals = arrivals.concat(this.arrivals);
         this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
-        for (const [client, clock] of this.dirtyClocks) {
-          if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);
-        }
-        this.dirtyClocks = clocks;
+        for (const client of this.dirtyClients) clients.add(client);
+        this.dirtyClients = clients;
         this.opts.logger.error(
           { room: this.opts.name, err: String(err), updates: batch.length, retryMs: this.retryMs },
           'store write failed; retrying',

@@ -33,12 +33,12 @@ describe('[P6] saved claims a prefix', () => {
     const id = client.clientID;
     // This process got the first edit and then (from a peer, never stored there) the second; only the third is its member's.
     Y.applyUpdate(doc, first);
-    writer.enqueue(first, { clocks: new Map([[id, 1]]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(first, { clients: new Set([id]), deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     expect(writer.durable.get(id)).toBe(1);
     Y.applyUpdate(doc, second);
     Y.applyUpdate(doc, third);
-    writer.enqueue(third, { clocks: new Map([[id, 3]]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(third, { clients: new Set([id]), deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     // Stored: clocks 0 and 2. Claimed: below 1 still.
     expect(writer.durable.get(id)).toBe(1);
