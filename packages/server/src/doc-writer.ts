@@ -44,6 +44,27 @@ export function announcementOfUpdate(update: Uint8Array): Announcement {
   return { clients: new Set(Y.parseUpdateMeta(update).to.keys()), deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
 }
 
+/**
+ * The operations an update holds, per client, as `[from, end)` ranges. An
+ * update with gaps — one encoded from a doc holding operations it could not
+ * integrate, or merged from updates that do not meet — marks each gap with a
+ * skip, which holds nothing: `Y.parseUpdateMeta` reads across skips, and a
+ * write claimed from it would claim the gaps stored too ([P6]).
+ */
+export function rangesOf(update: Uint8Array): Map<number, Array<[number, number]>> {
+  const ranges = new Map<number, Array<[number, number]>>();
+  for (const struct of Y.decodeUpdate(update).structs) {
+    if (struct instanceof Y.Skip) continue;
+    const { client, clock } = struct.id;
+    let list = ranges.get(client);
+    if (list === undefined) ranges.set(client, (list = []));
+    const last = list[list.length - 1];
+    if (last !== undefined && last[1] === clock) last[1] = clock + struct.length;
+    else list.push([clock, clock + struct.length]);
+  }
+  return ranges;
+}
+
 function hasPending(doc: Y.Doc): boolean {
   return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
@@ -273,8 +294,7 @@ export class DocWriter {
         this.opts.telemetry.docUpdatesStored(stored);
         const before = new Map(this.durable);
         for (const update of batch) {
-          const { from, to } = Y.parseUpdateMeta(update);
-          for (const [client, end] of to) this.stored(client, from.get(client) ?? 0, end);
+          for (const [client, ranges] of rangesOf(update)) for (const [from, end] of ranges) this.stored(client, from, end);
         }
         // Announced: the announced clients whose stored prefix grew — a write after a gap claims nothing below it ([P6]).
         const clocks = new Map<number, number>();

@@ -47,4 +47,37 @@ describe('[P6] saved claims a prefix', () => {
     expect(writer.peerStored(new Map([[id, 2]]), Y.createDeleteSet())).toEqual(new Map([[id, 3]]));
     expect(writer.durable.get(id)).toBe(3);
   });
+
+  it('[P6] an update with a gap in it (encoded from a doc holding operations it could not integrate) claims only what it holds, not the gap', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const store = await createLevelStore({ dataDir: dir.path });
+    cleanups.push(() => store.close());
+    const client = new Y.Doc();
+    const edits: Uint8Array[] = [];
+    client.on('update', (u: Uint8Array) => edits.push(u));
+    for (let i = 0; i < 3; i++) client.getArray('moves').push([`m${i}`]);
+    // A doc that got the first and third edits only: the third waits for the second.
+    const partial = new Y.Doc();
+    Y.applyUpdate(partial, edits[0]!);
+    Y.applyUpdate(partial, edits[2]!);
+    const withGap = Y.encodeStateAsUpdate(partial);
+    // Read across its skip, the update reaches from clock 0 to 3.
+    expect(Y.parseUpdateMeta(withGap)).toEqual({ from: new Map([[client.clientID, 0]]), to: new Map([[client.clientID, 3]]) });
+
+    const doc = new Y.Doc();
+    const writer = new DocWriter(
+      { name: 'open/gap-inside', doc, store, logger: silentLogger, compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 }, writeRetryMs: 10, onCompactionSnapshotWritten: undefined, telemetry: { docUpdatesStored: () => {} }, onSaved: () => {} },
+      [],
+    );
+    Y.applyUpdate(doc, withGap);
+    writer.enqueue(withGap, { clients: new Set([client.clientID]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    await writer.flush();
+    expect(writer.durable.get(client.clientID)).toBe(1);
+    // The second edit stored: the stored prefix joins the range stored ahead.
+    Y.applyUpdate(doc, edits[1]!);
+    writer.enqueue(edits[1]!, { clients: new Set([client.clientID]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    await writer.flush();
+    expect(writer.durable.get(client.clientID)).toBe(3);
+  });
 });
