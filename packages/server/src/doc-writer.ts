@@ -1,6 +1,7 @@
 import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
+import { StoredPrefix, storedRangesOf } from './stored-prefix.ts';
 import type { Logger } from './logger.ts';
 import type { WriteTicket } from './bus/room-bus.ts';
 import type { Telemetry } from './metrics/telemetry.ts';
@@ -18,51 +19,25 @@ export function deleteSetOf(ranges: ReadonlyMap<number, ReadonlyArray<{ readonly
 }
 
 /**
- * What a queued update will be announced as in `saved` once durable ([P6]):
- * the clients whose operations it holds (announced with their stored prefix
- * once the write has landed, which says how far it reaches) and what it
- * deleted, and when it arrived from a client (`performance.now()`, for the
- * saved latency; null: not from a client's socket here).
+ * A queued update to be announced in `saved` once durable ([P6]): its
+ * clients then with their stored prefix (which says how far the write
+ * reaches), its deletions, and when it arrived from a client
+ * (`performance.now()`, for the saved latency; null: not from a client's
+ * socket here).
  */
 export interface Announcement {
-  readonly clients: ReadonlySet<number>;
   readonly deletes: DeleteSet;
   readonly arrivedAt: number | null;
 }
 
-/** What a member's transaction changed: the clients whose clocks it moved, and its deletions. */
+/** A member's transaction: its deletions. */
 export function announcementOfTransaction(transaction: Y.Transaction, arrivedAt: number): Announcement {
-  const clients = new Set<number>();
-  transaction.afterState.forEach((clock, client) => {
-    if (transaction.beforeState.get(client) !== clock) clients.add(client);
-  });
-  return { clients, deletes: transaction.deleteSet, arrivedAt };
+  return { deletes: transaction.deleteSet, arrivedAt };
 }
 
-/** What an update holds, read from its bytes: the clients with operations in it, and its deletions. */
+/** An update from its bytes: its deletions. */
 export function announcementOfUpdate(update: Uint8Array): Announcement {
-  return { clients: new Set(Y.parseUpdateMeta(update).to.keys()), deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
-}
-
-/**
- * The operations an update holds, per client, as `[from, end)` ranges. An
- * update with gaps — one encoded from a doc holding operations it could not
- * integrate, or merged from updates that do not meet — marks each gap with a
- * skip, which holds nothing: `Y.parseUpdateMeta` reads across skips, and a
- * write claimed from it would claim the gaps stored too ([P6]).
- */
-export function rangesOf(update: Uint8Array): Map<number, Array<[number, number]>> {
-  const ranges = new Map<number, Array<[number, number]>>();
-  for (const struct of Y.decodeUpdate(update).structs) {
-    if (struct instanceof Y.Skip) continue;
-    const { client, clock } = struct.id;
-    let list = ranges.get(client);
-    if (list === undefined) ranges.set(client, (list = []));
-    const last = list[list.length - 1];
-    if (last !== undefined && last[1] === clock) last[1] = clock + struct.length;
-    else list.push([clock, clock + struct.length]);
-  }
-  return ranges;
+  return { deletes: Y.decodeUpdate(update).ds, arrivedAt: null };
 }
 
 function hasPending(doc: Y.Doc): boolean {
@@ -107,10 +82,10 @@ const ROW_LIMIT_STRETCH = 20;
 export class DocWriter {
   private readonly opts: DocWriterOptions;
   private pending: Uint8Array[] = [];
+  /** Whether each of `pending` is announced. */
+  private announced: boolean[] = [];
   /** When the members' updates among `pending` arrived on their sockets. */
   private arrivals: number[] = [];
-  /** Clients to announce among updates queued since the last batch was taken. */
-  private dirtyClients = new Set<number>();
   /** Deletions among updates queued since the last batch was taken. */
   private dirtyDeletes: DeleteSet[] = [];
   /** Deletions durably stored, merged lazily (when someone joins, or once there are many). */
@@ -130,10 +105,8 @@ export class DocWriter {
   readonly writer = ++writersMade;
   /** Updates queued so far: the last ticket's `seq`. */
   private queued = 0;
-  /** Clocks durably stored per client: every operation below is stored. */
-  readonly durable = new Map<number, number>();
-  /** Ranges `[from, end)` stored beyond a client's durable prefix, waiting for the gap to fill. */
-  private readonly ahead = new Map<number, Array<[number, number]>>();
+  /** What is durably stored, as a prefix a load integrates ([P6]). */
+  private readonly prefix: StoredPrefix;
   /**
    * Stored rows hold operations the doc could not integrate — loaded while
    * their dependencies were not stored yet (another process's write still to
@@ -157,36 +130,14 @@ export class DocWriter {
         this.snapshotBytes = row.data.byteLength;
       }
     }
-    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(opts.doc))) {
-      this.durable.set(client, clock);
-    }
+    this.prefix = new StoredPrefix(Y.decodeStateVector(Y.encodeStateVector(opts.doc)));
     this.rowsAhead = hasPending(opts.doc);
     this.durableDeletes = [Y.createDeleteSetFromStructStore(opts.doc.store)];
   }
 
-  /**
-   * `client`'s operations from `from` to `end` are stored. `durable` is a
-   * prefix — every operation below it stored — so a range beyond it waits in
-   * `ahead` until what lies between is stored too (by this process, or by a
-   * peer that says so): the operations a client sent to a process that died
-   * before storing them are not stored because a later one was ([P6]).
-   */
-  private stored(client: number, from: number, end: number): void {
-    const durable = this.durable.get(client) ?? 0;
-    if (from > durable) {
-      const ranges = this.ahead.get(client) ?? [];
-      ranges.push([from, end]);
-      this.ahead.set(client, ranges);
-      return;
-    }
-    let reached = Math.max(durable, end);
-    const ranges = this.ahead.get(client);
-    if (ranges !== undefined) {
-      ranges.sort((a, b) => a[0] - b[0]);
-      while (ranges.length > 0 && ranges[0]![0] <= reached) reached = Math.max(reached, ranges.shift()![1]);
-      if (ranges.length === 0) this.ahead.delete(client);
-    }
-    this.durable.set(client, reached);
+  /** Clocks durably stored per client: every operation below is stored, and everything it needs ([P6]). */
+  get durable(): ReadonlyMap<number, number> {
+    return this.prefix.durable;
   }
 
   /**
@@ -195,15 +146,17 @@ export class DocWriter {
    * here too — without them a socket joining this process after missing that
    * `saved` is never told its change is durable: re-sent here it changes
    * nothing, so no write announces it again. Answers the clients whose
-   * prefix this made reach beyond what the peer said (ranges this writer
-   * stored ahead joined on), for the room's members to hear.
+   * prefix this made reach beyond what the peer said (runs this writer
+   * stored ahead joined on, or no longer waiting for what the peer stored),
+   * for the room's members to hear.
    */
   peerStored(stateVector: ReadonlyMap<number, number>, deletes: DeleteSet): Map<number, number> {
     const beyond = new Map<number, number>();
-    for (const [client, clock] of stateVector) {
-      this.stored(client, 0, clock);
-      const durable = this.durable.get(client) ?? 0;
-      if (durable > clock) beyond.set(client, durable);
+    // The peer's claim is closed in the store: what its operations need is stored too.
+    const grown = this.prefix.add([...stateVector].map(([client, clock]) => [client, [{ from: 0, end: clock, needs: new Map(), announced: true }]]));
+    for (const [client, announced] of grown) {
+      const durable = this.prefix.durable.get(client) ?? 0;
+      if (announced && durable > (stateVector.get(client) ?? 0)) beyond.set(client, durable);
     }
     if (deletes.clients.size > 0) {
       this.durableDeletes.push(deletes);
@@ -249,13 +202,13 @@ export class DocWriter {
    */
   enqueue(update: Uint8Array, announce: Announcement | null): WriteTicket {
     this.pending.push(update);
+    this.announced.push(announce !== null);
     // Clients track only their own edits, so the server's writes (intent effects) are
     // stored like everything else but never announced in `saved`: that would be one
     // useless frame per member per intent.
     if (announce !== null) {
       if (announce.arrivedAt !== null) this.arrivals.push(announce.arrivedAt);
       if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
-      for (const client of announce.clients) this.dirtyClients.add(client);
     }
     if (this.draining === null) {
       this.draining = this.drain().finally(() => {
@@ -271,13 +224,13 @@ export class DocWriter {
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
       const arrivals = this.arrivals;
-      const clients = this.dirtyClients;
+      const announced = this.announced;
       const deletes = this.dirtyDeletes;
       // Everything queued so far is in this batch or in an earlier one already durable.
       const through: WriteTicket = { writer: this.writer, seq: this.queued };
       this.pending = [];
       this.arrivals = [];
-      this.dirtyClients = new Set();
+      this.announced = [];
       this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
@@ -292,16 +245,10 @@ export class DocWriter {
           stored += bytes;
         });
         this.opts.telemetry.docUpdatesStored(stored);
-        const before = new Map(this.durable);
-        for (const update of batch) {
-          for (const [client, ranges] of rangesOf(update)) for (const [from, end] of ranges) this.stored(client, from, end);
-        }
-        // Announced: the announced clients whose stored prefix grew — a write after a gap claims nothing below it ([P6]).
+        const grown = this.prefix.add(batch.flatMap((update, i) => [...storedRangesOf(update, announced[i]!)]));
+        // Announced: the clients whose stored prefix grew by an announced write — a write after a gap claims nothing below it ([P6]).
         const clocks = new Map<number, number>();
-        for (const client of clients) {
-          const durable = this.durable.get(client) ?? 0;
-          if (durable > (before.get(client) ?? 0)) clocks.set(client, durable);
-        }
+        for (const [client, byAnnounced] of grown) if (byAnnounced) clocks.set(client, this.prefix.durable.get(client)!);
         const deleted = Y.mergeDeleteSets(deletes);
         if (deleted.clients.size > 0) {
           this.durableDeletes.push(deleted);
@@ -318,8 +265,7 @@ export class DocWriter {
         this.pending = batch.concat(this.pending);
         this.arrivals = arrivals.concat(this.arrivals);
         this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
-        for (const client of this.dirtyClients) clients.add(client);
-        this.dirtyClients = clients;
+        this.announced = announced.concat(this.announced);
         this.opts.logger.error(
           { room: this.opts.name, err: String(err), updates: batch.length, retryMs: this.retryMs },
           'store write failed; retrying',

@@ -296,7 +296,7 @@ export class Room {
     let missing = false;
     for (const [client, clock] of expected) if ((durable.get(client) ?? 0) < clock) missing = true;
     if (!missing) return;
-    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(durable));
+    const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(new Map(durable)));
     this.opts.logger.warn({ room: this.name, bytes: update.byteLength }, 'storing changes held here that no write is known to have stored');
     this.opts.telemetry.driftIncident('unstored');
     const ticket = this.writer.enqueue(update, announcementOfUpdate(update));
@@ -383,7 +383,7 @@ export class Room {
         member,
         encodeMessage({
           type: 'saved',
-          stateVector: Y.encodeStateVector(this.writer.durable),
+          stateVector: Y.encodeStateVector(new Map(this.writer.durable)),
           deleteSet: encodeDeleteSet(this.writer.durableDeleteSet().clients),
         }),
       );

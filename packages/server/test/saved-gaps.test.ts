@@ -33,12 +33,12 @@ describe('[P6] saved claims a prefix', () => {
     const id = client.clientID;
     // This process got the first edit and then (from a peer, never stored there) the second; only the third is its member's.
     Y.applyUpdate(doc, first);
-    writer.enqueue(first, { clients: new Set([id]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(first, { deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     expect(writer.durable.get(id)).toBe(1);
     Y.applyUpdate(doc, second);
     Y.applyUpdate(doc, third);
-    writer.enqueue(third, { clients: new Set([id]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(third, { deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     // Stored: clocks 0 and 2. Claimed: below 1 still.
     expect(writer.durable.get(id)).toBe(1);
@@ -71,12 +71,12 @@ describe('[P6] saved claims a prefix', () => {
       [],
     );
     Y.applyUpdate(doc, withGap);
-    writer.enqueue(withGap, { clients: new Set([client.clientID]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(withGap, { deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     expect(writer.durable.get(client.clientID)).toBe(1);
     // The second edit stored: the stored prefix joins the range stored ahead.
     Y.applyUpdate(doc, edits[1]!);
-    writer.enqueue(edits[1]!, { clients: new Set([client.clientID]), deletes: Y.createDeleteSet(), arrivedAt: null });
+    writer.enqueue(edits[1]!, { deletes: Y.createDeleteSet(), arrivedAt: null });
     await writer.flush();
     expect(writer.durable.get(client.clientID)).toBe(3);
   });
