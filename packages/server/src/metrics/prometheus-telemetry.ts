@@ -21,9 +21,6 @@ export interface MetricSources {
   readonly unsavedUpdates: () => number;
 }
 
-/** A backend that has not answered within this long counts as down for that scrape (a scrape times out at 10 s). */
-const PROBE_TIMEOUT_MS = CHECK_TIMEOUT_MS;
-
 const DROP_REASONS: readonly DropReason[] = ['closed', 'slow-consumer'];
 const SYNC_STAGES: readonly SyncStage[] = ['fanout', 'saved'];
 const DRIFT_KINDS: readonly DriftKind[] = ['client-resync', 'log-replay', 'peer-update-failed', 'peer-behind', 'unstored'];
@@ -45,7 +42,8 @@ const NO_RULE = 'none';
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
 function probe(backend: ReadinessCheck): Promise<boolean> {
-  return withinTimeout(backend, PROBE_TIMEOUT_MS).then((result) => result === 'ok');
+  // Not answered within readiness's own timeout, a backend counts as down for that scrape (a scrape times out at 10 s).
+  return withinTimeout(backend, CHECK_TIMEOUT_MS).then((result) => result === 'ok');
 }
 
 /**
