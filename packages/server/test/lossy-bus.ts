@@ -1,8 +1,6 @@
 import type { BusChannel, BusHandler, BusMessage, RoomBus, SubscribeOptions, Unsubscribe } from '../src/bus/room-bus.ts';
 
 export interface Losses {
-  /** Messages this process never hears (a stream entry its reader missed, an XADD that never reached Redis). */
-  readonly drop?: (message: BusMessage, from: string) => boolean;
   /** Every message from another process reaches this one this much later: updates in flight, as on Redis. */
   readonly delayMs?: number;
 }
@@ -17,6 +15,8 @@ export class LossyBus implements RoomBus {
   readonly #losses: Losses;
   /** Messages dropped so far, by kind. */
   readonly dropped = new Map<BusMessage['kind'], number>();
+  /** Kinds of which the next message from another process is to be dropped. */
+  readonly #dropNext = new Set<BusMessage['kind']>();
 
   constructor(bus: RoomBus, losses: Losses) {
     this.#bus = bus;
@@ -25,6 +25,11 @@ export class LossyBus implements RoomBus {
 
   get process(): string {
     return this.#bus.process;
+  }
+
+  /** This process will never hear the next message of `kind` another sends (a stream entry its reader missed, an XADD that never reached Redis). */
+  dropNext(kind: BusMessage['kind']): void {
+    this.#dropNext.add(kind);
   }
 
   publish(message: BusMessage): Promise<void> {
@@ -36,7 +41,7 @@ export class LossyBus implements RoomBus {
       channel,
       (message, from) => {
         if (from === this.process) return handler(message, from);
-        if (this.#losses.drop?.(message, from) === true) {
+        if (this.#dropNext.delete(message.kind)) {
           this.dropped.set(message.kind, (this.dropped.get(message.kind) ?? 0) + 1);
           return;
         }
