@@ -5,13 +5,12 @@
  * `useDeployment()` once: it bundles src/main.ts before the file's tests and
  * ends what each test started after it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FaultProxy } from '@dungeon-lab/testing/fault-proxy';
 import { type Jongodb, jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { startMongoWireGate } from '@dungeon-lab/testing/mongo-wire-gate';
-import { watchProcess } from '@dungeon-lab/testing/process-watch';
+import { spawnWatched } from '@dungeon-lab/testing/process-watch';
 import { type RedisServer, startRedis } from '@dungeon-lab/testing/redis-server';
 import { afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
@@ -49,29 +48,11 @@ export interface App {
  * port answers unready while it waits for its backends ([OPS4]).
  */
 export async function startApp(env: Record<string, string>, { until: ready = 'listening' }: { until?: 'listening' | 'starting' } = {}): Promise<App> {
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const watched = watchProcess(child, () => `the bundle (${output.slice(-5).join(' | ')})`);
-  const stop = async (signal: NodeJS.Signals) => {
-    watched.expectExit();
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    return exited;
-  };
-  cleanups.push(() => stop('SIGKILL'));
-  createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      const m = (ready === 'listening' ? /^listening on (http:\/\/\S+)$/ : /^starting on (http:\/\/\S+)$/).exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)));
-  });
-  return { child, url, exited, output, stop };
+  const spawned = spawnWatched(process.execPath, [main], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stderr: 'capture', name: 'the bundle' });
+  cleanups.push(() => spawned.stop('SIGKILL'));
+  const pattern = ready === 'listening' ? /^listening on (http:\/\/\S+)$/ : /^starting on (http:\/\/\S+)$/;
+  const url = pattern.exec(await spawned.waitForLine((line) => pattern.test(line), 60_000))![1]!;
+  return { child: spawned.child, url, exited: spawned.exited, output: spawned.output, stop: spawned.stop };
 }
 
 export function provider(url: string, room: string, token: string): WebsocketProvider {

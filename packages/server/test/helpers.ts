@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLevelStore } from '@dungeon-lab/store-level';
 import type { Store } from '@dungeon-lab/store';
-import { watchProcess } from '@dungeon-lab/testing/process-watch';
+import { spawnWatched } from '@dungeon-lab/testing/process-watch';
 import { allSaved as docSaved, recordSaved, SIDECAR_PARAMS } from '@dungeon-lab/testing/saved';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -128,47 +127,18 @@ export interface ServerProcess {
 
 /** Runs a server in its own process, so tests can SIGKILL it; `nodeArgs` go before the script (e.g. --expose-gc). */
 export async function spawnServerProcess(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fixture], {
+  const spawned = spawnWatched(process.execPath, [...nodeArgs, '--import', 'tsx', fixture], {
     env: { ...process.env, ...testAuthEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stderr: 'inherit',
+    name: `server process ${fixture}`,
   });
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    for (const w of waiters) w();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const watched = watchProcess(child, () => `server process ${fixture} (last lines: ${lines.slice(-5).join(' | ')})`);
-  const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 20_000) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const hit = lines.find(predicate);
-        if (hit !== undefined) {
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`server process did not print the expected line; got: ${lines.join(' | ')}`));
-      }, timeoutMs);
-      waiters.add(check);
-      void exited.then(() => setTimeout(check, 0));
-      check();
-    });
-  const listening = await waitForLine((l) => l.startsWith('listening '));
+  const listening = await spawned.waitForLine((l) => l.startsWith('listening '));
   const url = listening.slice('listening '.length).trim();
   return {
-    child,
+    child: spawned.child,
     url,
     wsUrl: url.replace(/^http/, 'ws'),
-    waitForLine,
-    async kill(signal = 'SIGKILL') {
-      watched.expectExit();
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    waitForLine: spawned.waitForLine,
+    kill: spawned.stop,
   };
 }

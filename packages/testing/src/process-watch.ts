@@ -8,7 +8,8 @@
  * A separate entry point (`@dungeon-lab/testing/process-watch`): it imports
  * vitest, which the benchmark's imports of this package must not.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach } from 'vitest';
 
 const unexpected: string[] = [];
@@ -27,6 +28,78 @@ export function watchProcess(child: ChildProcess, describe: () => string): Watch
   return {
     expectExit() {
       expected = true;
+    },
+  };
+}
+
+export interface SpawnedProcess {
+  readonly child: ChildProcess;
+  /** Every line it printed so far: stdout's, and stderr's when captured. */
+  readonly output: string[];
+  /** Its exit code once it has exited (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
+  /** The first line `predicate` accepts, printed already or within `timeoutMs`; rejects once it has exited without one. */
+  waitForLine(predicate: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Ends it with `signal` (an exit the test asked for) and resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Spawns a watched process ([watchProcess]) whose output the test reads
+ * line by line. stderr goes to the test's own (`inherit`) or into `output`
+ * (`capture`).
+ */
+export function spawnWatched(
+  command: string,
+  args: readonly string[],
+  { env, stderr, name }: { env: NodeJS.ProcessEnv; stderr: 'inherit' | 'capture'; name: string },
+): SpawnedProcess {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', stderr === 'capture' ? 'pipe' : 'inherit'] });
+  const output: string[] = [];
+  const waiters = new Set<() => void>();
+  const heard = (line: string) => {
+    output.push(line);
+    for (const w of waiters) w();
+  };
+  createInterface({ input: child.stdout! }).on('line', heard);
+  if (stderr === 'capture') createInterface({ input: child.stderr! }).on('line', heard);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watched = watchProcess(child, () => `${name} (last lines: ${output.slice(-5).join(' | ')})`);
+  const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      let gone = false;
+      const check = () => {
+        const hit = output.find(predicate);
+        if (hit !== undefined) {
+          settle();
+          resolve(hit);
+        } else if (gone) {
+          settle();
+          reject(new Error(`${name} exited without printing the expected line; it printed: ${output.join(' | ')}`));
+        }
+      };
+      const settle = () => {
+        waiters.delete(check);
+        clearTimeout(timer);
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new Error(`${name} did not print the expected line within ${timeoutMs} ms; it printed: ${output.join(' | ')}`));
+      }, timeoutMs);
+      waiters.add(check);
+      // Its last lines may still be on the way when it exits.
+      void exited.then(() => setTimeout(() => ((gone = true), check()), 0));
+      check();
+    });
+  return {
+    child,
+    output,
+    exited,
+    waitForLine,
+    async stop(signal = 'SIGKILL') {
+      watched.expectExit();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
 }
