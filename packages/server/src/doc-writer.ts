@@ -82,8 +82,6 @@ const ROW_LIMIT_STRETCH = 20;
 export class DocWriter {
   private readonly opts: DocWriterOptions;
   private pending: Uint8Array[] = [];
-  /** Whether each of `pending` is announced. */
-  private announced: boolean[] = [];
   /** When the members' updates among `pending` arrived on their sockets. */
   private arrivals: number[] = [];
   /** Deletions among updates queued since the last batch was taken. */
@@ -153,10 +151,9 @@ export class DocWriter {
   peerStored(stateVector: ReadonlyMap<number, number>, deletes: DeleteSet): Map<number, number> {
     const beyond = new Map<number, number>();
     // The peer's claim is closed in the store: what its operations need is stored too.
-    const grown = this.prefix.add([...stateVector].map(([client, clock]) => [client, [{ from: 0, end: clock, needs: new Map(), announced: true }]]));
-    for (const [client, announced] of grown) {
+    for (const client of this.prefix.add([...stateVector].map(([client, clock]) => [client, [{ from: 0, end: clock, needs: new Map() }]]))) {
       const durable = this.prefix.durable.get(client) ?? 0;
-      if (announced && durable > (stateVector.get(client) ?? 0)) beyond.set(client, durable);
+      if (durable > (stateVector.get(client) ?? 0)) beyond.set(client, durable);
     }
     if (deletes.clients.size > 0) {
       this.durableDeletes.push(deletes);
@@ -196,16 +193,13 @@ export class DocWriter {
   }
 
   /**
-   * Queues an update applied to the doc, to be announced in `saved` as
-   * `announce` says once durable (null: not announced — the server's own
-   * writes, which clients do not track). Answers its ticket ([OR3]).
+   * Queues an update applied to the doc; once durable, `saved` names every
+   * client whose stored prefix it made grow, with its deletions and arrival
+   * as `announce` says (null: the server's own write — its deletions are no
+   * member's to track). Answers its ticket ([OR3]).
    */
   enqueue(update: Uint8Array, announce: Announcement | null): WriteTicket {
     this.pending.push(update);
-    this.announced.push(announce !== null);
-    // Clients track only their own edits, so the server's writes (intent effects) are
-    // stored like everything else but never announced in `saved`: that would be one
-    // useless frame per member per intent.
     if (announce !== null) {
       if (announce.arrivedAt !== null) this.arrivals.push(announce.arrivedAt);
       if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
@@ -224,13 +218,11 @@ export class DocWriter {
     while (this.pending.length > 0 && !this.stopped) {
       const batch = this.pending;
       const arrivals = this.arrivals;
-      const announced = this.announced;
       const deletes = this.dirtyDeletes;
       // Everything queued so far is in this batch or in an earlier one already durable.
       const through: WriteTicket = { writer: this.writer, seq: this.queued };
       this.pending = [];
       this.arrivals = [];
-      this.announced = [];
       this.dirtyDeletes = [];
       try {
         const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
@@ -245,10 +237,10 @@ export class DocWriter {
           stored += bytes;
         });
         this.opts.telemetry.docUpdatesStored(stored);
-        const grown = this.prefix.add(batch.flatMap((update, i) => [...storedRangesOf(update, announced[i]!)]));
-        // Announced: the clients whose stored prefix grew by an announced write — a write after a gap claims nothing below it ([P6]).
+        // Announced: every client whose stored prefix grew — a write after a gap claims nothing below it ([P6]). The
+        // server's own among them too: peers need its claims, for the members' edits that follow its writes.
         const clocks = new Map<number, number>();
-        for (const [client, byAnnounced] of grown) if (byAnnounced) clocks.set(client, this.prefix.durable.get(client)!);
+        for (const client of this.prefix.add(batch.flatMap((update) => [...storedRangesOf(update)]))) clocks.set(client, this.prefix.durable.get(client)!);
         const deleted = Y.mergeDeleteSets(deletes);
         if (deleted.clients.size > 0) {
           this.durableDeletes.push(deleted);
@@ -265,7 +257,6 @@ export class DocWriter {
         this.pending = batch.concat(this.pending);
         this.arrivals = arrivals.concat(this.arrivals);
         this.dirtyDeletes = deletes.concat(this.dirtyDeletes);
-        this.announced = announced.concat(this.announced);
         this.opts.logger.error(
           { room: this.opts.name, err: String(err), updates: batch.length, retryMs: this.retryMs },
           'store write failed; retrying',

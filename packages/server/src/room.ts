@@ -601,7 +601,7 @@ export class Room {
   }
 
   private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
-    // Members track their own clocks and deletions only; a write of the server's alone tells them nothing.
+    // A write that made no stored prefix grow (a gap below it) and deleted nothing tells members nothing.
     if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH && deleteSet.byteLength === EMPTY_DELETE_SET_LENGTH) return;
     let anyone = false;
     for (const m of this.members) if (m.peer.features & Feature.Saved) anyone = true;

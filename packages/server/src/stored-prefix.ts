@@ -1,16 +1,14 @@
 import * as Y from 'yjs';
 
 /**
- * A run of one client's operations a write stored: `[from, end)`, what those
- * operations need of other clients' to integrate (per client, the clock
- * their origins and parents reach, exclusive), and whether a `saved` may
- * name the client for it (the server's own writes are never announced).
+ * A run of one client's operations a write stored: `[from, end)`, and what
+ * those operations need of other clients' to integrate (per client, the
+ * clock their origins and parents reach, exclusive).
  */
 export interface StoredRange {
   readonly from: number;
   readonly end: number;
   readonly needs: ReadonlyMap<number, number>;
-  readonly announced: boolean;
 }
 
 /**
@@ -19,7 +17,7 @@ export interface StoredRange {
  * integrate, or merged from updates that do not meet — marks each gap with
  * a skip, which holds nothing: `Y.parseUpdateMeta` reads across skips.
  */
-export function storedRangesOf(update: Uint8Array, announced: boolean): Map<number, StoredRange[]> {
+export function storedRangesOf(update: Uint8Array): Map<number, StoredRange[]> {
   const runs = new Map<number, Array<{ from: number; end: number; needs: Map<number, number> }>>();
   for (const struct of Y.decodeUpdate(update).structs) {
     if (struct instanceof Y.Skip) continue;
@@ -36,7 +34,7 @@ export function storedRangesOf(update: Uint8Array, announced: boolean): Map<numb
       }
     }
   }
-  return new Map([...runs].map(([client, list]) => [client, list.map((run) => ({ ...run, announced }))]));
+  return runs;
 }
 
 /**
@@ -60,11 +58,8 @@ export class StoredPrefix {
     for (const [client, clock] of stateVector) this.durable.set(client, clock);
   }
 
-  /**
-   * Adds stored runs, and answers the clients whose prefix grew, each with
-   * whether a run of an announced write took part.
-   */
-  add(ranges: Iterable<[number, readonly StoredRange[]]>): Map<number, boolean> {
+  /** Adds stored runs, and answers the clients whose prefix grew. */
+  add(ranges: Iterable<[number, readonly StoredRange[]]>): Set<number> {
     for (const [client, list] of ranges) {
       const durable = this.durable.get(client) ?? 0;
       const waiting = this.ahead.get(client) ?? [];
@@ -81,7 +76,7 @@ export class StoredPrefix {
    * so runs that need each other (two clients editing one list, stored in
    * the same write) are claimed together.
    */
-  private settle(): Map<number, boolean> {
+  private settle(): Set<number> {
     const reach = new Map<number, { end: number; used: StoredRange[] }>();
     for (const [client, list] of this.ahead) {
       list.sort((a, b) => a.from - b.from);
@@ -105,12 +100,11 @@ export class StoredPrefix {
         cut = true;
       }
     }
-    const grown = new Map<number, boolean>();
-    for (const [client, { end, used }] of reach) {
-      const durable = this.durable.get(client) ?? 0;
-      if (end > durable) {
+    const grown = new Set<number>();
+    for (const [client, { end }] of reach) {
+      if (end > (this.durable.get(client) ?? 0)) {
         this.durable.set(client, end);
-        grown.set(client, used.some((range) => range.announced && range.end > durable));
+        grown.add(client);
       }
       const waiting = this.ahead.get(client)!.filter((range) => range.end > end);
       if (waiting.length > 0) this.ahead.set(client, waiting);

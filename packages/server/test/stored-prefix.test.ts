@@ -37,10 +37,10 @@ describe('[P6] the stored prefix', () => {
     const { a, b, byA, byB } = turns(1);
     const prefix = new StoredPrefix();
     // b0 went right after a0; a0 is not stored yet.
-    expect(prefix.add(storedRangesOf(byB[0]!, true))).toEqual(new Map());
+    expect(prefix.add(storedRangesOf(byB[0]!))).toEqual(new Set());
     expect(prefix.durable.get(b.clientID)).toBeUndefined();
-    // a0 stored by a write of the server's own: b's run joins, announced by its own write's flag.
-    expect(prefix.add(storedRangesOf(byA[0]!, false))).toEqual(new Map([[a.clientID, false], [b.clientID, true]]));
+    // a0 stored: b's run joins.
+    expect(prefix.add(storedRangesOf(byA[0]!))).toEqual(new Set([a.clientID, b.clientID]));
     expect([prefix.durable.get(a.clientID), prefix.durable.get(b.clientID)]).toEqual([1, 1]);
   });
 
@@ -48,7 +48,7 @@ describe('[P6] the stored prefix', () => {
     const { a, b } = turns(3);
     // One update holding both clients' runs, each needing the other's.
     const both = Y.encodeStateAsUpdate(a);
-    const runs = storedRangesOf(both, true);
+    const runs = storedRangesOf(both);
     expect([...runs.get(a.clientID)![0]!.needs.keys()]).toEqual([b.clientID]);
     expect([...runs.get(b.clientID)![0]!.needs.keys()]).toEqual([a.clientID]);
     const prefix = new StoredPrefix();
@@ -59,11 +59,11 @@ describe('[P6] the stored prefix', () => {
   it('[P6] a peer\'s claim is closed in the store: what waited on it is claimed', () => {
     const { a, b, byB } = turns(2);
     const prefix = new StoredPrefix();
-    prefix.add(storedRangesOf(byB[1]!, true));
-    prefix.add(storedRangesOf(byB[0]!, true));
+    prefix.add(storedRangesOf(byB[1]!));
+    prefix.add(storedRangesOf(byB[0]!));
     expect(prefix.durable.get(b.clientID)).toBeUndefined();
-    const grown = prefix.add([[a.clientID, [{ from: 0, end: 2, needs: new Map(), announced: true }]]]);
-    expect(grown.get(b.clientID)).toBe(true);
+    const grown = prefix.add([[a.clientID, [{ from: 0, end: 2, needs: new Map() }]]]);
+    expect(grown.has(b.clientID)).toBe(true);
     expect(prefix.durable.get(b.clientID)).toBe(2);
   });
 
@@ -74,7 +74,7 @@ describe('[P6] the stored prefix', () => {
     const partial = new Y.Doc();
     Y.applyUpdate(partial, made[0]!);
     Y.applyUpdate(partial, made[2]!);
-    const runs = storedRangesOf(Y.encodeStateAsUpdate(partial), true).get(client.clientID)!;
+    const runs = storedRangesOf(Y.encodeStateAsUpdate(partial)).get(client.clientID)!;
     expect(runs.map(({ from, end }) => [from, end])).toEqual([[0, 1], [2, 3]]);
   });
 });
