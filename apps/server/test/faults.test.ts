@@ -347,6 +347,8 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
 
   // Workload: each client pushes unique moves at random moments, online or not, and sends chat intents one by one, each resent with its id until acked.
   let working = true;
+  /** Clients whose workload ended: their last intent acknowledged, so what they were told can be compared with the log. */
+  const finished = new Set<number>();
   const workload = clients.map(async (c) => {
     const rand = seededRandom(seed * 31 + c.n);
     const doc = c.provider.doc;
@@ -377,6 +379,7 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
       }
     })();
     await Promise.all([edits, intents]);
+    finished.add(c.n);
   });
 
   // The nemesis: each planned fault at its time; what it breaks is mended after its duration, or at the final heal.
@@ -537,7 +540,6 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
   const healedAt = Date.now();
   for (const c of clients) c.proxy.heal();
   fig.partitionsHealed += CLIENTS;
-  await workload;
   const moves = (doc: Y.Doc) => JSON.stringify(doc.getArray('moves').toJSON());
   const chatOf = (doc: Y.Doc) => JSON.stringify(doc.getArray('chat').toJSON());
   const states = () =>
@@ -547,8 +549,10 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
       saved: allSaved(c.provider.doc, c.saved),
       moves: moves(c.provider.doc) === moves(clients[0]!.provider.doc),
       chat: chatOf(c.table.doc) === chatOf(clients[0]!.table.doc),
+      // Its last intent acknowledged: until then it may be in the log with the ack still on its way ([FI1]).
+      acked: finished.has(c.n),
     }));
-  const done = () => states().every((x) => x.connected && x.synced && x.saved && x.moves && x.chat);
+  const done = () => states().every((x) => x.connected && x.synced && x.saved && x.moves && x.chat && x.acked);
   try {
     await until(done, `every client reconnected, saved and converged (FAULT_SEED=${seed})`, CONVERGE_MS);
   } catch (err) {
@@ -560,6 +564,7 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
     throw err;
   }
   fig.convergeMs = Date.now() - healedAt;
+  await Promise.all(workload);
 
   // The final verdict: the store, loaded cold, holds every client's every update once, and equals what the clients hold.
   const cold = await loaded(room);

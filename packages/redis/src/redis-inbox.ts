@@ -177,9 +177,24 @@ export class RedisInbox implements HolderInbox {
         }
       } catch (err) {
         if (this.#closed) return;
+        if (String(err).includes('NOGROUP')) this.#groupsLost();
         this.#report(new RedisBusError('reading the intent inboxes failed; reading again', { cause: err }));
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+    }
+  }
+
+  /**
+   * Redis lost a served session's consumer group — it restarted empty, or
+   * without the part of its AOF that made the group ([RS6]) — and would
+   * answer NOGROUP to every read from now on: the groups are made again,
+   * from the stream's start, and what is pending claimed, as when serving
+   * begins. What was forwarded since the loss is then read ([RS9]).
+   */
+  #groupsLost(): void {
+    for (const [sessionId, serving] of this.#served) {
+      this.#groups.delete(sessionId);
+      serving.claimed = false;
     }
   }
 

@@ -20,12 +20,18 @@ export interface RedisLeaseOptions {
 /**
  * Takes a free lease: a new epoch from the session's counter (INCR, never
  * reset, so epochs only grow, [SL1]) and `<holder>:<epoch>` with a ttl, in
- * one script, so no two processes can take the same epoch. A held lease is
- * answered with its value: the holder asking again gets its grant ([SL3]).
+ * one script, so no two processes can take the same epoch. A lease held by
+ * another process is answered with its value, and so is the grant this
+ * process holds (ARGV[3]): the holder asking again gets its grant ([SL3]).
+ * A grant naming this process that it does not hold — taken by an acquire
+ * whose answer never came, or renewed by a renew it had given up on, after
+ * it counted the lease lost — is nobody's: it is replaced at once by a new
+ * epoch for this process, instead of keeping the session from every process
+ * until it expires ([RL5]).
  */
 const ACQUIRE = `
 local current = redis.call('GET', KEYS[1])
-if current then return {0, current} end
+if current and (current == ARGV[3] or string.sub(current, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. ':') then return {0, current} end
 local epoch = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. epoch, 'PX', ARGV[2])
 return {1, tostring(epoch)}
@@ -72,16 +78,22 @@ export class RedisLease implements SessionLease {
   }
 
   async acquire(sessionId: string): Promise<LeaseGrant | null> {
-    const reply = await this.#eval(ACQUIRE, [this.#leaseKey(sessionId), this.#epochKey(sessionId)], [this.holder, String(this.ttlMs)]);
+    const held = this.#held.get(sessionId);
+    const asked = Date.now();
+    const reply = await this.#eval(
+      ACQUIRE,
+      [this.#leaseKey(sessionId), this.#epochKey(sessionId)],
+      [this.holder, String(this.ttlMs), held === undefined ? '' : this.#value({ sessionId, epoch: held.epoch })],
+    );
     if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[1] !== 'string') throw new RedisLeaseError(`acquire answered ${JSON.stringify(reply)}`);
     const [granted, value] = reply as [unknown, string];
     if (granted === 1) {
       const grant = { sessionId, epoch: parseEpoch(value) };
-      this.#held.set(sessionId, { epoch: grant.epoch, confirmedAt: Date.now() });
+      this.#held.set(sessionId, { epoch: grant.epoch, confirmedAt: asked });
       return grant;
     }
-    const split = value.lastIndexOf(':');
-    return value.slice(0, split) === this.holder ? { sessionId, epoch: parseEpoch(value.slice(split + 1)) } : null;
+    // Another process's, or the grant held here (the script replaces any other of this process's).
+    return held !== undefined && value === this.#value({ sessionId, epoch: held.epoch }) ? { sessionId, epoch: held.epoch } : null;
   }
 
   async renew(grant: LeaseGrant): Promise<boolean> {
@@ -144,13 +156,30 @@ export class RedisLease implements SessionLease {
   }
 
   /**
-   * Runs a script, given up after half a ttl: while Redis is unreachable the
-   * client would hold the command until it is back, and a holder must learn
-   * in time that it can no longer renew ([RL3]).
+   * Runs a script, given up after half a ttl: while Redis is unreachable or
+   * the link is silent (a partition: no reset, no answer) the client would
+   * hold the command until it is back, and a holder must learn in time that
+   * it can no longer renew ([RL3]). node-redis's own `timeout` covers only
+   * the wait to be sent (it keeps an unsent script from running late); the
+   * wait for the answer is bounded here. A script given up may still run
+   * when the link comes back: the scripts are fenced for that ([RL2], [RL5]).
    */
   #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const limitMs = Math.max(1, Math.floor(this.ttlMs / 2));
     return timed(this.#timer, 'EVAL', () =>
-      this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args], { timeout: Math.max(1, Math.floor(this.ttlMs / 2)) }),
+      new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new RedisLeaseError(`Redis did not answer within ${limitMs} ms`)), limitMs);
+        this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args], { timeout: limitMs }).then(
+          (reply) => {
+            clearTimeout(timer);
+            resolve(reply);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err instanceof Error ? err : new RedisLeaseError(String(err)));
+          },
+        );
+      }),
     );
   }
 }

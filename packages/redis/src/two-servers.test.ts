@@ -4,82 +4,16 @@
  * of one deployment. Runs on REDIS_URL when it is set (nothing here kills
  * Redis).
  */
-import { type DungeonLabServer, RATE_LIMITS_OFF, createServer } from '@dungeon-lab/server';
-import { createLevelStore } from '@dungeon-lab/store-level';
+import type { DungeonLabServer } from '@dungeon-lab/server';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
+import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { RedisInbox } from './redis-inbox.ts';
-import { RedisLease } from './redis-lease.ts';
-import { redisPerFile, until } from './redis-bus.test-kit.ts';
+import { until } from './redis-bus.test-kit.ts';
+import { serversPerFile } from './two-servers.test-kit.ts';
 
-const redis = redisPerFile(true);
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-type Store = Awaited<ReturnType<typeof createLevelStore>>;
-
-async function levelStore(): Promise<Store> {
-  const dir = await mkdtemp(join(tmpdir(), 'dl-redis-store-'));
-  const store = await createLevelStore({ dataDir: dir, sync: false });
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  cleanups.push(() => store.close());
-  return store;
-}
-
-/** Servers on one key prefix of the test's Redis; `stores[i]` is server i's store (one object for a shared store). */
-async function startServers(stores: readonly Store[]): Promise<DungeonLabServer[]> {
-  const opened = await redis.open(stores.length);
-  return Promise.all(
-    stores.map(async (store, i) => {
-      const { bus, client, prefix } = opened[i]!;
-      const lease = new RedisLease({ client, prefix, ttlMs: 2_000 });
-      const inbox = await RedisInbox.connect({ client, prefix });
-      const server = createServer({ store, bus, lease, inbox, auth: { mode: 'development' }, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0 });
-      await server.listen(0, '127.0.0.1');
-      cleanups.push(async () => {
-        await server.close();
-        await inbox.close();
-        await lease.close();
-      });
-      return server;
-    }),
-  );
-}
-
-async function api<T>(server: DungeonLabServer, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-async function signIn(server: DungeonLabServer, name: string): Promise<{ token: string; userId: string }> {
-  return (await api<{ token: string; userId: string }>(server, 'POST', '/api/dev/login', null, { name })).body;
-}
-
-async function login(server: DungeonLabServer, name: string): Promise<string> {
-  return (await signIn(server, name)).token;
-}
-
-async function provider(server: DungeonLabServer, room: string, name: string): Promise<WebsocketProvider> {
-  const p = new WebsocketProvider(server.url.replace(/^http/, 'ws'), room, new Y.Doc(), {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-    params: { token: await login(server, name) },
-  });
-  cleanups.push(() => p.destroy());
-  return p;
-}
+const { cleanups, levelStore, startServers, api, signIn, provider } = serversPerFile(true);
 
 function sameState(a: Y.Doc, b: Y.Doc): boolean {
   return Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)));

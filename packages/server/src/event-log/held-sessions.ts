@@ -37,6 +37,8 @@ export class HeldSessions {
   readonly #opts: HeldSessionsOptions;
   readonly #held = new Map<string, Held>();
   readonly #starting = new Map<string, Promise<SessionSequencer | null>>();
+  /** Grants taken whose sequencer is still starting: renewed like the held ones, however long the start takes. */
+  readonly #taken = new Map<string, LeaseGrant>();
   readonly #renewTimer: ReturnType<typeof setInterval> | null;
   readonly #stopListening: () => void;
   /** When the renewal loop last finished a pass; null once closed. */
@@ -111,12 +113,17 @@ export class HeldSessions {
   async #take(sessionId: string): Promise<SessionSequencer | null> {
     const grant = await this.#opts.lease.acquire(sessionId);
     if (grant === null) return null;
+    // Starting reads the store and recovers the session's documents, which may take longer than the lease's ttl:
+    // unrenewed meanwhile, the grant would expire before it was ever used, on every attempt ([EL20]).
+    this.#taken.set(sessionId, grant);
     let sequencer: SessionSequencer;
     try {
       sequencer = await this.#opts.start(sessionId);
     } catch (err) {
       await this.#opts.lease.release(grant);
       throw err;
+    } finally {
+      this.#taken.delete(sessionId);
     }
     // A loss reported while the sequencer was starting found nothing held: ask once more.
     if (!(await this.#opts.lease.renew(grant))) {
@@ -142,7 +149,8 @@ export class HeldSessions {
 
   async #renewAll(): Promise<void> {
     // A false answer has already been reported through onLost.
-    await Promise.all(Array.from(this.#held.values(), ({ grant }) => this.#opts.lease.renew(grant)));
+    const grants = [...Array.from(this.#held.values(), ({ grant }) => grant), ...this.#taken.values()];
+    await Promise.all(grants.map((grant) => this.#opts.lease.renew(grant)));
     if (this.#lastRenewal !== null) this.#lastRenewal = Date.now();
   }
 }
