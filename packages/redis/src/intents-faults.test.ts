@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import type { Ack } from '@dungeon-lab/events';
 import type { DungeonLabServer, HolderRequest } from '@dungeon-lab/server';
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { RedisInbox } from './redis-inbox.ts';
 import { until } from './redis-bus.test-kit.ts';
 import { type Store, serversPerFile } from './two-servers.test-kit.ts';
 
-const { redis, cleanups, levelStore, startServers, api, signIn, provider } = serversPerFile(false);
+const { redis, cleanups, levelStore, startServers, proxyOf, api, signIn, provider } = serversPerFile(false);
 /** The takeover bound: a dead holder is replaced within this long ([EL19]). */
 const TAKEOVER_MS = 5_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,5 +120,43 @@ describe('intents across Redis faults', () => {
     // Before: every grant expired while its sequencer started, and every attempt failed (503) for good.
     expect(await acked(a!, sessionId, token, 'two', Date.now() + TAKEOVER_MS)).toEqual(expect.objectContaining({ success: true, sequence: 2 }));
     expect(await leaseChanges(a!, 'acquired')).toBe(2);
+  });
+
+  it('[EL21] a process taking a session over merges what the store holds before it replays: an entry whose effects the cut-off holder stored is not applied twice', async () => {
+    const ttlMs = 600;
+    const store = await levelStore();
+    const [a, b] = await startServers([store, store], { ttlMs, proxied: [0] });
+    const { token, sessionId } = await gmSession(a!);
+    // The table is loaded on both: B's copy hears A's effects over Redis only.
+    const onA = await provider(a!, `sessions/${sessionId}/table`, { token });
+    const onB = await provider(b!, `sessions/${sessionId}/table`, { token });
+    await until(() => onA.synced && onB.synced, 'tables synced');
+    const chat = (p: typeof onA) => (p.doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
+    expect(await acked(a!, sessionId, token, 'one', Date.now() + TAKEOVER_MS)).toEqual(expect.objectContaining({ success: true, sequence: 1 }));
+    await until(() => chat(onB).length === 1, 'the first line at B');
+
+    // A's link to Redis goes silent while it commits the second: logged, its effects stored, their update stuck on the way to Redis.
+    proxyOf(a!).partition();
+    const second = { id: randomUUID(), type: 'chat:message', payload: { text: 'two' } };
+    const answered = await api<Ack[]>(a!, 'POST', `/api/sessions/${sessionId}/events`, token, [second]);
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect(answered.body[0]).toEqual(expect.objectContaining({ success: true, sequence: 2 }));
+    // A's sockets hear it from Redis too ([BUS3]): only the store shows it now.
+    const storedChat = async () => {
+      const doc = new Y.Doc();
+      for (const row of (await store.loadDoc(`sessions/${sessionId}/table`)).rows) Y.applyUpdate(doc, row.data);
+      return (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
+    };
+    await retried(Date.now() + 2_000, async () => ((await storedChat()).length === 2 ? true : null));
+    expect(chat(onB)).toEqual(['one']);
+    // The third goes to B, which takes the session over once A's grant has expired.
+    await sleep(2 * ttlMs);
+    expect(await acked(b!, sessionId, token, 'three', Date.now() + TAKEOVER_MS)).toEqual(expect.objectContaining({ success: true, sequence: 3 }));
+    proxyOf(a!).heal();
+    await until(() => chat(onA).length >= 3 && chat(onB).length >= 3, 'three lines on both');
+    await sleep(1_000);
+    // Before: B lacked the second line and applied entry 2 again; once A's update came, both stood.
+    expect(chat(onB)).toEqual(['one', 'two', 'three']);
+    expect(chat(onA)).toEqual(['one', 'two', 'three']);
   });
 });

@@ -26,8 +26,9 @@ export interface TestProcess {
 export function redisPerFile(shareable: boolean): {
   server: () => RedisServer;
   url: () => string;
-  open: (count: number, options?: Partial<RedisBusOptions>) => Promise<TestProcess[]>;
-  connect: () => Promise<RedisConnection>;
+  /** `count` processes on a fresh key prefix; process i reaches Redis at `urlOf(i)` when given (a fault proxy's, say). */
+  open: (count: number, options?: Partial<RedisBusOptions>, urlOf?: (i: number) => string | undefined) => Promise<TestProcess[]>;
+  connect: (target?: string) => Promise<RedisConnection>;
 } {
   let server: RedisServer | null = null;
   const external = shareable ? process.env.REDIS_URL : undefined;
@@ -42,8 +43,8 @@ export function redisPerFile(shareable: boolean): {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   const url = () => (server === null ? external! : server.url);
-  const connect = async () => {
-    const client = await connectRedis(url(), { onError: () => {} });
+  const connect = async (target = url()) => {
+    const client = await connectRedis(target, { onError: () => {} });
     cleanups.push(() => closeRedis(client));
     return client;
   };
@@ -54,11 +55,11 @@ export function redisPerFile(shareable: boolean): {
     },
     url,
     connect,
-    async open(count, options = {}) {
+    async open(count, options = {}, urlOf = () => undefined) {
       const prefix = `t-${randomUUID()}`;
       const processes: TestProcess[] = [];
       for (let i = 0; i < count; i++) {
-        const client = await connect();
+        const client = await connect(urlOf(i));
         const errors: TestProcess['errors'] = [];
         const bus = await RedisBus.connect({ client, prefix, onError: (err, message) => errors.push({ err, message }), ...options });
         cleanups.push(() => bus.close());

@@ -13,6 +13,7 @@ import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { type FaultProxy, startFaultProxy } from '@dungeon-lab/testing/fault-proxy';
 import { RedisInbox } from './redis-inbox.ts';
 import { RedisLease } from './redis-lease.ts';
 import { redisPerFile } from './redis-bus.test-kit.ts';
@@ -22,6 +23,8 @@ export type Store = Awaited<ReturnType<typeof createLevelStore>>;
 export interface ServerOptions {
   /** The lease's ttl ([SL5]); 2 s by default. */
   readonly ttlMs?: number;
+  /** The servers (by index) that reach Redis through a fault proxy of their own: `proxyOf` gives it. */
+  readonly proxied?: readonly number[];
 }
 
 /** A redis-server for the file (REDIS_URL when `shareable`), and servers on it, per test. */
@@ -41,8 +44,25 @@ export function serversPerFile(shareable: boolean) {
   }
 
   /** Servers on one key prefix of the file's Redis; `stores[i]` is server i's store (one object for a shared store). */
-  async function startServers(stores: readonly Store[], { ttlMs = 2_000 }: ServerOptions = {}): Promise<DungeonLabServer[]> {
-    const opened = await redis.open(stores.length);
+  const proxies = new Map<DungeonLabServer, FaultProxy>();
+  /** The fault proxy between `server` and Redis (started with `proxied`). */
+  function proxyOf(server: DungeonLabServer): FaultProxy {
+    const proxy = proxies.get(server);
+    if (proxy === undefined) throw new Error('this server reaches Redis directly');
+    return proxy;
+  }
+
+  async function startServers(stores: readonly Store[], { ttlMs = 2_000, proxied = [] }: ServerOptions = {}): Promise<DungeonLabServer[]> {
+    const viaProxy = new Map<number, FaultProxy>();
+    for (const i of proxied) {
+      const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: redis.server().port } });
+      cleanups.push(() => proxy.close());
+      viaProxy.set(i, proxy);
+    }
+    const opened = await redis.open(stores.length, {}, (i) => {
+      const proxy = viaProxy.get(i);
+      return proxy === undefined ? undefined : `redis://${proxy.address}`;
+    });
     return Promise.all(
       stores.map(async (store, i) => {
         const { bus, client, prefix } = opened[i]!;
@@ -50,6 +70,8 @@ export function serversPerFile(shareable: boolean) {
         const inbox = await RedisInbox.connect({ client, prefix });
         const server = createServer({ store, bus, lease, inbox, auth: { mode: 'development' }, openRooms: true, limits: RATE_LIMITS_OFF, checksumIntervalMs: 0 });
         await server.listen(0, '127.0.0.1');
+        const proxy = viaProxy.get(i);
+        if (proxy !== undefined) proxies.set(server, proxy);
         cleanups.push(async () => {
           await server.close();
           await inbox.close();
@@ -84,5 +106,5 @@ export function serversPerFile(shareable: boolean) {
     return p;
   }
 
-  return { redis, cleanups, levelStore, startServers, api, signIn, provider };
+  return { redis, cleanups, levelStore, startServers, proxyOf, api, signIn, provider };
 }

@@ -162,6 +162,15 @@ export class DocWriter {
     return beyond;
   }
 
+  /**
+   * Rows read back from the store ([EL21]): durable, whoever wrote them.
+   * Answers the clients whose stored prefix this made grow, with the prefix.
+   */
+  readBack(rows: readonly StoredRow[]): Map<number, number> {
+    const grown = this.prefix.add(rows.flatMap((row) => [...storedRangesOf(row.data)]));
+    return new Map([...grown].map((client) => [client, this.prefix.durable.get(client)!]));
+  }
+
   /** Every deletion known to be durably stored, by this process or another on the same store. */
   durableDeleteSet(): DeleteSet {
     const merged = Y.mergeDeleteSets(this.durableDeletes);

@@ -17,7 +17,7 @@ export type ServerWriteReason = 'intent' | 'recovery' | 'restore' | 'member-left
  * after that process stored it, so it is applied and shown to local sockets,
  * never stored again.
  */
-export type RoomOrigin = MemberOrigin | ServerOrigin | PeerOrigin;
+export type RoomOrigin = MemberOrigin | ServerOrigin | PeerOrigin | StoreOrigin;
 
 export interface MemberOrigin {
   readonly kind: 'member';
@@ -34,6 +34,16 @@ export interface PeerOrigin {
   /** The process whose bus message carried the change. */
   readonly process: string;
 }
+
+/**
+ * Changes read back from the store into a loaded room ([EL21]): durable
+ * already, so shown to local sockets and never stored or published again.
+ */
+export interface StoreOrigin {
+  readonly kind: 'store';
+}
+
+export const STORE_ORIGIN: StoreOrigin = { kind: 'store' };
 
 /** The origins whose changes this process stores. */
 export type LocalOrigin = MemberOrigin | ServerOrigin;
@@ -59,7 +69,7 @@ export function peerOrigin(process: string): PeerOrigin {
   return { kind: 'peer', process };
 }
 
-const KINDS: ReadonlySet<unknown> = new Set<RoomOrigin['kind']>(['member', 'server', 'peer']);
+const KINDS: ReadonlySet<unknown> = new Set<RoomOrigin['kind']>(['member', 'server', 'peer', 'store']);
 
 /**
  * The origin of a transaction on a room's document or awareness. Every

@@ -34,13 +34,15 @@ import { type WsFrame, WsFrameBuilder, encodeWsFrame, wsFramePayload } from './o
 import { checkUpdate } from './update-check.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { RoomMember } from './room-member.ts';
-import { memberOrigin, peerOrigin, roomOriginOf, serverOrigin } from './room-origin.ts';
+import { STORE_ORIGIN, memberOrigin, peerOrigin, roomOriginOf, serverOrigin } from './room-origin.ts';
 import type { WriteGuard, WriteVerdict } from './write-rules/write-guard.ts';
 
 export type { RoomMember, RoomPeer } from './room-member.ts';
 
 const EMPTY_STATE_VECTOR_LENGTH = 1;
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+/** An encoded delete set of no client. */
+const NO_DELETIONS = encodeDeleteSet(new Map());
 /** An encoded delete set of no client: its count, 0, alone (as a state vector of none). */
 const EMPTY_DELETE_SET_LENGTH = 1;
 /** A sync step 2 message up to its update's length prefix. */
@@ -178,6 +180,11 @@ export class Room {
     const origin = roomOriginOf(tr.origin);
     // A peer's change is stored by the process that published it ([OR2]); onBusMessage watches that it is ([OR3]).
     if (origin.kind === 'peer') return;
+    if (origin.kind === 'store') {
+      // Read back from the store ([EL21]): durable already; this process's sockets hear it here.
+      this.broadcast(encodeMessage({ type: 'sync-update', update }));
+      return;
+    }
     const ticket = this.writer.enqueue(update, origin.kind === 'member' ? announcementOfTransaction(tr, origin.member.peer.arrivedAt) : null);
     const fannedOut = this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
     if (origin.kind === 'member') {
@@ -193,7 +200,7 @@ export class Room {
   ): void => {
     const origin = roomOriginOf(rawOrigin);
     // A peer's presence was published by its process; the bus delivery that applied it shows it here.
-    if (origin.kind === 'peer') return;
+    if (origin.kind === 'peer' || origin.kind === 'store') return;
     if (origin.kind === 'member' && this.members.has(origin.member)) {
       // What a member sent is published as it came (handle); only track ownership.
       const { awarenessIds } = origin.member;
@@ -232,7 +239,7 @@ export class Room {
           this.peerWrites.confirm(from, message.through);
           this.applyPeer(from, 'saved', () => this.notePeerSaved(message));
         }
-        this.broadcastSaved(message);
+        this.broadcastSaved(message.stateVector, message.deleteSet);
         return;
       case 'digest':
         if (fromPeer) this.applyPeer(from, 'digest', () => this.compareDigest(from, message));
@@ -339,9 +346,9 @@ export class Room {
    * and where it joins a range this room stored ahead of a gap, the members
    * hear how far their clients are now stored.
    */
-  private notePeerSaved({ stateVector, deleteSet, through }: Extract<BusMessage, { kind: 'saved' }>): void {
+  private notePeerSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
     const beyond = this.writer.peerStored(Y.decodeStateVector(stateVector), deleteSetOf(decodeDeleteSet(deleteSet)));
-    if (beyond.size > 0) this.broadcastSaved({ kind: 'saved', room: this.name, stateVector: Y.encodeStateVector(beyond), deleteSet: encodeDeleteSet(new Map()), through });
+    if (beyond.size > 0) this.broadcastSaved(Y.encodeStateVector(beyond), NO_DELETIONS);
   }
 
   /** A peer's change that does not apply is that process's problem: logged, and the room goes on. */
@@ -353,6 +360,22 @@ export class Room {
       if (what === 'update') this.opts.telemetry.driftIncident('peer-update-failed');
       this.opts.logger.error({ room: this.name, from, err: String(err) }, `peer ${what} failed to apply`);
     }
+  }
+
+  /**
+   * Merges into this copy what the store holds of the room ([EL21]): a
+   * process taking a session over recovers the table from the log, and must
+   * first hold every effect the last holder stored, though its update never
+   * reached this process over the bus — or it would apply the entry again,
+   * and a list effect (a chat line) would stand twice once the update came.
+   */
+  async catchUpFromStore(): Promise<void> {
+    const stored = await this.opts.store.loadDoc(this.name);
+    this.doc.transact(() => {
+      for (const row of stored.rows) Y.applyUpdate(this.doc, row.data);
+    }, STORE_ORIGIN);
+    const grown = this.writer.readBack(stored.rows);
+    if (grown.size > 0) this.broadcastSaved(Y.encodeStateVector(grown), NO_DELETIONS);
   }
 
   /** Subscribes to a bus channel for as long as the room is loaded. */
@@ -600,7 +623,7 @@ export class Room {
       );
   }
 
-  private broadcastSaved({ stateVector, deleteSet }: Extract<BusMessage, { kind: 'saved' }>): void {
+  private broadcastSaved(stateVector: Uint8Array, deleteSet: Uint8Array): void {
     // A write that made no stored prefix grow (a gap below it) and deleted nothing tells members nothing.
     if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH && deleteSet.byteLength === EMPTY_DELETE_SET_LENGTH) return;
     let anyone = false;

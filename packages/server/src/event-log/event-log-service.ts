@@ -144,11 +144,16 @@ export class EventLogService {
     return sequencer;
   }
 
-  /** Recovers a session room that is loaded already; one still loading recovers in `afterRoomLoad`. */
+  /**
+   * Recovers a session room that is loaded already; one still loading
+   * recovers in `afterRoomLoad`. Loaded here while another process held the
+   * session, it first takes in what the store holds ([EL21]).
+   */
   async #recoverLoaded(name: string, schema: DocSchema, recover: (doc: SessionDoc) => Promise<number>): Promise<void> {
     const room = this.#opts.registry.acquireLoaded(name);
     if (room === null) return;
     try {
+      await room.catchUpFromStore();
       await recover(sessionDoc(room.doc, schema));
     } finally {
       this.#opts.registry.release(room);
