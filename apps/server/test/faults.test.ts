@@ -556,7 +556,19 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
   try {
     await until(done, `every client reconnected, saved and converged (FAULT_SEED=${seed})`, CONVERGE_MS);
   } catch (err) {
-    const coldSv = Y.decodeStateVector(Y.encodeStateVector(await storedTexts()));
+    const storedNow = await storedTexts();
+    const coldSv = Y.decodeStateVector(Y.encodeStateVector(storedNow));
+    // The first operation the store lacks of each client whose stored operations wait on it, and which clients hold it.
+    const lacking = [...(storedNow.store.pendingStructs?.missing ?? new Map<number, number>())];
+    console.log(`the store lacks: ${JSON.stringify(lacking.map(([cl, clock]) => [cl, clock, clients.filter((c) => (Y.decodeStateVector(Y.encodeStateVector(c.provider.doc)).get(cl) ?? 0) > clock).map((c) => c.n)]))}`);
+    // Each live server's copy of the room, read by a fresh socket: what it lacks of those clients.
+    for (const s of live()) {
+      const probe = new WebsocketProvider(servers[s]!.url.replace(/^http/, 'ws'), room, new Y.Doc(), { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true, params: { token } });
+      cleanups.push(() => probe.destroy());
+      await until(() => probe.synced, `server ${s}'s copy`, 5_000).catch(() => {});
+      const sv = Y.decodeStateVector(Y.encodeStateVector(probe.doc));
+      console.log(`server ${s} holds: ${JSON.stringify(lacking.map(([cl]) => [cl, sv.get(cl) ?? 0]))}, waiting on ${JSON.stringify([...(probe.doc.store.pendingStructs?.missing ?? [])])}`);
+    }
     // What each client holds that no `saved` covers ([client, its clock, saved clock, stored clock]), and what the servers said last.
     console.log(`unsaved: ${JSON.stringify(clients.map((c) => [...Y.decodeStateVector(Y.encodeStateVector(c.provider.doc))].filter(([cl, clock]) => (c.saved.get(cl) ?? 0) < clock).map(([cl, clock]) => [cl, clock, c.saved.get(cl) ?? 0, coldSv.get(cl) ?? 0])))}`);
     for (const [s, a] of servers.entries()) console.log(`server ${s} said last:\n${a?.output.filter((l) => !l.includes('storing peer updates')).slice(-15).map((l) => l.slice(0, 300)).join('\n')}`);

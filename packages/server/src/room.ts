@@ -281,8 +281,7 @@ export class Room {
     this.opts.logger.warn({ room: this.name, peer: from, bytes: update.byteLength }, 'a peer process still lacks what this one held a round ago: sending it again');
     this.opts.telemetry.driftIncident('peer-behind');
     // Stored again and published like any write here, so peers track it ([OR3]) and this room's members hear it too.
-    const ticket = this.writer.enqueue(update, announcementOfUpdate(update));
-    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+    void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket: this.storeAsItIs(update) });
   }
 
   /**
@@ -306,7 +305,7 @@ export class Room {
     const update = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(new Map(durable)));
     this.opts.logger.warn({ room: this.name, bytes: update.byteLength }, 'storing changes held here that no write is known to have stored');
     this.opts.telemetry.driftIncident('unstored');
-    const ticket = this.writer.enqueue(update, announcementOfUpdate(update));
+    const ticket = this.storeAsItIs(update);
     this.restoring = ticket.seq;
     void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
   }
@@ -337,8 +336,20 @@ export class Room {
     const overdue = this.peerWrites.takeArrivedBy(Date.now() - this.opts.adoptPeerWritesAfterMs);
     if (overdue.length === 0) return;
     this.opts.logger.warn({ room: this.name, updates: overdue.length }, 'storing peer updates their process never said it stored');
+    for (const { update } of overdue) this.storeAsItIs(update);
+  }
+
+  /**
+   * Queues an update that did not come from this doc's own transaction (a
+   * peer's, adopted; the doc's state for a peer or the store), announced
+   * like a member's. It may carry operations the doc could not integrate
+   * (`encodeStateAsUpdate` includes them): while the doc holds any, its
+   * rows must outlive every compaction of this writer, whose snapshot holds
+   * only what the doc integrated ([P8]).
+   */
+  private storeAsItIs(update: Uint8Array): WriteTicket {
     if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) this.writer.keepRows();
-    for (const { update } of overdue) this.writer.enqueue(update, announcementOfUpdate(update));
+    return this.writer.enqueue(update, announcementOfUpdate(update));
   }
 
   /**
