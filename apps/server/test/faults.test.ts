@@ -331,6 +331,7 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
     return clients.flatMap((c) => c.pushes.filter((p) => p.clock < (promises.get(p.client) ?? 0) && !stored.has(p.text)));
   };
   const failures: string[] = [];
+  const storedClocks = new Map<number, number>();
   const checkPromises = async (when: string): Promise<void> => {
     const promises = promised();
     let doc: Y.Doc;
@@ -340,6 +341,12 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
       return; // The store did not answer (frozen, say): no verdict either way.
     }
     fig.storeChecks++;
+    // The store's integrated clock per client never goes back: one that does lost a row (a deletion), where one that stalls never got it.
+    for (const [cl, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
+      const before = storedClocks.get(cl) ?? 0;
+      if (clock < before) failures.push(`${when}: the store went back for client ${cl}, from clock ${before} to ${clock}`);
+      storedClocks.set(cl, Math.max(before, clock));
+    }
     fig.promisesChecked = clients.reduce((s, c) => s + c.pushes.filter((p) => p.clock < (promises.get(p.client) ?? 0)).length, 0);
     const lost = missing(doc, promises);
     if (lost.length > 0) failures.push(`${when}: ${lost.length} updates a client was told were saved are not in the store: ${lost.slice(0, 5).map((p) => p.text).join(', ')}`);
@@ -560,6 +567,7 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
     const coldSv = Y.decodeStateVector(Y.encodeStateVector(storedNow));
     // The first operation the store lacks of each client whose stored operations wait on it, and which clients hold it.
     const lacking = [...(storedNow.store.pendingStructs?.missing ?? new Map<number, number>())];
+    console.log(`checks failed so far: ${JSON.stringify(failures)}`);
     console.log(`the store lacks: ${JSON.stringify(lacking.map(([cl, clock]) => [cl, clock, clients.filter((c) => (Y.decodeStateVector(Y.encodeStateVector(c.provider.doc)).get(cl) ?? 0) > clock).map((c) => c.n)]))}`);
     // Each live server's copy of the room, read by a fresh socket: what it lacks of those clients.
     for (const s of live()) {

@@ -5,6 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StoreUnavailableError, type Store } from '@dungeon-lab/store';
+import { startFaultProxy } from '@dungeon-lab/testing/fault-proxy';
+import { startMongoWireGate } from '@dungeon-lab/testing/mongo-wire-gate';
 import { type Jongodb, jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
 import { type CommandStartedEvent, MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +140,32 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
     await expect(store.loadDoc('room')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.appendUpdates('room', [Uint8Array.of(2)])).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('[MO9] a server that stops answering on an open connection: the call rejects as unavailable once the socket timeout passes, and the store works again after', async () => {
+    const server = await startJongodb();
+    const u = new URL(server.url);
+    // The gate answers `hello` with the proxy's address, so the driver stays on the proxy's path.
+    const gate = await startMongoWireGate({ target: { host: u.hostname, port: Number(u.port) } });
+    const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: 1 } });
+    try {
+      proxy.retarget({ host: '127.0.0.1', port: (await gate.front(proxy.address)).port });
+      u.host = proxy.address;
+      const store = await createMongoStore({ url: u.toString(), dbName: 'silent', socketTimeoutMS: 500 });
+      stores.push(store);
+      await store.appendUpdates('room', [Uint8Array.of(1)]);
+      proxy.partition();
+      const start = Date.now();
+      await expect(store.appendUpdates('room', [Uint8Array.of(2)])).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - start).toBeLessThan(5_000);
+      proxy.heal();
+      await store.appendUpdates('room', [Uint8Array.of(3)]);
+      expect((await store.loadDoc('room')).rows.map((r) => r.data[0])).toEqual(expect.arrayContaining([1, 3]));
+    } finally {
+      await proxy.close();
+      await gate.close();
+      await server.stop();
+    }
   });
 
   it('[MO8] a standalone server is refused at open: transactions need a replica set', async () => {

@@ -33,6 +33,13 @@ export type MongoStoreOptions = (
   /** How long a call waits for a reachable server before it rejects as unavailable (default 5000). */
   readonly serverSelectionTimeoutMS?: number;
   /**
+   * How long a connection may stay silent while a reply is owed before the
+   * call rejects as unavailable (default 20000, [MO9]): a server that stops
+   * answering on an open connection (hung, or a link gone silent) would
+   * otherwise hold the call — and a document's writes behind it — forever.
+   */
+  readonly socketTimeoutMS?: number;
+  /**
    * Hears how long each command took (the server's `commandTimer(registry, 'mongo')`), from the driver's
    * command monitoring: on a client the store opens it is switched on; a caller's own client must have
    * `monitorCommands: true`. Heartbeats are not commands and are not timed.
@@ -57,6 +64,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       retryWrites: true,
       retryReads: true,
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
+      socketTimeoutMS: options.socketTimeoutMS ?? 20_000,
       monitorCommands: options.timer !== undefined,
     });
   if (options.timer !== undefined) timeCommands(client, options.timer);
