@@ -189,17 +189,61 @@ export async function createIndexes(c: Collections): Promise<void> {
   ]);
 }
 
+/** How long a transaction may take, its retries on transient errors included, before its call fails ([MO10]). */
+const TRANSACTION_RETRY_MS = 10_000;
+
 /**
- * Runs `work` as one transaction, retried by the driver on transient errors
- * (a write conflict with another transaction): all of its writes land, or
- * none ([MO4]). Needs a replica set ([MO8]).
+ * Runs `work` as one transaction, run again on transient errors (a write
+ * conflict with another transaction, a connection lost before the commit):
+ * all of its writes land, or none ([MO4]). Needs a replica set ([MO8]).
+ * Not the driver's `withTransaction`, which goes on for 120 s, and with an
+ * end of its own: after TRANSACTION_RETRY_MS the call rejects with its
+ * outcome unknown, whatever the driver still waits for (over a silent link
+ * its abort alone waits a minute) — a document's writes wait behind the
+ * call, and its writer retries a failed one itself ([MO10]).
  */
 export async function inTransaction<T>(client: MongoClient, work: (session: ClientSession) => Promise<T>): Promise<T> {
-  const session = client.startSession();
+  const deadline = Date.now() + TRANSACTION_RETRY_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`a transaction did not end within ${TRANSACTION_RETRY_MS} ms: its outcome is unknown`)), TRANSACTION_RETRY_MS);
+  });
+  const attempts = (async () => {
+    for (;;) {
+      // A session per attempt: a failed one is aborted and ended without waiting; the server ends an abandoned transaction itself.
+      const session = client.startSession();
+      session.startTransaction({ readConcern: { level: 'snapshot' }, writeConcern: DURABLE });
+      try {
+        const result = await work(session);
+        await commit(session, deadline);
+        void session.endSession().catch(() => {});
+        return result;
+      } catch (err) {
+        void (session.inTransaction() ? session.abortTransaction() : Promise.resolve())
+          .catch(() => {})
+          .finally(() => session.endSession().catch(() => {}));
+        if (!(err instanceof MongoError && err.hasErrorLabel('TransientTransactionError')) || Date.now() >= deadline) throw err;
+      }
+    }
+  })();
+  // Given up on, the attempts may still fail later: nobody waits for them then.
+  attempts.catch(() => {});
   try {
-    return await session.withTransaction(work, { readConcern: { level: 'snapshot' }, writeConcern: DURABLE });
+    return await Promise.race([attempts, late]);
   } finally {
-    await session.endSession();
+    clearTimeout(timer);
+  }
+}
+
+/** Commits, again while the outcome is unknown and the deadline allows (a commit is idempotent); still unknown, it rejects. */
+async function commit(session: ClientSession, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      await session.commitTransaction();
+      return;
+    } catch (err) {
+      if (!(err instanceof MongoError && err.hasErrorLabel('UnknownTransactionCommitResult')) || Date.now() >= deadline) throw err;
+    }
   }
 }
 

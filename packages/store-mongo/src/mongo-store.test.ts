@@ -142,7 +142,7 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
-  it('[MO9] a server that stops answering on an open connection: the call rejects as unavailable once the socket timeout passes, and the store works again after', async () => {
+  it('[MO9][MO10] a server that stops answering on an open connection: a call rejects as unavailable once the socket timeout passes, a transaction once its 10 s of retries have; the store works again after', async () => {
     const server = await startJongodb();
     const u = new URL(server.url);
     // The gate answers `hello` with the proxy's address, so the driver stays on the proxy's path.
@@ -158,6 +158,10 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
       const start = Date.now();
       await expect(store.appendUpdates('room', [Uint8Array.of(2)])).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(Date.now() - start).toBeLessThan(5_000);
+      // [MO10] Two rows are one transaction: run again while its errors are transient (each a lost connection here), then given up.
+      const started = Date.now();
+      await expect(store.appendUpdates('room', [Uint8Array.of(4), Uint8Array.of(5)])).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(15_000);
       proxy.heal();
       await store.appendUpdates('room', [Uint8Array.of(3)]);
       expect((await store.loadDoc('room')).rows.map((r) => r.data[0])).toEqual(expect.arrayContaining([1, 3]));
@@ -166,7 +170,7 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb): the 
       await gate.close();
       await server.stop();
     }
-  });
+  }, 60_000);
 
   it('[MO8] a standalone server is refused at open: transactions need a replica set', async () => {
     const standalone = await startJongodb({ standalone: true });
