@@ -399,6 +399,14 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
     pending.add(once);
     void sleep(ms).then(once);
   };
+  /** Partitions a link and heals it `ms` later (or at the final heal). */
+  const partitionFor = (link: FaultProxy, ms: number) => {
+    link.partition();
+    later(ms, async () => {
+      link.heal();
+      fig.partitionsHealed++;
+    });
+  };
   const restart = async (s: number) => {
     servers[s] = await startApp(serverEnv(s));
     sendHome(s);
@@ -462,21 +470,13 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
       case 'redis-partition':
         if (r.partitioned) break;
         count();
-        r.partition();
-        later(f.durationMs, async () => {
-          r.heal();
-          fig.partitionsHealed++;
-        });
+        partitionFor(r, f.durationMs);
         continue;
       case 'store-partition': {
         const p = storeProxies[f.target % SERVERS];
         if (p === undefined || p.partitioned) break;
         count();
-        p.partition();
-        later(f.durationMs, async () => {
-          p.heal();
-          fig.partitionsHealed++;
-        });
+        partitionFor(p, f.durationMs);
         continue;
       }
       case 'server-kill': {
