@@ -1,4 +1,5 @@
-import { MongoClient } from 'mongodb';
+import { connect } from 'node:net';
+import { BSON, MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from './fault-proxy.ts';
 import { jongodbMissing, startJongodb } from './jongodb.ts';
@@ -56,6 +57,16 @@ async function concurrentWrites(clients: MongoClient[]): Promise<number> {
   return acknowledged;
 }
 
+/** An OP_MSG carrying `body`, as a driver would send it. */
+function opMsg(requestId: number, body: Record<string, unknown>): Buffer {
+  const bytes = Buffer.from(BSON.serialize(body));
+  const header = Buffer.alloc(21);
+  header.writeInt32LE(21 + bytes.length, 0);
+  header.writeInt32LE(requestId, 4);
+  header.writeInt32LE(2013, 12);
+  return Buffer.concat([header, bytes]);
+}
+
 describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   it('every row three clients wrote at once in overlapping transactions is kept', async () => {
     const { gate, urlAt } = await jongodbWithGate();
@@ -77,5 +88,32 @@ describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (s
     expect(hello.hosts).toEqual([proxy.address]);
     await c.db('gate').collection('rows').insertOne({ row: 'through the proxy' });
     expect(proxy.connections()).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a connection that closes while a transaction holds its request back does not stop the transactions after it', async () => {
+    const { gate, urlAt } = await jongodbWithGate();
+    const front = await gate.front();
+    const [a, c] = [await client(urlAt(front.address)), await client(urlAt(front.address))];
+    const rows = (m: MongoClient) => m.db('gate').collection('rows');
+    await rows(a).insertOne({ row: 'warm' });
+    const session = a.startSession();
+    session.startTransaction();
+    await rows(a).insertOne({ row: 'a' }, { session });
+    // Another client's insert, held by the gate behind a's transaction; its client dies before the gate lets it through.
+    const raw = connect(front.port, '127.0.0.1');
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write(opMsg(7, { insert: 'rows', documents: [{ row: 'never sent' }], $db: 'gate' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    raw.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await session.commitTransaction();
+    await session.endSession();
+    // The next transaction runs at once: nothing of the dead connection counts as in flight.
+    const next = c.startSession();
+    const started = Date.now();
+    await next.withTransaction(() => rows(c).insertOne({ row: 'c' }, { session: next }));
+    await next.endSession();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect((await rows(c).find().toArray()).map((r) => r.row).sort()).toEqual(['a', 'c', 'warm']);
   }, 60_000);
 });

@@ -80,7 +80,15 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
   /** The transaction running, and the connections waiting for it to end. */
-  let owner: { key: string; lsid: unknown; txnNumber: unknown; lastSeen: number; endRequest: number | null } | null = null;
+  let owner: {
+    key: string;
+    lsid: unknown;
+    txnNumber: unknown;
+    lastSeen: number;
+    /** The request id of its commit or abort (-1: the gate's own abort), and the connection it went on: ids are per client. */
+    endRequest: number | null;
+    endOn: Map<number, number> | null;
+  } | null = null;
   const waiting: Array<() => void> = [];
   let sweeper: NodeJS.Timeout | null = null;
   /**
@@ -125,8 +133,9 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
    */
   const abandon = () => {
     if (owner === null) return;
-    const { lsid, txnNumber } = owner;
-    owner.endRequest = -1;
+    const abandoned = owner;
+    const { lsid, txnNumber } = abandoned;
+    abandoned.endRequest = -1;
     const body = Buffer.from(BSON.serialize({ abortTransaction: 1, lsid, txnNumber, autocommit: false, $db: 'admin' } as Document));
     const header = Buffer.alloc(21);
     header.writeInt32LE(21 + body.length, 0);
@@ -140,7 +149,8 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     const done = () => {
       sockets.delete(socket);
       socket.destroy();
-      release();
+      // Its connection may have closed (and released it) meanwhile, and another transaction begun: that one is not this abort's to end.
+      if (owner === abandoned) release();
     };
     socket.setTimeout(2_000, done);
     socket.once('error', done);
@@ -202,8 +212,10 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     const sent = new Map<number, number>();
     connections.add(sent);
     let mine: string | null = null;
+    let closed = false;
     const pump = (): void => {
-      while (queue.length > 0) {
+      // A connection closed while it waited: what it had queued is never sent, or it would count as in flight for good.
+      while (queue.length > 0 && !closed) {
         const message = queue[0]!;
         const body = message.indexOf('txnNumber') >= 0 ? opMsgBody(message) : null;
         const key = body === null ? null : transactionKey(body.doc);
@@ -214,7 +226,7 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
           return;
         }
         if (starts) {
-          owner = { key, lsid: body!.doc.lsid, txnNumber: body!.doc.txnNumber, lastSeen: Date.now(), endRequest: null };
+          owner = { key, lsid: body!.doc.lsid, txnNumber: body!.doc.txnNumber, lastSeen: Date.now(), endRequest: null, endOn: null };
           sweeper = setInterval(() => {
             if (owner !== null && owner.endRequest === null && Date.now() - owner.lastSeen > ABANDONED_MS) abandon();
           }, 500);
@@ -223,7 +235,10 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
         if (owner !== null && owner.key === key && owner.endRequest !== -1) {
           owner.lastSeen = Date.now();
           mine = key;
-          if (body!.doc.commitTransaction !== undefined || body!.doc.abortTransaction !== undefined) owner.endRequest = message.readInt32LE(4);
+          if (body!.doc.commitTransaction !== undefined || body!.doc.abortTransaction !== undefined) {
+            owner.endRequest = message.readInt32LE(4);
+            owner.endOn = sent;
+          }
         }
         queue.shift();
         // OP_MSG's moreToCome flag: no answer follows.
@@ -246,11 +261,13 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
       framer((message) => {
         const answered = message.readInt32LE(8);
         client.write(answer(message, advertise()));
-        if (owner !== null && owner.endRequest !== null && answered === owner.endRequest) release();
+        if (owner !== null && owner.endOn === sent && answered === owner.endRequest) release();
         if (sent.delete(answered) && --inFlight === 0) wake();
       }),
     );
     client.on('close', () => {
+      closed = true;
+      queue.length = 0;
       // A connection gone never gets its answers.
       inFlight -= sent.size;
       sent.clear();
