@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { BSON, MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from './fault-proxy.ts';
@@ -66,6 +66,81 @@ function opMsg(requestId: number, body: Record<string, unknown>): Buffer {
   header.writeInt32LE(2013, 12);
   return Buffer.concat([header, bytes]);
 }
+
+/** Reads OP_MSG frames off a socket, each as (request id, body). */
+function onOpMsg(socket: Socket, handle: (requestId: number, body: Record<string, unknown>) => void): void {
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 4 && buffered.length >= buffered.readInt32LE(0)) {
+      const length = buffered.readInt32LE(0);
+      handle(buffered.readInt32LE(4), BSON.deserialize(buffered.subarray(21, length)));
+      buffered = buffered.subarray(length);
+    }
+  });
+}
+
+/**
+ * A wire-protocol server that answers `{ok: 1}` to everything, commits
+ * `commitMs` late, and logs what it received and answered, in order: the
+ * gate's ordering seen from the store's side, with a commit slow on demand.
+ */
+async function slowCommitServer(commitMs: number) {
+  const log: string[] = [];
+  const server = createServer((socket) => {
+    onOpMsg(socket, (requestId, body) => {
+      const what = Object.keys(body)[0]!;
+      log.push(`received ${what}`);
+      const reply = () => {
+        const frame = opMsg(0, { ok: 1 });
+        frame.writeInt32LE(requestId, 8);
+        log.push(`answered ${what}`);
+        socket.write(frame);
+      };
+      if (what === 'commitTransaction') setTimeout(reply, commitMs);
+      else reply();
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return { port: (server.address() as AddressInfo).port, log };
+}
+
+/** A raw client of the gate: sends OP_MSGs and waits for their answers. */
+async function rawClient(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  cleanups.push(() => socket.destroy());
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const waiting = new Map<number, () => void>();
+  socket.on('data', (chunk: Buffer) => waiting.get(chunk.readInt32LE(8))?.());
+  let next = 1;
+  return {
+    socket,
+    send(body: Record<string, unknown>): Promise<void> {
+      const id = next++;
+      socket.write(opMsg(id, body));
+      return new Promise((resolve) => waiting.set(id, resolve));
+    },
+  };
+}
+
+describe('mongo-wire gate, against a store whose commit is slow', () => {
+  it('a client that dies with its commit in flight holds the others back until the commit is answered', async () => {
+    const store = await slowCommitServer(300);
+    const gate = await startMongoWireGate({ target: { host: '127.0.0.1', port: store.port } });
+    cleanups.push(() => gate.close());
+    const front = await gate.front();
+    const [a, b] = [await rawClient(front.port), await rawClient(front.port)];
+    const txn = { lsid: { id: new BSON.UUID() }, txnNumber: 1, autocommit: false, $db: 'gate' };
+    await a.send({ insert: 'rows', documents: [{ row: 'a' }], startTransaction: true, ...txn });
+    void a.send({ commitTransaction: 1, ...txn, $db: 'admin' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    a.socket.destroy();
+    await b.send({ insert: 'rows', documents: [{ row: 'b' }], $db: 'gate' });
+    expect(store.log).toEqual(['received insert', 'answered insert', 'received commitTransaction', 'answered commitTransaction', 'received insert', 'answered insert']);
+  });
+});
 
 describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   it('every row three clients wrote at once in overlapping transactions is kept', async () => {

@@ -200,11 +200,7 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => (s === client ? upstream : client).destroy());
+      s.on('error', () => s.destroy());
     }
     /** This connection's requests in order; one held back holds back those behind it. */
     const queue: Buffer[] = [];
@@ -212,7 +208,10 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     const sent = new Map<number, number>();
     connections.add(sent);
     let mine: string | null = null;
+    /** The client is gone; the upstream stays until what it sent is answered (`drained`). */
     let closed = false;
+    let drained = false;
+    let drainTimer: NodeJS.Timeout | null = null;
     const pump = (): void => {
       // A connection closed while it waited: what it had queued is never sent, or it would count as in flight for good.
       while (queue.length > 0 && !closed) {
@@ -260,23 +259,39 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
       'data',
       framer((message) => {
         const answered = message.readInt32LE(8);
-        client.write(answer(message, advertise()));
+        if (!closed) client.write(answer(message, advertise()));
         if (owner !== null && owner.endOn === sent && answered === owner.endRequest) release();
         if (sent.delete(answered) && --inFlight === 0) wake();
+        if (closed && sent.size === 0) drain();
       }),
     );
-    client.on('close', () => {
-      closed = true;
-      queue.length = 0;
-      // A connection gone never gets its answers.
+    /**
+     * Done with the upstream: what it still owes is never answered. Until
+     * then a dead client's commit may still be running in jongodb, and the
+     * others must not write beside it (jongodb would lose their writes).
+     */
+    const drain = () => {
+      if (drained) return;
+      drained = true;
+      if (drainTimer !== null) clearTimeout(drainTimer);
+      client.destroy();
+      upstream.destroy();
       inFlight -= sent.size;
       sent.clear();
       connections.delete(sent);
+      if (owner !== null && owner.endOn === sent) release();
+      else if (owner !== null && owner.key === mine && owner.endRequest === null) abandon();
+      else wake();
+    };
+    client.on('close', () => {
+      closed = true;
+      queue.length = 0;
       // A client gone in the middle of its transaction leaves it open: aborted, and the others go on.
       if (owner !== null && owner.key === mine && owner.endRequest === null) abandon();
-      else if (owner !== null && owner.key === mine) release();
-      else wake();
+      if (sent.size === 0) drain();
+      else drainTimer = setTimeout(drain, ABANDONED_MS);
     });
+    upstream.on('close', drain);
   };
 
   return {
