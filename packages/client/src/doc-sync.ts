@@ -1,4 +1,4 @@
-import { CloseCode, closeInfo, decodeDeleteSet } from '@dungeon-lab/protocol';
+import { CloseCode, closeInfo, decodeDeleteSet, settlePendingStructs } from '@dungeon-lab/protocol';
 import * as Y from 'yjs';
 import type { Refusal } from './access-probe.ts';
 import { backoffDelay, type BackoffOptions, type RandomSource } from './backoff.ts';
@@ -215,6 +215,7 @@ export class DocSync {
     await this.#opts.persistence.clearData();
     if (this.#destroyed) return;
     const doc = new Y.Doc();
+    settlePendingStructs(doc);
     // Listeners in the constructor's order: storage first, then the channel, then the unconfirmed list.
     const persistence = createPersistence(doc);
     this.#opts = { ...this.#opts, persistence };

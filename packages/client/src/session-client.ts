@@ -10,6 +10,7 @@ import {
   type SessionRole,
 } from '@dungeon-lab/events';
 import type { DerivedState, GameSystemPlugin, UserAction } from '@dungeon-lab/plugin-api';
+import { settlePendingStructs } from '@dungeon-lab/protocol';
 import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { refusalFromProbe, type Refusal } from './access-probe.ts';
@@ -276,6 +277,7 @@ export class SessionClient {
     for (const name of this.docNames) {
       const room = roomName(this.sessionId, name);
       const doc = new Y.Doc();
+      settlePendingStructs(doc);
       // Created before DocSync subscribes to the doc: see its constructor.
       const docPersistence = persistence(storageName(room), doc);
       const isTable = name === TABLE_DOC;

@@ -20,3 +20,4 @@ export {
 export { docChecksum } from './checksum.ts';
 export { encodeDeleteSet, decodeDeleteSet, type DeleteRanges } from './delete-set.ts';
 export { ASSET_TYPES, type AssetType, isAssetType, isAssetHash, assetsPath, assetPath } from './assets.ts';
+export { settlePendingStructs } from './pending-structs.ts';

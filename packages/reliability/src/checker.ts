@@ -1,5 +1,6 @@
 import type { LoggedEvent, MemoryPersistenceStore } from '@dungeon-lab/client';
 import { APPROVAL_RESOLVE_TYPE, type DocSchema, projectDoc } from '@dungeon-lab/events';
+import { settlePendingStructs } from '@dungeon-lab/protocol';
 import * as Y from 'yjs';
 import type { Acknowledgements } from './fuzz-client.ts';
 
@@ -36,6 +37,8 @@ export function storedDoc(storage: MemoryPersistenceStore, name: string): Y.Doc 
   const record = storage.records.get(name);
   if (record === undefined) return null;
   const doc = new Y.Doc();
+  // As a reload's doc is ([P17]).
+  settlePendingStructs(doc);
   if (record.updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(record.updates));
   return doc;
 }

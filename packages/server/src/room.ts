@@ -7,6 +7,7 @@ import {
   encodeMessage,
   encodeRoomEnvelope,
   type RoomScopedMessage,
+  settlePendingStructs,
 } from '@dungeon-lab/protocol';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { StoredRow } from '@dungeon-lab/store';
@@ -127,6 +128,8 @@ export class Room {
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
     const doc = new Y.Doc();
+    // Before anything is applied: a load, like any update later, must not leave out what it could integrate ([P17]).
+    settlePendingStructs(doc);
     doc.transact(() => {
       for (const row of stored.rows) Y.applyUpdate(doc, row.data);
     });

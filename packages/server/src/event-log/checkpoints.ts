@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type LogEntry, TABLE_DOC_SCHEMA, payloadChecksum, projectDoc } from '@dungeon-lab/events';
 import type { EventLogStore } from '@dungeon-lab/store';
+import { settlePendingStructs } from '@dungeon-lab/protocol';
 import { toBase64 } from 'lib0/buffer';
 import * as Y from 'yjs';
 import { decodeAny, encodeAny } from './log-codec.ts';
@@ -99,6 +100,7 @@ export function restoreCheckpoint(store: EventLogStore, seq: SessionSequencer, c
     if (stored === null) return null;
     const checkpoint = decode(stored.data);
     const target = new Y.Doc();
+    settlePendingStructs(target);
     Y.applyUpdate(target, checkpoint.snapshot);
     const patch = restorePatch(table.project(), projectDoc(target, TABLE_DOC_SCHEMA), TABLE_DOC_SCHEMA);
     target.destroy();
