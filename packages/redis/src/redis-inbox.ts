@@ -222,7 +222,7 @@ export class RedisInbox implements HolderInbox {
       const data = fields.get('b');
       if (q === undefined || replyTo === undefined || data === undefined) {
         this.#report(new RedisBusError(`malformed inbox entry ${id} of session ${sessionId}`));
-        await this.#client.xAck(this.#stream(sessionId), GROUP, id);
+        await this.#done(sessionId, id);
         continue;
       }
       let reply: Reply;
@@ -232,7 +232,13 @@ export class RedisInbox implements HolderInbox {
         reply = { q, error: String(err) };
       }
       await timed(this.#timer, 'PUBLISH', () => this.#client.publish(replyTo, serialize(reply)));
-      await timed(this.#timer, 'XACK', () => this.#client.xAck(this.#stream(sessionId), GROUP, id));
+      await this.#done(sessionId, id);
     }
+  }
+
+  /** An entry answered (or unreadable) is acknowledged and deleted: the stream holds only what is still to answer ([RS10]). */
+  async #done(sessionId: string, id: string): Promise<void> {
+    const stream = this.#stream(sessionId);
+    await timed(this.#timer, 'XACK', () => Promise.all([this.#client.xAck(stream, GROUP, id), this.#client.xDel(stream, id)]));
   }
 }
