@@ -21,6 +21,7 @@ import { createIntent } from '@dungeon-lab/events';
 import { createMongoStore } from '@dungeon-lab/store-mongo';
 import { MongoClient } from 'mongodb';
 import { MessageType, settlePendingStructs } from '@dungeon-lab/protocol';
+import { METRICS_JSON_PATH } from '@dungeon-lab/server';
 import { seededRandom } from '@dungeon-lab/testing';
 import { type FaultProxy, startFaultProxy } from '@dungeon-lab/testing/fault-proxy';
 import { allSaved, recordSaved, SIDECAR_PARAMS } from '@dungeon-lab/testing/saved';
@@ -185,7 +186,7 @@ const endpointOf = (url: string) => {
 /** The server's own view of what it holds unstored, straight to it (not through a client's proxy). */
 async function unsavedUpdates(app: App): Promise<number> {
   try {
-    const res = await fetch(`${app.url}/metrics`, { signal: AbortSignal.timeout(500) });
+    const res = await fetch(`${app.url}${METRICS_JSON_PATH}`, { signal: AbortSignal.timeout(500) });
     return ((await res.json()) as { unsavedUpdates: number }).unsavedUpdates;
   } catch {
     return 0;
@@ -404,9 +405,13 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
     servers[s] = await startApp(serverEnv(s));
     sendHome(s);
   };
-  const kill = async (s: number) => {
+  /** Every other kill of a server by itself waits (up to a second) for a moment it holds updates not yet stored: a kill mid-persist. */
+  let waitForPersist = true;
+  const kill = async (s: number, midPersist = false) => {
     const app = servers[s]!;
-    if ((await unsavedUpdates(app)) > 0) fig.killsMidPersist++;
+    let unsaved = await unsavedUpdates(app);
+    for (const until = Date.now() + 1_000; midPersist && unsaved === 0 && Date.now() < until; ) unsaved = await unsavedUpdates(app);
+    if (unsaved > 0) fig.killsMidPersist++;
     servers[s] = null;
     await app.stop('SIGKILL');
     fig.serverKills++;
@@ -476,7 +481,8 @@ async function faultRun(lane: (typeof MONGO_LANES)[number], seed: number): Promi
         const s = f.target % SERVERS;
         if (servers[s] === null || live().length < 2) break;
         count();
-        await kill(s);
+        await kill(s, waitForPersist);
+        waitForPersist = !waitForPersist;
         later(f.durationMs, () => restart(s));
         continue;
       }
