@@ -9,7 +9,10 @@
  *    shows it). MongoDB isolates transactions; jongodb does not. The gate
  *    holds every other session's messages while a transaction runs (from its
  *    `startTransaction` until the answer to its commit or abort, or 5 s of
- *    silence), so what the store acknowledged is what it keeps.
+ *    silence), so what the store acknowledged is what it keeps. A client
+ *    that dies keeps its link to jongodb until what it sent is answered (5 s
+ *    at most): its commit may still be running there, and jongodb loses
+ *    writes made beside a commit.
  * 2. The address it answers with. The driver learns a replica set's members
  *    from `hello` (`me`, `hosts`, `primary`) and connects to those, going
  *    around anything in between; the gate writes the address a front
