@@ -1,9 +1,9 @@
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { BSON, MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy } from './fault-proxy.ts';
 import { jongodbMissing, startJongodb } from './jongodb.ts';
-import { startMongoWireGate } from './mongo-wire-gate.ts';
+import { encodeOpMsg, framer, startMongoWireGate } from './mongo-wire-gate.ts';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -57,29 +57,6 @@ async function concurrentWrites(clients: MongoClient[]): Promise<number> {
   return acknowledged;
 }
 
-/** An OP_MSG carrying `body`, as a driver would send it. */
-function opMsg(requestId: number, body: Record<string, unknown>): Buffer {
-  const bytes = Buffer.from(BSON.serialize(body));
-  const header = Buffer.alloc(21);
-  header.writeInt32LE(21 + bytes.length, 0);
-  header.writeInt32LE(requestId, 4);
-  header.writeInt32LE(2013, 12);
-  return Buffer.concat([header, bytes]);
-}
-
-/** Reads OP_MSG frames off a socket, each as (request id, body). */
-function onOpMsg(socket: Socket, handle: (requestId: number, body: Record<string, unknown>) => void): void {
-  let buffered = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 4 && buffered.length >= buffered.readInt32LE(0)) {
-      const length = buffered.readInt32LE(0);
-      handle(buffered.readInt32LE(4), BSON.deserialize(buffered.subarray(21, length)));
-      buffered = buffered.subarray(length);
-    }
-  });
-}
-
 /**
  * A wire-protocol server that answers `{ok: 1}` to everything, commits
  * `commitMs` late, and logs what it received and answered, in order: the
@@ -88,18 +65,20 @@ function onOpMsg(socket: Socket, handle: (requestId: number, body: Record<string
 async function slowCommitServer(commitMs: number) {
   const log: string[] = [];
   const server = createServer((socket) => {
-    onOpMsg(socket, (requestId, body) => {
-      const what = Object.keys(body)[0]!;
+    socket.on(
+      'data',
+      framer((message) => {
+      const requestId = message.readInt32LE(4);
+      const what = Object.keys(BSON.deserialize(message.subarray(21)))[0]!;
       log.push(`received ${what}`);
       const reply = () => {
-        const frame = opMsg(0, { ok: 1 });
-        frame.writeInt32LE(requestId, 8);
         log.push(`answered ${what}`);
-        socket.write(frame);
+        socket.write(encodeOpMsg(0, { ok: 1 }, requestId));
       };
       if (what === 'commitTransaction') setTimeout(reply, commitMs);
       else reply();
-    });
+      }),
+    );
     socket.on('error', () => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,7 +98,7 @@ async function rawClient(port: number) {
     socket,
     send(body: Record<string, unknown>): Promise<void> {
       const id = next++;
-      socket.write(opMsg(id, body));
+      socket.write(encodeOpMsg(id, body));
       return new Promise((resolve) => waiting.set(id, resolve));
     },
   };
@@ -177,7 +156,7 @@ describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (s
     // Another client's insert, held by the gate behind a's transaction; its client dies before the gate lets it through.
     const raw = connect(front.port, '127.0.0.1');
     await new Promise((resolve) => raw.once('connect', resolve));
-    raw.write(opMsg(7, { insert: 'rows', documents: [{ row: 'never sent' }], $db: 'gate' }));
+    raw.write(encodeOpMsg(7, { insert: 'rows', documents: [{ row: 'never sent' }], $db: 'gate' }));
     await new Promise((resolve) => setTimeout(resolve, 200));
     raw.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));

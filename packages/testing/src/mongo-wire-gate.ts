@@ -42,8 +42,19 @@ export interface MongoWireGate {
   close(): Promise<void>;
 }
 
+/** An OP_MSG of one body section (flags 0), as a driver sends it; `responseTo` set for an answer. */
+export function encodeOpMsg(requestId: number, body: Document, responseTo = 0): Buffer {
+  const bytes = Buffer.from(BSON.serialize(body));
+  const header = Buffer.alloc(21);
+  header.writeInt32LE(21 + bytes.length, 0);
+  header.writeInt32LE(requestId, 4);
+  header.writeInt32LE(responseTo, 8);
+  header.writeInt32LE(OP_MSG, 12);
+  return Buffer.concat([header, bytes]);
+}
+
 /** Splits a byte stream into wire-protocol messages (each starts with its int32 length). */
-function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
+export function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
   let buffered: Buffer = Buffer.alloc(0);
   return (chunk) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -139,14 +150,7 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     const abandoned = owner;
     const { lsid, txnNumber } = abandoned;
     abandoned.endRequest = -1;
-    const body = Buffer.from(BSON.serialize({ abortTransaction: 1, lsid, txnNumber, autocommit: false, $db: 'admin' } as Document));
-    const header = Buffer.alloc(21);
-    header.writeInt32LE(21 + body.length, 0);
-    header.writeInt32LE(0x7fff0000, 4);
-    header.writeInt32LE(0, 8);
-    header.writeInt32LE(OP_MSG, 12);
-    header.writeUInt32LE(0, 16);
-    header.writeUInt8(0, 20);
+    const abort = encodeOpMsg(0x7fff0000, { abortTransaction: 1, lsid, txnNumber, autocommit: false, $db: 'admin' });
     const socket = connect(options.target.port, options.target.host);
     sockets.add(socket);
     const done = () => {
@@ -158,7 +162,7 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
     socket.setTimeout(2_000, done);
     socket.once('error', done);
     socket.once('data', done);
-    socket.once('connect', () => socket.write(Buffer.concat([header, body])));
+    socket.once('connect', () => socket.write(abort));
   };
 
   /** Rewrites the real address to `advertise` in a `hello` answer's member fields. */
