@@ -124,6 +124,13 @@ export class Room {
   private readonly clocksAtRounds: Array<Map<number, number>> = [];
   /** The ticket of an [OR5] write not yet durable: one at a time. */
   private restoring: number | null = null;
+  /**
+   * The server's own changes queued for the store and shown to no one yet
+   * ([EL22]): published, and so heard by members and peers, once stored.
+   */
+  private unshown: Array<{ readonly update: Uint8Array; readonly ticket: WriteTicket }> = [];
+  /** Answers to members' sync requests, waiting until nothing is unshown ([EL22]). */
+  private afterUnshown: Array<() => void> = [];
 
   static async load(name: string, opts: ResolvedOptions): Promise<Room> {
     const stored = await opts.store.loadDoc(name);
@@ -153,6 +160,7 @@ export class Room {
         telemetry: opts.telemetry,
         onSaved: (delta, deletes, through, arrivals) => {
           if (this.restoring !== null && through.seq >= this.restoring) this.restoring = null;
+          this.showStored(through);
           this.publishSaved(delta, deletes, through, arrivals);
         },
       },
@@ -188,14 +196,37 @@ export class Room {
       this.broadcast(encodeMessage({ type: 'sync-update', update }));
       return;
     }
-    const ticket = this.writer.enqueue(update, origin.kind === 'member' ? announcementOfTransaction(tr, origin.member.peer.arrivedAt) : null);
-    const fannedOut = this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
-    if (origin.kind === 'member') {
-      // Members hear the update when the bus hands it back to this room; the frames leave at the end of that turn.
-      const { arrivedAt } = origin.member.peer;
-      void fannedOut.then(() => afterFlush(() => this.opts.telemetry.syncLatency('fanout', arrivedAt)));
+    if (origin.kind === 'server') {
+      // Shown once stored ([EL22]): an intent's effects seen before the store has them could come back beside their replay.
+      this.unshown.push({ update, ticket: this.writer.enqueue(update, null) });
+      return;
     }
+    const ticket = this.writer.enqueue(update, announcementOfTransaction(tr, origin.member.peer.arrivedAt));
+    const fannedOut = this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+    // Members hear the update when the bus hands it back to this room; the frames leave at the end of that turn.
+    const { arrivedAt } = origin.member.peer;
+    void fannedOut.then(() => afterFlush(() => this.opts.telemetry.syncLatency('fanout', arrivedAt)));
   };
+
+  /**
+   * The server's changes a durable write covered (`through`) are published
+   * now, before that write's `saved`, and whatever waited for them goes
+   * ahead ([EL22]).
+   */
+  private showStored(through: WriteTicket): void {
+    if (this.unshown.length === 0) return;
+    let shown = 0;
+    while (shown < this.unshown.length && this.unshown[shown]!.ticket.seq <= through.seq) shown++;
+    for (const { update, ticket } of this.unshown.splice(0, shown)) void this.bus.publish({ kind: 'doc-update', room: this.name, update, ticket });
+    if (this.unshown.length > 0) return;
+    for (const run of this.afterUnshown.splice(0)) run();
+  }
+
+  /** Runs `then` now, or once every change of the server's is stored and shown ([EL22]). */
+  private whenShown(then: () => void): void {
+    if (this.unshown.length === 0) then();
+    else this.afterUnshown.push(then);
+  }
 
   private readonly onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
@@ -262,6 +293,8 @@ export class Room {
    * write is known to have stored ([OR5]).
    */
   private antiEntropyRound(): void {
+    // A copy holding changes shown to no one yet is compared with nothing ([EL22]): a peer behind it would be sent them.
+    if (this.unshown.length > 0) return;
     if (this.digestVersion !== this.changeVersion) {
       this.digestVersion = this.changeVersion;
       this.digestRounds = DIGEST_ROUNDS_AFTER_CHANGE;
@@ -275,6 +308,7 @@ export class Room {
   }
 
   private compareDigest(from: string, message: Extract<BusMessage, { kind: 'digest' }>): void {
+    if (this.unshown.length > 0) return;
     const theirs = { stateVector: Y.decodeStateVector(message.stateVector), checksum: message.checksum };
     const { repair, differs } = this.antiEntropy.compare(from, theirs, this.digest(), Date.now());
     // Both sides keep publishing until they agree: the one behind must be seen behind twice to be sent anything.
@@ -538,7 +572,15 @@ export class Room {
     } catch {
       throw protocolError('malformed state vector');
     }
-    if (stateVector.size > 0 || encodedStateVector.byteLength !== EMPTY_STATE_VECTOR_LENGTH) {
+    // What the server changed is in the doc before the store has it: the answer waits until it is shown ([EL22]).
+    this.whenShown(() => {
+      if (this.members.has(member)) this.answerSync(member, stateVector.size > 0 || encodedStateVector.byteLength !== EMPTY_STATE_VECTOR_LENGTH ? encodedStateVector : null);
+    });
+  }
+
+  /** The state `member` lacks after `encodedStateVector` (null: an empty one, the whole state). */
+  private answerSync(member: RoomMember, encodedStateVector: Uint8Array | null): void {
+    if (encodedStateVector !== null) {
       for (const message of syncMessages(encodeIntegratedState(this.doc, encodedStateVector))) this.replyTo(member, message);
       return;
     }
@@ -646,6 +688,8 @@ export class Room {
   }
 
   private sendChecksums(): void {
+    // A checksum over changes members cannot have yet would look like drift ([EL22]).
+    if (this.unshown.length > 0) return;
     let any = false;
     for (const m of this.members) if (m.peer.features & Feature.Checksum) any = true;
     if (!any) return;
@@ -698,6 +742,7 @@ export class Room {
 
   destroy(): void {
     for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
+    this.afterUnshown = [];
     if (this.adoptTimer !== null) clearTimeout(this.adoptTimer);
     this.writer.stop();
     if (this.checksumTimer !== null) clearInterval(this.checksumTimer);

@@ -9,7 +9,7 @@ import { afterEach } from 'vitest';
 import { InProcessBus, InProcessHub } from '../src/bus/in-process-bus.ts';
 import type { RoomBus } from '../src/bus/room-bus.ts';
 import { InboxDesk, InProcessInbox } from '../src/inbox/in-process-inbox.ts';
-import { InProcessLease, LeaseTable } from '../src/lease/in-process-lease.ts';
+import { InProcessLease, type InProcessLeaseOptions, LeaseTable } from '../src/lease/in-process-lease.ts';
 import { type DungeonLabServer, RATE_LIMITS_OFF, type ServerOptions, createServer } from '../src/index.ts';
 import { withAppendCounts } from './faulty-store.ts';
 import { tempDir } from './helpers.ts';
@@ -33,6 +33,8 @@ export interface ProcessSetup {
   readonly bus?: (bus: RoomBus, i: number) => RoomBus;
   /** Options of process `i` beyond the shared ones. */
   readonly options?: (i: number) => Partial<ServerOptions>;
+  /** The lease of process `i` (its ttl, its clock) beyond the shared table; held until released by default. */
+  readonly lease?: (i: number) => Omit<InProcessLeaseOptions, 'table'>;
 }
 
 /** Run last to first after each test. */
@@ -54,7 +56,7 @@ export async function startProcesses(count: number, setup: ProcessSetup = {}): P
     const counted = withAppendCounts(store);
     const own = new InProcessBus({ hub, process: `p${i}` });
     const bus = setup.bus?.(own, i) ?? own;
-    const lease = new InProcessLease({ table: leases });
+    const lease = new InProcessLease({ ...setup.lease?.(i), table: leases });
     const inbox = new InProcessInbox({ desk });
     const server = createServer({
       auth: TEST_AUTH,

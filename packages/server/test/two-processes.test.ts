@@ -155,4 +155,46 @@ describe('two processes', () => {
     expect(after.status).toBe(403);
     expect(opened.ws.readyState).toBe(WebSocket.CLOSED);
   });
+
+  it('[EL22][EL9] the server\'s changes are shown once stored: a holder cut off from the store with an effect unstored leaves no copy that could come back beside its replay', async () => {
+    // A's grants last 1 s; B's clock runs 10 s ahead, so B finds A's grant expired as soon as it asks.
+    const [a, b] = await startProcesses(2, { lease: (i) => (i === 0 ? { ttlMs: 1_000 } : { ttlMs: 60_000, now: () => Date.now() + 10_000 }) });
+    const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
+    cleanups.push(() => gm.close());
+    const viewer = provider(a!, 'sessions/s1/table', 'gm');
+    await synced(viewer);
+    const lines = (doc: Y.Doc) => (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
+    expect(await gm.request(chat('one'))).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
+    await waitFor(() => lines(viewer.doc).length === 1, 5_000, 'the first line at the viewer');
+
+    // A's document writes fail from now on: the second line is logged and written into A's copy, never stored.
+    a!.appendsFail = true;
+    expect(await gm.request(chat('two'))).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Before: the viewer had it at once, and brought it back beside B's replay below — the line twice.
+    expect(lines(viewer.doc)).toEqual(['one']);
+    // A joiner is not answered while it is unstored: the answer would hold it.
+    const joiner = provider(a!, 'sessions/s1/table', 'gm');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(joiner.synced).toBe(false);
+
+    // The viewer's client goes to B with what it holds; B takes the session over and replays the second entry ([EL9]).
+    const held = new Y.Doc();
+    Y.applyUpdate(held, Y.encodeStateAsUpdate(viewer.doc));
+    viewer.destroy();
+    const moved = connectProvider(b!.wsUrl, 'sessions/s1/table', held, { user: 'gm' });
+    cleanups.push(() => moved.destroy());
+    await synced(moved);
+    await waitFor(() => lines(moved.doc).length >= 2, 5_000, 'the replayed line at B');
+    const third = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('three')], 'gm');
+    expect(third.body).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
+    await waitFor(() => lines(moved.doc).length >= 3, 5_000, 'the third line at B');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lines(moved.doc)).toEqual(['one', 'two', 'three']);
+    const state = await getJson<{ state: { chat: Array<{ text: string }> } }>(`${b!.url}/api/sessions/s1/state`, {}, 'gm');
+    expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'two', 'three']);
+    // A's copy was never shown, not even to the joiner; A gives up its unstored write at shutdown, its store still out of reach.
+    expect(joiner.synced).toBe(false);
+    expect(lines(joiner.doc)).toEqual([]);
+  });
 });
