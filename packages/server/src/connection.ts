@@ -138,7 +138,9 @@ export class Connection implements RoomPeer {
     const binding = this.bindings.get(name);
     if (binding === undefined) return;
     this.unbind(name, binding);
-    this.sendRoomError(name, 'permission-denied', closeInfo(code)?.reason ?? 'access revoked');
+    const info = closeInfo(code);
+    // A code a client retries after (the room reloaded) is no refusal: it joins again.
+    this.sendRoomError(name, info?.retry === true ? 'room-unavailable' : 'permission-denied', info?.reason ?? 'access revoked');
   }
 
   private sendRoomError(room: string, reason: 'permission-denied' | 'room-unavailable', detail: string): void {

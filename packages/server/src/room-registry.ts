@@ -153,6 +153,21 @@ export class RoomRegistry {
     }
   }
 
+  /**
+   * Drops this process's copy of `name` if it holds changes of the server's
+   * that are not stored ([EL23]): they are never stored from here, its
+   * members reconnect, and whoever joins next gets a copy loaded afresh.
+   */
+  retireUnstored(name: string): void {
+    const entry = this.entries.get(name);
+    const room = entry?.room;
+    // A room being evicted is being flushed already; one still loading has shown and stored nothing of its own.
+    if (entry === undefined || room == null || entry.evicting !== null || !room.holdsUnstored) return;
+    if (entry.evictTimer !== null) clearTimeout(entry.evictTimer);
+    this.entries.delete(name);
+    room.retire();
+  }
+
   /** Flushes every room to the store and drops them all; used on shutdown. */
   async closeAll(deadlineMs: number): Promise<{ unsaved: number }> {
     this.closed = true;

@@ -730,6 +730,24 @@ export class Room {
     member.peer.sendReply(encodeWsFrame(member.enveloped ? encodeRoomEnvelope(this.name, message) : message));
   }
 
+  /** The server changed the doc and the store does not have it yet ([EL22]). */
+  get holdsUnstored(): boolean {
+    return this.unshown.length > 0;
+  }
+
+  /**
+   * Gives this copy up without storing what it holds ([EL23]): this process
+   * lost the session's lease with effects unstored, which the next holder
+   * replays from the log — stored late from here, they would stand beside
+   * the replay. Members' changes still queued go too: their clients keep
+   * them, and send them again when they reconnect (ServiceRestart: at once).
+   */
+  retire(): void {
+    this.opts.logger.warn({ room: this.name, unstored: this.unshown.length }, 'lease lost with effects unstored: the copy is dropped, its members reconnect');
+    for (const member of Array.from(this.members)) member.peer.revokeRoom(this.name, CloseCode.ServiceRestart);
+    this.destroy();
+  }
+
   /** Resolves once every update applied so far is durable. */
   flush(): Promise<void> {
     return this.writer.flush();

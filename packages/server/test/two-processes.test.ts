@@ -5,6 +5,7 @@
  * the other's; each change is stored by the server that took it.
  */
 import { type ApprovalRequest, createIntent } from '@dungeon-lab/events';
+import { scrapeMetrics } from '@dungeon-lab/testing/prometheus-text';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -13,6 +14,15 @@ import { allSaved, connectProvider, synced, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
 import { type Process, cleanups, startProcesses } from './processes.ts';
 import { bearer, ensureMember, testToken } from './test-identity.ts';
+
+/** Waits until `p` has counted a lost session lease ([OM9]). */
+async function lostLease(p: Process): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while ((await scrapeMetrics(`${p.url}/metrics`)).value('dungeonlab_session_lease_changes_total', { change: 'lost' }) < 1) {
+    if (Date.now() > deadline) throw new Error('the lease was never counted lost');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function provider(p: Process, room: string, user: string) {
   const c = connectProvider(p.wsUrl, room, new Y.Doc(), { user });
@@ -156,7 +166,7 @@ describe('two processes', () => {
     expect(opened.ws.readyState).toBe(WebSocket.CLOSED);
   });
 
-  it('[EL22][EL9] the server\'s changes are shown once stored: a holder cut off from the store with an effect unstored leaves no copy that could come back beside its replay', async () => {
+  it('[EL22][EL23][EL9] the server\'s changes are shown once stored, and a holder that loses the lease with one unstored drops its copy: a chat line stands once, wherever clients and the store come back', async () => {
     // A's grants last 1 s; B's clock runs 10 s ahead, so B finds A's grant expired as soon as it asks.
     const [a, b] = await startProcesses(2, { lease: (i) => (i === 0 ? { ttlMs: 1_000 } : { ttlMs: 60_000, now: () => Date.now() + 10_000 }) });
     const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
@@ -193,8 +203,18 @@ describe('two processes', () => {
     expect(lines(moved.doc)).toEqual(['one', 'two', 'three']);
     const state = await getJson<{ state: { chat: Array<{ text: string }> } }>(`${b!.url}/api/sessions/s1/state`, {}, 'gm');
     expect(state.body.state.chat.map((c) => c.text)).toEqual(['one', 'two', 'three']);
-    // A's copy was never shown, not even to the joiner; A gives up its unstored write at shutdown, its store still out of reach.
-    expect(joiner.synced).toBe(false);
-    expect(lines(joiner.doc)).toEqual([]);
+
+    // A learns it lost the lease and drops its copy ([EL23]): the joiner, sent to reconnect, gets one loaded afresh.
+    await lostLease(a!);
+    await waitFor(() => joiner.synced && lines(joiner.doc).length === 3, 5_000, 'the joiner on a fresh copy at A');
+    // A's store back, A writes nothing of its copy of the second line.
+    a!.appendsFail = false;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Before: A stored its copy of the second line once its store came back, and published it: the line twice everywhere.
+    expect(lines(joiner.doc)).toEqual(['one', 'two', 'three']);
+    expect(lines(moved.doc)).toEqual(['one', 'two', 'three']);
+    const stored = new Y.Doc();
+    for (const row of (await a!.store.loadDoc('sessions/s1/table')).rows) Y.applyUpdate(stored, row.data);
+    expect(lines(stored)).toEqual(['one', 'two', 'three']);
   });
 });

@@ -101,7 +101,11 @@ export class EventLogService {
       telemetry: opts.telemetry,
       start: (sessionId) => this.#start(sessionId),
       serve: (sequencer) => ((request) => this.#answer(sequencer, request)) as HolderHandler,
-      onLost: (sessionId) => this.#hotLogs.delete(sessionId),
+      onLost: (sessionId) => {
+        this.#hotLogs.delete(sessionId);
+        // Effects this process wrote and has not stored are the next holder's to replay ([EL23]).
+        for (const name of [tableRoom(sessionId), gmRoom(sessionId)]) opts.registry.retireUnstored(name);
+      },
     });
     this.#sweepTimer = setInterval(guarded(opts.logger, 'event-log sweep failed', () => this.#sweep()), 60_000);
     this.#sweepTimer.unref();
