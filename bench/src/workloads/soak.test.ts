@@ -26,7 +26,7 @@ describe('soak', () => {
     console.log(
       `soak: ${result.generations} generations, ${result.moves} moves; heap ${heaps.map((h) => h.toFixed(1)).join(' → ')} MB; ` +
         `idle → after everyone left: heap ${mb(result.idle.stats.heapUsedKb).toFixed(1)} → ${mb(result.after.stats.heapUsedKb).toFixed(1)} MB, ` +
-        `sockets ${result.idle.sockets} → ${result.after.sockets}; RSS slope ${result.rssSlopeMbPerHour.toFixed(0)} MB/hour (too short a run to mean much)`,
+        `sockets ${result.idle.sockets} → ${result.after.sockets}; RSS slope ${result.rssSlopeMbPerHour.toFixed(0)} MB/hour, anonymous ${result.rssAnonSlopeMbPerHour.toFixed(0)} (too short a run to mean much)`,
     );
     expect(result.generations).toBeGreaterThanOrEqual(3);
     expect(result.loss).toBe(0);
