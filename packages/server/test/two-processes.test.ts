@@ -5,6 +5,7 @@
  * the other's; each change is stored by the server that took it.
  */
 import { type ApprovalRequest, createIntent } from '@dungeon-lab/events';
+import { encodeMessage, encodeRoomEnvelope } from '@dungeon-lab/protocol';
 import { scrapeMetrics } from '@dungeon-lab/testing/prometheus-text';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -13,6 +14,7 @@ import { closeOf, tryUpgrade } from './auth-fixture.ts';
 import { allSaved, connectProvider, synced, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
 import { type Process, cleanups, startProcesses } from './processes.ts';
+import { openRaw } from './raw-client.ts';
 import { bearer, ensureMember, testToken } from './test-identity.ts';
 
 /** Waits until `p` has counted a lost session lease ([OM9]). */
@@ -185,8 +187,14 @@ describe('two processes', () => {
     expect(lines(viewer.doc)).toEqual(['one']);
     // A joiner is not answered while it is unstored: the answer would hold it.
     const joiner = provider(a!, 'sessions/s1/table', 'gm');
+    // Nor a socket that joins the table by envelope ([P14]).
+    const enveloped = await openRaw(a!.wsUrl, 'open/lobby', { sidecar: true, user: 'gm' });
+    cleanups.push(() => enveloped.ws.close());
+    enveloped.send(encodeRoomEnvelope('sessions/s1/table', encodeMessage({ type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(joiner.synced).toBe(false);
+    const tableMessages = () => enveloped.messages().flatMap((m) => (m.type === 'room' && m.room === 'sessions/s1/table' ? [m.message] : []));
+    expect(tableMessages().filter((m) => m.type === 'sync-step2' || m.type === 'sync-update')).toEqual([]);
 
     // The viewer's client goes to B with what it holds; B takes the session over and replays the second entry ([EL9]).
     const held = new Y.Doc();
@@ -207,6 +215,10 @@ describe('two processes', () => {
     // A learns it lost the lease and drops its copy ([EL23]): the joiner, sent to reconnect, gets one loaded afresh.
     await lostLease(a!);
     await waitFor(() => joiner.synced && lines(joiner.doc).length === 3, 5_000, 'the joiner on a fresh copy at A');
+    // The enveloped member is told the room is unavailable — a refusal it retries, not one for good — and never got the line.
+    await waitFor(() => tableMessages().some((m) => m.type === 'error'), 5_000, 'the enveloped member told');
+    expect(tableMessages().filter((m) => m.type === 'error')).toEqual([expect.objectContaining({ reason: 'room-unavailable' })]);
+    expect(tableMessages().filter((m) => m.type === 'sync-step2' || m.type === 'sync-update')).toEqual([]);
     // A's store back, A writes nothing of its copy of the second line.
     a!.appendsFail = false;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
