@@ -26,6 +26,12 @@ export interface AckCounts {
 export class AckTracker {
   private readonly pending = new Map<string, Pending>();
   readonly latency = new LatencyRecorder();
+  /** Send → the intent's effect in another socket's document ([EL22]: shown once stored). */
+  readonly effectLatency = new LatencyRecorder();
+  /** Measured intents acked as applied whose effect was not seen yet: when they were sent, by sequence. */
+  private readonly sentBySequence = new Map<number, number>();
+  /** Effects seen before their intent's ack arrived: when, by sequence. */
+  private readonly seenBySequence = new Map<number, number>();
   private measuring = false;
   private sent = 0;
   private acked = 0;
@@ -44,6 +50,9 @@ export class AckTracker {
     this.applied = 0;
     this.rejected = new Map();
     this.latency.reset();
+    this.effectLatency.reset();
+    this.sentBySequence.clear();
+    this.seenBySequence.clear();
   }
 
   /** Stops counting new sends; acks of what was already sent still count. */
@@ -60,7 +69,7 @@ export class AckTracker {
   onAcks(acks: readonly unknown[]): void {
     const now = performance.now();
     for (const raw of acks) {
-      const ack = raw as { id?: unknown; success?: unknown; reason?: unknown };
+      const ack = raw as { id?: unknown; success?: unknown; reason?: unknown; sequence?: unknown; status?: unknown };
       const pending = typeof ack.id === 'string' ? this.pending.get(ack.id) : undefined;
       if (pending === undefined) {
         this.strayAcks += 1;
@@ -77,7 +86,30 @@ export class AckTracker {
       this.latency.add(now - pending.sentAt);
       if (reason === undefined) this.applied += 1;
       else bump(this.rejected, reason);
+      if (reason === undefined && typeof ack.sequence === 'number' && ack.status === undefined) this.#effectAcked(ack.sequence, pending.sentAt);
     }
+  }
+
+  /** The document a watcher holds now records `sequence` (its `/meta/sequence`), seen at `at`. */
+  effectSeen(sequence: number, at: number): void {
+    const sentAt = this.sentBySequence.get(sequence);
+    if (sentAt === undefined) {
+      // Its ack may still be on the way to its sender (a warm-up intent's is never claimed).
+      this.seenBySequence.set(sequence, at);
+      return;
+    }
+    this.sentBySequence.delete(sequence);
+    this.effectLatency.add(at - sentAt);
+  }
+
+  #effectAcked(sequence: number, sentAt: number): void {
+    const seenAt = this.seenBySequence.get(sequence);
+    if (seenAt === undefined) {
+      this.sentBySequence.set(sequence, sentAt);
+      return;
+    }
+    this.seenBySequence.delete(sequence);
+    this.effectLatency.add(seenAt - sentAt);
   }
 
   /** Intents sent (in any phase) and not answered yet. */

@@ -43,6 +43,8 @@ export const INTENT_METRICS: readonly MetricSpec[] = [
   { key: 'p95', label: 'ack latency p95', unit: 'ms', better: 'lower', digits: 2 },
   { key: 'p99', label: 'ack latency p99', unit: 'ms', better: 'lower', digits: 2 },
   { key: 'max', label: 'ack latency max', unit: 'ms', better: 'lower', digits: 1 },
+  { key: 'effectP50', label: 'effect seen by another socket p50', unit: 'ms', better: 'lower', digits: 2 },
+  { key: 'effectP99', label: 'effect seen by another socket p99', unit: 'ms', better: 'lower', digits: 2 },
   { key: 'rejected', label: 'rejected', unit: 'intents', better: 'lower', digits: 0 },
   { key: 'unanswered', label: 'not acked', unit: 'intents', better: 'lower', digits: 0 },
   { key: 'cpuPerIntent', label: 'server CPU per intent', unit: 'µs', better: 'lower', digits: 0 },
@@ -94,6 +96,7 @@ export async function measureIntents(
 
   const counts = tracker.counts();
   const latency = summarize(tracker.latency.values());
+  const effect = summarize(tracker.effectLatency.values());
   const rejected = [...counts.rejected.values()].reduce((a, b) => a + b, 0);
   const notes: string[] = [];
   if (rejected > 0) notes.push(`rejected: ${describeCounts(counts.rejected)}`);
@@ -130,6 +133,8 @@ export async function measureIntents(
       p95: latency.p95,
       p99: latency.p99,
       max: latency.max,
+      effectP50: effect.p50,
+      effectP99: effect.p99,
       rejected,
       unanswered: counts.sent - counts.acked,
       cpuPerIntent: answered > 0 ? (reading.serverCpuMs * 1000) / answered : Number.NaN,
@@ -157,7 +162,9 @@ export const intents: Workload = {
     'sent in the window is timed from send to its `intent-ack`; rejections are counted by reason (there should be ' +
     'none: the rate stays under the per-user limit), and server CPU is divided by the intents answered. Every ' +
     'intent also reaches every other player (`event-applied` plus the Yjs update of its effect), which is part of ' +
-    `its cost. Target: p99 ack under ${INTENT_P99_TARGET_MS} ms at 10,000/min on loopback. Quick mode seats ` +
+    'its cost; a second socket of the GM\'s holds the table document, and each applied intent is also timed from ' +
+    'send to its effect in that document (its `/meta/sequence` passing the ack\'s sequence): what the table sees. ' +
+    `Target: p99 ack under ${INTENT_P99_TARGET_MS} ms at 10,000/min on loopback. Quick mode seats ` +
     `${QUICK.players} players at the same rate per player.`,
   metrics: INTENT_METRICS,
   appliesTo: { targets: ['ours'], otherwise: 'no event log: intents, acks and sequencing exist only in Dungeon Lab' },

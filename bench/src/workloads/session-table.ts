@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { META_ROOT, META_SEQUENCE_KEY } from '@dungeon-lab/events';
 import { encodeMessage } from '@dungeon-lab/protocol';
 import * as Y from 'yjs';
 import { AckTracker } from '../clients/ack-tracker.ts';
@@ -43,6 +44,8 @@ export class SessionTable {
     readonly session: CreatedSession,
     readonly users: readonly DevUser[],
     readonly clients: readonly LoadClient[],
+    /** The GM's second socket, holding the table document: where an intent's effect is timed as others see it. */
+    private readonly watcher: LoadClient,
   ) {
     this.submitted = users.map(() => 0);
   }
@@ -78,12 +81,13 @@ export class SessionTable {
           onIntentAcks: (acks) => tracker.onAcks(acks),
         }),
     );
-    const outcome = await connectAll(clients);
+    const watcher = watchEffects(deployment.process(0), gm, session, tracker);
+    const outcome = await connectAll([...clients, watcher]);
     if (outcome.failed > 0) {
-      await closeAll(clients);
-      throw new Error(`${outcome.failed} of ${players} players could not open the table: ${outcome.firstError}`);
+      await closeAll([...clients, watcher]);
+      throw new Error(`${outcome.failed} of ${players + 1} sockets (players and the watcher) could not open the table: ${outcome.firstError}`);
     }
-    return new SessionTable(tracker, session, users, clients);
+    return new SessionTable(tracker, session, users, clients, watcher);
   }
 
   /** Player `player` submits their next intent, one per message, as a client does when it happens. */
@@ -113,8 +117,28 @@ export class SessionTable {
   }
 
   close(): Promise<void> {
-    return closeAll(this.clients);
+    return closeAll([...this.clients, this.watcher]);
   }
+}
+
+/**
+ * A socket of the GM's holding the table document: each time its
+ * `/meta/sequence` moves, the effects of the entries it passed are in a
+ * document other than the sender's, and the tracker times them from send.
+ */
+function watchEffects(target: TargetProcess, gm: DevUser, session: CreatedSession, tracker: AckTracker): LoadClient {
+  const doc = new Y.Doc();
+  const meta = doc.getMap(META_ROOT);
+  let seen = 0;
+  doc.on('update', () => {
+    const sequence = meta.get(META_SEQUENCE_KEY);
+    if (typeof sequence !== 'number' || sequence <= seen) return;
+    const now = performance.now();
+    // The first reading is the join's: what was applied before is no effect seen here.
+    if (seen > 0) for (let s = seen + 1; s <= sequence; s++) tracker.effectSeen(s, now);
+    seen = sequence;
+  });
+  return new LoadClient({ wire: yWebsocketWire, baseUrl: () => target.urlWithToken(gm.token), room: tableRoom(session), doc });
 }
 
 /**
