@@ -92,24 +92,16 @@ export class AckTracker {
 
   /** The document a watcher holds now records `sequence` (its `/meta/sequence`), seen at `at`. */
   effectSeen(sequence: number, at: number): void {
-    const sentAt = this.sentBySequence.get(sequence);
-    if (sentAt === undefined) {
-      // Its ack may still be on the way to its sender (a warm-up intent's is never claimed).
-      this.seenBySequence.set(sequence, at);
-      return;
-    }
-    this.sentBySequence.delete(sequence);
-    this.effectLatency.add(at - sentAt);
+    const sentAt = take(this.sentBySequence, sequence);
+    // Its ack may still be on the way to its sender (a warm-up intent's is never claimed).
+    if (sentAt === undefined) this.seenBySequence.set(sequence, at);
+    else this.effectLatency.add(at - sentAt);
   }
 
   #effectAcked(sequence: number, sentAt: number): void {
-    const seenAt = this.seenBySequence.get(sequence);
-    if (seenAt === undefined) {
-      this.sentBySequence.set(sequence, sentAt);
-      return;
-    }
-    this.seenBySequence.delete(sequence);
-    this.effectLatency.add(seenAt - sentAt);
+    const seenAt = take(this.seenBySequence, sequence);
+    if (seenAt === undefined) this.sentBySequence.set(sequence, sentAt);
+    else this.effectLatency.add(seenAt - sentAt);
   }
 
   /** Intents sent (in any phase) and not answered yet. */
@@ -130,4 +122,11 @@ export class AckTracker {
 
 function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Removes `key` from `map`, answering what it held. */
+function take<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  map.delete(key);
+  return value;
 }
