@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TARGETS } from '../targets/registry.ts';
-import { KNEE_MOVES_PER_SECOND, runSoak, slope, soakDurationMs } from './soak.ts';
+import { KNEE_MOVES_PER_SECOND, floorSlope, runSoak, slope, soakDurationMs } from './soak.ts';
 import { mb, withTarget } from './with-target.ts';
 
 describe('soak', () => {
@@ -15,6 +15,15 @@ describe('soak', () => {
     expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
     expect(slope([[0, 4], [1, 4]])).toBe(0);
     expect(slope([[0, 1]])).toBeNaN();
+  });
+
+  it('the floor: spikes above a flat floor leave its slope at 0, a rising floor shows', () => {
+    const spiky = Array.from({ length: 40 }, (_, i) => [i, 100 + (i % 5 === 2 ? 30 + i : 0)] as const);
+    expect(slope(spiky)).toBeGreaterThan(0.15);
+    expect(floorSlope(spiky, 10)).toBe(0);
+    const rising = Array.from({ length: 40 }, (_, i) => [i, 100 + i * 0.5 + (i % 5 === 2 ? 30 : 0)] as const);
+    expect(floorSlope(rising, 10)).toBeCloseTo(0.5);
+    expect(floorSlope(rising.slice(0, 9), 10)).toBeNaN();
   });
 
   it('generations of players at 60 % of the knee: rooms and sockets back to idle after they leave, the heap flat, nothing lost', async () => {

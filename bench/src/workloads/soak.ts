@@ -56,6 +56,13 @@ export interface SoakResult {
    */
   readonly rssAnonSlopeMbPerHour: number;
   readonly rssFileSlopeMbPerHour: number;
+  /**
+   * The slope of the anonymous part's floor: the lowest reading of each
+   * `FLOOR_BLOCK` generations. A reading lands on whatever the allocator
+   * still holds of the last generation's buffers (tens of MB either way); a
+   * leak raises every reading, the floor included.
+   */
+  readonly rssAnonFloorSlopeMbPerHour: number;
   readonly heapSlopeMbPerHour: number;
   readonly moves: number;
   readonly generations: number;
@@ -88,6 +95,22 @@ function rssParts(pid: number): { rssAnonKb: number; rssFileKb: number } {
     return Number(match[1]);
   };
   return { rssAnonKb: field('RssAnon'), rssFileKb: field('RssFile') };
+}
+
+/** Generations per block whose lowest reading makes one point of the floor. */
+const FLOOR_BLOCK = 10;
+
+/**
+ * Least-squares slope of the floor of `points` (in order of `x`): the
+ * lowest `y` of each run of `block` points, placed at that run's middle.
+ */
+export function floorSlope(points: ReadonlyArray<readonly [number, number]>, block: number): number {
+  const floor: Array<[number, number]> = [];
+  for (let i = 0; i + block <= points.length; i += block) {
+    const run = points.slice(i, i + block);
+    floor.push([run[Math.floor(block / 2)]![0], Math.min(...run.map(([, y]) => y))]);
+  }
+  return slope(floor);
 }
 
 /** Least-squares slope of `y` over `x`. */
@@ -163,6 +186,7 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
     rssSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.rssKb)])),
     rssAnonSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.rssAnonKb)])),
     rssFileSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.rssFileKb)])),
+    rssAnonFloorSlopeMbPerHour: floorSlope(warm.map((s) => [hours(s.atMs), mb(s.rssAnonKb)]), FLOOR_BLOCK),
     heapSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.heapUsedKb)])),
     moves,
     generations: generation,
@@ -187,6 +211,7 @@ const metrics: readonly MetricSpec[] = [
   { key: 'rssSlope', label: 'RSS slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssAnonSlope', label: 'of which anonymous (the process\'s own memory)', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssFileSlope', label: 'of which file-backed (the store\'s mapped tables)', unit: 'MB/hour', better: 'none', digits: 1 },
+  { key: 'rssAnonFloorSlope', label: `anonymous RSS floor slope (lowest of each ${FLOOR_BLOCK} generations)`, unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'heapSlope', label: 'heap slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssEnd', label: 'RSS after the last generation', unit: 'MB', better: 'lower', digits: 1 },
   { key: 'roomsAfter', label: 'rooms held after everyone left', unit: '', better: 'lower', digits: 0 },
@@ -212,7 +237,9 @@ export const soak: Workload = {
     'event-loop delay p99 since the last reading), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
     `The slopes are least-squares fits over the readings after the first ${WARMUP_SHARE * 100} % of the run; target ≤ 1 MB/hour. The ` +
     'store grows all run (20 new tables a generation), and LevelDB maps its table files: their pages are file-backed RSS, clean and ' +
-    'bounded by its table cache, so a leak is judged on the anonymous part. Run only when named (--workload soak).',
+    'bounded by its table cache, so a leak is judged on the anonymous part — and on its floor, the lowest reading of each ' +
+    `${FLOOR_BLOCK} generations, since a reading lands on whatever the allocator still holds of the last generation's buffers. ` +
+    'Run only when named (--workload soak).',
   metrics,
   onlyWhenNamed: true,
   scenarios: (quick) => [scenario(quick)],
@@ -227,6 +254,7 @@ export const soak: Workload = {
             rssSlope: result.rssSlopeMbPerHour,
             rssAnonSlope: result.rssAnonSlopeMbPerHour,
             rssFileSlope: result.rssFileSlopeMbPerHour,
+            rssAnonFloorSlope: result.rssAnonFloorSlopeMbPerHour,
             heapSlope: result.heapSlopeMbPerHour,
             rssEnd: mb(result.samples[result.samples.length - 1]!.stats.rssKb),
             roomsAfter: result.after.stats.rooms ?? null,
