@@ -64,8 +64,9 @@ const RESYNC_AFTER_DENIAL_MS = 1_000;
  * Every change to the doc goes through the doc's `update` event, which
  * decides by the change's origin ([OR1]): a member's or the server's change is
  * queued for durable storage and published on the room bus (the server's once
- * stored, [EL22]); a peer process's change is only applied. Members hear every change, their own included,
- * from the room's bus subscription — whichever process made it.
+ * stored, [EL22]); a peer process's change is only applied. Members hear
+ * every change, their own included, from the room's bus subscription —
+ * whichever process made it.
  */
 /**
  * How far back a room's subscription reaches on a bus that holds messages
