@@ -1,4 +1,4 @@
-import type { RowId, Store, StoredRow } from '@dungeon-lab/store';
+import { type Fence, FencedError, type RowId, type Store, type StoredRow } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { encodeIntegratedStateSized } from './integrated-state.ts';
 import { StoredPrefix, storedRangesOf } from './stored-prefix.ts';
@@ -63,6 +63,11 @@ export interface DocWriterOptions {
    * arrived (`performance.now()`).
    */
   readonly onSaved: (delta: Map<number, number>, deletes: DeleteSet, through: WriteTicket, arrivals: readonly number[]) => void;
+  /**
+   * A write under a fence was refused: another process claimed the session
+   * since ([EL24]). The writer has stopped; what it held is never stored.
+   */
+  readonly onFenced: () => void;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -103,6 +108,12 @@ export class DocWriter {
   readonly writer = ++writersMade;
   /** Updates queued so far: the last ticket's `seq`. */
   private queued = 0;
+  /**
+   * The claim the newest fenced update queued was made under, until a write
+   * covering it is stored ([EL24]): every write meanwhile — a batch, a
+   * compaction's snapshot of the doc that holds it — goes under it.
+   */
+  private fence: { readonly fence: Fence; readonly seq: number } | null = null;
   /** What is durably stored, as a prefix a load integrates ([P6]). */
   private readonly prefix: StoredPrefix;
   /**
@@ -205,10 +216,12 @@ export class DocWriter {
    * Queues an update applied to the doc; once durable, `saved` names every
    * client whose stored prefix it made grow, with its deletions and arrival
    * as `announce` says (null: the server's own write — its deletions are no
-   * member's to track). Answers its ticket ([OR3]).
+   * member's to track). Under a `fence`, it is stored under that claim or
+   * not at all ([EL24]). Answers its ticket ([OR3]).
    */
-  enqueue(update: Uint8Array, announce: Announcement | null): WriteTicket {
+  enqueue(update: Uint8Array, announce: Announcement | null, fence?: Fence): WriteTicket {
     this.pending.push(update);
+    if (fence !== undefined) this.fence = { fence, seq: this.queued + 1 };
     if (announce !== null) {
       if (announce.arrivedAt !== null) this.arrivals.push(announce.arrivedAt);
       if (announce.deletes.clients.size > 0) this.dirtyDeletes.push(announce.deletes);
@@ -233,8 +246,10 @@ export class DocWriter {
       this.pending = [];
       this.arrivals = [];
       this.dirtyDeletes = [];
+      const fence = this.fence;
       try {
-        const ids = await this.opts.store.appendUpdates(this.opts.name, batch);
+        const ids = await this.opts.store.appendUpdates(this.opts.name, batch, fence?.fence);
+        if (fence !== null && this.fence?.seq === fence.seq) this.fence = null;
         this.retryMs = this.opts.writeRetryMs;
         this.lastWriteFailed = false;
         let stored = 0;
@@ -260,6 +275,10 @@ export class DocWriter {
         this.opts.onSaved(clocks, deleted, through, arrivals);
         this.maybeCompact();
       } catch (err) {
+        if (err instanceof FencedError) {
+          this.refused(err);
+          return;
+        }
         this.lastWriteFailed = true;
         // Keep the batch (and its clocks) in front of anything newer and retry; clients
         // keep showing these changes as unsaved until a write succeeds.
@@ -274,6 +293,15 @@ export class DocWriter {
         this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
       }
     }
+  }
+
+  /** A fenced write was refused: nothing more is written from this copy ([EL24]). */
+  private refused(err: FencedError): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.lastWriteFailed = true;
+    this.opts.logger.warn({ room: this.opts.name, err: err.message }, 'store refused a write: the session was claimed by another process');
+    this.opts.onFenced();
   }
 
   private maybeCompact(): void {
@@ -308,7 +336,7 @@ export class DocWriter {
    */
   async compact(): Promise<void> {
     const replaced = this.rowIds.slice();
-    if (replaced.length <= 1) return;
+    if (replaced.length <= 1 || this.stopped) return;
     // The snapshot holds what the doc integrated; rows with anything else must stay.
     if (this.rowsAhead) {
       this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
@@ -317,7 +345,8 @@ export class DocWriter {
     }
     try {
       const snapshot = encodeIntegratedStateSized(this.opts.doc, this.stateSizeHint);
-      const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot);
+      // The doc holds what is queued too: a fenced update among it puts the snapshot under its claim.
+      const snapshotId = await this.opts.store.writeSnapshot(this.opts.name, snapshot, this.fence?.fence);
       this.snapshotBytes = snapshot.byteLength;
       await this.opts.onCompactionSnapshotWritten?.(this.opts.name);
       await this.opts.store.deleteRows(this.opts.name, replaced);
@@ -332,6 +361,10 @@ export class DocWriter {
       }
       this.opts.logger.debug({ room: this.opts.name, merged: replaced.length, bytes: snapshot.byteLength }, 'compacted');
     } catch (err) {
+      if (err instanceof FencedError) {
+        this.refused(err);
+        return;
+      }
       this.compactionCooldownUntil = Date.now() + MAX_RETRY_MS;
       this.opts.logger.error({ room: this.opts.name, err: String(err) }, 'compaction failed');
     }

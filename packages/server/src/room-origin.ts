@@ -1,3 +1,4 @@
+import type { Fence } from '@dungeon-lab/store';
 import type { RoomMember } from './room-member.ts';
 
 /**
@@ -27,6 +28,11 @@ export interface MemberOrigin {
 export interface ServerOrigin {
   readonly kind: 'server';
   readonly reason: ServerWriteReason;
+  /**
+   * The sequencer's claim on the session's log when the change is an entry's
+   * effects: stored under it, or not at all ([EL24]).
+   */
+  readonly fence?: Fence;
 }
 
 export interface PeerOrigin {
@@ -61,8 +67,8 @@ const SERVER_ORIGINS: { readonly [R in ServerWriteReason]: ServerOrigin } = {
   untagged: { kind: 'server', reason: 'untagged' },
 };
 
-export function serverOrigin(reason: ServerWriteReason): ServerOrigin {
-  return SERVER_ORIGINS[reason];
+export function serverOrigin(reason: ServerWriteReason, fence?: Fence): ServerOrigin {
+  return fence === undefined ? SERVER_ORIGINS[reason] : { kind: 'server', reason, fence };
 }
 
 export function peerOrigin(process: string): PeerOrigin {

@@ -78,7 +78,7 @@ export class RoomRegistry {
       entry = this.entries.get(name);
     }
     if (entry === undefined) {
-      const loading = Room.load(name, this.opts).then(async (room) => {
+      const loading = Room.load(name, this.opts, { onFenced: (room) => this.dropFenced(room) }).then(async (room) => {
         try {
           await this.afterLoad?.(room);
         } catch (err) {
@@ -165,7 +165,21 @@ export class RoomRegistry {
     if (entry === undefined || room == null || entry.evicting !== null || !room.holdsUnstored) return;
     if (entry.evictTimer !== null) clearTimeout(entry.evictTimer);
     this.entries.delete(name);
-    room.retire();
+    room.retire('lease lost');
+  }
+
+  /**
+   * Drops a copy whose write the store refused under its fence ([EL24]):
+   * another process claimed the session, and replays what this copy could
+   * not store. Whoever joins next gets a copy loaded afresh.
+   */
+  private dropFenced(room: Room): void {
+    const entry = this.entries.get(room.name);
+    // Being evicted, it has no members left and is destroyed once its flush ends.
+    if (entry === undefined || entry.evicting !== null || (entry.room !== room && entry.room !== null)) return;
+    if (entry.evictTimer !== null) clearTimeout(entry.evictTimer);
+    this.entries.delete(room.name);
+    room.retire('fenced');
   }
 
   /** Flushes every room to the store and drops them all; used on shutdown. */

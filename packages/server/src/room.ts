@@ -92,8 +92,20 @@ function syncMessages(update: Uint8Array): Uint8Array[] {
   return [...pieces.map((piece) => encodeMessage({ type: 'sync-update', update: piece })), encodeMessage({ type: 'sync-step2', update: deletions })];
 }
 
+/** What the registry holding a room hears from it. */
+export interface RoomHooks {
+  /** The store refused a write of this copy's: another process claimed the session ([EL24]). */
+  readonly onFenced: (room: Room) => void;
+}
+
 export class Room {
   readonly name: string;
+  /**
+   * When the load began to read the store (`performance.now()`): a copy read
+   * before the session was claimed may lack what the last holder stored
+   * after the read ([EL24]).
+   */
+  readonly readAt: number;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly members = new Set<RoomMember>();
@@ -133,7 +145,8 @@ export class Room {
   /** Answers to members' sync requests, waiting until nothing is unshown ([EL22]). */
   private afterUnshown: Array<() => void> = [];
 
-  static async load(name: string, opts: ResolvedOptions): Promise<Room> {
+  static async load(name: string, opts: ResolvedOptions, hooks: RoomHooks): Promise<Room> {
+    const readAt = performance.now();
     const stored = await opts.store.loadDoc(name);
     const doc = new Y.Doc();
     // Before anything is applied: a load, like any update later, must not leave out what it could integrate ([P17]).
@@ -141,11 +154,12 @@ export class Room {
     doc.transact(() => {
       for (const row of stored.rows) Y.applyUpdate(doc, row.data);
     });
-    return new Room(name, doc, stored.rows, opts);
+    return new Room(name, doc, stored.rows, opts, hooks, readAt);
   }
 
-  private constructor(name: string, doc: Y.Doc, rows: readonly StoredRow[], opts: ResolvedOptions) {
+  private constructor(name: string, doc: Y.Doc, rows: readonly StoredRow[], opts: ResolvedOptions, hooks: RoomHooks, readAt: number) {
     this.name = name;
+    this.readAt = readAt;
     this.doc = doc;
     this.opts = opts;
     this.bus = opts.bus;
@@ -164,6 +178,7 @@ export class Room {
           this.showStored(through);
           this.publishSaved(delta, deletes, through, arrivals);
         },
+        onFenced: () => hooks.onFenced(this),
       },
       rows,
     );
@@ -199,7 +214,7 @@ export class Room {
     }
     if (origin.kind === 'server') {
       // Shown once stored ([EL22]): an intent's effects seen before the store has them could come back beside their replay.
-      this.unshown.push({ update, ticket: this.writer.enqueue(update, null) });
+      this.unshown.push({ update, ticket: this.writer.enqueue(update, null, origin.fence) });
       return;
     }
     const ticket = this.writer.enqueue(update, announcementOfTransaction(tr, origin.member.peer.arrivedAt));
@@ -737,14 +752,15 @@ export class Room {
   }
 
   /**
-   * Gives this copy up without storing what it holds ([EL23]): this process
-   * lost the session's lease with effects unstored, which the next holder
-   * replays from the log — stored late from here, they would stand beside
-   * the replay. Members' changes still queued go too: their clients keep
-   * them, and send them again when they reconnect (ServiceRestart: at once).
+   * Gives this copy up without storing what it holds ([EL23], [EL24]): this
+   * process lost the session's lease with effects unstored, or the store
+   * refused them, and the next holder replays them from the log — stored
+   * late from here, they would stand beside the replay. Members' changes
+   * still queued go too: their clients keep them, and send them again when
+   * they reconnect (ServiceRestart: at once).
    */
-  retire(): void {
-    this.opts.logger.warn({ room: this.name, unstored: this.unshown.length }, 'lease lost with effects unstored: the copy is dropped, its members reconnect');
+  retire(why: 'lease lost' | 'fenced'): void {
+    this.opts.logger.warn({ room: this.name, why, unstored: this.unshown.length }, 'the copy is dropped without storing what it holds: its members reconnect');
     for (const member of Array.from(this.members)) member.peer.revokeRoom(this.name, CloseCode.ServiceRestart);
     this.destroy();
   }

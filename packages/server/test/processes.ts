@@ -26,6 +26,12 @@ export interface Process {
   appended(room: string): number;
   /** While true, this process's document writes fail: its store is out of reach. */
   appendsFail: boolean;
+  /** While set, this process's document writes wait for it before they reach the store. */
+  appendsWait: Promise<void> | null;
+  /** While set, this process's claims on a session's log wait for it before they reach the store. */
+  claimsWait: Promise<void> | null;
+  /** Claims this process asked the store for. */
+  readonly claimsAsked: number;
 }
 
 export interface ProcessSetup {
@@ -89,6 +95,21 @@ export async function startProcesses(count: number, setup: ProcessSetup = {}): P
       },
       set appendsFail(fail: boolean) {
         counted.appendsFail = fail;
+      },
+      get appendsWait() {
+        return counted.appendsWait;
+      },
+      set appendsWait(wait: Promise<void> | null) {
+        counted.appendsWait = wait;
+      },
+      get claimsWait() {
+        return counted.claimsWait;
+      },
+      set claimsWait(wait: Promise<void> | null) {
+        counted.claimsWait = wait;
+      },
+      get claimsAsked() {
+        return counted.claimsAsked;
       },
     };
     processes.push(process);

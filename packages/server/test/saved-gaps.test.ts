@@ -23,7 +23,7 @@ async function threeEditsAndAWriter(name: string) {
   const doc = new Y.Doc();
   const saved: Array<Map<number, number>> = [];
   const writer = new DocWriter(
-    { name, doc, store, logger: silentLogger, compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 }, writeRetryMs: 10, onCompactionSnapshotWritten: undefined, telemetry: { docUpdatesStored: () => {} }, onSaved: (delta) => saved.push(new Map(delta)) },
+    { name, doc, store, logger: silentLogger, compaction: { afterUpdates: 500, afterBytes: 4 * 1024 * 1024 }, writeRetryMs: 10, onCompactionSnapshotWritten: undefined, telemetry: { docUpdatesStored: () => {} }, onSaved: (delta) => saved.push(new Map(delta)), onFenced: () => {} },
     [],
   );
   return { client, edits, doc, writer, saved };

@@ -4,12 +4,13 @@
  * the check before a write cannot be raced by another write to that log in
  * this process; LevelDB's lock ([L3]) keeps other processes out.
  */
-import { DuplicateEventError, type EventLogStore, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
-import { checkEventRange } from '@dungeon-lab/store/input';
+import { DuplicateEventError, type EventLogStore, type Fence, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
+import { checkEventRange, checkFence } from '@dungeon-lab/store/input';
 import type { ClassicLevel } from 'classic-level';
 import type { GroupCommit } from './group-commit.ts';
 import { checkEvent, checkRecord, decodeEventValue, encodeEventValue } from './event-value.ts';
 import { createKeyedQueue } from './keyed-queue.ts';
+import type { LevelFences } from './level-fences.ts';
 import {
   approvalKey,
   approvalRange,
@@ -38,15 +39,17 @@ export class LevelEventLog implements EventLogStore {
   readonly #db: Db;
   readonly #writes: GroupCommit;
   readonly #assertOpen: () => void;
+  readonly #fences: LevelFences;
   readonly #queue = createKeyedQueue();
 
-  constructor(db: Db, writes: GroupCommit, assertOpen: () => void) {
+  constructor(db: Db, writes: GroupCommit, fences: LevelFences, assertOpen: () => void) {
     this.#db = db;
     this.#writes = writes;
+    this.#fences = fences;
     this.#assertOpen = assertOpen;
   }
 
-  async appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
+  async appendEvents(log: string, events: readonly StoredEvent[], fenceInput?: Fence): Promise<void> {
     this.#assertOpen();
     const prefix = logPrefix(log);
     if (!Array.isArray(events)) throw new TypeError('events must be an array');
@@ -66,7 +69,9 @@ export class LevelEventLog implements EventLogStore {
       puts.push({ type: 'put', key: entryKey(prefix, sequence), value: encodeEventValue(id, data) });
       puts.push({ type: 'put', key: idIndexKey(prefix, id), value: encodeSequence(sequence) });
     }
+    const fence = checkFence(fenceInput);
     if (puts.length === 0) return;
+    await this.#fences.ready(fence);
 
     await this.#queue.run(log, async () => {
       this.#assertOpen();
@@ -83,7 +88,7 @@ export class LevelEventLog implements EventLogStore {
         );
       }
       // Entries and their id index in one batch: a crash leaves both or neither ([S17], [S28]).
-      await this.#writes.write(puts);
+      await this.#fences.write(fence, puts);
     });
   }
 
@@ -129,13 +134,15 @@ export class LevelEventLog implements EventLogStore {
     }
   }
 
-  async replaceEvent(log: string, event: StoredEvent): Promise<void> {
+  async replaceEvent(log: string, event: StoredEvent, fenceInput?: Fence): Promise<void> {
     this.#assertOpen();
     const prefix = logPrefix(log);
     const { sequence, id, data } = checkEvent(event);
     const key = entryKey(prefix, sequence);
     const indexKey = idIndexKey(prefix, id);
     const value = encodeEventValue(id, data);
+    const fence = checkFence(fenceInput);
+    await this.#fences.ready(fence);
 
     await this.#queue.run(log, async () => {
       this.#assertOpen();
@@ -150,8 +157,13 @@ export class LevelEventLog implements EventLogStore {
           `level store: log ${JSON.stringify(log)} has id ${JSON.stringify(id)} at sequence ${stored}, not ${sequence}`,
         );
       }
-      await this.#writes.write([{ type: 'put', key: key, value: value }]);
+      await this.#fences.write(fence, [{ type: 'put', key: key, value: value }]);
     });
+  }
+
+  claimFence(log: string): Promise<number> {
+    this.#assertOpen();
+    return this.#fences.claim(log);
   }
 
   async putRejection(log: string, record: StoredRecord): Promise<void> {

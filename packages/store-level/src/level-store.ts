@@ -14,6 +14,7 @@ import type {
   AuditRecordInput,
   StoredAuditRecord,
   CreateSessionResult,
+  Fence,
   RemoveMemberResult,
   RowId,
   SessionOfUser,
@@ -27,12 +28,14 @@ import type {
   StoredRow,
   StoredSession,
 } from '@dungeon-lab/store';
+import { checkFence } from '@dungeon-lab/store/input';
 import { ClassicLevel } from 'classic-level';
 import { docPrefix, docRange, EPOCH_KEY, rowIdOfKey, rowKey } from './key-layout.ts';
 import { LevelAssets } from './level-assets.ts';
 import { LevelAudit } from './level-audit.ts';
 import { LevelClientIds } from './level-client-ids.ts';
 import { LevelEventLog } from './level-event-log.ts';
+import { LevelFences } from './level-fences.ts';
 import { ensureUserIndex, LevelSessions } from './level-sessions.ts';
 import { createRowIdGenerator } from './row-id.ts';
 import { decodeRowValue, encodeRowValue } from './row-value.ts';
@@ -104,6 +107,7 @@ class LevelStore implements Store {
   readonly #dataDir: string;
   readonly #nextId: () => RowId;
   readonly #writes: GroupCommit;
+  readonly #fences: LevelFences;
   readonly #events: LevelEventLog;
   readonly #sessions: LevelSessions;
   readonly #audit: LevelAudit;
@@ -116,7 +120,8 @@ class LevelStore implements Store {
     this.#dataDir = dataDir;
     this.#nextId = createRowIdGenerator(epoch);
     this.#writes = new GroupCommit(db, { sync });
-    this.#events = new LevelEventLog(db, this.#writes, () => this.#assertOpen());
+    this.#fences = new LevelFences(db, this.#writes);
+    this.#events = new LevelEventLog(db, this.#writes, this.#fences, () => this.#assertOpen());
     this.#sessions = new LevelSessions(db, this.#writes, () => this.#assertOpen());
     this.#audit = new LevelAudit(db, this.#writes, () => this.#assertOpen(), epoch);
     this.#clientIds = new LevelClientIds(db, this.#writes, () => this.#assertOpen());
@@ -141,23 +146,27 @@ class LevelStore implements Store {
     return { rows };
   }
 
-  async appendUpdates(docName: string, updates: readonly Uint8Array[]): Promise<RowId[]> {
+  async appendUpdates(docName: string, updates: readonly Uint8Array[], fenceInput?: Fence): Promise<RowId[]> {
     this.#assertOpen();
     const prefix = docPrefix(docName);
     // Encode everything before writing anything, so invalid input leaves no rows ([S5]).
     const values = updates.map((update) => encodeRowValue('update', update));
+    const fence = checkFence(fenceInput);
     if (values.length === 0) return [];
+    await this.#fences.ready(fence);
     const ids = values.map(() => this.#nextId());
-    await this.#writes.write(values.map((value, i) => ({ type: 'put' as const, key: rowKey(prefix, ids[i] as RowId), value })));
+    await this.#fences.write(fence, values.map((value, i) => ({ type: 'put' as const, key: rowKey(prefix, ids[i] as RowId), value })));
     return ids;
   }
 
-  async writeSnapshot(docName: string, snapshot: Uint8Array): Promise<RowId> {
+  async writeSnapshot(docName: string, snapshot: Uint8Array, fenceInput?: Fence): Promise<RowId> {
     this.#assertOpen();
     const prefix = docPrefix(docName);
     const value = encodeRowValue('snapshot', snapshot);
+    const fence = checkFence(fenceInput);
+    await this.#fences.ready(fence);
     const id = this.#nextId();
-    await this.#writes.write([{ type: 'put', key: rowKey(prefix, id), value }]);
+    await this.#fences.write(fence, [{ type: 'put', key: rowKey(prefix, id), value }]);
     return id;
   }
 
@@ -170,8 +179,8 @@ class LevelStore implements Store {
     await this.#writes.write(keys.map((key) => ({ type: 'del' as const, key })));
   }
 
-  appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
-    return this.#events.appendEvents(log, events);
+  appendEvents(log: string, events: readonly StoredEvent[], fence?: Fence): Promise<void> {
+    return this.#events.appendEvents(log, events, fence);
   }
 
   readEvents(log: string, from: number, limit: number): Promise<StoredEvent[]> {
@@ -186,8 +195,12 @@ class LevelStore implements Store {
     return this.#events.lastSequence(log);
   }
 
-  replaceEvent(log: string, event: StoredEvent): Promise<void> {
-    return this.#events.replaceEvent(log, event);
+  replaceEvent(log: string, event: StoredEvent, fence?: Fence): Promise<void> {
+    return this.#events.replaceEvent(log, event, fence);
+  }
+
+  claimFence(log: string): Promise<number> {
+    return this.#events.claimFence(log);
   }
 
   putRejection(log: string, record: StoredRecord): Promise<void> {

@@ -8,6 +8,7 @@
  *   prefix | 0x03 | utf8(id)        -> rejection data
  *   prefix | 0x04 | utf8(id)        -> checkpoint data
  *   prefix | 0x05 | utf8(id)        -> open approval data
+ *   prefix | 0x06                   -> u64 BE epoch of the log's latest claim (its fence, [S30])
  *
  * Sequences are fixed-width big-endian, so byte order is numeric order: one
  * log's entries are one range, read ascending for readEvents and backwards,
@@ -20,6 +21,7 @@ const ID_INDEX = 0x02;
 const REJECTION = 0x03;
 const CHECKPOINT = 0x04;
 const APPROVAL = 0x05;
+const FENCE = 0x06;
 const SEQUENCE_BYTES = 8;
 
 /** The key prefix shared by every key of `log` and by nothing else. */
@@ -85,4 +87,8 @@ export function approvalRange(prefix: Uint8Array): KeyRange {
 /** The id of a record key (checkpoint or approval): the UTF-8 after the kind byte. */
 export function idOfKey(prefix: Uint8Array, key: Uint8Array): string {
   return textAfterKind(prefix, key);
+}
+
+export function fenceKey(prefix: Uint8Array): Uint8Array {
+  return kindKey(prefix, FENCE);
 }

@@ -23,7 +23,8 @@ import {
   ReadConcern,
   type WriteConcernSettings,
 } from 'mongodb';
-import { StoreUnavailableError } from '@dungeon-lab/store';
+import { type Fence, StoreUnavailableError } from '@dungeon-lab/store';
+import { fenced } from '@dungeon-lab/store/input';
 
 /**
  * Acknowledged only once a majority of the replica set has the write in its
@@ -104,6 +105,17 @@ export interface AuditDoc {
   data: Binary;
 }
 
+/**
+ * A log's fence ([S30]): its latest claim, and a count every fenced write
+ * bumps — a write to this document inside the write's transaction, so that
+ * a claim and a fenced write conflict and one of them goes first ([MO11]).
+ */
+export interface FenceDoc {
+  _id: string;
+  epoch: number;
+  writes?: number;
+}
+
 /** Collections of one store; each holds one kind of record, so no two kinds can collide ([MO1]). */
 export interface Collections {
   readonly rows: Collection<RowDoc>;
@@ -111,6 +123,7 @@ export interface Collections {
   readonly rejections: Collection<LogRecordDoc>;
   readonly checkpoints: Collection<LogRecordDoc>;
   readonly approvals: Collection<LogRecordDoc>;
+  readonly fences: Collection<FenceDoc>;
   readonly sessions: Collection<SessionDoc>;
   readonly secrets: Collection<{ _id: string; data: Binary }>;
   readonly auditCounters: Collection<{ _id: string; last: number }>;
@@ -130,6 +143,7 @@ export function collectionsOf(db: Db): Collections {
     rejections: db.collection('event_rejections'),
     checkpoints: db.collection('event_checkpoints'),
     approvals: db.collection('event_approvals'),
+    fences: db.collection('event_fences'),
     sessions: db.collection('sessions'),
     secrets: db.collection('secrets'),
     auditCounters: db.collection('audit_counters'),
@@ -247,12 +261,38 @@ async function commit(session: ClientSession, deadline: number): Promise<void> {
   }
 }
 
-/** Inserts `docs` whole or not at all: one insert needs no transaction, several do ([MO4]). */
-export async function insertAll<T extends Document>(client: MongoClient, collection: Collection<T>, docs: OptionalUnlessRequiredId<T>[]): Promise<void> {
+/**
+ * Inserts `docs` whole or not at all: one insert needs no transaction, several
+ * do ([MO4]); under a fence, always one, which holds the fence ([S30]).
+ */
+export async function insertAll<T extends Document>(
+  client: MongoClient,
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+  fence?: { readonly fences: Collection<FenceDoc>; readonly fence: Fence },
+): Promise<void> {
   const [first] = docs;
   if (first === undefined) return;
-  if (docs.length === 1) await collection.insertOne(first);
-  else await inTransaction(client, (session) => collection.insertMany(docs, { session }));
+  if (docs.length === 1 && fence === undefined) await collection.insertOne(first);
+  else
+    await inTransaction(client, async (session) => {
+      if (fence !== undefined) await holdFence(fence.fences, fence.fence, session);
+      await collection.insertMany(docs, { session });
+    });
+}
+
+/**
+ * In `session`'s transaction: goes on only while `fence` is its log's latest
+ * claim, else throws FencedError, and the transaction writes nothing ([S30]).
+ * It writes the fence document: under snapshot isolation a check alone would
+ * not conflict with a claim committed meanwhile, and the write would land
+ * after the claim ([MO11]).
+ */
+export async function holdFence(fences: Collection<FenceDoc>, fence: Fence, session: ClientSession): Promise<void> {
+  const { matchedCount } = await fences.updateOne({ _id: fence.log, epoch: fence.epoch }, { $inc: { writes: 1 } }, { session });
+  if (matchedCount === 1) return;
+  const found = await fences.findOne({ _id: fence.log }, { session });
+  throw fenced(fence, found?.epoch ?? 0);
 }
 
 export function isDuplicateKey(err: unknown): boolean {

@@ -7,8 +7,8 @@
  * `writeSnapshot` (one more insert) then `deleteRows` of exactly the ids it
  * merged ([S4]).
  */
-import type { DocStore, RowId, StoredDoc, StoredRow } from '@dungeon-lab/store';
-import { checkBytes, checkName, checkUpdates } from '@dungeon-lab/store/input';
+import type { DocStore, Fence, RowId, StoredDoc, StoredRow } from '@dungeon-lab/store';
+import { checkBytes, checkFence, checkName, checkUpdates } from '@dungeon-lab/store/input';
 import { ObjectId } from 'mongodb';
 import type { MongoContext } from './mongo-context.ts';
 import { binary, bytesOf, inTransaction, insertAll, ONE_SNAPSHOT, PART_BYTES, type RowDoc, unreadable } from './mongo-db.ts';
@@ -28,20 +28,22 @@ export class MongoDocs implements Omit<DocStore, 'ping' | 'close'> {
     });
   }
 
-  appendUpdates(docName: string, updates: readonly Uint8Array[]): Promise<RowId[]> {
+  appendUpdates(docName: string, updates: readonly Uint8Array[], fenceInput?: Fence): Promise<RowId[]> {
     return this.#ctx.run(async ({ client, c }) => {
       const doc = checkName(docName, 'document name');
       const rows = checkUpdates(updates).map((data) => rowParts(doc, 'update', data));
+      const fence = checkFence(fenceInput);
       // One call is one transaction, so a reader or a restart sees all of its rows or none ([S5]).
-      await insertAll(client, c.rows, rows.flatMap((r) => r.parts));
+      await insertAll(client, c.rows, rows.flatMap((r) => r.parts), fence && { fences: c.fences, fence });
       return rows.map((r) => r.id);
     });
   }
 
-  writeSnapshot(docName: string, snapshot: Uint8Array): Promise<RowId> {
+  writeSnapshot(docName: string, snapshot: Uint8Array, fenceInput?: Fence): Promise<RowId> {
     return this.#ctx.run(async ({ client, c }) => {
       const row = rowParts(checkName(docName, 'document name'), 'snapshot', checkBytes(snapshot, 'snapshot'));
-      await insertAll(client, c.rows, row.parts);
+      const fence = checkFence(fenceInput);
+      await insertAll(client, c.rows, row.parts, fence && { fences: c.fences, fence });
       return row.id;
     });
   }

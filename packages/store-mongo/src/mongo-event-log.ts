@@ -5,11 +5,11 @@
  * rejections, checkpoints and approvals each in a collection of their own,
  * unique on `(log, id)`.
  */
-import { DuplicateEventError, type EventLogStore, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
-import { checkEvent, checkEventBatch, checkEventRange, checkName, checkRecord } from '@dungeon-lab/store/input';
+import { DuplicateEventError, type EventLogStore, type Fence, type StoredEvent, type StoredRecord } from '@dungeon-lab/store';
+import { checkEvent, checkEventBatch, checkEventRange, checkFence, checkName, checkRecord } from '@dungeon-lab/store/input';
 import type { Collection } from 'mongodb';
 import type { MongoContext } from './mongo-context.ts';
-import { binary, bytesOf, cursorLimit, type EventDoc, insertAll, isDuplicateKey, type LogRecordDoc, ONE_SNAPSHOT, unreadable } from './mongo-db.ts';
+import { binary, bytesOf, cursorLimit, type EventDoc, holdFence, inTransaction, insertAll, isDuplicateKey, type LogRecordDoc, ONE_SNAPSHOT, unreadable } from './mongo-db.ts';
 
 type RecordKind = 'rejections' | 'checkpoints' | 'approvals';
 
@@ -20,14 +20,15 @@ export class MongoEventLog implements EventLogStore {
     this.#ctx = ctx;
   }
 
-  appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
+  appendEvents(log: string, events: readonly StoredEvent[], fenceInput?: Fence): Promise<void> {
     return this.#ctx.run(async ({ client, c }) => {
       const name = logName(log);
       const checked = checkEventBatch(events, (detail) => duplicate(name, detail));
       const docs = checked.map(({ sequence, id, data }): EventDoc => ({ log: name, seq: sequence, id: checkName(id, 'event id'), data: binary(data) }));
+      const fence = checkFence(fenceInput);
       try {
         // A batch is one transaction: a clash anywhere in it writes none of it ([S17]).
-        await insertAll(client, c.events, docs);
+        await insertAll(client, c.events, docs, fence && { fences: c.fences, fence });
       } catch (err) {
         if (isDuplicateKey(err)) throw duplicate(name, 'a sequence or id of the batch is already in the log', err);
         throw err;
@@ -63,15 +64,34 @@ export class MongoEventLog implements EventLogStore {
     });
   }
 
-  replaceEvent(log: string, event: StoredEvent): Promise<void> {
-    return this.#ctx.run(async ({ c }) => {
+  replaceEvent(log: string, event: StoredEvent, fenceInput?: Fence): Promise<void> {
+    return this.#ctx.run(async ({ client, c }) => {
       const name = logName(log);
       const { sequence, id, data } = checkEvent(event);
+      const filter = { log: name, seq: sequence, id: checkName(id, 'event id') };
+      const fence = checkFence(fenceInput);
       // The filter is the check: only the entry with this sequence and this id changes, and never a new one ([S22]).
-      const { matchedCount } = await c.events.updateOne({ log: name, seq: sequence, id: checkName(id, 'event id') }, { $set: { data: binary(data) } });
+      const { matchedCount } =
+        fence === undefined
+          ? await c.events.updateOne(filter, { $set: { data: binary(data) } })
+          : await inTransaction(client, async (session) => {
+              await holdFence(c.fences, fence, session);
+              return c.events.updateOne(filter, { $set: { data: binary(data) } }, { session });
+            });
       if (matchedCount !== 1) {
         throw new Error(`mongo store: log ${JSON.stringify(name)} has no entry ${sequence} with id ${JSON.stringify(id)}`);
       }
+    });
+  }
+
+  claimFence(log: string): Promise<number> {
+    return this.#ctx.run(async ({ c }) => {
+      const name = logName(log);
+      // One atomic update of one document: two claims never get one epoch, and it conflicts with every fenced write ([MO11]).
+      const claimed = await c.fences.findOneAndUpdate({ _id: name }, { $inc: { epoch: 1 } }, { upsert: true, returnDocument: 'after' });
+      const epoch = claimed?.epoch;
+      if (epoch === undefined || !Number.isSafeInteger(epoch) || epoch < 1) throw unreadable(`the fence of log ${JSON.stringify(name)}`);
+      return epoch;
     });
   }
 

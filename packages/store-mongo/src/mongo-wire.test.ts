@@ -7,6 +7,8 @@
  * MONGO_URL lane (mongodb.test.ts) runs it.
  */
 import { type Jongodb, jongodbMissing, startJongodb } from '@dungeon-lab/testing/jongodb';
+import { runFenceConformance } from '@dungeon-lab/store/conformance';
+import { type MongoWireGate, startMongoWireGate } from '@dungeon-lab/testing/mongo-wire-gate';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { runEverySuite } from './all-suites.fixture.ts';
 import { mongoTarget } from './mongo-target.fixture.ts';
@@ -40,6 +42,8 @@ const JONGODB_DIFFERENCES: Readonly<Record<string, string>> = {
   '[CI2] a lease that resolved before close is never handed out again, even with leases in flight': CONCURRENT_INCREMENTS,
   // Every [CI3] case leases concurrently: the conformance suite's two and the two-process race.
   '[CI3]': CONCURRENT_INCREMENTS,
+  '[S30] concurrent claims': CONCURRENT_INCREMENTS,
+  '[S30] writes racing a claim': CONCURRENT_TRANSACTIONS,
   '[S26] 10,000 small entries': 'jongodb is too slow for it (tens of ms a query on a few thousand documents): 10,000 entries written and read back page by page outlast the test\u2019s 60 s',
 };
 
@@ -55,4 +59,32 @@ describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb)' : `m
   });
 
   runEverySuite('mongo-wire (jongodb)', mongoTarget({ url: () => server?.url ?? '', drops: false }), { skip: JONGODB_DIFFERENCES });
+});
+
+/**
+ * The fences again, behind the gate every multi-process mongo-wire lane runs
+ * behind (mongo-wire-gate.ts: one transaction at a time, as MongoDB isolates
+ * them): so the race of a claim with fenced writes, which holds on MongoDB by
+ * the write each fenced transaction makes to the fence ([MO11]), runs here too.
+ */
+describe.skipIf(missing !== null)(missing === null ? 'mongo-wire (jongodb) behind the gate' : `mongo-wire (jongodb) behind the gate (skipped: ${missing})`, () => {
+  let server: Jongodb | undefined;
+  let gate: MongoWireGate | undefined;
+  let url = '';
+  beforeAll(async () => {
+    server = await startJongodb();
+    const direct = new URL(server.url);
+    gate = await startMongoWireGate({ target: { host: direct.hostname, port: Number(direct.port) } });
+    const front = await gate.front();
+    direct.host = front.address;
+    url = direct.toString();
+  });
+  afterAll(async () => {
+    await gate?.close();
+    await server?.stop();
+  });
+
+  runFenceConformance('mongo-wire (jongodb) behind the gate', mongoTarget({ url: () => url, drops: false }), {
+    skip: { '[S30] concurrent claims': CONCURRENT_INCREMENTS },
+  });
 });

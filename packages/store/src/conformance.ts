@@ -19,12 +19,14 @@ import { runAssetStoreConformance } from './asset-conformance.ts';
 import { runAuditStoreConformance } from './audit-conformance.ts';
 import { runClientIdStoreConformance } from './client-id-conformance.ts';
 import { runEventLogConformance } from './event-log-conformance.ts';
+import { runFenceConformance } from './fence-conformance.ts';
 import { runSessionStoreConformance } from './session-conformance.ts';
 import type { DocStore, RowId, Store, StoredDoc, StoredRow } from './store.ts';
 
 export type { Closable, ConformanceTarget, SuiteOptions } from './conformance-harness.ts';
 export { suiteTest } from './conformance-harness.ts';
 export { runEventLogConformance } from './event-log-conformance.ts';
+export { runFenceConformance } from './fence-conformance.ts';
 export { runSessionStoreConformance } from './session-conformance.ts';
 export { runAuditStoreConformance } from './audit-conformance.ts';
 export { runClientIdStoreConformance } from './client-id-conformance.ts';
@@ -34,6 +36,7 @@ export { runAssetStoreConformance } from './asset-conformance.ts';
 export function runStoreConformance(backendName: string, createTarget: () => Promise<ConformanceTarget<Store>>, options: SuiteOptions = {}): void {
   runDocStoreConformance(backendName, createTarget, options);
   runEventLogConformance(backendName, createTarget, options);
+  runFenceConformance(backendName, createTarget, options);
   runSessionStoreConformance(backendName, createTarget, options);
   runAuditStoreConformance(backendName, createTarget, options);
   runClientIdStoreConformance(backendName, createTarget, options);

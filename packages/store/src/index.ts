@@ -6,6 +6,7 @@ export type {
   StoredEvent,
   StoredRecord,
   EventLogStore,
+  Fence,
   SessionRole,
   StoredSession,
   StoredMember,
@@ -28,5 +29,5 @@ export type {
   AssetStore,
   Store,
 } from './store.ts';
-export { DuplicateEventError, StoreUnavailableError } from './store.ts';
+export { DuplicateEventError, FencedError, StoreUnavailableError } from './store.ts';
 export type { CommandTimer } from './command-timer.ts';

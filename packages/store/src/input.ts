@@ -5,7 +5,7 @@
  * ([S17], [SM8], [AU7], [CI5], [AS7] in docs/storage.md). Every check runs
  * before anything is written, so a refused call leaves nothing behind.
  */
-import type { AssetInput, AuditQuery, AuditRecordInput, SessionOfUser, SessionRole, StoredEvent, StoredMember, StoredRecord, StoredSession } from './store.ts';
+import { type AssetInput, type AuditQuery, type AuditRecordInput, type Fence, FencedError, type SessionOfUser, type SessionRole, type StoredEvent, type StoredMember, type StoredRecord, type StoredSession } from './store.ts';
 
 /** A non-negative safe integer: a time, a size, a count, a limit. */
 export function isCount(value: unknown): value is number {
@@ -196,4 +196,18 @@ export function auditCursor(before: string | number | undefined): AuditPosition 
     throw new TypeError(`${JSON.stringify(before)} is not an audit record id`);
   }
   return { at, position };
+}
+
+/** A write's fence ([S30]): none, or a log name and a positive safe integer epoch. */
+export function checkFence(fence: unknown): Fence | undefined {
+  if (fence === undefined) return undefined;
+  if (typeof fence !== 'object' || fence === null) throw new TypeError('fence must be an object');
+  const { log, epoch } = fence as Record<string, unknown>;
+  if (!isCount(epoch) || epoch < 1) throw new RangeError(`fence epoch ${String(epoch)} is not a positive safe integer`);
+  return { log: checkName(log, 'fence log name'), epoch };
+}
+
+/** The refusal of a write whose fence is not its log's latest claim (`latest`, 0 for none) ([S30]). */
+export function fenced(fence: Fence, latest: number): FencedError {
+  return new FencedError(`log ${JSON.stringify(fence.log)} was claimed at epoch ${latest}: a write under epoch ${fence.epoch} is refused`);
 }

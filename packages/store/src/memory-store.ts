@@ -18,6 +18,7 @@ import {
   checkEventBatch,
   checkEventRange,
   checkEvent,
+  checkFence,
   checkLimit,
   checkMember,
   checkName,
@@ -26,6 +27,7 @@ import {
   checkSession,
   checkUpdates,
   creatorOf,
+  fenced,
   isAssetHash,
   isRole,
   leasableClientId,
@@ -37,6 +39,7 @@ import {
   type AuditQuery,
   type AuditRecordInput,
   type CreateSessionResult,
+  type Fence,
   DuplicateEventError,
   type PutAssetResult,
   type RemoveMemberResult,
@@ -81,6 +84,8 @@ export class MemoryData {
   /** Row ids count up for the life of the data, so none is ever handed out twice ([S9]). */
   lastRow = 0;
   readonly logs = new Map<string, MemoryLog>();
+  /** Each log's latest claim ([S30]). */
+  readonly fences = new Map<string, number>();
   readonly sessions = new Map<string, { session: StoredSession; members: Map<string, StoredMember> }>();
   readonly secrets = new Map<string, Uint8Array>();
   readonly audit = new Map<string, AuditEntry[]>();
@@ -113,16 +118,20 @@ class MemoryStore implements Store {
     return { rows: [...(rows ?? [])].map(([id, row]) => ({ id, kind: row.kind, data: new Uint8Array(row.data) })) };
   }
 
-  async appendUpdates(docName: string, updates: readonly Uint8Array[]): Promise<RowId[]> {
+  async appendUpdates(docName: string, updates: readonly Uint8Array[], fence?: Fence): Promise<RowId[]> {
     const data = this.#open();
     const name = checkName(docName, 'document name');
     const checked = checkUpdates(updates);
+    this.#checkFence(fence);
     return checked.map((update) => this.#insertRow(data, name, 'update', update));
   }
 
-  async writeSnapshot(docName: string, snapshot: Uint8Array): Promise<RowId> {
+  async writeSnapshot(docName: string, snapshot: Uint8Array, fence?: Fence): Promise<RowId> {
     const data = this.#open();
-    return this.#insertRow(data, checkName(docName, 'document name'), 'snapshot', checkBytes(snapshot, 'snapshot'));
+    const name = checkName(docName, 'document name');
+    const checked = checkBytes(snapshot, 'snapshot');
+    this.#checkFence(fence);
+    return this.#insertRow(data, name, 'snapshot', checked);
   }
 
   async deleteRows(docName: string, ids: readonly RowId[]): Promise<void> {
@@ -130,10 +139,11 @@ class MemoryStore implements Store {
     for (const id of ids) rows?.delete(id);
   }
 
-  async appendEvents(log: string, events: readonly StoredEvent[]): Promise<void> {
+  async appendEvents(log: string, events: readonly StoredEvent[], fence?: Fence): Promise<void> {
     this.#open();
     const name = checkName(log, 'log name');
     const checked = checkEventBatch(events, (detail) => duplicate(name, detail));
+    this.#checkFence(fence);
     const stored = this.#log(name);
     for (const { sequence, id } of checked) {
       if (stored.entries.has(sequence)) throw duplicate(name, `sequence ${sequence} is already in the log`);
@@ -171,15 +181,32 @@ class MemoryStore implements Store {
     return last;
   }
 
-  async replaceEvent(log: string, event: StoredEvent): Promise<void> {
+  async replaceEvent(log: string, event: StoredEvent, fence?: Fence): Promise<void> {
     this.#open();
     const name = checkName(log, 'log name');
     const { sequence, id, data } = checkEvent(event);
+    this.#checkFence(fence);
     const stored = this.#data.logs.get(name)?.entries.get(sequence);
     if (stored === undefined || stored.id !== id) {
       throw new Error(`memory store: log ${JSON.stringify(name)} has no entry ${sequence} with id ${JSON.stringify(id)}`);
     }
     this.#log(name).entries.set(sequence, { sequence, id, data: new Uint8Array(data) });
+  }
+
+  async claimFence(log: string): Promise<number> {
+    const { fences } = this.#open();
+    const name = checkName(log, 'log name');
+    const epoch = (fences.get(name) ?? 0) + 1;
+    fences.set(name, epoch);
+    return epoch;
+  }
+
+  /** Refuses a write under a fence that is not its log's latest claim ([S30]); no await before the write follows. */
+  #checkFence(input: Fence | undefined): void {
+    const fence = checkFence(input);
+    if (fence === undefined) return;
+    const latest = this.#data.fences.get(fence.log) ?? 0;
+    if (latest !== fence.epoch) throw fenced(fence, latest);
   }
 
   async putRejection(log: string, record: StoredRecord): Promise<void> {

@@ -38,14 +38,16 @@ export interface DocStore {
    * Appends updates as one atomic, durable write: when the promise resolves,
    * all of them survive a process crash (`kill -9`); if it rejects, none of
    * them may be assumed stored. Returns the new rows' ids in input order.
+   * Under a `fence`, the write lands only while the fence is its log's
+   * latest claim, else rejects with FencedError, writing nothing ([S30]).
    */
-  appendUpdates(docName: string, updates: readonly Uint8Array[]): Promise<RowId[]>;
+  appendUpdates(docName: string, updates: readonly Uint8Array[], fence?: Fence): Promise<RowId[]>;
 
   /**
    * Compaction step 1: durably stores a snapshot that contains (at least) the
-   * rows it will replace. Nothing is deleted here.
+   * rows it will replace. Nothing is deleted here. Fenced like appendUpdates ([S30]).
    */
-  writeSnapshot(docName: string, snapshot: Uint8Array): Promise<RowId>;
+  writeSnapshot(docName: string, snapshot: Uint8Array, fence?: Fence): Promise<RowId>;
 
   /**
    * Compaction step 2: deletes exactly the given rows of the document and
@@ -96,6 +98,26 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
+ * A holder's claim on a session's log ([S30]): the epoch `claimFence` gave it.
+ * Writes made under it land only while no later claim was made on the log,
+ * so a process that lost a session to another can no longer write what the
+ * next holder already replays from the log.
+ */
+export interface Fence {
+  readonly log: string;
+  readonly epoch: number;
+}
+
+/**
+ * Thrown by a write made under a fence that is no longer its log's latest
+ * claim ([S30]): another holder claimed the log since. Nothing of the call
+ * was written; retrying it cannot succeed.
+ */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+}
+
+/**
  * A session's event log, its remembered rejections and its checkpoints
  * ([S14]..[S28] in docs/storage.md). Log names are any well-formed Unicode
  * strings, in a namespace separate from document names.
@@ -107,9 +129,10 @@ export interface EventLogStore {
    * sequence or id already exists in the log or appears twice in `events`;
    * concurrent calls cannot race past this check. Sequences must be positive
    * safe integers; the store does not check that they are gap-free — the
-   * caller is the sequencer ([S21]). An empty list writes nothing.
+   * caller is the sequencer ([S21]). An empty list writes nothing. Fenced
+   * like appendUpdates ([S30]).
    */
-  appendEvents(log: string, events: readonly StoredEvent[]): Promise<void>;
+  appendEvents(log: string, events: readonly StoredEvent[], fence?: Fence): Promise<void>;
   /**
    * Up to `limit` entries with sequence ≥ `from`, ascending (`from` ≤ 1 reads
    * from the start). Rejects unless `from` is a safe integer and `limit` a
@@ -123,9 +146,16 @@ export interface EventLogStore {
   /**
    * Rewrites an existing entry's data (status transitions); durable once
    * resolved. Rejects, writing nothing, unless an entry with exactly this
-   * sequence and this id exists; never creates one.
+   * sequence and this id exists; never creates one. Fenced like appendUpdates ([S30]).
    */
-  replaceEvent(log: string, event: StoredEvent): Promise<void>;
+  replaceEvent(log: string, event: StoredEvent, fence?: Fence): Promise<void>;
+  /**
+   * Makes a new claim on the log and answers its epoch ([S30]): larger than
+   * every epoch claimed on the log before, durably, by this or any process
+   * sharing the store. From when it resolves, writes under an earlier claim
+   * are refused, and every one that was not is visible to reads made after.
+   */
+  claimFence(log: string): Promise<number>;
   /**
    * Remembers a rejected intent by id so that a resend gets the original answer; durable once resolved.
    * A second put of the same id replaces the data. Rejections are not entries: they are not read,

@@ -130,6 +130,28 @@ describe.skipIf(missing !== null)(`mongo-wire gate${missing === null ? '' : ` (s
     expect(await clients[0]!.db('gate').collection('rows').countDocuments()).toBe(acknowledged);
   }, 60_000);
 
+  it('transactions that each need a connection of their own, from a pool not yet opened, all end: a handshake is not held behind a transaction', async () => {
+    const { gate, urlAt } = await jongodbWithGate();
+    const front = await gate.front();
+    const c = await client(urlAt(front.address));
+    const rows = c.db('gate').collection('rows');
+    // Each opens a connection for its first request; the one that runs first needs another for its second while the rest wait.
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const session = c.startSession();
+        try {
+          await session.withTransaction(async () => {
+            await rows.insertOne({ row: `${i}a` }, { session });
+            await rows.insertOne({ row: `${i}b` }, { session });
+          });
+        } finally {
+          await session.endSession();
+        }
+      }),
+    );
+    expect(await rows.countDocuments()).toBe(48);
+  }, 20_000);
+
   it('answers hello with the address a front advertises, so the driver stays on the proxy there', async () => {
     const { gate, urlAt } = await jongodbWithGate();
     const proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: 1 } });

@@ -82,6 +82,22 @@ function opMsgBody(message: Buffer): { doc: Document; start: number; end: number
   return null;
 }
 
+const OP_QUERY = 2004;
+/** What a driver sends to open a connection: it reads nothing and writes nothing, so it need not wait for a transaction. */
+const HANDSHAKE = new Set(['hello', 'isMaster', 'ismaster', 'saslStart', 'saslContinue', 'ping', 'buildInfo', 'buildinfo']);
+
+/**
+ * Whether `message` opens a connection rather than using one: held behind a
+ * transaction, it would deadlock a transaction whose next request needs a new
+ * connection while every pooled one waits for it to end.
+ */
+function isHandshake(message: Buffer): boolean {
+  if (message.readInt32LE(12) === OP_QUERY) return true;
+  const body = opMsgBody(message);
+  const command = body === null ? undefined : Object.keys(body.doc)[0];
+  return command !== undefined && HANDSHAKE.has(command);
+}
+
 function transactionKey(doc: Document): string | null {
   if (doc.txnNumber === undefined || doc.lsid === undefined) return null;
   const id = (doc.lsid as { id?: { toString(encoding: string): string } }).id;
@@ -226,7 +242,7 @@ export async function startMongoWireGate(options: { readonly target: Endpoint })
         const body = message.indexOf('txnNumber') >= 0 ? opMsgBody(message) : null;
         const key = body === null ? null : transactionKey(body.doc);
         const starts = owner === null && key !== null && body!.doc.startTransaction === true;
-        if ((owner !== null && owner.key !== key) || (starts && inFlight > 0)) {
+        if (((owner !== null && owner.key !== key) || (starts && inFlight > 0)) && !(key === null && isHandshake(message))) {
           // Another session's transaction runs, or (for a transaction about to start) a request of someone else's: wait for its end.
           waiting.push(pump);
           return;

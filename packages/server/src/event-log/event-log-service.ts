@@ -12,7 +12,7 @@ import {
 } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { Feature, RejectReason, encodeMessage } from '@dungeon-lab/protocol';
-import type { EventLogStore } from '@dungeon-lab/store';
+import type { EventLogStore, Fence } from '@dungeon-lab/store';
 import { type Audit, AuditAction, clip } from '../audit/audit-entry.ts';
 import { detach, guarded } from '../boundary.ts';
 import type { RoomBus } from '../bus/room-bus.ts';
@@ -87,6 +87,8 @@ export class EventLogService {
   readonly #held: HeldSessions;
   readonly #fanOut: EventLogFanOut;
   readonly #hotLogs = new Map<string, HotLog>();
+  /** When each sequencer's claim on its log resolved (`performance.now()`): copies read before it catch up first ([EL24]). */
+  readonly #claimedAt = new WeakMap<SessionSequencer, number>();
   readonly #rate: KeyedBuckets;
   readonly #sweepTimer: ReturnType<typeof setInterval>;
 
@@ -112,15 +114,21 @@ export class EventLogService {
   }
 
   /**
-   * A sequencer for a session whose lease this process has just taken. The
+   * A sequencer for a session whose lease this process has just taken. It
+   * first claims the session's log ([EL24]): from then on the last holder's
+   * writes are refused, and whatever it stored before is there to read. The
    * session's documents loaded here are recovered from the log at once: they
    * may lack what another holder logged ([EL9], [EL18]).
    */
   async #start(sessionId: string): Promise<SessionSequencer> {
     const opts = this.#opts;
-    const sequencer = new SessionSequencer({
+    const fence: Fence = { log: sessionId, epoch: await opts.store.claimFence(sessionId) };
+    const claimedAt = performance.now();
+    const sequencer: SessionSequencer = new SessionSequencer({
       sessionId,
       store: opts.store,
+      fence,
+      onFenced: () => void this.#held.drop(sequencer),
       intents: opts.intents,
       plugins: opts.plugins,
       roleOf: (userId) => opts.roleOf(sessionId, userId),
@@ -131,8 +139,8 @@ export class EventLogService {
       random: opts.random,
       now: Date.now,
       maxQueued: opts.options.maxQueuedPerSession,
-      openTable: () => this.#open(tableRoom(sessionId), TABLE_DOC_SCHEMA),
-      openGm: () => this.#open(gmRoom(sessionId), GM_DOC_SCHEMA),
+      openTable: () => this.#open(tableRoom(sessionId), TABLE_DOC_SCHEMA, fence),
+      openGm: () => this.#open(gmRoom(sessionId), GM_DOC_SCHEMA, fence),
       onLogged: (entry, sender) => this.#fanOut.publishApplied(sessionId, entry, sender),
       onApprovalRequested: (pending, table) => {
         detach(opts.logger, 'approval notice failed', () => this.#fanOut.publishApprovalRequested(sessionId, [approvalView(pending, table)]), { sessionId });
@@ -143,8 +151,9 @@ export class EventLogService {
         this.#auditApprovalResolved(sessionId, resolved);
       },
     });
-    await this.#recoverLoaded(tableRoom(sessionId), TABLE_DOC_SCHEMA, (doc) => sequencer.recoverTable(doc));
-    await this.#recoverLoaded(gmRoom(sessionId), GM_DOC_SCHEMA, (doc) => sequencer.recoverGm(doc));
+    this.#claimedAt.set(sequencer, claimedAt);
+    await this.#recoverLoaded(tableRoom(sessionId), TABLE_DOC_SCHEMA, fence, (doc) => sequencer.recoverTable(doc));
+    await this.#recoverLoaded(gmRoom(sessionId), GM_DOC_SCHEMA, fence, (doc) => sequencer.recoverGm(doc));
     return sequencer;
   }
 
@@ -153,22 +162,22 @@ export class EventLogService {
    * recovers in `afterRoomLoad`. Loaded here while another process held the
    * session, it first takes in what the store holds ([EL21]).
    */
-  async #recoverLoaded(name: string, schema: DocSchema, recover: (doc: SessionDoc) => Promise<number>): Promise<void> {
+  async #recoverLoaded(name: string, schema: DocSchema, fence: Fence, recover: (doc: SessionDoc) => Promise<number>): Promise<void> {
     const room = this.#opts.registry.acquireLoaded(name);
     if (room === null) return;
     try {
       await room.catchUpFromStore();
-      await recover(sessionDoc(room.doc, schema));
+      await recover(sessionDoc(room.doc, schema, fence));
     } finally {
       this.#opts.registry.release(room);
     }
   }
 
   /** A session room, loaded through the registry and held until released. */
-  async #open(name: string, schema: DocSchema): Promise<OpenedDoc> {
+  async #open(name: string, schema: DocSchema, fence?: Fence): Promise<OpenedDoc> {
     const { registry } = this.#opts;
     const room = await registry.acquire(name);
-    return { doc: sessionDoc(room.doc, schema), release: () => registry.release(room) };
+    return { doc: sessionDoc(room.doc, schema, fence), release: () => registry.release(room) };
   }
 
   #hotLog(sessionId: string): HotLog {
@@ -189,11 +198,27 @@ export class EventLogService {
     const sessionId = sessionOfTableRoom(room.name);
     if (sessionId !== null) {
       this.#fanOut.attach(sessionId, room);
-      await (await this.#held.acquire(sessionId))?.recoverTable(sessionDoc(room.doc, TABLE_DOC_SCHEMA));
+      const sequencer = await this.#claimed(sessionId, room);
+      await sequencer?.recoverTable(sessionDoc(room.doc, TABLE_DOC_SCHEMA, sequencer.fence));
       return;
     }
     const gmSession = sessionOfGmRoom(room.name);
-    if (gmSession !== null) await (await this.#held.acquire(gmSession))?.recoverGm(sessionDoc(room.doc, GM_DOC_SCHEMA));
+    if (gmSession === null) return;
+    const sequencer = await this.#claimed(gmSession, room);
+    await sequencer?.recoverGm(sessionDoc(room.doc, GM_DOC_SCHEMA, sequencer.fence));
+  }
+
+  /**
+   * The session's sequencer if this process holds it, with `room` holding
+   * everything stored before the claim ([EL24]): read before the claim
+   * resolved, the copy may lack effects the last holder stored since, which
+   * recovery would then write a second time.
+   */
+  async #claimed(sessionId: string, room: Room): Promise<SessionSequencer | null> {
+    const sequencer = await this.#held.acquire(sessionId);
+    if (sequencer === null) return null;
+    if (room.readAt < (this.#claimedAt.get(sequencer) ?? Infinity)) await room.catchUpFromStore();
+    return sequencer;
   }
 
   /** Highest sequence in the session's log: the sequencer's when this process holds it, else the store's. */

@@ -88,6 +88,18 @@ export class HeldSessions {
     return Array.from(this.#held.keys());
   }
 
+  /**
+   * The store refused `sequencer`'s write: another process claimed the
+   * session since ([EL24]). It stops as if its lease were lost, and gives the
+   * lease up in case this process still holds it.
+   */
+  async drop(sequencer: SessionSequencer): Promise<void> {
+    const held = this.#held.get(sequencer.sessionId);
+    if (held?.sequencer !== sequencer) return;
+    this.#stop(sequencer.sessionId, held, 'fenced');
+    await this.#opts.lease.release(held.grant);
+  }
+
   /** Stops the session's sequencer and gives its lease up, so another process may take it at once. */
   async release(sessionId: string): Promise<void> {
     const held = this.#held.get(sessionId);
@@ -139,12 +151,17 @@ export class HeldSessions {
   #lost(grant: LeaseGrant): void {
     const held = this.#held.get(grant.sessionId);
     if (held === undefined || held.grant.epoch !== grant.epoch) return;
-    this.#held.delete(grant.sessionId);
+    this.#stop(grant.sessionId, held, 'lease lost');
+  }
+
+  /** Ends a sequencer this process did not give up: whatever it had not stored is the next holder's to replay. */
+  #stop(sessionId: string, held: Held, why: 'lease lost' | 'fenced'): void {
+    this.#held.delete(sessionId);
     held.stopServing();
     held.sequencer.stop();
-    this.#opts.telemetry.lease('lost', grant.sessionId);
-    this.#opts.onLost(grant.sessionId);
-    this.#opts.logger.warn({ sessionId: grant.sessionId, epoch: grant.epoch }, 'lost the session lease: its sequencer stopped');
+    this.#opts.telemetry.lease('lost', sessionId);
+    this.#opts.onLost(sessionId);
+    this.#opts.logger.warn({ sessionId, epoch: held.grant.epoch, why }, 'lost the session: its sequencer stopped');
   }
 
   async #renewAll(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { JsonPatchOp, LogAudience, LogEntry, StateEvent } from '@dungeon-lab/events';
-import { DuplicateEventError, type EventLogStore } from '@dungeon-lab/store';
+import { DuplicateEventError, type EventLogStore, type Fence, FencedError } from '@dungeon-lab/store';
 import { LogUnavailableError } from './acks.ts';
 import type { Telemetry } from '../metrics/telemetry.ts';
 import type { HotLog } from './hot-log.ts';
@@ -21,6 +21,10 @@ export interface LogWriterOptions {
   readonly store: EventLogStore;
   readonly hot: HotLog;
   readonly telemetry: Pick<Telemetry, 'eventLogAppended'>;
+  /** The sequencer's claim on the log: every write goes under it ([EL24]). */
+  readonly fence: Fence;
+  /** The store refused a write under the fence: another process claimed the session. */
+  readonly onFenced: () => void;
 }
 
 /**
@@ -53,8 +57,9 @@ export class LogWriter {
     const { sessionId, store, hot, telemetry } = this.#opts;
     const data = encodeLogEntry(entry);
     try {
-      await store.appendEvents(sessionId, [{ sequence: entry.event.sequence, id: entry.event.id, data }]);
+      await store.appendEvents(sessionId, [{ sequence: entry.event.sequence, id: entry.event.id, data }], this.#opts.fence);
     } catch (err) {
+      if (err instanceof FencedError) this.#opts.onFenced();
       if (err instanceof DuplicateEventError) {
         // Someone else advanced the log (another process, or state we had not read); re-read and let the client retry.
         this.#lastSequence = null;
@@ -68,8 +73,13 @@ export class LogWriter {
 
   /** Stores a logged entry's new status (rejected after logging, approved, denied). */
   async replace(entry: LogEntry): Promise<void> {
-    const { sessionId, store, hot } = this.#opts;
-    await store.replaceEvent(sessionId, { sequence: entry.event.sequence, id: entry.event.id, data: encodeLogEntry(entry) });
+    const { sessionId, store, hot, fence, onFenced } = this.#opts;
+    try {
+      await store.replaceEvent(sessionId, { sequence: entry.event.sequence, id: entry.event.id, data: encodeLogEntry(entry) }, fence);
+    } catch (err) {
+      if (err instanceof FencedError) onFenced();
+      throw err;
+    }
     hot.update(entry);
   }
 }

@@ -13,6 +13,7 @@ import {
   touchedEntities,
 } from '@dungeon-lab/events';
 import { docChecksum } from '@dungeon-lab/protocol';
+import type { Fence } from '@dungeon-lab/store';
 import * as Y from 'yjs';
 import { type ServerWriteReason, serverOrigin } from '../room-origin.ts';
 
@@ -62,8 +63,11 @@ function bumpVersion(doc: Y.Doc, entity: string): void {
   node.set(ENTITY_VERSION_KEY, (typeof current === 'number' ? current : 0) + 1);
 }
 
-/** The handle of `doc`, whose roots are `schema`'s. */
-export function sessionDoc(doc: Y.Doc, schema: DocSchema): SessionDoc {
+/**
+ * The handle of `doc`, whose roots are `schema`'s; its writes are stored under
+ * `fence`, the sequencer's claim on the session's log ([EL24]).
+ */
+export function sessionDoc(doc: Y.Doc, schema: DocSchema, fence?: Fence): SessionDoc {
   const appliedSequence = (): number => {
     const value = doc.getMap(META_ROOT).get(META_SEQUENCE_KEY);
     return typeof value === 'number' && Number.isInteger(value) ? value : 0;
@@ -82,11 +86,11 @@ export function sessionDoc(doc: Y.Doc, schema: DocSchema): SessionDoc {
         applyPatchToDoc(doc, schema, patch);
         for (const entity of touchedEntities(patch, schema)) bumpVersion(doc, entity);
         doc.getMap(META_ROOT).set(META_SEQUENCE_KEY, sequence);
-      }, serverOrigin(reason));
+      }, serverOrigin(reason, fence));
     },
     markChecked(sequence, reason) {
       if (appliedSequence() >= sequence) return;
-      doc.transact(() => doc.getMap(META_ROOT).set(META_SEQUENCE_KEY, sequence), serverOrigin(reason));
+      doc.transact(() => doc.getMap(META_ROOT).set(META_SEQUENCE_KEY, sequence), serverOrigin(reason, fence));
     },
   };
 }

@@ -16,7 +16,7 @@ import {
 } from '@dungeon-lab/events';
 import type { GameSystemPlugin } from '@dungeon-lab/plugin-api';
 import { RejectReason } from '@dungeon-lab/protocol';
-import type { EventLogStore } from '@dungeon-lab/store';
+import type { EventLogStore, Fence } from '@dungeon-lab/store';
 import { detach } from '../boundary.ts';
 import type { KeyedBuckets } from '../limits/token-bucket.ts';
 import type { Logger } from '../logger.ts';
@@ -43,6 +43,10 @@ export interface OpenedDoc {
 export interface SequencerOptions {
   readonly sessionId: string;
   readonly store: EventLogStore;
+  /** This process's claim on the session's log, made when it took the lease: the log and its effects are written under it ([EL24]). */
+  readonly fence: Fence;
+  /** The store refused a write under the fence: another process claimed the session since. */
+  readonly onFenced: () => void;
   readonly intents: IntentRegistry;
   /** Game systems by id, for critical intents, conflicts and edited approvals. */
   readonly plugins: ReadonlyMap<string, GameSystemPlugin>;
@@ -98,9 +102,21 @@ export class SessionSequencer {
     return this.#opts.sessionId;
   }
 
+  /** The claim this sequencer writes under ([EL24]). */
+  get fence(): Fence {
+    return this.#opts.fence;
+  }
+
   constructor(opts: SequencerOptions) {
     this.#opts = opts;
-    this.#writer = new LogWriter({ sessionId: opts.sessionId, store: opts.store, hot: opts.hot, telemetry: opts.telemetry });
+    this.#writer = new LogWriter({
+      sessionId: opts.sessionId,
+      store: opts.store,
+      hot: opts.hot,
+      telemetry: opts.telemetry,
+      fence: opts.fence,
+      onFenced: opts.onFenced,
+    });
     this.desk = new ApprovalDesk({
       sessionId: opts.sessionId,
       store: opts.store,
