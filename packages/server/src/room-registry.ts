@@ -85,6 +85,8 @@ export class RoomRegistry {
           room.destroy();
           throw err;
         }
+        // Dropped while it was being recovered, its writes refused ([EL24]): nobody may join that copy.
+        if (this.entries.get(name) !== created) throw new Error(`room ${name} was dropped while it loaded`);
         return room;
       });
       const created: Entry = { room: null, loading, refs: 0, evictTimer: null, evicting: null };

@@ -128,7 +128,7 @@ export class EventLogService {
       sessionId,
       store: opts.store,
       fence,
-      onFenced: () => void this.#held.drop(sequencer),
+      onFenced: () => detach(opts.logger, 'stopping a session claimed elsewhere failed', () => this.#held.drop(sequencer), { sessionId }),
       intents: opts.intents,
       plugins: opts.plugins,
       roleOf: (userId) => opts.roleOf(sessionId, userId),

@@ -3,7 +3,8 @@ export interface LeaseGrant {
   readonly sessionId: string;
   /**
    * Larger than every epoch granted for this session before, whoever held
-   * it ([SL1]): the fencing token a store can check writes against.
+   * it ([SL1]): it tells grants apart. The store's fence is its own claim
+   * ([EL24]), which a lease store that loses its epochs cannot undo.
    */
   readonly epoch: number;
 }
