@@ -310,7 +310,7 @@ export class Room {
    */
   private antiEntropyRound(): void {
     // A copy holding changes shown to no one yet is compared with nothing ([EL22]): a peer behind it would be sent them.
-    if (this.unshown.length > 0) return;
+    if (this.holdsUnstored) return;
     if (this.digestVersion !== this.changeVersion) {
       this.digestVersion = this.changeVersion;
       this.digestRounds = DIGEST_ROUNDS_AFTER_CHANGE;
@@ -324,7 +324,7 @@ export class Room {
   }
 
   private compareDigest(from: string, message: Extract<BusMessage, { kind: 'digest' }>): void {
-    if (this.unshown.length > 0) return;
+    if (this.holdsUnstored) return;
     const theirs = { stateVector: Y.decodeStateVector(message.stateVector), checksum: message.checksum };
     const { repair, differs } = this.antiEntropy.compare(from, theirs, this.digest(), Date.now());
     // Both sides keep publishing until they agree: the one behind must be seen behind twice to be sent anything.
@@ -705,7 +705,7 @@ export class Room {
 
   private sendChecksums(): void {
     // A checksum over changes members cannot have yet would look like drift ([EL22]).
-    if (this.unshown.length > 0) return;
+    if (this.holdsUnstored) return;
     let any = false;
     for (const m of this.members) if (m.peer.features & Feature.Checksum) any = true;
     if (!any) return;
