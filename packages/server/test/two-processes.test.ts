@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { closeOf, tryUpgrade } from './auth-fixture.ts';
 import { allSaved, connectProvider, synced, waitFor } from './helpers.ts';
 import { chat, getJson, openIntentClient, postJson } from './intent-client.ts';
-import { type Process, cleanups, startProcesses } from './processes.ts';
+import { type Process, type ProcessSetup, cleanups, startProcesses } from './processes.ts';
 import { LossyBus } from './lossy-bus.ts';
 import { openRaw } from './raw-client.ts';
 import { bearer, ensureMember, testToken } from './test-identity.ts';
@@ -25,6 +25,33 @@ async function lostLease(p: Process): Promise<void> {
     if (Date.now() > deadline) throw new Error('the lease was never counted lost');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+const lines = (doc: Y.Doc) => (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
+
+/** A promise that settles when `open` is called: a store call held on its way. */
+function held(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+/**
+ * A holds session s1 with 1 s grants; B's clock runs 10 s ahead, so B finds
+ * A's grant expired as soon as it asks. The GM logs two chat lines at A; the
+ * second line's document write is held on its way to the store until `land`.
+ */
+async function secondLineOnItsWay(setup: Pick<ProcessSetup, 'bus'>) {
+  const [a, b] = await startProcesses(2, { ...setup, lease: (i) => (i === 0 ? { ttlMs: 1_000 } : { ttlMs: 60_000, now: () => Date.now() + 10_000 }) });
+  const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
+  cleanups.push(() => gm.close());
+  expect(await gm.request(chat('one'))).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
+  const write = held();
+  a!.appendsWait = write.wait;
+  expect(await gm.request(chat('two'))).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+  return { a: a!, b: b!, land: write.open };
 }
 
 function provider(p: Process, room: string, user: string) {
@@ -176,7 +203,6 @@ describe('two processes', () => {
     cleanups.push(() => gm.close());
     const viewer = provider(a!, 'sessions/s1/table', 'gm');
     await synced(viewer);
-    const lines = (doc: Y.Doc) => (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
     expect(await gm.request(chat('one'))).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
     await waitFor(() => lines(viewer.doc).length === 1, 5_000, 'the first line at the viewer');
 
@@ -232,79 +258,55 @@ describe('two processes', () => {
   });
 
   it('[EL24][S30] a write the old holder had already sent when the next one claimed the session is refused by the store: the line stands once', async () => {
-    const [a, b] = await startProcesses(2, { lease: (i) => (i === 0 ? { ttlMs: 1_000 } : { ttlMs: 60_000, now: () => Date.now() + 10_000 }) });
-    const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
-    cleanups.push(() => gm.close());
-    const lines = (doc: Y.Doc) => (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
-    expect(await gm.request(chat('one'))).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
-
-    // A's next document write is on its way to the store and slow to land: the second line is logged, its effects not stored yet.
-    let land!: () => void;
-    a!.appendsWait = new Promise<void>((resolve) => {
-      land = resolve;
-    });
-    expect(await gm.request(chat('two'))).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    const { a, b, land } = await secondLineOnItsWay({});
 
     // B takes the session over, claims it in the store ([S30]) and replays the second entry ([EL9]).
-    const viewer = provider(b!, 'sessions/s1/table', 'gm');
-    const third = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('three')], 'gm');
+    const viewer = provider(b, 'sessions/s1/table', 'gm');
+    const third = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b.url}/api/sessions/s1/events`, [chat('three')], 'gm');
     expect(third.body).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
     await synced(viewer);
     await waitFor(() => lines(viewer.doc).length >= 3, 5_000, 'the lines at B');
 
     // A counts the lease lost and drops its copy ([EL23]); the write it had sent goes on to the store only now.
-    await lostLease(a!);
-    a!.appendsWait = null;
+    await lostLease(a);
+    a.appendsWait = null;
     land();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     // Without the fence the write lands late beside B's replay: 'two' twice in the store, and in every copy loaded from it.
     const stored = new Y.Doc();
-    for (const row of (await a!.store.loadDoc('sessions/s1/table')).rows) Y.applyUpdate(stored, row.data);
+    for (const row of (await a.store.loadDoc('sessions/s1/table')).rows) Y.applyUpdate(stored, row.data);
     expect(lines(stored)).toEqual(['one', 'two', 'three']);
     expect(lines(viewer.doc)).toEqual(['one', 'two', 'three']);
-    const fresh = provider(a!, 'sessions/s1/table', 'gm');
+    const fresh = provider(a, 'sessions/s1/table', 'gm');
     await synced(fresh);
     expect(lines(fresh.doc)).toEqual(['one', 'two', 'three']);
   });
   it('[EL24][EL9] a copy read before the session was claimed takes in what the last holder stored since, before it is recovered: the line stands once', async () => {
     let lossy: LossyBus | null = null;
-    const [a, b] = await startProcesses(2, {
-      lease: (i) => (i === 0 ? { ttlMs: 1_000 } : { ttlMs: 60_000, now: () => Date.now() + 10_000 }),
-      bus: (bus, i) => (i === 1 ? (lossy = new LossyBus(bus, {})) : bus),
-    });
-    const gm = await openIntentClient(a!.wsUrl, 's1', 'gm');
-    cleanups.push(() => gm.close());
-    const lines = (doc: Y.Doc) => (doc.getArray('chat').toJSON() as Array<{ text: string }>).map((line) => line.text);
-    expect(await gm.request(chat('one'))).toEqual([expect.objectContaining({ success: true, sequence: 1 })]);
-    let land!: () => void;
-    a!.appendsWait = new Promise<void>((resolve) => {
-      land = resolve;
-    });
-    expect(await gm.request(chat('two'))).toEqual([expect.objectContaining({ success: true, sequence: 2 })]);
+    const { a, b, land } = await secondLineOnItsWay({ bus: (bus, i) => (i === 1 ? (lossy = new LossyBus(bus, {})) : bus) });
 
     // B loads the table for a joiner — its copy lacks the second line's effects — and takes the lease; its claim is slow.
-    let claim!: () => void;
-    b!.claimsWait = new Promise<void>((resolve) => {
-      claim = resolve;
-    });
-    const viewer = provider(b!, 'sessions/s1/table', 'gm');
-    await waitFor(() => b!.claimsAsked > 0, 5_000, 'B asking to claim the session, its copy read');
+    const claimHeld = held();
+    b.claimsWait = claimHeld.wait;
+    const claim = claimHeld.open;
+    const viewer = provider(b, 'sessions/s1/table', 'gm');
+    await waitFor(() => b.claimsAsked > 0, 5_000, 'B asking to claim the session, its copy read');
     // A's write lands before the claim, as A still holds the latest claim; what A publishes of it once stored ([EL22]) B never hears.
     lossy!.dropNext('doc-update');
-    a!.appendsWait = null;
+    a.appendsWait = null;
     land();
     await waitFor(() => lossy!.dropped.get('doc-update') === 1, 5_000, 'A publishing the stored line');
-    b!.claimsWait = null;
+    b.claimsWait = null;
     claim();
     await synced(viewer);
-    const third = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b!.url}/api/sessions/s1/events`, [chat('three')], 'gm');
+    const third = await postJson<Array<{ success: boolean; sequence?: number }>>(`${b.url}/api/sessions/s1/events`, [chat('three')], 'gm');
     expect(third.body).toEqual([expect.objectContaining({ success: true, sequence: 3 })]);
     await waitFor(() => lines(viewer.doc).length >= 3, 5_000, 'the lines at B');
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Recovered from its read alone, B's copy would replay the second entry beside A's stored effects: 'two' twice.
     expect(lines(viewer.doc)).toEqual(['one', 'two', 'three']);
     const stored = new Y.Doc();
-    for (const row of (await a!.store.loadDoc('sessions/s1/table')).rows) Y.applyUpdate(stored, row.data);
+    for (const row of (await a.store.loadDoc('sessions/s1/table')).rows) Y.applyUpdate(stored, row.data);
     expect(lines(stored)).toEqual(['one', 'two', 'three']);
   });
 });
