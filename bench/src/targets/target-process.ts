@@ -133,7 +133,7 @@ export class TargetProcess {
     return `ws://${HOST}:${this.child.port}`;
   }
 
-  /** Memory and room count as the target's own process sees them, after a full GC. */
+  /** Memory and room count as the target's own process sees them, after a compacting full GC (harness.ts). */
   async stats(): Promise<ServerStats> {
     const child = this.child;
     return new Promise<ServerStats>((resolve, reject) => {

@@ -66,7 +66,7 @@ export const manyRooms: Workload = {
   title: 'Many rooms: 1,000 rooms × 5 clients at 1 move/s per room, then 90 % go idle',
   description:
     'Many small tables at once: every room has 5 clients, one of which moves a token once a second. Memory is read ' +
-    'inside the target after a forced full GC (RSS and heap used) and compared with the same target idle. Then the ' +
+    'inside the target after a compacting full GC (RSS and heap used) and compared with the same target idle. Then the ' +
     'clients of 90 % of the rooms disconnect; the remaining rooms keep playing, and after the eviction delay (' +
     `${BENCH_EVICT_AFTER_MS / 1000} s for ours; the reference never unloads, Hocuspocus unloads at once) memory is read ` +
     'again. "RSS per active room" is (RSS − idle RSS) ÷ rooms, while all rooms are active.',

@@ -55,9 +55,9 @@ export const memory: Workload = {
     'What a server keeps for what is not happening. 1,000 rooms are each visited by one client that places one ' +
     `token; then ${IDLE_PER_ROOM} more clients sit idle in each of 200 of those rooms; then every client leaves and ` +
     `the eviction delay passes (${BENCH_EVICT_AFTER_MS / 1000} s for ours; the reference never unloads a room, ` +
-    'Hocuspocus unloads at once). Memory is read inside the target after two forced full GCs. Per idle ' +
+    'Hocuspocus unloads at once). Memory is read inside the target after a compacting full GC, once V8 has returned the pages it freed. Per idle ' +
     'connection: the growth from the second step ÷ the clients it added. Per room after everyone left: RSS (and ' +
-    'heap) over the idle server ÷ rooms visited. RSS includes what V8 and the allocator keep for reuse rather than ' +
+    'heap) over the idle server ÷ rooms visited. RSS includes what the allocator keeps for reuse rather than ' +
     'give back, so heap is the tighter figure for what is retained.',
   metrics,
   scenarios: (quick) => {

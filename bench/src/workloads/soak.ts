@@ -64,6 +64,10 @@ export interface SoakResult {
    */
   readonly rssAnonFloorSlopeMbPerHour: number;
   readonly heapSlopeMbPerHour: number;
+  /** V8's committed heap (used or not), after the compacting collection. */
+  readonly heapCommittedSlopeMbPerHour: number;
+  /** RSS as read before compacting (as every soak before 2026-12-06 read it), for comparison. */
+  readonly rssBeforeCompactionSlopeMbPerHour: number;
   readonly moves: number;
   readonly generations: number;
   /** Share of moves that the sampled receivers never saw, over the run. */
@@ -168,7 +172,8 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
       samples.push(s);
       options.log(
         `soak: generation ${generation}, ${Math.round(s.atMs / 1000)} s: RSS ${mb(s.stats.rssKb).toFixed(1)} MB ` +
-          `(anonymous ${mb(s.rssAnonKb).toFixed(1)}, files ${mb(s.rssFileKb).toFixed(1)}), heap ${mb(s.stats.heapUsedKb).toFixed(1)} MB, ` +
+          `(anonymous ${mb(s.rssAnonKb).toFixed(1)}, files ${mb(s.rssFileKb).toFixed(1)}), heap ${mb(s.stats.heapUsedKb).toFixed(1)} MB ` +
+          `(committed ${mb(s.stats.heapCommittedKb).toFixed(1)}; RSS before compacting ${mb(s.stats.rssBeforeCompactionKb).toFixed(1)}), ` +
           `${s.stats.rooms ?? '?'} rooms, ${s.openFiles} files (${s.sockets} sockets), loop p99 ${s.stats.eventLoopDelayP99Ms.toFixed(1)} ms, ${window.sent} moves, loss ${(window.loss * 100).toFixed(3)} %`,
       );
     }
@@ -188,6 +193,8 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
     rssFileSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.rssFileKb)])),
     rssAnonFloorSlopeMbPerHour: floorSlope(warm.map((s) => [hours(s.atMs), mb(s.rssAnonKb)]), FLOOR_BLOCK),
     heapSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.heapUsedKb)])),
+    heapCommittedSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.heapCommittedKb)])),
+    rssBeforeCompactionSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.rssBeforeCompactionKb)])),
     moves,
     generations: generation,
     loss: moves > 0 ? lostWeighted / moves : Number.NaN,
@@ -213,6 +220,8 @@ const metrics: readonly MetricSpec[] = [
   { key: 'rssFileSlope', label: 'of which file-backed (the store\'s mapped tables)', unit: 'MB/hour', better: 'none', digits: 1 },
   { key: 'rssAnonFloorSlope', label: `anonymous RSS floor slope (lowest of each ${FLOOR_BLOCK} generations)`, unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'heapSlope', label: 'heap slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
+  { key: 'heapCommittedSlope', label: 'V8 committed heap slope', unit: 'MB/hour', better: 'lower', digits: 1 },
+  { key: 'rssBeforeCompactionSlope', label: 'RSS slope, read before compacting', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssEnd', label: 'RSS after the last generation', unit: 'MB', better: 'lower', digits: 1 },
   { key: 'roomsAfter', label: 'rooms held after everyone left', unit: '', better: 'lower', digits: 0 },
   { key: 'socketsGrowth', label: 'sockets held after everyone left − idle', unit: '', better: 'lower', digits: 0 },
@@ -233,8 +242,8 @@ export const soak: Workload = {
     `Moves at ${Math.round(SOAK_SHARE * 100)} % of the published knee (${KNEE_MOVES_PER_SECOND} moves/s) for 30 minutes (SOAK_MINUTES; 2 with ` +
     `--quick). Every ${GENERATION_MS / 1000} s a new generation of players sits down at ${ROOMS_PER_GENERATION} tables of ${CLIENTS_PER_ROOM} ` +
     `(${WRITERS_PER_ROOM} moving tokens) and the previous one leaves, so rooms go idle and are evicted all along; the tables are new ` +
-    'each time (one played again holds its history, and memory would grow with the documents, not from a leak). After each generation the target is read after two forced full GCs (RSS, heap, rooms, ' +
-    'event-loop delay p99 since the last reading), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
+    'each time (one played again holds its history, and memory would grow with the documents, not from a leak). After each generation the target is read after a compacting full GC (RSS, heap, V8\'s ' +
+    'committed heap, rooms, event-loop delay p99 since the last reading; RSS also as read before compacting), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
     `The slopes are least-squares fits over the readings after the first ${WARMUP_SHARE * 100} % of the run; target ≤ 1 MB/hour. The ` +
     'store grows all run (20 new tables a generation), and LevelDB maps its table files: their pages are file-backed RSS, clean and ' +
     'bounded by its table cache, so a leak is judged on the anonymous part — and on its floor, the lowest reading of each ' +
@@ -256,6 +265,8 @@ export const soak: Workload = {
             rssFileSlope: result.rssFileSlopeMbPerHour,
             rssAnonFloorSlope: result.rssAnonFloorSlopeMbPerHour,
             heapSlope: result.heapSlopeMbPerHour,
+            heapCommittedSlope: result.heapCommittedSlopeMbPerHour,
+            rssBeforeCompactionSlope: result.rssBeforeCompactionSlopeMbPerHour,
             rssEnd: mb(result.samples[result.samples.length - 1]!.stats.rssKb),
             roomsAfter: result.after.stats.rooms ?? null,
             socketsGrowth: result.after.sockets - result.idle.sockets,
