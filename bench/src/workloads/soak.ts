@@ -184,17 +184,19 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
   const after = await sample();
   const warm = samples.filter((s) => s.atMs >= options.durationMs * WARMUP_SHARE);
   const hours = (ms: number): number => ms / 3_600_000;
+  /** Hours since the start against MB, for the readings after the warm-up. */
+  const series = (kbOf: (s: SoakSample) => number): Array<[number, number]> => warm.map((s) => [hours(s.atMs), mb(kbOf(s))]);
   return {
     samples,
     idle,
     after,
-    rssSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.rssKb)])),
-    rssAnonSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.rssAnonKb)])),
-    rssFileSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.rssFileKb)])),
-    rssAnonFloorSlopeMbPerHour: floorSlope(warm.map((s) => [hours(s.atMs), mb(s.rssAnonKb)]), FLOOR_BLOCK),
-    heapSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.heapUsedKb)])),
-    heapCommittedSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.heapCommittedKb)])),
-    rssBeforeCompactionSlopeMbPerHour: slope(warm.map((s) => [hours(s.atMs), mb(s.stats.rssBeforeCompactionKb)])),
+    rssSlopeMbPerHour: slope(series((s) => s.stats.rssKb)),
+    rssAnonSlopeMbPerHour: slope(series((s) => s.rssAnonKb)),
+    rssFileSlopeMbPerHour: slope(series((s) => s.rssFileKb)),
+    rssAnonFloorSlopeMbPerHour: floorSlope(series((s) => s.rssAnonKb), FLOOR_BLOCK),
+    heapSlopeMbPerHour: slope(series((s) => s.stats.heapUsedKb)),
+    heapCommittedSlopeMbPerHour: slope(series((s) => s.stats.heapCommittedKb)),
+    rssBeforeCompactionSlopeMbPerHour: slope(series((s) => s.stats.rssBeforeCompactionKb)),
     moves,
     generations: generation,
     loss: moves > 0 ? lostWeighted / moves : Number.NaN,
