@@ -6,6 +6,7 @@ import { sectionOf, withSection } from './report/sections.ts';
 import { isScaleout } from './workloads/scaleout.ts';
 import { renderP99Chart } from './report/p99-chart.ts';
 import { LATEST, readResults } from './report/results-file.ts';
+import { STORE_SECTION, storeSectionOf } from './store/store-report.ts';
 import { webSectionOf, withWebSection } from './web/web-report.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,10 +44,12 @@ function main(): void {
     resultsFile,
     chartFile: fanout ? CHART : undefined,
   });
-  // The browser app's section is bench/src/web/run-web.ts's: kept as it is.
+  // The browser app's section is bench/src/web/run-web.ts's, the store's bench/src/store/table-cache.ts's: kept as they are.
   const web = webSectionOf(current);
+  const store = storeSectionOf(current);
   const withScaleout = scaleout === null ? markdown : withSection(markdown, SCALEOUT_SECTION, scaleout);
-  writeFileSync(target, web === null ? withScaleout : withWebSection(withScaleout, web));
+  const withWeb = web === null ? withScaleout : withWebSection(withScaleout, web);
+  writeFileSync(target, store === null ? withWeb : `${withSection(withWeb, STORE_SECTION, store).trimEnd()}\n`);
   console.log(`wrote ${relative(process.cwd(), join(outDir, 'benchmarks.md'))}${fanout ? ` and ${CHART}` : ''}`);
 }
 

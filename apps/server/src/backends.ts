@@ -141,7 +141,7 @@ async function openStore(config: AppConfig, logger: Logger, report: StartupRepor
   for (let attempt = 0; ; attempt++) {
     report(service, 'connecting');
     try {
-      const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites }) : await openMongoStore(config.mongo, registry);
+      const store = config.mongo === null ? await createLevelStore({ dataDir: config.dataDir, sync: config.syncWrites, maxOpenFiles: config.levelMaxOpenFiles }) : await openMongoStore(config.mongo, registry);
       report(service, 'ok');
       return store;
     } catch (err) {

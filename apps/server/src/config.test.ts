@@ -24,6 +24,13 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ MEMORY_RECLAIM_MB: '0' })).toThrow(/MEMORY_RECLAIM_MB must be an integer ≥ 1/);
   });
 
+  it('[L10] keeps 100 of the embedded store\'s files open by default; LEVEL_MAX_OPEN_FILES within what LevelDB keeps', () => {
+    expect(configFromEnv({}).levelMaxOpenFiles).toBe(100);
+    expect(configFromEnv({ LEVEL_MAX_OPEN_FILES: '1000' }).levelMaxOpenFiles).toBe(1000);
+    expect(() => configFromEnv({ LEVEL_MAX_OPEN_FILES: '20' })).toThrow(/LEVEL_MAX_OPEN_FILES must be an integer ≥ 74, got "20"/);
+    expect(() => configFromEnv({ LEVEL_MAX_OPEN_FILES: '60000' })).toThrow(/LEVEL_MAX_OPEN_FILES must be ≤ 50000, got 60000/);
+  });
+
   it('rejects invalid values with a clear message', () => {
     expect(() => configFromEnv({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => configFromEnv({ PORT: '70000' })).toThrow(/PORT/);

@@ -13,6 +13,7 @@ import {
   type LimitOptions,
   type RateLimit,
 } from '@dungeon-lab/server';
+import { DEFAULT_MAX_OPEN_FILES } from '@dungeon-lab/store-level';
 
 /** The game systems this server ships, by plugin id: what `GAME_SYSTEMS` chooses from. */
 export const SHIPPED_GAME_SYSTEMS: ReadonlyMap<string, GameSystemPlugin> = new Map([[dnd5ePlugin.id, dnd5ePlugin]]);
@@ -42,6 +43,8 @@ export interface AppConfig {
   readonly logLevel: string;
   /** fsync every store write (default). Turning it off trades crash safety of the OS for speed. */
   readonly syncWrites: boolean;
+  /** `LEVEL_MAX_OPEN_FILES`: the embedded store's table cache, which bounds its mapped files ([L10] in docs/storage.md). */
+  readonly levelMaxOpenFiles: number;
   readonly evictAfterMs: number;
   readonly checksumIntervalMs: number;
   /** Development (server-signed tokens, /api/dev/login) or production (tokens of a configured issuer). */
@@ -252,6 +255,13 @@ function diceFromEnv(env: NodeJS.ProcessEnv, auth: AuthOptions): number[] | null
   });
 }
 
+/** LevelDB would clip anything outside [74, 50000] without a word; a setting it would not keep is refused instead. */
+function levelMaxOpenFilesFromEnv(env: NodeJS.ProcessEnv): number {
+  const value = int(env, 'LEVEL_MAX_OPEN_FILES', DEFAULT_MAX_OPEN_FILES, 74);
+  if (value > 50_000) throw new ConfigError(`LEVEL_MAX_OPEN_FILES must be ≤ 50000, got ${value}`);
+  return value;
+}
+
 /** Reads the server's configuration from the environment; throws ConfigError on invalid values. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = int(env, 'PORT', 3000);
@@ -268,6 +278,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mongo: mongoFromEnv(env),
     logLevel: env.LOG_LEVEL ?? 'info',
     syncWrites: syncRaw === 'true',
+    levelMaxOpenFiles: levelMaxOpenFilesFromEnv(env),
     evictAfterMs: int(env, 'EVICT_AFTER_MS', 30_000),
     checksumIntervalMs: int(env, 'CHECKSUM_INTERVAL_MS', 10_000),
     auth,

@@ -23,6 +23,8 @@ export interface TargetOptions {
   readonly evictAfterMs?: number;
   /** Environment added to this start's (after the spec's own), e.g. the shared services of several processes. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Fills a persistent target's fresh data directory before its first start (e.g. a store of earlier rooms). */
+  readonly prepareDataDir?: (dataDir: string) => Promise<void>;
 }
 
 /** The line apps/server's main prints once it listens. */
@@ -83,6 +85,7 @@ export class TargetProcess {
     installExitHooks();
     const dataDir = spec.persistent ? mkdtempSync(join(tmpdir(), `dl-bench-${spec.name}-`)) : undefined;
     try {
+      if (dataDir && options.prepareDataDir) await options.prepareDataDir(dataDir);
       const child = await launch(spec, options, dataDir, 0);
       return new TargetProcess(spec, options, dataDir, child);
     } catch (error) {

@@ -6,6 +6,7 @@ import type { TargetProcess } from '../targets/target-process.ts';
 import { meterFields } from './meter-fields.ts';
 import { type RoomPlan, RoomFleet } from './room-fleet.ts';
 import type { Measurement, MetricSpec, RunContext, Workload } from './types.ts';
+import { type Prefill, prefillStore, roomId } from './store-prefill.ts';
 import { BENCH_EVICT_AFTER_MS, mb, withTarget } from './with-target.ts';
 
 /** The knee of the published run (docs/benchmarks.md, "Knee"): the highest move rate ours held in one 100-client room. */
@@ -136,7 +137,7 @@ const generationPlans = (generation: number): RoomPlan[] =>
   Array.from({ length: ROOMS_PER_GENERATION }, (_, i) => ({
     // New tables every generation: a table played again would hold its history (Yjs keeps a tombstone per
     // overwritten value), and memory would grow with the documents, hiding whether the server leaks.
-    room: `soak-${generation}-${i}`,
+    room: roomId(`soak-${generation}-${i}`),
     clients: CLIENTS_PER_ROOM,
     writers: WRITERS_PER_ROOM,
     samples: 1,
@@ -205,6 +206,20 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
   };
 }
 
+/**
+ * The store the soak starts on: `SOAK_PREFILL_ROOMS` earlier rooms (default
+ * 30,000 of 40 KB, about 300 tables, three times the store's table cache),
+ * as a server that has run for weeks has — on an empty store, every table
+ * the run writes would still be filling the cache an hour later, and the
+ * RSS of its mapped pages would climb for as long. 0: an empty store.
+ */
+export function soakPrefill(env: NodeJS.ProcessEnv = process.env): Prefill {
+  const raw = env.SOAK_PREFILL_ROOMS;
+  const rooms = raw === undefined || raw === '' ? 30_000 : Number(raw);
+  if (!Number.isInteger(rooms) || rooms < 0) throw new Error(`SOAK_PREFILL_ROOMS must be a whole number of rooms, got "${raw}"`);
+  return { rooms, roomBytes: 40 * 1024 };
+}
+
 /** `SOAK_MINUTES` when set; else 30 minutes, or 2 with --quick. */
 export function soakDurationMs(quick: boolean, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SOAK_MINUTES;
@@ -235,7 +250,7 @@ const metrics: readonly MetricSpec[] = [
 
 const scenario = (quick: boolean): string =>
   `${Math.round(soakDurationMs(quick) / 60_000)} min at ${Math.round(KNEE_MOVES_PER_SECOND * SOAK_SHARE)} moves/s, ` +
-  `${ROOMS_PER_GENERATION} rooms × ${CLIENTS_PER_ROOM} clients a generation`;
+  `${ROOMS_PER_GENERATION} rooms × ${CLIENTS_PER_ROOM} clients a generation, on a store of ${soakPrefill().rooms.toLocaleString('en-US')} earlier rooms`;
 
 export const soak: Workload = {
   name: 'soak',
@@ -244,17 +259,24 @@ export const soak: Workload = {
     `Moves at ${Math.round(SOAK_SHARE * 100)} % of the published knee (${KNEE_MOVES_PER_SECOND} moves/s) for 30 minutes (SOAK_MINUTES; 2 with ` +
     `--quick). Every ${GENERATION_MS / 1000} s a new generation of players sits down at ${ROOMS_PER_GENERATION} tables of ${CLIENTS_PER_ROOM} ` +
     `(${WRITERS_PER_ROOM} moving tokens) and the previous one leaves, so rooms go idle and are evicted all along; the tables are new ` +
-    'each time (one played again holds its history, and memory would grow with the documents, not from a leak). After each generation the target is read after a compacting full GC (RSS, heap, V8\'s ' +
+    'each time (one played again holds its history, and memory would grow with the documents, not from a leak), named by ids of one length as a ' +
+    'deployment\'s are. The store starts with 30,000 earlier rooms (SOAK_PREFILL_ROOMS; about 600 MB, three times the table cache), as a server ' +
+    'that has run for weeks has. After each generation the target is read after a compacting full GC (RSS, heap, V8\'s ' +
     'committed heap, rooms, event-loop delay p99 since the last reading; RSS also as read before compacting), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
     `The slopes are least-squares fits over the readings after the first ${WARMUP_SHARE * 100} % of the run; target ≤ 1 MB/hour. The ` +
-    'store grows all run (20 new tables a generation), and LevelDB maps its table files: their pages are file-backed RSS, clean and ' +
-    'bounded by its table cache, so a leak is judged on the anonymous part — and on its floor, the lowest reading of each ' +
+    'store grows all run (20 new rooms a generation), and LevelDB maps the table files it keeps open: their pages are file-backed RSS, clean and ' +
+    'bounded by its table cache ([L10]), which the earlier rooms keep full; a leak shows in the anonymous part — and in its floor, the lowest reading of each ' +
     `${FLOOR_BLOCK} generations, since a reading lands on whatever the allocator still holds of the last generation's buffers. ` +
     'Run only when named (--workload soak).',
   metrics,
   onlyWhenNamed: true,
   scenarios: (quick) => [scenario(quick)],
   async run(spec: TargetSpec, context: RunContext): Promise<Measurement[]> {
+    const prefill = soakPrefill();
+    const prepareDataDir = async (dataDir: string): Promise<void> => {
+      const done = await prefillStore(dataDir, prefill);
+      context.log(`soak: store prefilled with ${prefill.rooms} rooms: ${done.tables} tables, ${Math.round(done.bytesOnDisk / 1e6)} MB, ${(done.ms / 1000).toFixed(0)} s`);
+    };
     return withTarget(spec, async (target) => {
       const result = await runSoak(target, { durationMs: soakDurationMs(context.quick), movesPerSecond: KNEE_MOVES_PER_SECOND * SOAK_SHARE, log: context.log });
       return [
@@ -281,6 +303,6 @@ export const soak: Workload = {
           notes: result.unexpectedCloses > 0 ? [`${result.unexpectedCloses} unexpected closes`] : [],
         },
       ];
-    });
+    }, { evictAfterMs: BENCH_EVICT_AFTER_MS, ...(prefill.rooms > 0 ? { prepareDataDir } : {}) });
   },
 };

@@ -1,3 +1,5 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,4 +85,43 @@ describe('level store', () => {
     );
     expect((await reopened.loadDoc('other')).rows).toHaveLength(1);
   });
+
+  /** Table files of this test's store that the process has mapped now (/proc/self/smaps). */
+  const mappedTables = (): number => {
+    const mapped = new Set<string>();
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const path = line.split(/\s+/)[5];
+      if (path?.startsWith(dataDir) && path.endsWith('.ldb')) mapped.add(path);
+    }
+    return mapped.size;
+  };
+
+  it('[L10] at most maxOpenFiles − 10 table files are mapped at once, however many the reads touch', async () => {
+    // 5,000 rooms of 40 KB of random bytes (snappy cannot shrink them), written in no key order as rooms
+    // with random ids are, so that LevelDB merges them into tables of 2 MB: about 95.
+    const writer = await createLevelStore({ dataDir, sync: false });
+    const rooms = Array.from({ length: 5_000 }, (_, i) => createHash('sha256').update(`room-${i}`).digest('hex').slice(0, 12));
+    for (let i = 0; i < rooms.length; i += 100) {
+      await Promise.all(rooms.slice(i, i + 100).map((room) => writer.writeSnapshot(room, randomBytes(40 * 1024))));
+    }
+    await writer.close();
+    expect(readdirSync(dataDir).filter((name) => name.endsWith('.ldb')).length).toBeGreaterThan(64);
+
+    const readAll = async (maxOpenFiles: number): Promise<number> => {
+      const store = await createLevelStore({ dataDir, maxOpenFiles });
+      let most = 0;
+      for (const [i, room] of rooms.entries()) {
+        expect((await store.loadDoc(room)).rows).toHaveLength(1);
+        if (i % 250 === 0) most = Math.max(most, mappedTables());
+      }
+      most = Math.max(most, mappedTables());
+      await store.close();
+      return most;
+    };
+    // LevelDB's own floor, 74: a cache of 64 tables.
+    expect(await readAll(74)).toBeLessThanOrEqual(64);
+    // The same reads with LevelDB's default keep every table they touched: what the limit prevents.
+    expect(await readAll(1_000)).toBeGreaterThan(64);
+    expect(mappedTables()).toBe(0);
+  }, 60_000);
 });

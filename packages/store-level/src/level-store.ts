@@ -50,6 +50,13 @@ export interface LevelStoreOptions {
    * power loss.
    */
   readonly sync?: boolean;
+  /**
+   * LevelDB's open-files limit; its table cache holds this many tables less
+   * ten. Each cached table is mapped into the process, and every page read
+   * from it stays resident until the table leaves the cache, so this bounds
+   * the store's file-backed memory (default `DEFAULT_MAX_OPEN_FILES`).
+   */
+  readonly maxOpenFiles?: number;
 }
 
 /** Another store (in this or another process) holds the data directory's LevelDB lock. */
@@ -65,9 +72,22 @@ export class DataDirLockedError extends Error {
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
+/**
+ * LevelDB's own default is 1000, which lets reads keep up to 990 tables of
+ * about 2 MB mapped: file-backed memory that grows with the store towards
+ * 2 GB. 100 keeps 90; a table read again after leaving the cache costs a
+ * reopen, tens of microseconds (docs/performance.md, "The store's table
+ * cache"). LevelDB raises anything below 74 to 74.
+ */
+export const DEFAULT_MAX_OPEN_FILES = 100;
+
 export async function createLevelStore(options: LevelStoreOptions): Promise<Store> {
   const { dataDir } = options;
-  const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, { keyEncoding: 'view', valueEncoding: 'view' });
+  const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+    maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
+  });
   try {
     await db.open();
   } catch (err) {
