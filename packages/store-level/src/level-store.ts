@@ -53,8 +53,9 @@ export interface LevelStoreOptions {
   /**
    * LevelDB's open-files limit; its table cache holds this many tables less
    * ten. Each cached table is mapped into the process, and every page read
-   * from it stays resident until the table leaves the cache, so this bounds
-   * the store's file-backed memory (default `DEFAULT_MAX_OPEN_FILES`).
+   * from it stays resident until the table leaves the cache (or the last
+   * read or compaction using it ends), so this bounds the store's
+   * file-backed memory (default `DEFAULT_MAX_OPEN_FILES`).
    */
   readonly maxOpenFiles?: number;
 }
@@ -76,8 +77,8 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
  * LevelDB's own default is 1000, which lets reads keep up to 990 tables of
  * about 2 MB mapped: file-backed memory that grows with the store towards
  * 2 GB. 100 keeps 90; a table read again after leaving the cache costs a
- * reopen, tens of microseconds (docs/performance.md, "The store's table
- * cache"). LevelDB raises anything below 74 to 74.
+ * reopen, tens of microseconds ([L10] in docs/storage.md; docs/benchmarks.md,
+ * "The store's table cache"). LevelDB raises anything below 74 to 74.
  */
 export const DEFAULT_MAX_OPEN_FILES = 100;
 
