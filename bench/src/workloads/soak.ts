@@ -65,6 +65,8 @@ export interface SoakResult {
    */
   readonly rssAnonFloorSlopeMbPerHour: number;
   readonly heapSlopeMbPerHour: number;
+  /** LevelDB's own estimate of its native memory (block cache, memtables), where the target reports it. */
+  readonly storeMemorySlopeMbPerHour: number;
   /** V8's committed heap (used or not), after the compacting collection. */
   readonly heapCommittedSlopeMbPerHour: number;
   /** RSS as read before compacting (as every soak before 2026-12-06 read it), for comparison. */
@@ -175,6 +177,7 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
         `soak: generation ${generation}, ${Math.round(s.atMs / 1000)} s: RSS ${mb(s.stats.rssKb).toFixed(1)} MB ` +
           `(anonymous ${mb(s.rssAnonKb).toFixed(1)}, files ${mb(s.rssFileKb).toFixed(1)}), heap ${mb(s.stats.heapUsedKb).toFixed(1)} MB ` +
           `(committed ${mb(s.stats.heapCommittedKb).toFixed(1)}; RSS before compacting ${mb(s.stats.rssBeforeCompactionKb).toFixed(1)}), ` +
+          `${s.stats.storeMemoryKb === undefined ? '' : `LevelDB ${mb(s.stats.storeMemoryKb).toFixed(1)} MB, `}` +
           `${s.stats.rooms ?? '?'} rooms, ${s.openFiles} files (${s.sockets} sockets), loop p99 ${s.stats.eventLoopDelayP99Ms.toFixed(1)} ms, ${window.sent} moves, loss ${(window.loss * 100).toFixed(3)} %`,
       );
     }
@@ -196,6 +199,7 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
     rssFileSlopeMbPerHour: slope(series((s) => s.rssFileKb)),
     rssAnonFloorSlopeMbPerHour: floorSlope(series((s) => s.rssAnonKb), FLOOR_BLOCK),
     heapSlopeMbPerHour: slope(series((s) => s.stats.heapUsedKb)),
+    storeMemorySlopeMbPerHour: slope(series((s) => s.stats.storeMemoryKb ?? Number.NaN)),
     heapCommittedSlopeMbPerHour: slope(series((s) => s.stats.heapCommittedKb)),
     rssBeforeCompactionSlopeMbPerHour: slope(series((s) => s.stats.rssBeforeCompactionKb)),
     moves,
@@ -237,6 +241,7 @@ const metrics: readonly MetricSpec[] = [
   { key: 'rssFileSlope', label: 'of which file-backed (the store\'s mapped tables)', unit: 'MB/hour', better: 'none', digits: 1 },
   { key: 'rssAnonFloorSlope', label: `anonymous RSS floor slope (lowest of each ${FLOOR_BLOCK} generations)`, unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'heapSlope', label: 'heap slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
+  { key: 'storeMemorySlope', label: 'LevelDB\'s own memory slope (block cache, memtables)', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'heapCommittedSlope', label: 'V8 committed heap slope', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssBeforeCompactionSlope', label: 'RSS slope, read before compacting', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssEnd', label: 'RSS after the last generation', unit: 'MB', better: 'lower', digits: 1 },
@@ -289,6 +294,7 @@ export const soak: Workload = {
             rssFileSlope: result.rssFileSlopeMbPerHour,
             rssAnonFloorSlope: result.rssAnonFloorSlopeMbPerHour,
             heapSlope: result.heapSlopeMbPerHour,
+            storeMemorySlope: Number.isNaN(result.storeMemorySlopeMbPerHour) ? null : result.storeMemorySlopeMbPerHour,
             heapCommittedSlope: result.heapCommittedSlopeMbPerHour,
             rssBeforeCompactionSlope: result.rssBeforeCompactionSlopeMbPerHour,
             rssEnd: mb(result.samples[result.samples.length - 1]!.stats.rssKb),

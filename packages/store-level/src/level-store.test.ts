@@ -86,6 +86,15 @@ describe('level store', () => {
     expect((await reopened.loadDoc('other')).rows).toHaveLength(1);
   });
 
+  it('reports LevelDB\'s own memory: what its memtable holds of unflushed writes, and nothing once closed', async () => {
+    const store = await createLevelStore({ dataDir });
+    const empty = store.leveldbMemoryBytes();
+    await store.appendUpdates('room', [randomBytes(1024 * 1024)]);
+    expect(store.leveldbMemoryBytes()).toBeGreaterThanOrEqual(empty + 1024 * 1024);
+    await store.close();
+    expect(() => store.leveldbMemoryBytes()).toThrow();
+  });
+
   /** Table files of this test's store that the process has mapped now (/proc/self/smaps). */
   const mappedTables = (): number => {
     const mapped = new Set<string>();

@@ -73,6 +73,15 @@ export class DataDirLockedError extends Error {
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
+/** The embedded store: a `Store`, and what LevelDB says of its own memory. */
+export interface EmbeddedStore extends Store {
+  /**
+   * LevelDB's estimate of the native memory it holds (`leveldb.approximate-memory-usage`):
+   * its block cache (8 MB at most) and its memtables. Not the tables it maps ([L10]).
+   */
+  leveldbMemoryBytes(): number;
+}
+
 /**
  * LevelDB's own default is 1000, which lets reads keep up to 990 tables of
  * about 2 MB mapped: file-backed memory that grows with the store towards
@@ -82,7 +91,7 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
  */
 export const DEFAULT_MAX_OPEN_FILES = 100;
 
-export async function createLevelStore(options: LevelStoreOptions): Promise<Store> {
+export async function createLevelStore(options: LevelStoreOptions): Promise<EmbeddedStore> {
   const { dataDir } = options;
   const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, {
     keyEncoding: 'view',
@@ -123,7 +132,7 @@ function openError(dataDir: string, err: unknown): Error {
   return new Error(`level store: cannot open ${dataDir}: ${detail}`, { cause: err });
 }
 
-class LevelStore implements Store {
+class LevelStore implements EmbeddedStore {
   readonly #db: Db;
   readonly #dataDir: string;
   readonly #nextId: () => RowId;
@@ -147,6 +156,11 @@ class LevelStore implements Store {
     this.#audit = new LevelAudit(db, this.#writes, () => this.#assertOpen(), epoch);
     this.#clientIds = new LevelClientIds(db, this.#writes, () => this.#assertOpen());
     this.#assets = new LevelAssets(db, this.#writes, () => this.#assertOpen());
+  }
+
+  leveldbMemoryBytes(): number {
+    this.#assertOpen();
+    return Number(this.#db.getProperty('leveldb.approximate-memory-usage'));
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {

@@ -31,6 +31,8 @@ export interface RunningServer {
   readonly listeningSince?: number;
   /** Rooms held in memory, where the target exposes it. */
   rooms(): number | undefined;
+  /** Native memory its store says it holds (LevelDB's block cache and memtables), where it has one. */
+  storeMemoryBytes?(): number;
 }
 
 /** What a target prints once it accepts connections. */
@@ -57,6 +59,8 @@ export interface ServerStats {
   readonly rssBeforeCompactionKb: number;
   readonly externalKb: number;
   readonly rooms: number | undefined;
+  /** What the store says it holds in native memory (`RunningServer.storeMemoryBytes`), kB. */
+  readonly storeMemoryKb: number | undefined;
   /** The event loop's delay since the previous `stats` (or the start), 99th percentile, ms. */
   readonly eventLoopDelayP99Ms: number;
 }
@@ -121,6 +125,7 @@ async function stats(server: RunningServer): Promise<ServerStats> {
     rssBeforeCompactionKb,
     externalKb: Math.round(heap.external / 1024),
     rooms: server.rooms(),
+    storeMemoryKb: server.storeMemoryBytes === undefined ? undefined : Math.round(server.storeMemoryBytes() / 1024),
     eventLoopDelayP99Ms,
   };
 }

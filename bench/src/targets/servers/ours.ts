@@ -39,5 +39,5 @@ await serve(async ({ host, port, dataDir, evictAfterMs }) => {
   const actualPort = Number(new URL(server.url).port);
   if (!actualPort) throw new Error(`could not read the port from ${server.url}`);
   const token = await devLogin(server.url);
-  return { port: actualPort, token, listeningSince, rooms: () => server.metrics().rooms };
+  return { port: actualPort, token, listeningSince, rooms: () => server.metrics().rooms, storeMemoryBytes: () => store.leveldbMemoryBytes() };
 });
