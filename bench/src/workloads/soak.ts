@@ -267,7 +267,8 @@ export const soak: Workload = {
     'each time (one played again holds its history, and memory would grow with the documents, not from a leak), named by ids of one length as a ' +
     'deployment\'s are. The store starts with 30,000 earlier rooms (SOAK_PREFILL_ROOMS; about 600 MB, three times the table cache), as a server ' +
     'that has run for weeks has. After each generation the target is read after a compacting full GC (RSS, heap, V8\'s ' +
-    'committed heap, rooms, event-loop delay p99 since the last reading; RSS also as read before compacting), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
+    'committed heap, rooms, event-loop delay p99 since the last reading; RSS also as read before compacting; LevelDB\'s own estimate of its ' +
+    'native memory, block cache and memtables, where the target has it), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
     `The slopes are least-squares fits over the readings after the first ${WARMUP_SHARE * 100} % of the run; target ≤ 1 MB/hour. The ` +
     'store grows all run (20 new rooms a generation), and LevelDB maps the table files it keeps open: their pages are file-backed RSS, clean and ' +
     'bounded by its table cache ([L10]), which the earlier rooms keep full; a leak shows in the anonymous part — and in its floor, the lowest reading of each ' +
