@@ -1,4 +1,5 @@
 import { createLevelStore } from '@dungeon-lab/store-level';
+import type { Store } from '@dungeon-lab/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createServer, type DungeonLabServer } from '../src/index.ts';
@@ -23,7 +24,7 @@ async function seed(dataDir: string, room: string, entries: number): Promise<Rec
   return content;
 }
 
-async function serve(store: Awaited<ReturnType<typeof createLevelStore>>, opts: Parameters<typeof createServer>[0] extends infer O ? Partial<O> : never = {}): Promise<DungeonLabServer> {
+async function serve(store: Store, opts: Parameters<typeof createServer>[0] extends infer O ? Partial<O> : never = {}): Promise<DungeonLabServer> {
   const server = createServer({ auth: TEST_AUTH, openRooms: true, ...opts, store });
   await server.listen(0, '127.0.0.1');
   cleanups.push(() => server.close());
