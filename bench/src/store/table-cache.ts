@@ -12,11 +12,12 @@
 // store's part of a room's first join. Its file-backed RSS (/proc/self/status)
 // and the table files it has mapped (/proc/self/smaps) are read as it goes.
 // --docs rewrites the store section of docs/benchmarks.md.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLevelStore, DEFAULT_MAX_OPEN_FILES } from '@dungeon-lab/store-level';
+import { mappedFiles, readSmaps, rssParts } from '../host/proc-memory.ts';
 import { summarize } from '../report/stats.ts';
 import { prefillStore, roomId } from '../workloads/store-prefill.ts';
 import { type StoreBenchResults, writeStoreSection, renderStoreSection } from './store-report.ts';
@@ -29,16 +30,9 @@ function argValue(name: string, fallback: number): number {
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 }
 
-const rssFileKb = (): number => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+const rssFileKb = (): number => rssParts(process.pid).rssFileKb;
 
-function mappedTables(dataDir: string): number {
-  const mapped = new Set<string>();
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const path = line.split(/\s+/)[5];
-    if (path?.startsWith(dataDir) && path.endsWith('.ldb')) mapped.add(path);
-  }
-  return mapped.size;
-}
+const mappedTables = (dataDir: string): number => mappedFiles(readSmaps(process.pid), (path) => path.startsWith(dataDir) && path.endsWith('.ldb'));
 
 /** A fixed sequence of room numbers, the same for every setting. */
 function* draws(count: number, rooms: number): Generator<number> {

@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AnonymousParts, anonymousParts, readSmaps, rssParts } from '../host/proc-memory.ts';
 import type { TargetSpec } from '../targets/registry.ts';
 import type { ServerStats } from '../targets/servers/harness.ts';
 import type { TargetProcess } from '../targets/target-process.ts';
@@ -39,6 +40,8 @@ export interface SoakSample {
   /** RSS split by what backs it (/proc status, kB): the process's own memory and mapped files. */
   readonly rssAnonKb: number;
   readonly rssFileKb: number;
+  /** The anonymous part by who allocated it (/proc smaps). */
+  readonly anonymous: AnonymousParts;
 }
 
 export interface SoakResult {
@@ -57,6 +60,8 @@ export interface SoakResult {
    */
   readonly rssAnonSlopeMbPerHour: number;
   readonly rssFileSlopeMbPerHour: number;
+  /** The anonymous part's slope by who allocated it: glibc's heaps (main and arenas), V8's heap pages, and every other mapping. */
+  readonly anonymousSlopesMbPerHour: { readonly glibcHeaps: number; readonly v8Pages: number; readonly otherMappings: number };
   /**
    * The slope of the anonymous part's floor: the lowest reading of each
    * `FLOOR_BLOCK` generations. A reading lands on whatever the allocator
@@ -91,17 +96,6 @@ function openFiles(pid: number): { openFiles: number; sockets: number } {
     }
   }
   return { openFiles: fds.length, sockets };
-}
-
-/** The process's RSS by what backs it, from /proc/<pid>/status (kB). */
-function rssParts(pid: number): { rssAnonKb: number; rssFileKb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string): number => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
-    if (match === null) throw new Error(`/proc/${pid}/status has no ${name}`);
-    return Number(match[1]);
-  };
-  return { rssAnonKb: field('RssAnon'), rssFileKb: field('RssFile') };
 }
 
 /** Generations per block whose lowest reading makes one point of the floor. */
@@ -152,7 +146,13 @@ const generationPlans = (generation: number): RoomPlan[] =>
  */
 export async function runSoak(target: TargetProcess, options: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
-  const sample = async (): Promise<SoakSample> => ({ atMs: Date.now() - started, stats: await target.stats(), ...openFiles(target.pid), ...rssParts(target.pid) });
+  const sample = async (): Promise<SoakSample> => ({
+    atMs: Date.now() - started,
+    stats: await target.stats(),
+    ...openFiles(target.pid),
+    ...rssParts(target.pid),
+    anonymous: anonymousParts(readSmaps(target.pid)),
+  });
   const idle = await sample();
   const samples: SoakSample[] = [];
   let moves = 0;
@@ -175,7 +175,9 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
       samples.push(s);
       options.log(
         `soak: generation ${generation}, ${Math.round(s.atMs / 1000)} s: RSS ${mb(s.stats.rssKb).toFixed(1)} MB ` +
-          `(anonymous ${mb(s.rssAnonKb).toFixed(1)}, files ${mb(s.rssFileKb).toFixed(1)}), heap ${mb(s.stats.heapUsedKb).toFixed(1)} MB ` +
+          `(anonymous ${mb(s.rssAnonKb).toFixed(1)}: glibc main heap ${mb(s.anonymous.brkKb).toFixed(1)}, arenas ${mb(s.anonymous.arenaKb).toFixed(1)}, ` +
+          `mapped ${mb(s.anonymous.mappedKb).toFixed(1)} of which V8's pages ${mb(s.stats.v8PhysicalKb).toFixed(1)}; files ${mb(s.rssFileKb).toFixed(1)}), ` +
+          `V8 malloc ${mb(s.stats.v8MallocedKb).toFixed(1)}, array buffers ${mb(s.stats.arrayBuffersKb).toFixed(1)}, heap ${mb(s.stats.heapUsedKb).toFixed(1)} MB ` +
           `(committed ${mb(s.stats.heapCommittedKb).toFixed(1)}; RSS before compacting ${mb(s.stats.rssBeforeCompactionKb).toFixed(1)}), ` +
           `${s.stats.storeMemoryKb === undefined ? '' : `LevelDB ${mb(s.stats.storeMemoryKb).toFixed(1)} MB, `}` +
           `${s.stats.rooms ?? '?'} rooms, ${s.openFiles} files (${s.sockets} sockets), loop p99 ${s.stats.eventLoopDelayP99Ms.toFixed(1)} ms, ${window.sent} moves, loss ${(window.loss * 100).toFixed(3)} %`,
@@ -197,6 +199,11 @@ export async function runSoak(target: TargetProcess, options: SoakOptions): Prom
     rssSlopeMbPerHour: slope(series((s) => s.stats.rssKb)),
     rssAnonSlopeMbPerHour: slope(series((s) => s.rssAnonKb)),
     rssFileSlopeMbPerHour: slope(series((s) => s.rssFileKb)),
+    anonymousSlopesMbPerHour: {
+      glibcHeaps: slope(series((s) => s.anonymous.brkKb + s.anonymous.arenaKb)),
+      v8Pages: slope(series((s) => s.stats.v8PhysicalKb)),
+      otherMappings: slope(series((s) => s.anonymous.mappedKb - s.stats.v8PhysicalKb)),
+    },
     rssAnonFloorSlopeMbPerHour: floorSlope(series((s) => s.rssAnonKb), FLOOR_BLOCK),
     heapSlopeMbPerHour: slope(series((s) => s.stats.heapUsedKb)),
     storeMemorySlopeMbPerHour: slope(series((s) => s.stats.storeMemoryKb ?? Number.NaN)),
@@ -239,6 +246,9 @@ const metrics: readonly MetricSpec[] = [
   { key: 'rssSlope', label: 'RSS slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssAnonSlope', label: 'of which anonymous (the process\'s own memory)', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssFileSlope', label: 'of which file-backed (the store\'s mapped tables)', unit: 'MB/hour', better: 'none', digits: 1 },
+  { key: 'glibcHeapsSlope', label: 'of anonymous: glibc\'s heaps (main and arenas)', unit: 'MB/hour', better: 'lower', digits: 1 },
+  { key: 'v8PagesSlope', label: 'of anonymous: V8\'s heap pages', unit: 'MB/hour', better: 'lower', digits: 1 },
+  { key: 'otherMappingsSlope', label: 'of anonymous: other mappings (glibc\'s own mmaps, stacks)', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'rssAnonFloorSlope', label: `anonymous RSS floor slope (lowest of each ${FLOOR_BLOCK} generations)`, unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'heapSlope', label: 'heap slope after warm-up', unit: 'MB/hour', better: 'lower', digits: 1 },
   { key: 'storeMemorySlope', label: 'LevelDB\'s own memory slope (block cache, memtables)', unit: 'MB/hour', better: 'lower', digits: 1 },
@@ -268,7 +278,8 @@ export const soak: Workload = {
     'deployment\'s are. The store starts with 30,000 earlier rooms (SOAK_PREFILL_ROOMS; about 600 MB, three times the table cache), as a server ' +
     'that has run for weeks has. After each generation the target is read after a compacting full GC (RSS, heap, V8\'s ' +
     'committed heap, rooms, event-loop delay p99 since the last reading; RSS also as read before compacting; LevelDB\'s own estimate of its ' +
-    'native memory, block cache and memtables, where the target has it), its RSS split into anonymous and file-backed pages and its open files counted in /proc. ' +
+    'native memory, block cache and memtables, where the target has it), its RSS split into anonymous and file-backed pages, the anonymous part split by who allocated it (glibc\'s main heap and ' +
+    'its arenas, V8\'s heap pages as V8 counts them, every other mapping) and its open files counted in /proc. ' +
     `The slopes are least-squares fits over the readings after the first ${WARMUP_SHARE * 100} % of the run; target ≤ 1 MB/hour. The ` +
     'store grows all run (20 new rooms a generation), and LevelDB maps the table files it keeps open: their pages are file-backed RSS, clean and ' +
     'bounded by its table cache ([L10]), which the earlier rooms keep full; a leak shows in the anonymous part — and in its floor, the lowest reading of each ' +
@@ -293,6 +304,9 @@ export const soak: Workload = {
             rssSlope: result.rssSlopeMbPerHour,
             rssAnonSlope: result.rssAnonSlopeMbPerHour,
             rssFileSlope: result.rssFileSlopeMbPerHour,
+            glibcHeapsSlope: result.anonymousSlopesMbPerHour.glibcHeaps,
+            v8PagesSlope: result.anonymousSlopesMbPerHour.v8Pages,
+            otherMappingsSlope: result.anonymousSlopesMbPerHour.otherMappings,
             rssAnonFloorSlope: result.rssAnonFloorSlopeMbPerHour,
             heapSlope: result.heapSlopeMbPerHour,
             storeMemorySlope: Number.isNaN(result.storeMemorySlopeMbPerHour) ? null : result.storeMemorySlopeMbPerHour,

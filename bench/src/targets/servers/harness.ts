@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 /*
  * Runs inside a target's own process. The parent reads two kinds of lines
@@ -58,6 +58,12 @@ export interface ServerStats {
    */
   readonly rssBeforeCompactionKb: number;
   readonly externalKb: number;
+  /** Of `externalKb`, the backing stores of ArrayBuffers and Buffers. */
+  readonly arrayBuffersKb: number;
+  /** What V8's heap pages hold resident, every space summed (`v8.getHeapSpaceStatistics`), after the compaction. */
+  readonly v8PhysicalKb: number;
+  /** What V8 itself holds from malloc, outside its heap pages (`v8.getHeapStatistics().malloced_memory`). */
+  readonly v8MallocedKb: number;
   readonly rooms: number | undefined;
   /** What the store says it holds in native memory (`RunningServer.storeMemoryBytes`), kB. */
   readonly storeMemoryKb: number | undefined;
@@ -124,6 +130,9 @@ async function stats(server: RunningServer): Promise<ServerStats> {
     heapCommittedKb: Math.round(heap.heapTotal / 1024),
     rssBeforeCompactionKb,
     externalKb: Math.round(heap.external / 1024),
+    arrayBuffersKb: Math.round(heap.arrayBuffers / 1024),
+    v8PhysicalKb: Math.round(getHeapSpaceStatistics().reduce((sum, space) => sum + space.physical_space_size, 0) / 1024),
+    v8MallocedKb: Math.round(getHeapStatistics().malloced_memory / 1024),
     rooms: server.rooms(),
     storeMemoryKb: server.storeMemoryBytes === undefined ? undefined : Math.round(server.storeMemoryBytes() / 1024),
     eventLoopDelayP99Ms,
