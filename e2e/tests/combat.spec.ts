@@ -183,6 +183,10 @@ test.describe('combat with the dice showing 5', () => {
     await net.online();
     await expect(mira.page.getByRole('alert').filter({ hasText: 'already dead' })).toBeVisible();
     await expect(token(gm.page, 'Bruna')).toHaveAccessibleName(/^Bruna, 12 of 12 hit points/);
+    // [APP17] Side by side, their names do not meet: Bruna's under her token, the goblin's over it.
+    const nameBox = async (name: string) => (await token(mira.page, name).locator('.token-name').boundingBox())!;
+    const [bruna, goblin] = [await nameBox('Bruna'), await nameBox('Goblin 1')];
+    expect(goblin.y + goblin.height <= bruna.y || bruna.x + bruna.width <= goblin.x).toBe(true);
     await snap(mira, testInfo, 'stale-rejected');
   });
 });

@@ -18,7 +18,7 @@ import type { SceneSettings } from './scene.ts';
 import { useTable } from './table-context.ts';
 import { moveToken } from './table-edits.ts';
 import { useTableUi } from './table-ui.ts';
-import { type TokenFace, canMove, showsHp, tokenFace } from './tokens.ts';
+import { type TokenFace, canMove, labelPlacement, showsHp, tokenFace } from './tokens.ts';
 import { useViewer } from './use-role.ts';
 
 const CLICK_SLOP_PX = 4;
@@ -103,6 +103,7 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   const selected = useTableUi((s) => s.selection.includes(id));
   const aim = useTableUi((s) => (s.aim?.pick === 'token' ? s.aim : null));
   const turn = useView((v) => currentTokenId(v) === id);
+  const placement = useLayerJson(layer, (v) => labelPlacement(v, id));
   const press = useRef<Press | null>(null);
   if (face === null) return null;
 
@@ -193,6 +194,9 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   if (movable) classes.push('movable');
   if (face.dead) classes.push('dead');
   if (turn) classes.push('current-turn');
+  // Over a token someone else drags, its mover's name is above: the token's own name stays under it.
+  if (placement === 'above' && !remoteDrag) classes.push('label-above');
+  if (face.conditions.length > 0) classes.push('has-conditions');
   const refusal = aim === null ? null : aim.refuse({ tokenId: id });
   if (aim !== null) classes.push(refusal === null ? 'aim-ok' : 'aim-refused');
   const hpRatio = face.hp ? Math.max(0, Math.min(1, face.hp.value / face.hp.max)) : 0;

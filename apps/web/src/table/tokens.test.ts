@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canMove, showsHp, tokenFace } from './tokens.ts';
+import type { JsonObject } from '@dungeon-lab/events';
+import { canMove, labelPlacement, showsHp, tokenFace } from './tokens.ts';
 
 describe('token faces', () => {
   const goblin = { name: 'Goblin', kind: 'npc', hp: { value: 3, max: 7 }, conditions: ['prone', 7] };
@@ -30,5 +31,41 @@ describe('token faces', () => {
     expect(showsHp(monster, 'u-thorin', false)).toBe(false);
     expect(showsHp(monster, 'gm', true)).toBe(true);
     expect(showsHp(hero, 'u-mira', false)).toBe(true);
+  });
+});
+
+describe('where token names go', () => {
+  const at = (x: number, y: number, size = 1) => ({ x, y, size });
+  const place = (tokens: Record<string, ReturnType<typeof at>>) =>
+    Object.fromEntries(Object.keys(tokens).map((id) => [id, labelPlacement({ tokens }, id)]));
+
+  it('[APP17] under a token standing alone; above the second of two side by side', () => {
+    expect(place({ bruna: at(4.5, 4.5) })).toEqual({ bruna: 'below' });
+    expect(place({ bruna: at(4.5, 4.5), goblin: at(5.5, 4.5) })).toEqual({ bruna: 'below', goblin: 'above' });
+    // One cell apart, the names have room: both stay below.
+    expect(place({ bruna: at(4.5, 4.5), goblin: at(6.5, 4.5) })).toEqual({ bruna: 'below', goblin: 'below' });
+    // One above the other: the names are already apart.
+    expect(place({ bruna: at(5.5, 4.5), goblin: at(5.5, 5.5) })).toEqual({ bruna: 'below', goblin: 'below' });
+  });
+
+  it('a line of tokens alternates, so no two adjacent names meet', () => {
+    expect(place({ a: at(2.5, 3.5), b: at(3.5, 3.5), c: at(4.5, 3.5), d: at(5.5, 3.5) })).toEqual({ a: 'below', b: 'above', c: 'below', d: 'above' });
+  });
+
+  it('keeps a name below when a token right above it has its name in that space', () => {
+    expect(place({ a: at(4.5, 4.5), b: at(5.5, 4.5), over: at(5.5, 3.5) })).toEqual({ a: 'below', b: 'below', over: 'below' });
+  });
+
+  it('a large token beside a small one, bottoms level, alternate as well', () => {
+    // An ogre (2×2) on columns 3–4, a goblin on column 5 with the same bottom edge, a wolf after a gap.
+    expect(place({ ogre: at(4, 5, 2), goblin: at(5.5, 5.5), wolf: at(7.5, 5.5) })).toEqual({ ogre: 'below', goblin: 'above', wolf: 'below' });
+  });
+
+  it('computes once per version of the tokens map, and reads what is malformed as the board draws it', () => {
+    const tokens = { a: at(4.5, 4.5), b: at(5.5, 4.5), junk: 7 } as unknown as JsonObject;
+    const view = { tokens };
+    expect(labelPlacement(view, 'b')).toBe('above');
+    expect(labelPlacement(view, 'junk')).toBe('below');
+    expect(labelPlacement({}, 'a')).toBe('below');
   });
 });

@@ -92,3 +92,63 @@ export function tokenPositions(view: JsonObject): readonly { x: number; y: numbe
     return o !== null && typeof o.x === 'number' && typeof o.y === 'number' ? [{ x: o.x, y: o.y }] : [];
   });
 }
+
+/** Where a token's name is drawn: under it, or over it when under would meet a neighbour's. */
+export type LabelPlacement = 'below' | 'above';
+
+/** Square of cells a token covers, in cells. */
+interface Footprint {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/** Closer than this (cells) counts as touching: tokens sit on whole cells, with some slack for free placement. */
+const TOUCH = 0.5;
+
+const placements = new WeakMap<JsonObject, ReadonlyMap<string, LabelPlacement>>();
+
+/**
+ * Names go under tokens, where two tokens side by side in a row (a character
+ * and the monster it fights, most of the time) would draw theirs over each
+ * other. So along a run of tokens that touch, their bottom edges level, the
+ * names alternate: the first (leftmost) keeps its name below, the second
+ * puts it above, and so on. A token keeps its name below when another stands
+ * right above it, whose own name is in that space. Depends only on the
+ * document, so every browser draws the same; computed once per version of
+ * the tokens map (the view keeps an unchanged map by identity), for every
+ * token at once.
+ */
+export function labelPlacement(view: JsonObject, id: string): LabelPlacement {
+  const tokens = asObject(view.tokens);
+  if (tokens === null) return 'below';
+  let computed = placements.get(tokens);
+  if (computed === undefined) {
+    computed = placeLabels(tokens);
+    placements.set(tokens, computed);
+  }
+  return computed.get(id) ?? 'below';
+}
+
+function placeLabels(tokens: JsonObject): ReadonlyMap<string, LabelPlacement> {
+  const boxes: Array<{ readonly id: string; readonly box: Footprint; readonly row: number }> = [];
+  for (const [id, value] of Object.entries(tokens)) {
+    const face = tokenFace(id, value, undefined);
+    if (face === null) continue;
+    const half = face.size / 2;
+    const box = { left: face.x - half, right: face.x + half, top: face.y - half, bottom: face.y + half };
+    boxes.push({ id, box, row: Math.round(box.bottom) });
+  }
+  boxes.sort((a, b) => a.row - b.row || a.box.left - b.box.left || (a.id < b.id ? -1 : 1));
+  const overhead = (self: Footprint): boolean =>
+    boxes.some(({ box: b }) => b !== self && Math.abs(b.bottom - self.top) < TOUCH && Math.max(self.left - b.right, b.left - self.right) < 0);
+  const out = new Map<string, LabelPlacement>();
+  let inRun = 0;
+  boxes.forEach(({ id, box, row }, i) => {
+    const previous = boxes[i - 1];
+    inRun = previous !== undefined && previous.row === row && box.left - previous.box.right < TOUCH ? inRun + 1 : 0;
+    if (inRun % 2 === 1 && !overhead(box)) out.set(id, 'above');
+  });
+  return out;
+}
