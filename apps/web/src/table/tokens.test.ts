@@ -44,16 +44,19 @@ describe('where token names go', () => {
     expect(place({ bruna: at(4.5, 4.5), goblin: at(5.5, 4.5) })).toEqual({ bruna: 'below', goblin: 'above' });
     // One cell apart, the names have room: both stay below.
     expect(place({ bruna: at(4.5, 4.5), goblin: at(6.5, 4.5) })).toEqual({ bruna: 'below', goblin: 'below' });
-    // One above the other: the names are already apart.
-    expect(place({ bruna: at(5.5, 4.5), goblin: at(5.5, 5.5) })).toEqual({ bruna: 'below', goblin: 'below' });
+    // One over the other, straight or diagonally: the upper one's name goes above, off the lower one's face.
+    expect(place({ bruna: at(5.5, 4.5), goblin: at(5.5, 5.5) })).toEqual({ bruna: 'above', goblin: 'below' });
+    expect(place({ bram: at(5.5, 4.5), aria: at(6.5, 5.5) })).toEqual({ bram: 'above', aria: 'below' });
   });
 
   it('a line of tokens alternates, so no two adjacent names meet', () => {
     expect(place({ a: at(2.5, 3.5), b: at(3.5, 3.5), c: at(4.5, 3.5), d: at(5.5, 3.5) })).toEqual({ a: 'below', b: 'above', c: 'below', d: 'above' });
   });
 
-  it('keeps a name below when a token right above it has its name in that space', () => {
-    expect(place({ a: at(4.5, 4.5), b: at(5.5, 4.5), over: at(5.5, 3.5) })).toEqual({ a: 'below', b: 'below', over: 'below' });
+  it('keeps a name below when a token over it has its name in that space', () => {
+    expect(place({ a: at(4.5, 4.5), b: at(5.5, 4.5), over: at(5.5, 3.5) })).toEqual({ a: 'below', b: 'below', over: 'above' });
+    // Boxed in above and below: below, as everywhere else.
+    expect(place({ top: at(5.5, 2.5), mid: at(5.5, 3.5), low: at(5.5, 4.5) })).toEqual({ top: 'above', mid: 'below', low: 'below' });
   });
 
   it('a large token beside a small one, bottoms level, alternate as well', () => {

@@ -114,8 +114,10 @@ const placements = new WeakMap<JsonObject, ReadonlyMap<string, LabelPlacement>>(
  * and the monster it fights, most of the time) would draw theirs over each
  * other. So along a run of tokens that touch, their bottom edges level, the
  * names alternate: the first (leftmost) keeps its name below, the second
- * puts it above, and so on. A token keeps its name below when another stands
- * right above it, whose own name is in that space. Depends only on the
+ * puts it above, and so on. A token with another under it, straight or
+ * diagonally, puts its name above too, off that token's face. Neither when
+ * a token stands over it (straight or diagonally), whose own name is in that
+ * space: then the name stays below. Depends only on the
  * document, so every browser draws the same; computed once per version of
  * the tokens map (the view keeps an unchanged map by identity), for every
  * token at once.
@@ -141,14 +143,20 @@ function placeLabels(tokens: JsonObject): ReadonlyMap<string, LabelPlacement> {
     boxes.push({ id, box, row: Math.round(box.bottom) });
   }
   boxes.sort((a, b) => a.row - b.row || a.box.left - b.box.left || (a.id < b.id ? -1 : 1));
-  const overhead = (self: Footprint): boolean =>
-    boxes.some(({ box: b }) => b !== self && Math.abs(b.bottom - self.top) < TOUCH && Math.max(self.left - b.right, b.left - self.right) < 0);
+  /** Another token touches this edge (`'top'`: stands over it, `'bottom'`: under it), straight or diagonally. */
+  const touched = (self: Footprint, edge: 'top' | 'bottom'): boolean =>
+    boxes.some(
+      ({ box: b }) =>
+        b !== self &&
+        Math.abs(edge === 'top' ? b.bottom - self.top : b.top - self.bottom) < TOUCH &&
+        Math.max(self.left - b.right, b.left - self.right) < TOUCH,
+    );
   const out = new Map<string, LabelPlacement>();
   let inRun = 0;
   boxes.forEach(({ id, box, row }, i) => {
     const previous = boxes[i - 1];
     inRun = previous !== undefined && previous.row === row && box.left - previous.box.right < TOUCH ? inRun + 1 : 0;
-    if (inRun % 2 === 1 && !overhead(box)) out.set(id, 'above');
+    if ((inRun % 2 === 1 || touched(box, 'bottom')) && !touched(box, 'top')) out.set(id, 'above');
   });
   return out;
 }
