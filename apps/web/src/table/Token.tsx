@@ -196,7 +196,6 @@ export const Token = memo(function Token({ id, scene, layer }: { readonly id: st
   if (turn) classes.push('current-turn');
   // Over a token someone else drags, its mover's name is above: the token's own name stays under it.
   if (placement === 'above' && !remoteDrag) classes.push('label-above');
-  if (face.conditions.length > 0) classes.push('has-conditions');
   const refusal = aim === null ? null : aim.refuse({ tokenId: id });
   if (aim !== null) classes.push(refusal === null ? 'aim-ok' : 'aim-refused');
   const hpRatio = face.hp ? Math.max(0, Math.min(1, face.hp.value / face.hp.max)) : 0;
